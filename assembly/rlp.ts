@@ -10,7 +10,7 @@ export function byteLength(value: u32): i32 {
   return 4 - (<i32>clz(value) >> 3);
 }
 
-/** Writes `length` big-endian in `bytes` bytes at `out`. */
+/** Writes `value` big-endian in `bytes` bytes at `out`. */
 @inline
 function writeBigEndian(out: usize, value: u32, bytes: i32): void {
   for (let i = bytes - 1; i >= 0; i--) {

@@ -42,7 +42,7 @@ const TRIE_MAX_TRANSACTIONS: i32 = 1 << 16;
 const MAX_KEY_NIBBLES: i32 = 6;
 /** A branch: 3 header bytes, 16 references of at most 33 bytes, the empty value; rounded up to 16. */
 const NODE_BUFFER_BYTES: i32 = 544;
-/** Header, path and value header of a leaf: at most 5 + 5 + 4 bytes. */
+/** Header, path and value header of a leaf: at most 4 + 5 + 4 bytes (payloads are under 16 MiB). */
 const LEAF_PREFIX_BYTES: i32 = 16;
 /** A node reference: 0xa0 followed by the 32-byte hash, or an embedded node of under 32 bytes. */
 const REFERENCE_BYTES: i32 = 1 + DIGEST_BYTES;
@@ -68,6 +68,8 @@ const SORTED_INDICES: usize = memory.data(TRIE_MAX_TRANSACTIONS * 4, 16);
 const NODES: usize = memory.data(MAX_KEY_NIBBLES * NODE_BUFFER_BYTES, 16);
 const LEAF_PREFIX: usize = memory.data(LEAF_PREFIX_BYTES, 16);
 const ROOT_REFERENCE: usize = memory.data(REFERENCE_BYTES, 16);
+/** rlp(""): the root of the empty trie is its hash. */
+const EMPTY_STRING_RLP: usize = memory.data<u8>([0x80]);
 
 export function trieDataOffset(): usize {
   return DATA;
@@ -109,8 +111,7 @@ export function transactionsRoot(count: i32): i32 {
     keccak256Into(transaction(i), transactionLength(i), HASHES + (<usize>i << 5));
   }
   if (count == 0) {
-    store<u8>(LEAF_PREFIX, 0x80);
-    keccak256Into(LEAF_PREFIX, 1, ROOT);
+    keccak256Into(EMPTY_STRING_RLP, 1, ROOT);
     return TRIE_OK;
   }
   sortKeys(count);

@@ -90,6 +90,11 @@ describe.each(['release', 'debug'] as const)('transactions-trie root (%s build)'
     );
   });
 
+  it('equals @ethereumjs for long values (RLP lengths of 1, 2 and 3 bytes)', async () => {
+    const values = [55, 56, 255, 256, 65_535, 65_536, 70_000].map((length, i) => new Uint8Array(length).fill(i + 1));
+    expect(hex(transactionsRoot(values))).toBe(await ethereumjsRoot(values));
+  });
+
   it('rejects bad input with clear messages', () => {
     expect(() => transactionsRoot('0xf86c' as never)).toThrow(
       'transactionsRoot: expected an array of Uint8Array (raw transactions), got string 0xf86c',
