@@ -100,6 +100,7 @@ export function absorbBlocks(state: usize, data: usize, blocks: i32): void {
     a16 ^= load<u64>(data, 128);
     data += RATE;
     for (let round = 0; round < 24; round++) {
+      // θ: column parities c, and what each column gets XORed with, d.
       c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;
       c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;
       c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;
@@ -110,6 +111,7 @@ export function absorbBlocks(state: usize, data: usize, blocks: i32): void {
       d2 = c1 ^ rotl<u64>(c3, 1);
       d3 = c2 ^ rotl<u64>(c4, 1);
       d4 = c3 ^ rotl<u64>(c0, 1);
+      // θ applied, then ρ (rotate lane (x, y) by r[x][y]) and π (move it to (y, 2x + 3y)), lane i = x + 5y.
       b0 = a0 ^ d0;
       b1 = rotl<u64>(a6 ^ d1, 44);
       b2 = rotl<u64>(a12 ^ d2, 43);
@@ -135,6 +137,7 @@ export function absorbBlocks(state: usize, data: usize, blocks: i32): void {
       b22 = rotl<u64>(a14 ^ d4, 39);
       b23 = rotl<u64>(a15 ^ d0, 41);
       b24 = rotl<u64>(a21 ^ d1, 2);
+      // χ in its complemented form (see above), then ι.
       a0 = b0 ^ (b1 | b2);
       a1 = b1 ^ (~b2 | b3);
       a2 = b2 ^ (b3 & b4);

@@ -23,6 +23,7 @@
  * Memory regions (fixed at compile time, see src/wasm/core.ts for the contract): the raw
  * transactions (TRIE_DATA_CAPACITY bytes), their offsets and lengths (u32 each), the output hashes
  * (32 bytes each, in block order) and root, and the scratch space of the keys and node buffers.
+ * `transactionsRoot` returns 0, or one of the negative TRIE_ERR_* statuses below.
  */
 import { keccak256Into, keccak256PrefixedInto, DIGEST_BYTES } from './sponge';
 import { headerLength, stringHeaderLength, writeListHeader, writeStringHeader } from './rlp';
