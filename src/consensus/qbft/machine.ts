@@ -19,10 +19,11 @@
  *   (the equivocation guard; with at most f Byzantine nodes it never fires).
  * - Algorithm 2 upon a COMMIT quorum for one round: decide. Any round counts: a COMMIT quorum in any
  *   round locks the value in every later round.
- * - Algorithm 3 upon timeout; upon f + 1 ROUND-CHANGEs ahead of us; upon a justified ROUND-CHANGE
- *   quorum when leading (propose the highest prepared value, else our own).
- * - DECIDED: a node that already decided answers a ROUND-CHANGE for that height with the COMMIT
- *   quorum, and a node that receives one decides from it.
+ * - Algorithm 3 upon timeout (held back until a quorum has reached the round: see `uponTimeout`);
+ *   upon f + 1 ROUND-CHANGEs ahead of us; upon a justified ROUND-CHANGE quorum when leading (propose
+ *   the highest prepared value, else our own).
+ * - DECIDED: a node that already decided answers each ROUND-CHANGE for that height with the COMMIT
+ *   quorum (one answer per message: no amplification), and a node that receives one decides from it.
  *
  * Crash recovery: before any message that depends on it leaves, the machine emits `persist` with the
  * highest round it voted in, its prepared certificate and the value it signed. `start(height, state)`
@@ -76,6 +77,10 @@ class HeightState<V> {
   proposedRound = 0;
   preparedSentRound = 0;
   committedRound = 0;
+  /** The last ROUND-CHANGE this node sent, re-sent while it waits for a quorum to join its round. */
+  lastRoundChange: RoundChange<V> | undefined;
+  /** Highest round for which a justified PRE-PREPARE showed a ROUND-CHANGE quorum. */
+  quorumSeenRound = 0;
   /** The first justified PRE-PREPARE of the current round, while its value is being validated. */
   parked: { message: PrePrepare<V>; valueId: string } | undefined;
   readonly values = new Map<string, V>();
@@ -89,11 +94,6 @@ class HeightState<V> {
   constructor(readonly height: number) {}
 }
 
-interface RetainedDecision<V> {
-  readonly message: Decided<V>;
-  /** sender → highest ROUND-CHANGE round answered, so one peer gets one answer per round. */
-  readonly answered: Map<number, number>;
-}
 
 export class QbftMachine<V> {
   readonly self: number;
@@ -108,7 +108,8 @@ export class QbftMachine<V> {
   private dirty = false;
   private out: QbftOutput<V>[] = [];
   private readonly future = new Map<number, QbftMessage<V>[]>();
-  private readonly decisions = new Map<number, RetainedDecision<V>>();
+  /** height → DECIDED for the last RETAINED_DECISIONS decided heights. */
+  private readonly decisions = new Map<number, Decided<V>>();
 
   constructor(config: QbftConfig<V>) {
     const { nodes, self } = config;
@@ -172,6 +173,25 @@ export class QbftMachine<V> {
     }
     this.replayFuture(s);
     return this.takeOutputs();
+  }
+
+  /**
+   * A decision this node made before a restart, read back from the caller's store, so that it can
+   * answer peers still working on that height with a DECIDED (only the last RETAINED_DECISIONS are
+   * kept). Throws unless `decision.commits` is a COMMIT quorum for the decision's value.
+   */
+  restoreDecision(decision: Decision<V>): void {
+    const { height, round, value, commits } = decision;
+    const id = this.valueId(value);
+    const message: Decided<V> = { type: 'DECIDED', height, sender: this.self, value, commits };
+    assertMessage<V>(message, this.nodes);
+    if (!isCommitQuorum(commits, height, round, id, this.quorum)) {
+      throw new RangeError(`qbft restoreDecision: expected a quorum of ${this.quorum} COMMITs for height ${height}, round ${round}, value ${id}`);
+    }
+    if (height >= this.height && this.state !== undefined) {
+      throw new RangeError(`qbft restoreDecision: expected a height below the current one (${this.height}), got ${height}`);
+    }
+    this.retain(message);
   }
 
   /** An authenticated message from a peer. Throws a TypeError if it is malformed. */
@@ -275,7 +295,8 @@ export class QbftMachine<V> {
     for (const r of s.prepares.keys()) if (r < round) s.prepares.delete(r);
     this.armTimer(s);
     if (sendRoundChange) {
-      this.emit(s, { type: 'ROUND-CHANGE', height: s.height, round, sender: this.self, prepared: s.prepared });
+      s.lastRoundChange = { type: 'ROUND-CHANGE', height: s.height, round, sender: this.self, prepared: s.prepared };
+      this.emit(s, s.lastRoundChange);
       if (s.decided !== undefined || s.round !== round) return;
     }
     // PREPAREs buffered for this round may already form a quorum.
@@ -295,6 +316,7 @@ export class QbftMachine<V> {
     if (!justifyPrePrepare(this.ctx, m, id)) return;
     this.learnValue(s, id, m.value);
     if (s.decided !== undefined) return;
+    if (m.round > 1) s.quorumSeenRound = Math.max(s.quorumSeenRound, m.round);
     if (m.round > s.round) {
       this.enterRound(s, m.round, false);
       if (s.decided !== undefined || s.round !== m.round || s.preparedSentRound === m.round) return;
@@ -373,17 +395,41 @@ export class QbftMachine<V> {
     s.decided = decision;
     s.parked = undefined;
     this.out.push({ kind: 'decide', decision });
-    const message: Decided<V> = {
-      type: 'DECIDED', height: s.height, sender: this.self, value: decision.value, commits: decision.commits,
-    };
-    this.decisions.set(s.height, { message, answered: new Map() });
+    this.retain({ type: 'DECIDED', height: s.height, sender: this.self, value: decision.value, commits: decision.commits });
+  }
+
+  private retain(message: Decided<V>): void {
+    this.decisions.set(message.height, message);
     if (this.decisions.size > RETAINED_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
   }
 
   // ---- Algorithm 3: round change -----------------------------------------------------------------
 
+  /**
+   * Algorithm 3 upon timeout, with one addition: a node that asked for round r leaves it only once a
+   * quorum (itself included) has asked for round r or later, or a justified PRE-PREPARE for r showed
+   * one. Otherwise it stays, re-arms the timer and sends the same ROUND-CHANGE again. The paper always moves on; then a node that is alone ahead (it started
+   * the height early, or was cut off) keeps running ahead at the pace of its own timer, and with the
+   * linear timer the others never catch up: rounds last equally long for everyone, so the time lag
+   * between them stays constant until a round outgrows it. Waiting for a quorum keeps honest nodes
+   * within one round of each other after GST, and the repeated ROUND-CHANGE replaces those lost before
+   * it. Safety does not depend on when rounds change; liveness holds because the lowest honest node
+   * always sees a quorum (the n − f ≥ quorum honest nodes) at its round or above.
+   */
   private uponTimeout(s: HeightState<V>): void {
+    const sent = s.lastRoundChange;
+    if (sent !== undefined && sent.round === s.round && s.quorumSeenRound < s.round && this.countRoundChangesFrom(s, s.round) < this.quorum) {
+      this.armTimer(s);
+      this.out.push({ kind: 'broadcast', message: sent }); // the same message: a lock taken since belongs to the next round's
+      return;
+    }
     this.enterRound(s, s.round + 1, true);
+  }
+
+  private countRoundChangesFrom(s: HeightState<V>, round: number): number {
+    let count = 0;
+    for (const rc of s.roundChanges.values()) if (rc.round >= round) count++;
+    return count;
   }
 
   private uponRoundChange(s: HeightState<V>, m: RoundChange<V>): void {
@@ -447,13 +493,9 @@ export class QbftMachine<V> {
   private uponDecided(s: HeightState<V>, m: Decided<V>): void {
     const id = this.valueId(m.value);
     const commits = m.commits;
-    if (commits.length < this.quorum) return;
+    if (commits.length === 0) return;
     const round = commits[0]!.round;
-    const seen = new Set<number>();
-    for (const c of commits) {
-      if (c.height !== s.height || c.round !== round || c.valueId !== id || seen.has(c.sender)) return;
-      seen.add(c.sender);
-    }
+    if (!isCommitQuorum(commits, s.height, round, id, this.quorum)) return;
     s.values.set(id, m.value);
     this.decide(s, { height: s.height, round, value: m.value, valueId: id, commits });
   }
@@ -461,10 +503,7 @@ export class QbftMachine<V> {
   private answerWithDecided(m: RoundChange<V>): void {
     const retained = this.decisions.get(m.height);
     if (retained === undefined || m.sender === this.self) return;
-    const answered = retained.answered.get(m.sender) ?? 0;
-    if (m.round <= answered) return;
-    retained.answered.set(m.sender, m.round);
-    this.out.push({ kind: 'send', to: m.sender, message: retained.message });
+    this.out.push({ kind: 'send', to: m.sender, message: retained });
   }
 
   // ---- future heights --------------------------------------------------------------------------
@@ -490,6 +529,17 @@ export class QbftMachine<V> {
       this.dispatch(m);
     }
   }
+}
+
+/** `commits` come from distinct senders, number at least `quorum`, and all sign (height, round, valueId). */
+function isCommitQuorum(commits: readonly Commit[], height: number, round: number, valueId: string, quorum: number): boolean {
+  if (commits.length < quorum) return false;
+  const senders = new Set<number>();
+  for (const c of commits) {
+    if (c.type !== 'COMMIT' || c.height !== height || c.round !== round || c.valueId !== valueId || senders.has(c.sender)) return false;
+    senders.add(c.sender);
+  }
+  return true;
 }
 
 /** The first `quorum` messages for `valueId` among one round's messages, or undefined if fewer. */
