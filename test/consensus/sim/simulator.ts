@@ -180,7 +180,7 @@ class Simulation {
     for (const c of this.o.crashes ?? []) this.queue.push(c.atMs, { kind: 'crash', crash: c });
     for (const node of this.nodes) {
       this.handle(node, node.machine.start(1));
-      if (this.has(node, 'fuzz')) this.queue.push(this.rng.int(0, 300), { kind: 'fuzz', node: node.index });
+      if (this.has(node, 'fuzz') || this.has(node, 'forge') || this.has(node, 'replay')) this.queue.push(this.rng.int(0, 300), { kind: 'fuzz', node: node.index });
     }
     const stopAt = this.gst + (this.o.maxMsAfterGst ?? 600_000);
     let gstSeen = false;
@@ -315,10 +315,15 @@ class Simulation {
     if ((this.maxRound.get(height) ?? 0) < round) this.maxRound.set(height, round);
   }
 
-  private broadcast(node: SimNode, message: QbftMessage<Value>): void {
+  private broadcast(node: SimNode, original: QbftMessage<Value>): void {
+    let message = original;
+    if (message.type === 'PRE-PREPARE') this.proposed.add(message.value); // n = 1 sends to nobody
     if (this.has(node, 'silent')) return;
-    if (message.type === 'PRE-PREPARE') this.proposed.add(message.value);
     if (this.isHonest(node.index) && message.type === 'COMMIT') this.noteSigned(node.index, message);
+    if (this.has(node, 'forge') && message.type === 'PRE-PREPARE' && message.round > 1) {
+      // Keep the genuine round-change quorum but propose something else than its highest prepared value.
+      message = { ...message, value: this.freshValue(node, message.height) };
+    }
     if (this.has(node, 'equivocate') && message.type !== 'ROUND-CHANGE') {
       for (let to = 0; to < this.n; to++) {
         if (to !== node.index) this.sendAs(node, to, this.rng.chance(0.5) ? message : this.equivocation(node, message));
@@ -345,6 +350,7 @@ class Simulation {
       throw new Error(`simulator: node ${node.index} relayed a message of node ${message.sender} that node never signed`);
     }
     if (!this.authentic(message)) throw new Error(`simulator: node ${node.index} embedded a message it could not have signed`);
+    if (message.type === 'PRE-PREPARE') this.proposed.add(message.value);
     const dropped = this.o.drop?.(node.index, to, message) ?? false;
     if (dropped) return;
     if (this.now < this.gst) {
@@ -483,13 +489,38 @@ class Simulation {
     const round = this.rng.int(1, node.machine.round + 2);
     const messages: QbftMessage<Value>[] = [];
     if (this.has(node, 'replay') && node.seen.length > 0) messages.push(this.rng.pick(node.seen));
-    if (this.has(node, 'forge')) messages.push(this.forgedPrePrepare(node, height), this.forgedRoundChange(node, height, round));
+    if (this.has(node, 'forge')) {
+      messages.push(this.forgedPrePrepare(node, height), this.forgedRoundChange(node, height, round));
+      const hijacked = this.hijackedPrePrepare(node);
+      if (hijacked !== undefined) messages.push(hijacked);
+    }
     if (this.has(node, 'fuzz')) messages.push(this.randomMessage(node, height, round));
     for (const m of messages) {
       for (let to = 0; to < this.n; to++) {
         if (to !== node.index && this.rng.chance(0.7)) this.sendAs(node, to, m);
       }
     }
+  }
+
+  /** A real ROUND-CHANGE quorum for a round this node leads, if it has seen one, with a value of its own
+   * and PREPAREs of another round or value in place of the proof the highest prepared value needs. */
+  private hijackedPrePrepare(node: SimNode): PrePrepare<Value> | undefined {
+    const height = node.machine.height;
+    const byRound = new Map<number, Map<number, RoundChange<Value>>>();
+    for (const m of node.seen) {
+      if (m.type !== 'ROUND-CHANGE' || m.height !== height || (height + m.round) % this.n !== node.index) continue;
+      let bySender = byRound.get(m.round);
+      if (bySender === undefined) byRound.set(m.round, (bySender = new Map()));
+      bySender.set(m.sender, m);
+    }
+    for (const [round, bySender] of byRound) {
+      if (bySender.size + 1 < this.quorum) continue;
+      const own: RoundChange<Value> = { type: 'ROUND-CHANGE', height, round, sender: node.index };
+      const roundChanges = [...bySender.values(), own].slice(0, this.n);
+      const prepares = this.sample(this.seenOf(node, 'PREPARE').filter((p) => p.height === height), this.n);
+      return { type: 'PRE-PREPARE', height, round, sender: node.index, value: this.freshValue(node, height), justification: { roundChanges, prepares } };
+    }
+    return undefined;
   }
 
   private forgedPrePrepare(node: SimNode, height: number): PrePrepare<Value> {
