@@ -145,6 +145,13 @@ export class QbftMachine<V> {
     return this.state?.decided;
   }
 
+  /** Messages held for later heights (bounded by MAX_FUTURE_MESSAGES_PER_SENDER per sender): a metric. */
+  get bufferedFutureMessages(): number {
+    let count = 0;
+    for (const queue of this.future.values()) count += queue.length;
+    return count;
+  }
+
   /**
    * Algorithm 1 `Start`: begin `height`, which must be above every height started before. With the
    * state persisted for this height before a crash, resume from it (in the round after the last one
