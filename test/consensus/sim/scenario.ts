@@ -7,7 +7,7 @@ import { faultTolerance } from '../../../src/consensus/index.js';
 import { Prng } from './prng.js';
 import type { ByzantineBehaviour, Crash, SimOptions } from './simulator.js';
 
-const BEHAVIOURS: readonly ByzantineBehaviour[] = ['silent', 'equivocate', 'commit-unprepared', 'forge', 'replay', 'fuzz'];
+const BEHAVIOURS: readonly ByzantineBehaviour[] = ['silent', 'withhold-commits', 'equivocate', 'commit-unprepared', 'forge', 'replay', 'fuzz'];
 /** Small clusters are cheaper and hit corner cases more often per second of test time. */
 const SIZES = [1, 4, 4, 4, 4, 7, 7, 10, 13] as const;
 

@@ -31,6 +31,7 @@ export const partialSignature = (node: number, height: number, id: string): Uint
 
 export type ByzantineBehaviour =
   | 'silent' // sends nothing at all
+  | 'withhold-commits' // takes part in everything but never sends a COMMIT or a DECIDED
   | 'equivocate' // different values to different peers, as leader and in its votes
   | 'commit-unprepared' // COMMITs for values nobody prepared
   | 'forge' // PRE-PREPAREs and ROUND-CHANGEs with forged or stale justifications
@@ -287,7 +288,7 @@ class Simulation {
           this.broadcast(node, out.message);
           break;
         case 'send':
-          if (!this.has(node, 'silent')) this.sendAs(node, out.to, out.message);
+          if (!this.withholds(node, out.message)) this.sendAs(node, out.to, out.message);
           break;
         case 'timer': {
           const gen = ++node.timerGen;
@@ -311,6 +312,11 @@ class Simulation {
     }
   }
 
+  /** Byzantine nodes that keep some of their own machine's messages to themselves. */
+  private withholds(node: SimNode, message: QbftMessage<Value>): boolean {
+    return this.has(node, 'silent') || (this.has(node, 'withhold-commits') && (message.type === 'COMMIT' || message.type === 'DECIDED'));
+  }
+
   private noteRound(height: number, round: number): void {
     if ((this.maxRound.get(height) ?? 0) < round) this.maxRound.set(height, round);
   }
@@ -318,7 +324,7 @@ class Simulation {
   private broadcast(node: SimNode, original: QbftMessage<Value>): void {
     let message = original;
     if (message.type === 'PRE-PREPARE') this.proposed.add(message.value); // n = 1 sends to nobody
-    if (this.has(node, 'silent')) return;
+    if (this.withholds(node, message)) return;
     if (this.isHonest(node.index) && message.type === 'COMMIT') this.noteSigned(node.index, message);
     if (this.has(node, 'forge') && message.type === 'PRE-PREPARE' && message.round > 1) {
       // Keep the genuine round-change quorum but propose something else than its highest prepared value.
