@@ -12,7 +12,8 @@
  * Invariants are checked as the run goes and at its end (`violations`): agreement, validity, the
  * decision's COMMIT quorum, the signing rule (an honest node's COMMITs carry at most one value per
  * height, across restarts), that at most one value per height can gather a threshold of partial
- * signatures, and termination after GST within a bounded number of rounds.
+ * signatures, the lock lemma (no honest PREPARE for another value after f + 1 honest nodes prepared
+ * one), and termination after GST within a bounded number of rounds.
  */
 import { QbftMachine, quorumSize, faultTolerance, linearRoundTimeout } from '../../../src/consensus/index.js';
 import type {
@@ -137,6 +138,9 @@ class Simulation {
   private readonly proposed = new Set<Value>();
   /** node → height → value ids in its COMMITs. */
   private readonly signed = new Map<number, Map<number, Set<string>>>();
+  /** `height|round|valueId` → honest nodes that prepared it; height → (round, value) f + 1 honest prepared. */
+  private readonly preparedBy = new Map<string, Set<number>>();
+  private readonly locks = new Map<number, { round: number; valueId: string }[]>();
   /** height → value id → honest nodes that signed it. */
   private readonly signers = new Map<number, Map<string, Set<number>>>();
   private readonly reportedTwoSignatures = new Set<number>();
@@ -290,6 +294,7 @@ class Simulation {
       switch (out.kind) {
         case 'persist':
           node.persisted = out.state;
+          if (this.isHonest(node.index) && out.state.prepared !== undefined) this.notePrepared(node.index, out.state.height, out.state.prepared);
           break;
         case 'broadcast':
           this.broadcast(node, out.message);
@@ -333,6 +338,7 @@ class Simulation {
     if (message.type === 'PRE-PREPARE') this.proposed.add(message.value); // n = 1 sends to nobody
     if (this.withholds(node, message)) return;
     if (this.isHonest(node.index) && message.type === 'COMMIT') this.noteSigned(node.index, message);
+    if (this.isHonest(node.index) && message.type === 'PREPARE') this.checkLock(node.index, message);
     if (this.has(node, 'forge') && message.type === 'PRE-PREPARE' && message.round > 1) {
       // Keep the genuine round-change quorum but propose something else than its highest prepared value.
       message = { ...message, value: this.freshValue(node, message.height) };
@@ -344,6 +350,31 @@ class Simulation {
       return;
     }
     for (let to = 0; to < this.n; to++) if (to !== node.index) this.sendAs(node, to, message);
+  }
+
+  private notePrepared(node: number, height: number, prepared: { round: number; value: Value }): void {
+    const key = `${height}|${prepared.round}|${valueId(prepared.value)}`;
+    let holders = this.preparedBy.get(key);
+    if (holders === undefined) this.preparedBy.set(key, (holders = new Set()));
+    holders.add(node);
+    if (holders.size === this.f + 1) {
+      const locks = this.locks.get(height) ?? [];
+      locks.push({ round: prepared.round, valueId: valueId(prepared.value) });
+      this.locks.set(height, locks);
+    }
+  }
+
+  /**
+   * The lemma QBFT's safety rests on: once f + 1 honest nodes prepared v in round r, every justified
+   * proposal in a later round is v, so no honest node PREPAREs another value after r. Breaking it is a
+   * bug even where the equivocation guard then keeps the signatures safe.
+   */
+  private checkLock(node: number, p: Prepare): void {
+    for (const lock of this.locks.get(p.height) ?? []) {
+      if (p.round > lock.round && p.valueId !== lock.valueId) {
+        this.violation(`lock: honest node ${node} prepared ${p.valueId} in round ${p.round} of height ${p.height}, after f + 1 honest nodes prepared ${lock.valueId} in round ${lock.round}`);
+      }
+    }
   }
 
   private noteSigned(node: number, c: Commit): void {
