@@ -1,7 +1,7 @@
 /**
  * Random simulator scenarios, one per seed: cluster size, Byzantine nodes (at most f) and their
- * behaviours, drop and duplicate rates, link delays, a partition healing at GST, crashes with restarts
- * from persisted state before GST, and the number of heights.
+ * behaviours, drop and duplicate rates, link delays, a partition healing at GST, crashes (some in the
+ * middle of acting on a call's outputs) with restarts from persisted state, and the number of heights.
  */
 import { faultTolerance } from '../../../src/consensus/index.js';
 import { Prng } from './prng.js';
@@ -27,7 +27,7 @@ export function randomScenario(seed: number, sizes: readonly number[] = SIZES): 
   if (gstMs > 0 && nodes > 1) {
     for (const node of rng.shuffle([...honest]).slice(0, rng.int(0, Math.min(2, honest.length)))) {
       const atMs = rng.int(0, gstMs - 1);
-      crashes.push({ node, atMs, downMs: rng.int(1, gstMs - atMs) });
+      crashes.push({ node, atMs, downMs: rng.int(1, gstMs - atMs), midCall: rng.chance(0.5) });
     }
   }
   const partition = gstMs > 0 && nodes > 1 && rng.chance(0.4) ? order.slice(0, rng.int(1, nodes - 1)) : undefined;
@@ -48,7 +48,7 @@ export function randomScenario(seed: number, sizes: readonly number[] = SIZES): 
 /** A one-line description for failure messages. */
 export function describeScenario(o: SimOptions): string {
   const byz = [...(o.byzantine ?? new Map())].map(([i, b]) => `${i}:${b.join('+')}`).join(' ');
-  const crashes = (o.crashes ?? []).map((c) => `${c.node}@${c.atMs}+${c.downMs}`).join(' ');
+  const crashes = (o.crashes ?? []).map((c) => `${c.node}@${c.atMs}+${c.downMs}${c.midCall ? '(mid-call)' : ''}`).join(' ');
   return `n=${o.nodes} heights=${o.heights} gst=${o.gstMs}ms drop=${(o.dropRate ?? 0).toFixed(2)} dup=${(o.duplicateRate ?? 0).toFixed(2)}`
     + ` partition=${o.partition ? `[${o.partition.join(',')}]` : 'none'} byzantine={${byz}} crashes={${crashes}}`;
 }

@@ -46,6 +46,9 @@ export interface Crash {
   downMs: number;
   /** Restart WITHOUT the persisted consensus state (the one thing that may break safety). */
   amnesia?: boolean;
+  /** Crash in the middle of acting on the outputs of the node's next call that persists something,
+   * after a random prefix of them. */
+  midCall?: boolean;
 }
 
 export interface SimOptions {
@@ -101,6 +104,8 @@ interface SimNode {
   /** Incremented on every restart; events of an earlier life are ignored. */
   life: number;
   timerGen: number;
+  /** A crash to happen while acting on the outputs of the next call. */
+  crashMidCall: Crash | undefined;
   /** The node's disk: the last persisted consensus state, and the decided chain. */
   persisted: QbftPersistedState<Value> | undefined;
   chain: Map<number, Decision<Value>>;
@@ -168,7 +173,7 @@ class Simulation {
     }
     for (let i = 0; i < this.n; i++) {
       this.nodes.push({
-        index: i, behaviours: o.byzantine?.get(i), machine: this.newMachine(i), up: true, life: 0, timerGen: 0,
+        index: i, behaviours: o.byzantine?.get(i), machine: this.newMachine(i), up: true, life: 0, timerGen: 0, crashMidCall: undefined,
         persisted: undefined, chain: new Map(), nonce: 0, seen: [],
       });
     }
@@ -260,8 +265,8 @@ class Simulation {
       }
       case 'crash': {
         const node = this.nodes[e.crash.node]!;
-        node.up = false;
-        this.queue.push(this.now + e.crash.downMs, { kind: 'restart', crash: e.crash });
+        if (e.crash.midCall) node.crashMidCall = e.crash;
+        else this.crash(node, e.crash);
         return;
       }
       case 'restart': {
@@ -288,7 +293,17 @@ class Simulation {
 
   // ---- the caller's side of the outputs ----------------------------------------------------------
 
-  private handle(node: SimNode, outputs: QbftOutput<Value>[]): void {
+  private crash(node: SimNode, crash: Crash): void {
+    node.up = false;
+    node.crashMidCall = undefined;
+    this.queue.push(Math.max(this.now + 1, crash.atMs + crash.downMs), { kind: 'restart', crash });
+  }
+
+  private handle(node: SimNode, all: QbftOutput<Value>[]): void {
+    // A crash part-way through a call that persists something: only a prefix of its outputs is
+    // acted on (written, sent, armed) — where the order of `persist` and sends matters.
+    const crash = node.crashMidCall !== undefined && all.some((o) => o.kind === 'persist') ? node.crashMidCall : undefined;
+    const outputs = crash === undefined ? all : all.slice(0, this.rng.int(0, all.length));
     for (const out of outputs) {
       if (this.o.trace) this.o.trace(`${this.now} node ${node.index} h${node.machine.height} r${node.machine.round} -> ${show(out)}`);
       switch (out.kind) {
@@ -322,6 +337,7 @@ class Simulation {
           break;
       }
     }
+    if (crash !== undefined) this.crash(node, crash);
   }
 
   /** Byzantine nodes that keep some of their own machine's messages to themselves. */
