@@ -114,10 +114,10 @@ interface SimNode {
   seen: QbftMessage<Value>[];
 }
 
+/** Messages a Byzantine node keeps of what it receives, for replays and forgeries. */
 const MAX_SEEN = 256;
-/** Rounds an honest leader may need after GST before timeouts outgrow the 750 ms + 50 ms delays,
- * plus the f rounds whose leaders may be faulty, plus two for round-change synchronisation; see
- * `checkTermination`. */
+/** The first round whose default timeout covers five message delays (round-change skew, ROUND-CHANGE,
+ * PRE-PREPARE, PREPARE, COMMIT) of at most `maxDelayMs`; see `checkTermination`. */
 const roundsToOutgrowDelays = (maxDelayMs: number): number => {
   const timeout = linearRoundTimeout();
   let r = 1;
