@@ -103,6 +103,18 @@ describe('QbftMachine: normal case', () => {
   });
 });
 
+describe('QbftMachine: injected leader and round timer', () => {
+  it('follows the injected leader function and timeout strategy', () => {
+    const m = new QbftMachine<string>({
+      self: 1, nodes: 4, valueId: id, signCommit: () => new Uint8Array(0), leader: () => 0, roundTimeout: (r) => 42 * r,
+    });
+    expect(m.start(1)).toEqual([{ kind: 'timer', height: 1, round: 1, afterMs: 42 }]);
+    expect(m.receive(prePrepare(1, 2, 'a'))).toEqual([]); // 2 would lead by round-robin
+    expect(kinds(m.receive(prePrepare(1, 0, 'a')))).toEqual(['validate']);
+    expect(m.timeout(1, 1)[0]).toEqual({ kind: 'timer', height: 1, round: 2, afterMs: 84 });
+  });
+});
+
 describe('QbftMachine: crash recovery and the equivocation guard', () => {
   it('resumes in the next round with its lock and will not sign another value', () => {
     const { afterQuorum } = committedNode();
