@@ -1,7 +1,7 @@
 /**
  * The QBFT state machine (src/consensus/qbft/machine.ts) driven input by input: the outputs it asks
- * for and their order (persist before the messages that depend on it), crash recovery, the
- * equivocation guard, DECIDED, round changes, the anti-DoS bounds and the errors at its boundary.
+ * for and their order (persist before the messages that depend on it), crash recovery, partial
+ * signatures over the round, DECIDED, round changes, the anti-DoS bounds and the errors at its boundary.
  * Cluster of 4 at height 1: the leader of round r is (1 + r) mod 4, so 2, 3, 0, 1, …
  */
 import { describe, expect, it } from 'vitest';
@@ -12,10 +12,13 @@ import {
 
 const encoder = new TextEncoder();
 const id = (v: string): string => `#${v}`;
-const signature = (node: number, height: number, valueId: string): Uint8Array => encoder.encode(`${node}:${height}:${valueId}`);
+const signature = (node: number, height: number, round: number, valueId: string): Uint8Array =>
+  encoder.encode(`${node}:${height}:${round}:${valueId}`);
 
 function machine(self: number, nodes = 4): QbftMachine<string> {
-  return new QbftMachine<string>({ self, nodes, valueId: id, signCommit: (height, _value, valueId) => signature(self, height, valueId) });
+  return new QbftMachine<string>({
+    self, nodes, valueId: id, signCommit: (height, round, _value, valueId) => signature(self, height, round, valueId),
+  });
 }
 
 const kinds = (outs: QbftOutput<string>[]): string[] =>
@@ -27,7 +30,7 @@ const prePrepare = (round: number, sender: number, value: string, justification?
   ({ type: 'PRE-PREPARE', height, round, sender, value, justification });
 const prepare = (round: number, sender: number, value: string, height = 1): Prepare => ({ type: 'PREPARE', height, round, sender, valueId: id(value) });
 const commit = (round: number, sender: number, value: string, height = 1): Commit =>
-  ({ type: 'COMMIT', height, round, sender, valueId: id(value), signature: signature(sender, height, id(value)) });
+  ({ type: 'COMMIT', height, round, sender, valueId: id(value), signature: signature(sender, height, round, id(value)) });
 const roundChange = (round: number, sender: number, prepared?: RoundChange<string>['prepared'], height = 1): RoundChange<string> =>
   ({ type: 'ROUND-CHANGE', height, round, sender, prepared });
 
@@ -52,7 +55,8 @@ describe('QbftMachine: normal case', () => {
     expect(kinds(afterValidation)).toEqual(['timer', 'persist', 'broadcast:PREPARE']);
     expect(kinds(afterQuorum)).toEqual(['persist', 'broadcast:COMMIT']);
     const persisted = afterQuorum[0]!.kind === 'persist' ? afterQuorum[0]!.state : undefined;
-    expect(persisted).toMatchObject({ height: 1, round: 1, committedValueId: '#a', prepared: { round: 1, value: 'a' } });
+    expect(Object.keys(persisted!).sort()).toEqual(['height', 'prepared', 'round']);
+    expect(persisted).toMatchObject({ height: 1, round: 1, prepared: { round: 1, value: 'a' } });
     expect(persisted!.prepared!.prepares.map((p) => p.sender).sort()).toEqual([1, 2, 3]);
     expect(sent(afterQuorum, 'COMMIT')[0]).toEqual(commit(1, 1, 'a'));
   });
@@ -66,7 +70,7 @@ describe('QbftMachine: normal case', () => {
     expect(decision).toMatchObject({ height: 1, round: 1, value: 'a', valueId: '#a' });
     expect(decision!.commits).toEqual([commit(1, 1, 'a'), commit(1, 2, 'a'), commit(1, 3, 'a')]);
     const answer = m.receive(roundChange(2, 0));
-    expect(answer).toEqual([{ kind: 'send', to: 0, message: { type: 'DECIDED', height: 1, sender: 1, value: 'a', commits: decision!.commits } }]);
+    expect(answer).toEqual([{ kind: 'send', to: 0, message: { type: 'DECIDED', height: 1, round: 1, sender: 1, value: 'a', commits: decision!.commits } }]);
   });
 
   it('a leader asks for its value once, then proposes and prepares it', () => {
@@ -115,8 +119,8 @@ describe('QbftMachine: injected leader and round timer', () => {
   });
 });
 
-describe('QbftMachine: crash recovery and the equivocation guard', () => {
-  it('resumes in the next round with its lock and will not sign another value', () => {
+describe('QbftMachine: crash recovery and per-round signing', () => {
+  it('resumes in the next round with its lock, and signs another value only in a later round, over that round', () => {
     const { afterQuorum } = committedNode();
     const state = afterQuorum[0]!.kind === 'persist' ? afterQuorum[0]!.state : undefined;
     const m = machine(1);
@@ -126,12 +130,27 @@ describe('QbftMachine: crash recovery and the equivocation guard', () => {
     expect((sent(outs, 'ROUND-CHANGE')[0] as RoundChange<string>).prepared).toMatchObject({ round: 1, value: 'a' });
     // Round 1 is over for it: an equivocating leader's second proposal gets no vote.
     expect(m.receive(prePrepare(1, 2, 'b'))).toEqual([]);
-    // A round-change quorum that left it out justifies 'b' in round 2: it prepares, but never commits 'b'.
+    // A round-change quorum that left it out justifies 'b' in round 2. Its 'a' of round 1 had no
+    // COMMIT quorum behind it (else f + 1 honest nodes would report the lock), so, as in the paper, it
+    // prepares and commits 'b' — a partial signature over round 2, which no round-1 partial joins.
     const justification = { roundChanges: [roundChange(2, 0), roundChange(2, 2), roundChange(2, 3)], prepares: [] };
     expect(kinds(m.receive(prePrepare(2, 3, 'b', justification)))).toEqual(['validate']);
     expect(kinds(m.validated(1, id('b'), true))).toEqual(['timer', 'broadcast:PREPARE']);
     m.receive(prepare(2, 0, 'b'));
-    expect(sent(m.receive(prepare(2, 3, 'b')), 'COMMIT')).toEqual([]);
+    const committed = m.receive(prepare(2, 3, 'b'));
+    expect(kinds(committed)).toEqual(['persist', 'broadcast:COMMIT']);
+    expect(committed[0]).toMatchObject({ state: { round: 2, prepared: { round: 2, value: 'b' } } });
+    expect(sent(committed, 'COMMIT')).toEqual([commit(2, 1, 'b')]);
+  });
+
+  it('never sends a second COMMIT in a round it voted in before a restart', () => {
+    const { afterQuorum } = committedNode();
+    const state = afterQuorum[0]!.kind === 'persist' ? afterQuorum[0]!.state : undefined;
+    const m = machine(1);
+    m.start(1, state);
+    // Round 1 messages that would have made it commit are now stale: it is in round 2.
+    for (const sender of [0, 2, 3]) expect(m.receive(prepare(1, sender, 'a'))).toEqual([]);
+    expect(m.round).toBe(2);
   });
 
   it('rejects a persisted state from a later height', () => {
@@ -142,7 +161,8 @@ describe('QbftMachine: crash recovery and the equivocation guard', () => {
 });
 
 describe('QbftMachine: DECIDED', () => {
-  const decided = (commits: Commit[], value = 'a') => ({ type: 'DECIDED' as const, height: 1, sender: 2, value, commits });
+  const decided = (commits: Commit[], value = 'a', round = commits[0]?.round ?? 1) =>
+    ({ type: 'DECIDED' as const, height: 1, round, sender: 2, value, commits });
 
   it('decides from a COMMIT quorum it is sent', () => {
     const m = machine(0);
@@ -154,6 +174,7 @@ describe('QbftMachine: DECIDED', () => {
 
   it.each([
     ['too few', [commit(3, 1, 'a'), commit(3, 2, 'a')], 'a'],
+    ['no commits', [], 'a'],
     ['a repeated sender', [commit(3, 1, 'a'), commit(3, 2, 'a'), commit(3, 2, 'a')], 'a'],
     ['mixed rounds', [commit(3, 1, 'a'), commit(3, 2, 'a'), commit(4, 3, 'a')], 'a'],
     ['another value', [commit(3, 1, 'a'), commit(3, 2, 'a'), commit(3, 3, 'a')], 'b'],
@@ -164,12 +185,18 @@ describe('QbftMachine: DECIDED', () => {
     expect(m.receive(decided(commits, value))).toEqual([]);
   });
 
+  it('ignores one whose commits are of another round than it names', () => {
+    const m = machine(0);
+    m.start(1);
+    expect(m.receive(decided([commit(3, 1, 'a'), commit(3, 2, 'a'), commit(3, 3, 'a')], 'a', 4))).toEqual([]);
+  });
+
   it('restores past decisions to answer peers after a restart, and checks them', () => {
     const m = machine(0);
     const commits = [commit(1, 1, 'a'), commit(1, 2, 'a'), commit(1, 3, 'a')];
     m.restoreDecision({ height: 1, round: 1, value: 'a', valueId: '#a', commits });
     m.start(2);
-    expect(kinds(m.receive(roundChange(3, 2)))).toEqual(['send:DECIDED']);
+    expect(m.receive(roundChange(3, 2))).toEqual([{ kind: 'send', to: 2, message: { type: 'DECIDED', height: 1, round: 1, sender: 0, value: 'a', commits } }]);
     expect(() => m.restoreDecision({ height: 1, round: 1, value: 'b', valueId: '#b', commits })).toThrow(/quorum of 3 COMMITs/);
   });
 });
@@ -238,7 +265,7 @@ describe('QbftMachine: anti-DoS bounds', () => {
     const m = machine(0);
     m.start(1);
     m.receive(prePrepare(1, 3, 'next', undefined, 2)); // leader of height 2, round 1 is 3
-    m.receive({ type: 'DECIDED', height: 1, sender: 1, value: 'a', commits: [commit(1, 1, 'a'), commit(1, 2, 'a'), commit(1, 3, 'a')] });
+    m.receive({ type: 'DECIDED', height: 1, round: 1, sender: 1, value: 'a', commits: [commit(1, 1, 'a'), commit(1, 2, 'a'), commit(1, 3, 'a')] });
     const outs = m.start(2);
     expect(kinds(outs)).toEqual(['timer', 'validate']);
     expect(m.bufferedFutureMessages).toBe(0);
@@ -289,7 +316,8 @@ describe('QbftMachine: errors at the boundary', () => {
       /roundChanges: expected at most 4 entries \(one per node\), got array of 5/],
     [{ type: 'ROUND-CHANGE', height: 1, round: 2, sender: 0, prepared: { round: 1, value: 'a', prepares: [{ type: 'COMMIT' }] } },
       /prepared.prepares\[0\].type: expected 'PREPARE'/],
-    [{ type: 'DECIDED', height: 1, sender: 0, value: 'a', commits: 'all' }, /DECIDED.commits: expected an array, got string all/],
+    [{ type: 'DECIDED', height: 1, round: 1, sender: 0, value: 'a', commits: 'all' }, /DECIDED.commits: expected an array, got string all/],
+    [{ type: 'DECIDED', height: 1, sender: 0, value: 'a', commits: [] }, /DECIDED.round: expected a safe integer ≥ 1, got undefined/],
   ])('throws a TypeError on a malformed message (%#)', (message, error) => {
     const m = machine(0);
     m.start(1);

@@ -1,7 +1,8 @@
 /**
  * The QBFT state machine: one node's side of Moniz, "The Istanbul BFT Consensus Algorithm" (arXiv
  * 2002.03613), one decision per height, with the sequencer rule of DESIGN.md §3 (the COMMIT carries the
- * sender's partial signature and the decision hands back the COMMIT quorum).
+ * sender's partial signature over (height, round, value) and the decision hands back the COMMIT quorum
+ * with its round).
  *
  * Pure: no timers, network, clock or crypto. Every call takes one input (`start`, `receive`,
  * `timeout`, `propose`, `validated`) and returns the outputs the caller must act on, in order
@@ -15,20 +16,26 @@
  *   for a later round also moves the node to that round: its round-change quorum proves honest nodes
  *   got there (as Charon does).
  * - Algorithm 2 upon a PREPARE quorum in the current round: record the prepared certificate, then
- *   COMMIT with the partial signature — unless this node already signed another value at this height
- *   (the equivocation guard; with at most f Byzantine nodes it never fires).
- * - Algorithm 2 upon a COMMIT quorum for one round: decide. Any round counts: a COMMIT quorum in any
- *   round locks the value in every later round.
+ *   COMMIT with the partial signature over (height, round, value) — `signCommit` gets the round. As in
+ *   the paper, a node may commit different values in different rounds of one height: a partial
+ *   signature combines only with others of its round, t = quorum of them is a COMMIT quorum of one
+ *   round, and QBFT's lock lets only one value ever gather a COMMIT quorum at a height, whatever the
+ *   round. So no per-height "never sign another value" guard is needed, and there is none: it would
+ *   cost liveness (docs/qbft.md).
+ * - Algorithm 2 upon a COMMIT quorum for one round: decide, saying which round (its signing root).
+ *   Any round counts: a COMMIT quorum in any round locks the value in every later round.
  * - Algorithm 3 upon timeout (held back until a quorum has reached the round: see `uponTimeout`);
  *   upon f + 1 ROUND-CHANGEs ahead of us; upon a justified ROUND-CHANGE quorum when leading (propose
  *   the highest prepared value, else our own).
  * - DECIDED: a node that already decided answers each ROUND-CHANGE for that height with the COMMIT
- *   quorum (one answer per message: no amplification), and a node that receives one decides from it.
+ *   quorum and its round (one answer per message: no amplification), and a node that receives one
+ *   decides from it.
  *
  * Crash recovery: before any message that depends on it leaves, the machine emits `persist` with the
- * highest round it voted in, its prepared certificate and the value it signed. `start(height, state)`
- * resumes in the next round, so a restarted node never votes twice in one round, still reports its
- * lock, and still refuses to sign another value. Anti-DoS limits are in limits.ts.
+ * highest round it voted in and its prepared certificate. `start(height, state)` resumes in the next
+ * round, so a restarted node never sends two different messages of one kind in one round — in
+ * particular never two COMMITs, hence never two partial signatures, of one round — and still reports
+ * its lock. That is all a per-round signature needs. Anti-DoS limits are in limits.ts.
  */
 import {
   MAX_FUTURE_MESSAGES_PER_SENDER,
@@ -69,7 +76,6 @@ class HeightState<V> {
   /** Highest round in which this node sent a message (persisted). */
   votedRound = 0;
   prepared: PreparedCertificate<V> | undefined;
-  committedValueId: string | undefined;
   decided: Decision<V> | undefined;
   inputValue: V | undefined;
   valueRequested = false;
@@ -172,7 +178,6 @@ export class QbftMachine<V> {
       }
       s.votedRound = persisted.round;
       s.prepared = persisted.prepared;
-      s.committedValueId = persisted.committedValueId;
       if (persisted.prepared !== undefined) s.values.set(this.valueId(persisted.prepared.value), persisted.prepared.value);
       this.enterRound(s, persisted.round + 1, true);
     } else {
@@ -190,7 +195,7 @@ export class QbftMachine<V> {
   restoreDecision(decision: Decision<V>): void {
     const { height, round, value, commits } = decision;
     const id = this.valueId(value);
-    const message: Decided<V> = { type: 'DECIDED', height, sender: this.self, value, commits };
+    const message: Decided<V> = { type: 'DECIDED', height, round, sender: this.self, value, commits };
     assertMessage<V>(message, this.nodes);
     if (!isCommitQuorum(commits, height, round, id, this.quorum)) {
       throw new RangeError(`qbft restoreDecision: expected a quorum of ${this.quorum} COMMITs for height ${height}, round ${round}, value ${id}`);
@@ -285,7 +290,7 @@ export class QbftMachine<V> {
       this.dirty = false;
       this.out.push({
         kind: 'persist',
-        state: { height: s.height, round: s.votedRound, prepared: s.prepared, committedValueId: s.committedValueId },
+        state: { height: s.height, round: s.votedRound, prepared: s.prepared },
       });
     }
     this.out.push({ kind: 'broadcast', message: m });
@@ -363,10 +368,8 @@ export class QbftMachine<V> {
     if (value === undefined) return; // learnValue comes back here once the PRE-PREPARE arrives
     s.prepared = { round: s.round, value, prepares: quorum };
     this.dirty = true;
-    if (s.committedValueId !== undefined && s.committedValueId !== valueId) return; // equivocation guard
-    s.committedValueId = valueId;
     s.committedRound = s.round;
-    const signature = this.signCommit(s.height, value, valueId);
+    const signature = this.signCommit(s.height, s.round, value, valueId);
     this.emit(s, { type: 'COMMIT', height: s.height, round: s.round, sender: this.self, valueId, signature });
   }
 
@@ -402,7 +405,7 @@ export class QbftMachine<V> {
     s.decided = decision;
     s.parked = undefined;
     this.out.push({ kind: 'decide', decision });
-    this.retain({ type: 'DECIDED', height: s.height, sender: this.self, value: decision.value, commits: decision.commits });
+    this.retain({ type: 'DECIDED', height: s.height, round: decision.round, sender: this.self, value: decision.value, commits: decision.commits });
   }
 
   private retain(message: Decided<V>): void {
@@ -499,12 +502,9 @@ export class QbftMachine<V> {
 
   private uponDecided(s: HeightState<V>, m: Decided<V>): void {
     const id = this.valueId(m.value);
-    const commits = m.commits;
-    if (commits.length === 0) return;
-    const round = commits[0]!.round;
-    if (!isCommitQuorum(commits, s.height, round, id, this.quorum)) return;
+    if (!isCommitQuorum(m.commits, s.height, m.round, id, this.quorum)) return;
     s.values.set(id, m.value);
-    this.decide(s, { height: s.height, round, value: m.value, valueId: id, commits });
+    this.decide(s, { height: s.height, round: m.round, value: m.value, valueId: id, commits: m.commits });
   }
 
   private answerWithDecided(m: RoundChange<V>): void {

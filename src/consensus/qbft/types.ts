@@ -41,7 +41,8 @@ export interface Commit {
   readonly round: number;
   readonly sender: number;
   readonly valueId: string;
-  /** The sender's partial signature over the value; opaque bytes, never checked by the machine. */
+  /** The sender's partial signature over (height, round, value); opaque bytes, never checked by the
+   * machine. */
   readonly signature: Uint8Array;
 }
 
@@ -66,6 +67,8 @@ export interface RoundChange<V> {
 export interface Decided<V> {
   readonly type: 'DECIDED';
   readonly height: number;
+  /** The round of every COMMIT in `commits`: their partial signatures are over this round. */
+  readonly round: number;
   readonly sender: number;
   readonly value: V;
   readonly commits: readonly Commit[];
@@ -83,8 +86,10 @@ export interface QbftConfig<V> {
   readonly nodes: number;
   /** The identity of a value (e.g. its hash); two values are the same iff their ids are equal. */
   readonly valueId: (value: V) => string;
-  /** The partial signature this node puts on its COMMIT for `value` at `height` (opaque bytes). */
-  readonly signCommit: (height: number, value: V, valueId: string) => Uint8Array;
+  /** The partial signature this node puts on its COMMIT for `value` in `round` of `height` (opaque
+   * bytes). It must cover the round (e.g. sign `keccak256(domain ‖ chainId ‖ round ‖ blockHash)`):
+   * agreement holds for commit quorums of one round, so partials of different rounds must not combine. */
+  readonly signCommit: (height: number, round: number, value: V, valueId: string) => Uint8Array;
   /** The proposer of a round; default round-robin `(height + round) mod n`. */
   readonly leader?: (height: number, round: number, nodes: number) => number;
   /** Round timeouts; default `linearRoundTimeout()` (see timer.ts). */
@@ -100,14 +105,16 @@ export interface QbftPersistedState<V> {
   /** The highest round in which this node may have sent a message; on restart it resumes in the
    * next round, so it can never send two different messages of one kind in one round. */
   readonly round: number;
-  /** This node's highest prepared round, value and proof, if any. */
+  /** This node's highest prepared round, value and proof, if any: its lock, which it must keep
+   * reporting. (Nothing records what it signed: a COMMIT signs its round, and `round` already keeps
+   * the node from signing twice in one round.) */
   readonly prepared?: PreparedCertificate<V>;
-  /** The id of the value this node signed in a COMMIT at this height, if any (equivocation guard). */
-  readonly committedValueId?: string;
 }
 
 export interface Decision<V> {
   readonly height: number;
+  /** The round of the COMMIT quorum: the caller verifies and combines the partial signatures against
+   * this round's signing root. */
   readonly round: number;
   readonly value: V;
   readonly valueId: string;

@@ -19,12 +19,10 @@ function fail(where: string, expected: string, got: unknown): never {
   throw new TypeError(`qbft: ${where}: expected ${expected}, got ${describe(got)}`);
 }
 
-function checkHeader(m: Record<string, unknown>, where: string, nodes: number, minRound: number): void {
+function checkHeader(m: Record<string, unknown>, where: string, nodes: number): void {
   const { height, round, sender } = m;
   if (!Number.isSafeInteger(height) || (height as number) < 0) fail(`${where}.height`, 'a non-negative safe integer', height);
-  if (minRound > 0 && (!Number.isSafeInteger(round) || (round as number) < minRound)) {
-    fail(`${where}.round`, `a safe integer ≥ ${minRound}`, round);
-  }
+  if (!Number.isSafeInteger(round) || (round as number) < 1) fail(`${where}.round`, 'a safe integer ≥ 1', round);
   if (!Number.isInteger(sender) || (sender as number) < 0 || (sender as number) >= nodes) {
     fail(`${where}.sender`, `a node index in 0..${nodes - 1}`, sender);
   }
@@ -43,14 +41,14 @@ function checkObject(m: unknown, where: string): asserts m is Record<string, unk
 function checkPrepare(m: unknown, where: string, nodes: number): void {
   checkObject(m, where);
   if (m.type !== 'PREPARE') fail(`${where}.type`, "'PREPARE'", m.type);
-  checkHeader(m, where, nodes, 1);
+  checkHeader(m, where, nodes);
   if (typeof m.valueId !== 'string') fail(`${where}.valueId`, 'a string', m.valueId);
 }
 
 function checkCommit(m: unknown, where: string, nodes: number): void {
   checkObject(m, where);
   if (m.type !== 'COMMIT') fail(`${where}.type`, "'COMMIT'", m.type);
-  checkHeader(m, where, nodes, 1);
+  checkHeader(m, where, nodes);
   if (typeof m.valueId !== 'string') fail(`${where}.valueId`, 'a string', m.valueId);
   if (!(m.signature instanceof Uint8Array)) fail(`${where}.signature`, 'a Uint8Array', m.signature);
 }
@@ -58,7 +56,7 @@ function checkCommit(m: unknown, where: string, nodes: number): void {
 function checkRoundChange(m: unknown, where: string, nodes: number): void {
   checkObject(m, where);
   if (m.type !== 'ROUND-CHANGE') fail(`${where}.type`, "'ROUND-CHANGE'", m.type);
-  checkHeader(m, where, nodes, 1);
+  checkHeader(m, where, nodes);
   const prepared = m.prepared;
   if (prepared === undefined) return;
   checkObject(prepared, `${where}.prepared`);
@@ -74,7 +72,7 @@ export function assertMessage<V>(message: unknown, nodes: number): asserts messa
   checkObject(message, 'message');
   switch (message.type) {
     case 'PRE-PREPARE': {
-      checkHeader(message, 'PRE-PREPARE', nodes, 1);
+      checkHeader(message, 'PRE-PREPARE', nodes);
       if (!('value' in message)) fail('PRE-PREPARE.value', 'a value', undefined);
       const j = message.justification;
       if (j !== undefined) {
@@ -91,7 +89,7 @@ export function assertMessage<V>(message: unknown, nodes: number): asserts messa
     case 'ROUND-CHANGE':
       return checkRoundChange(message, 'ROUND-CHANGE', nodes);
     case 'DECIDED':
-      checkHeader(message, 'DECIDED', nodes, 0);
+      checkHeader(message, 'DECIDED', nodes);
       if (!('value' in message)) fail('DECIDED.value', 'a value', undefined);
       checkList(message.commits, 'DECIDED.commits', nodes, (m, w) => checkCommit(m, w, nodes));
       return;

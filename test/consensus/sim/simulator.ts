@@ -10,10 +10,12 @@
  * anything they have received.
  *
  * Invariants are checked as the run goes and at its end (`violations`): agreement, validity, the
- * decision's COMMIT quorum, the signing rule (an honest node's COMMITs carry at most one value per
- * height, across restarts), that at most one value per height can gather a threshold of partial
- * signatures, the lock lemma (no honest PREPARE for another value after f + 1 honest nodes prepared
- * one), and termination after GST within a bounded number of rounds.
+ * decision's COMMIT quorum (one round's, signed over that round), one vote per round (an honest node
+ * never sends two different messages of one kind in one round, across restarts), that at most one
+ * value per height can gather a threshold of partial signatures in any round (partials are over
+ * (height, round, value) and combine only within one round), the lock lemma (no honest PREPARE for
+ * another value after f + 1 honest nodes prepared one), and termination after GST within a bounded
+ * number of rounds — every honest node decides every height.
  */
 import { QbftMachine, quorumSize, faultTolerance, linearRoundTimeout } from '../../../src/consensus/index.js';
 import type {
@@ -27,9 +29,10 @@ export type Value = string;
 export const valueId = (v: Value): string => `#${v}`;
 export const isValidValue = (v: Value, height: number): boolean => v.startsWith(`v|${height}|`);
 const encoder = new TextEncoder();
-/** The partial signature a node's key share would make; checked against each decision's COMMITs. */
-export const partialSignature = (node: number, height: number, id: string): Uint8Array =>
-  encoder.encode(`${node}/${height}/${id}`);
+/** The partial signature a node's key share would make over (height, round, value); checked against
+ * each decision's COMMITs. */
+export const partialSignature = (node: number, height: number, round: number, id: string): Uint8Array =>
+  encoder.encode(`${node}/${height}/${round}/${id}`);
 
 export type ByzantineBehaviour =
   | 'silent' // sends nothing at all
@@ -76,8 +79,6 @@ export interface SimOptions {
 export interface SimReport {
   seed: number;
   violations: string[];
-  /** Heights stalled by the signing rule's known liveness cost (see `checkTermination`). */
-  guardStalls: string[];
   /** node → height → decided value. */
   decisions: Map<number, Map<number, Value>>;
   /** height → highest round any honest node reached. */
@@ -141,19 +142,18 @@ class Simulation {
   private readonly honestSent = new WeakSet<object>();
   private readonly byzantineSent = new WeakSet<object>();
   private readonly proposed = new Set<Value>();
-  /** node → height → value ids in its COMMITs. */
-  private readonly signed = new Map<number, Map<number, Set<string>>>();
+  /** `node|height|round|type` → what the honest node sent (see `checkOneVotePerRound`). */
+  private readonly votes = new Map<string, string>();
   /** `height|round|valueId` → honest nodes that prepared it; height → (round, value) f + 1 honest prepared. */
   private readonly preparedBy = new Map<string, Set<number>>();
   private readonly locks = new Map<number, { round: number; valueId: string }[]>();
-  /** height → value id → honest nodes that signed it. */
+  /** height → `round|valueId` → honest nodes whose partial signature is on it. */
   private readonly signers = new Map<number, Map<string, Set<number>>>();
   private readonly reportedTwoSignatures = new Set<number>();
   private readonly firstDecision = new Map<number, Value>();
   private readonly maxRound = new Map<number, number>();
   private readonly roundAtGst = new Map<number, number>();
   private readonly violations: string[] = [];
-  private readonly guardStalls: string[] = [];
   private readonly gst: number;
   private readonly partition: Set<number> | undefined;
   private now = 0;
@@ -189,7 +189,7 @@ class Simulation {
 
   private newMachine(i: number): QbftMachine<Value> {
     return new QbftMachine<Value>({
-      self: i, nodes: this.n, valueId, signCommit: (height, _value, id) => partialSignature(i, height, id),
+      self: i, nodes: this.n, valueId, signCommit: (height, round, _value, id) => partialSignature(i, height, round, id),
     });
   }
 
@@ -216,7 +216,7 @@ class Simulation {
     this.checkTermination();
     const decisions = new Map<number, Map<number, Value>>();
     for (const node of this.nodes) decisions.set(node.index, new Map(Array.from(node.chain, ([h, d]) => [h, d.value])));
-    return { seed: this.o.seed, violations: this.violations, guardStalls: this.guardStalls, decisions, maxRound: this.maxRound, delivered: this.delivered, endMs: this.now };
+    return { seed: this.o.seed, violations: this.violations, decisions, maxRound: this.maxRound, delivered: this.delivered, endMs: this.now };
   }
 
   private allHonestDone(): boolean {
@@ -353,7 +353,8 @@ class Simulation {
     let message = original;
     if (message.type === 'PRE-PREPARE') this.proposed.add(message.value); // n = 1 sends to nobody
     if (this.withholds(node, message)) return;
-    if (this.isHonest(node.index) && message.type === 'COMMIT') this.noteSigned(node.index, message);
+    if (this.isHonest(node.index) && message.type !== 'DECIDED') this.checkOneVotePerRound(node.index, message);
+    if (this.isHonest(node.index) && message.type === 'COMMIT') this.checkOneSignature(message);
     if (this.isHonest(node.index) && message.type === 'PREPARE') this.checkLock(node.index, message);
     if (this.has(node, 'forge') && message.type === 'PRE-PREPARE' && message.round > 1) {
       // Keep the genuine round-change quorum but propose something else than its highest prepared value.
@@ -382,8 +383,8 @@ class Simulation {
 
   /**
    * The lemma QBFT's safety rests on: once f + 1 honest nodes prepared v in round r, every justified
-   * proposal in a later round is v, so no honest node PREPAREs another value after r. Breaking it is a
-   * bug even where the equivocation guard then keeps the signatures safe.
+   * proposal in a later round is v, so no honest node PREPAREs another value after r. It is also what
+   * keeps the per-round signatures safe: a later round can gather t partials only for v.
    */
   private checkLock(node: number, p: Prepare): void {
     for (const lock of this.locks.get(p.height) ?? []) {
@@ -393,32 +394,42 @@ class Simulation {
     }
   }
 
-  private noteSigned(node: number, c: Commit): void {
-    let byHeight = this.signed.get(node);
-    if (byHeight === undefined) this.signed.set(node, (byHeight = new Map()));
-    let ids = byHeight.get(c.height);
-    if (ids === undefined) byHeight.set(c.height, (ids = new Set()));
-    ids.add(c.valueId);
-    if (ids.size > 1) this.violation(`signing rule: honest node ${node} signed COMMITs for ${[...ids].join(', ')} at height ${c.height}`);
-    this.checkOneSignature(c);
+  /**
+   * What the persisted round protects: an honest node never sends two different messages of one kind
+   * in one round of a height, across restarts — in particular never two partial signatures of one
+   * round. (Re-sending the same ROUND-CHANGE is one message.)
+   */
+  private checkOneVotePerRound(node: number, m: PrePrepare<Value> | Prepare | Commit | RoundChange<Value>): void {
+    const key = `${node}|${m.height}|${m.round}|${m.type}`;
+    const content = m.type === 'PRE-PREPARE' ? valueId(m.value)
+      : m.type === 'ROUND-CHANGE' ? (m.prepared === undefined ? '-' : `r${m.prepared.round}:${valueId(m.prepared.value)}`)
+      : m.valueId;
+    const before = this.votes.get(key);
+    if (before === undefined) this.votes.set(key, content);
+    else if (before !== content) this.violation(`one vote per round: honest node ${node} sent ${m.type}s with ${before} and ${content} in round ${m.round} of height ${m.height}`);
   }
 
   /**
-   * What the signing rule protects (DESIGN.md §1): the cluster can combine a signature on at most one
-   * value per height. Byzantine nodes can sign anything, so a value is signable once its honest signers
-   * plus the Byzantine nodes reach the threshold t = quorum.
+   * What the sequencer's safety rests on (DESIGN.md §1): the cluster can combine a signature on at
+   * most one value per height. Partials are over (height, round, value), so they combine only within
+   * one round: a value is signable once, in some round, its honest signers plus every Byzantine node
+   * (each willing to sign anything in any round) reach the threshold t = quorum.
    */
   private checkOneSignature(c: Commit): void {
-    let byValue = this.signers.get(c.height);
-    if (byValue === undefined) this.signers.set(c.height, (byValue = new Map()));
-    let signers = byValue.get(c.valueId);
-    if (signers === undefined) byValue.set(c.valueId, (signers = new Set()));
+    let byRoundValue = this.signers.get(c.height);
+    if (byRoundValue === undefined) this.signers.set(c.height, (byRoundValue = new Map()));
+    const key = `${c.round}|${c.valueId}`;
+    let signers = byRoundValue.get(key);
+    if (signers === undefined) byRoundValue.set(key, (signers = new Set()));
     signers.add(c.sender);
     const byzantine = this.o.byzantine?.size ?? 0;
-    const signable = [...byValue].filter(([, honest]) => honest.size + byzantine >= this.quorum).map(([id]) => id);
-    if (signable.length > 1 && !this.reportedTwoSignatures.has(c.height)) {
+    const signable = new Set<string>();
+    for (const [roundValue, honest] of byRoundValue) {
+      if (honest.size + byzantine >= this.quorum) signable.add(roundValue.slice(roundValue.indexOf('|') + 1));
+    }
+    if (signable.size > 1 && !this.reportedTwoSignatures.has(c.height)) {
       this.reportedTwoSignatures.add(c.height);
-      this.violation(`one signature per height: ${signable.join(' and ')} can both be signed at height ${c.height}`);
+      this.violation(`one signature per height: ${[...signable].join(' and ')} can both be signed at height ${c.height}`);
     }
   }
 
@@ -488,7 +499,7 @@ class Simulation {
     const senders = new Set<number>();
     for (const c of commits) {
       senders.add(c.sender);
-      const expected = partialSignature(c.sender, height, id);
+      const expected = partialSignature(c.sender, height, round, id);
       if (c.height !== height || c.round !== round || c.valueId !== id || !equalBytes(c.signature, expected)) {
         this.violation(`decision of node ${node.index} at height ${height} carries a COMMIT that does not sign it`);
       }
@@ -507,28 +518,15 @@ class Simulation {
    * Termination: every honest node decides every height; and after GST no height runs more than
    * `bound` rounds past the highest round an honest node had reached at GST (round 1 for heights
    * started later): enough rounds for the linear timer to outgrow the network's delays, f more whose
-   * leaders may be faulty, and two for honest nodes' rounds to line up again.
-   *
-   * One stall is the known cost of the signing rule (docs/qbft.md): honest nodes whose equivocation
-   * guard forbids them to sign the value now prepared, so many that the other honest nodes are no
-   * quorum without Byzantine help. It is reported in `guardStalls`, not as a violation.
+   * leaders may be faulty, and two for honest nodes' rounds to line up again. Any height left
+   * undecided is a failure.
    */
   private checkTermination(): void {
     for (let h = 1; h <= this.o.heights; h++) {
       const undecided = this.nodes.filter((node) => this.isHonest(node.index) && !node.chain.has(h));
       if (undecided.length === 0) continue;
-      const honest = this.nodes.filter((node) => this.isHonest(node.index));
-      const guarded = honest.filter((node) => {
-        const state = node.persisted;
-        return state?.height === h && state.prepared !== undefined && state.committedValueId !== undefined
-          && valueId(state.prepared.value) !== state.committedValueId;
-      });
-      if (guarded.length > 0 && honest.length - guarded.length < this.quorum) {
-        this.guardStalls.push(`height ${h}: nodes ${guarded.map((n) => n.index).join(', ')} may not sign the prepared value`);
-      } else {
-        const node = undecided[0]!;
-        this.violation(`termination: honest node ${node.index} did not decide height ${h} (at round ${node.machine.height === h ? node.machine.round : '-'})`);
-      }
+      const node = undecided[0]!;
+      this.violation(`termination: honest node ${node.index} did not decide height ${h} (at round ${node.machine.height === h ? node.machine.round : '-'})`);
       return;
     }
     const bound = roundsToOutgrowDelays((this.o.maxLinkDelayMs ?? 750) + this.maxValidationMs) + this.f + 2;
@@ -552,7 +550,7 @@ class Simulation {
         return { ...m, valueId: valueId(this.freshValue(node, m.height)) };
       case 'COMMIT': {
         const id = valueId(this.freshValue(node, m.height));
-        return { ...m, valueId: id, signature: partialSignature(node.index, m.height, id) };
+        return { ...m, valueId: id, signature: partialSignature(node.index, m.height, m.round, id) };
       }
       default:
         return m;
@@ -562,7 +560,7 @@ class Simulation {
   private commitUnprepared(node: SimNode, pp: PrePrepare<Value>): void {
     const ids = [valueId(pp.value), valueId(this.freshValue(node, pp.height))];
     for (const id of ids) {
-      const c: Commit = { type: 'COMMIT', height: pp.height, round: pp.round, sender: node.index, valueId: id, signature: partialSignature(node.index, pp.height, id) };
+      const c: Commit = { type: 'COMMIT', height: pp.height, round: pp.round, sender: node.index, valueId: id, signature: partialSignature(node.index, pp.height, pp.round, id) };
       for (let to = 0; to < this.n; to++) if (to !== node.index) this.sendAs(node, to, c);
     }
   }
@@ -645,11 +643,11 @@ class Simulation {
       case 0:
         return { type: 'PREPARE', ...header, valueId: id } satisfies Prepare;
       case 1:
-        return { type: 'COMMIT', ...header, valueId: id, signature: partialSignature(node.index, height, id) };
+        return { type: 'COMMIT', ...header, valueId: id, signature: partialSignature(node.index, height, round, id) };
       case 2:
         return this.forgedRoundChange(node, height, round);
       case 3:
-        return { type: 'DECIDED', height, sender: node.index, value: this.freshValue(node, height), commits: this.sample(this.seenOf(node, 'COMMIT'), this.n) };
+        return { type: 'DECIDED', height, round, sender: node.index, value: this.freshValue(node, height), commits: this.sample(this.seenOf(node, 'COMMIT'), this.n) };
       default:
         return this.forgedPrePrepare(node, height);
     }
@@ -668,7 +666,7 @@ function show(x: QbftMessage<Value> | QbftOutput<Value>): string {
     switch (x.kind) {
       case 'broadcast': return `broadcast ${show(x.message)}`;
       case 'send': return `send to ${x.to} ${show(x.message)}`;
-      case 'persist': return `persist round ${x.state.round} prepared ${x.state.prepared?.round ?? '-'} committed ${x.state.committedValueId ?? '-'}`;
+      case 'persist': return `persist round ${x.state.round} prepared ${x.state.prepared ? `r${x.state.prepared.round}:${valueId(x.state.prepared.value)}` : '-'}`;
       case 'timer': return `timer h${x.height} r${x.round} ${x.afterMs}ms`;
       case 'validate': return `validate ${x.valueId}`;
       case 'need-value': return `need-value h${x.height} r${x.round}`;
@@ -680,6 +678,6 @@ function show(x: QbftMessage<Value> | QbftOutput<Value>): string {
     case 'PRE-PREPARE': return `${head} ${valueId(x.value)}${x.justification ? ` rc=[${x.justification.roundChanges.map((r) => `${r.sender}:r${r.round}`).join(',')}] prepares=${x.justification.prepares.length}` : ''}`;
     case 'PREPARE': case 'COMMIT': return `${head} ${x.valueId}`;
     case 'ROUND-CHANGE': return `${head} prepared=${x.prepared ? `r${x.prepared.round}:${valueId(x.prepared.value)}` : '-'}`;
-    case 'DECIDED': return `${head} ${valueId(x.value)} commits=${x.commits.length}`;
+    case 'DECIDED': return `${head} r${x.round} ${valueId(x.value)} commits=${x.commits.length}`;
   }
 }
