@@ -40,6 +40,7 @@ describe('QBFT crash recovery', () => {
     const kinds = report.violations.map((v) => v.replace(/^t=\d+ms /, '').split(':')[0]);
     expect(kinds).toContain('agreement');
     expect(kinds).toContain('one signature per height');
+    expect(kinds).toContain('lock');
     expect(report.decisions.get(2)!.get(1)).not.toEqual(report.decisions.get(3)!.get(1));
   });
 });
