@@ -28,7 +28,7 @@ export function combineG2(indices: readonly number[], partials: readonly Uint8Ar
   for (let i = 0; i < partials.length; i++) {
     sum = sum.add(G2.fromBytes(partials[i]!).multiply(lambdas[i]!));
   }
-  return sum.toBytes(false);
+  return uncompressed(sum, 192);
 }
 
 /** Σ λᵢ·Pᵢ over G1 with λ the Lagrange coefficients at x = 0 of `indices`. */
@@ -38,5 +38,13 @@ export function interpolateG1(indices: readonly number[], publicShares: readonly
   for (let i = 0; i < publicShares.length; i++) {
     sum = sum.add(G1.fromBytes(publicShares[i]!).multiply(lambdas[i]!));
   }
-  return sum.toBytes(false);
+  return uncompressed(sum, 96);
+}
+
+/** Uncompressed serialization; the point at infinity is the flag byte 0x40 then zeros (ZCash format). */
+function uncompressed(point: { is0(): boolean; toBytes(compressed: boolean): Uint8Array }, length: number): Uint8Array {
+  if (!point.is0()) return point.toBytes(false);
+  const infinity = new Uint8Array(length);
+  infinity[0] = 0x40;
+  return infinity;
 }

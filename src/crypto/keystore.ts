@@ -113,7 +113,7 @@ async function readShareKeystore(files: ShareKeystoreFiles, expectedPublicKey: U
   if (!(await keystore.verifyPassword(password))) {
     throw new Error(`${file}: wrong password in ${files.passwordPath} (keystore checksum mismatch)`);
   }
-  const secretKey = await keystore.decrypt(password);
+  const secretKey = new Uint8Array(await keystore.decrypt(password));
   let publicKey: Uint8Array;
   try {
     publicKey = blst.SecretKey.fromBytes(secretKey).toPublicKey().toBytes(true);

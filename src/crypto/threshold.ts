@@ -201,17 +201,22 @@ export function combine(partials: readonly PartialSignature[]): Uint8Array {
 /** Σ λᵢ·σᵢ of already decoded, subgroup-checked signatures, serialized compressed. */
 export function combineDecoded(indices: readonly number[], signatures: readonly blst.Signature[]): Uint8Array {
   const combined = combineG2(indices, signatures.map((s) => s.toBytes(false)));
-  let signature: blst.Signature;
+  let signature: Uint8Array;
   try {
     // blst checks that the point is on the curve; the subgroup holds by construction (a linear
     // combination of subgroup points), so the costly subgroup check is skipped here.
-    signature = blst.Signature.fromBytes(combined, false);
+    signature = blst.Signature.fromBytes(combined, false).toBytes(true);
   } catch (cause) {
-    throw new Error(`combine: the combined point is not a valid signature (${(cause as Error).message}); ` +
-      'the partials cancel out to the point at infinity or the curve code returned a bad point', { cause });
+    throw new Error(`combine: the combined point is not a valid signature (${(cause as Error).message}); the curve code returned a bad point`, { cause });
   }
-  return signature.toBytes(true);
+  if ((signature[0]! & INFINITY_FLAG) !== 0) {
+    throw new Error('combine: the combined point is not a valid signature: the partials cancel out to the point at infinity');
+  }
+  return signature;
 }
+
+/** Bit of the first byte of a serialized point that marks the point at infinity (ZCash format). */
+const INFINITY_FLAG = 0x40;
 
 /** A compressed signature decoded by blst with the G2 subgroup and infinity checks, or undefined. */
 export function tryDecodeSignature(bytes: Uint8Array): blst.Signature | undefined {
