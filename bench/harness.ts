@@ -56,6 +56,44 @@ export function compare(comparison: Comparison): ComparisonResult {
     });
   });
   suite.run({ async: false });
+  return summarize(comparison, results);
+}
+
+/** An asynchronous case: one operation, whose promise settles when the measured work is done. */
+export interface AsyncBenchCase {
+  name: string;
+  fn: () => Promise<unknown>;
+}
+
+/**
+ * `compare` for asynchronous work (e.g. a worker pool): benchmark.js deferred cases, run one after
+ * another as in `compare`, so subject and peers are still measured in the same run.
+ */
+export async function compareAsync(
+  comparison: Omit<Comparison, 'subject' | 'peers'> & { subject: AsyncBenchCase; peers: Array<AsyncBenchCase & { target?: number }> },
+): Promise<ComparisonResult> {
+  const results: CaseResult[] = [];
+  for (const c of [comparison.subject, ...comparison.peers]) {
+    results.push(await new Promise<CaseResult>((resolve, reject) => {
+      const bench = new Benchmark(c.name, {
+        defer: true,
+        minTime: comparison.minSeconds ?? 1,
+        maxTime: 10,
+        fn: (deferred: { resolve(): void }) => c.fn().then(() => deferred.resolve(), reject),
+        onComplete: () => resolve({
+          name: c.name,
+          opsPerSecond: bench.hz,
+          meanMs: bench.stats.mean * 1000,
+          rmePercent: bench.stats.rme,
+        }),
+      });
+      bench.run({ async: true });
+    }));
+  }
+  return summarize(comparison, results);
+}
+
+function summarize(comparison: { title: string; peers: Array<{ target?: number }> }, results: CaseResult[]): ComparisonResult {
   const [subject, ...peerResults] = results as [CaseResult, ...CaseResult[]];
   const out: ComparisonResult = {
     title: comparison.title,
