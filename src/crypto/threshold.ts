@@ -23,7 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as blst from '@chainsafe/blst';
-import { FR_MODULUS, lagrangeInterpolate, shamirEvaluate } from '../wasm/index.js';
+import { FR_MAX_COUNT, FR_MODULUS, lagrangeInterpolate, shamirEvaluate } from '../wasm/index.js';
 import { assertBytes, describe } from '../wasm/errors.js';
 import { combineG2, interpolateG1 } from './curve.js';
 
@@ -34,10 +34,10 @@ export const PUBLIC_KEY_LENGTH = 48;
 /** Bytes of a compressed G2 signature. */
 export const SIGNATURE_LENGTH = 96;
 /**
- * Largest number of shares, hence largest share index. The WebAssembly Lagrange routine takes at
- * most this many indices per call (`FR_MAX_COUNT` in assembly/fr.ts); real clusters are far smaller.
+ * Largest number of shares, hence largest share index: the WebAssembly Fr routines take at most
+ * `FR_MAX_COUNT` (4,096) elements per call; real clusters are far smaller.
  */
-export const MAX_SHARES = 4096;
+export const MAX_SHARES = FR_MAX_COUNT;
 
 /** One node's key share: f(index) as a 32-byte big-endian scalar. */
 export interface KeyShare {
