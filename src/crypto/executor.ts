@@ -7,7 +7,7 @@
  *
  * Both split the work the same way (`./tasks.ts`) and return the same results.
  */
-import { describe } from '../wasm/errors.js';
+import { assertBytes, describe } from '../wasm/errors.js';
 import {
   assertSignatureSets,
   chunkRanges,
@@ -17,7 +17,6 @@ import {
   type SignatureSet,
 } from './tasks.js';
 import { SIGNATURE_LENGTH, assertIndex, type PartialSignature } from './threshold.js';
-import { assertBytes } from '../wasm/errors.js';
 
 export interface BlsExecutor {
   /**
