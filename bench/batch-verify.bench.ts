@@ -8,7 +8,8 @@
  *    is idle, so cores − 1 workers (the node's default) would leave a core unused; that default is
  *    measured too;
  * 2. end-to-end combine (deserialize with subgroup checks + combine + serialize) for t = 3, 7, 10 vs
- *    herumi `bls-eth-wasm` deserialize + `Signature.recover` + serialize. Target: faster than herumi;
+ *    herumi `bls-eth-wasm` deserialize + `Signature.recover` + serialize (target: faster than
+ *    herumi) and vs the same steps in `@noble/curves` (target ≥ 10x, DESIGN.md §5);
  * 3. optimistic combine with every partial valid vs one bad partial among the first t.
  *
  * Run: `npx tsx bench/index.ts batch-verify`.
@@ -17,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import * as blst from '@chainsafe/blst';
 import herumi from 'bls-eth-wasm';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { compare, compareAsync } from './harness.js';
 import {
   MainThreadExecutor,
@@ -30,6 +32,8 @@ import {
 } from '../src/crypto/index.js';
 
 const SETS = 1024;
+const G2 = bls12_381.G2.Point;
+const Fr = bls12_381.fields.Fr;
 
 export async function run(): Promise<void> {
   await benchBatchVerify();
@@ -117,11 +121,31 @@ async function benchCombine(): Promise<void> {
       recovered.recover(signatures, ids);
       return recovered.serialize();
     };
-    if (Buffer.from(herumiCombine()).toString('hex') !== expected) throw new Error('herumi and dst combine disagree');
+    const nobleCombine = () => {
+      const xs = partials.map((p) => BigInt(p.index));
+      let sum = G2.ZERO;
+      partials.forEach((p, i) => {
+        let numerator = 1n;
+        let denominator = 1n;
+        xs.forEach((xj, j) => {
+          if (j === i) return;
+          numerator = Fr.mul(numerator, xj);
+          denominator = Fr.mul(denominator, Fr.sub(xj, xs[i]!));
+        });
+        sum = sum.add(G2.fromBytes(p.signature).multiply(Fr.div(numerator, denominator)));
+      });
+      return sum.toBytes(true);
+    };
+    for (const [peer, fn] of [['herumi', herumiCombine], ['noble', nobleCombine]] as const) {
+      if (Buffer.from(fn()).toString('hex') !== expected) throw new Error(`${peer} and dst combine disagree`);
+    }
     compare({
       title: `combine t = ${t} (deserialize + combine + serialize)`,
       subject: { name: 'dst combine', fn: () => combine(partials) },
-      peers: [{ name: 'herumi Signature.recover', target: 1.0, fn: herumiCombine }],
+      peers: [
+        { name: 'herumi Signature.recover', target: 1.0, fn: herumiCombine },
+        { name: '@noble/curves', target: 10, fn: nobleCombine },
+      ],
     });
   }
 }
