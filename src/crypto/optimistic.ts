@@ -15,6 +15,7 @@
 import { assertBytes, describe } from '../wasm/errors.js';
 import { findInvalidSets } from './tasks.js';
 import {
+  PUBLIC_KEY_LENGTH,
   SIGNATURE_LENGTH,
   assertDistinctIndices,
   assertIndex,
@@ -57,6 +58,7 @@ export function optimisticCombine(input: OptimisticCombineInput): OptimisticComb
   const publicKeyOf = new Map<number, Uint8Array>();
   publicShares.forEach((share, i) => {
     assertIndex(`optimisticCombine: publicShares[${i}].index`, share?.index);
+    assertBytes(`optimisticCombine: publicShares[${i}].publicKey`, share.publicKey, PUBLIC_KEY_LENGTH);
     publicKeyOf.set(share.index, share.publicKey);
   });
   assertDistinctIndices('optimisticCombine: publicShares', publicShares.map((s) => s.index));
