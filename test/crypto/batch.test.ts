@@ -142,7 +142,7 @@ describe('from dist/ (plain JavaScript workers, after `npm run build`)', () => {
       await pool.close();
     `;
     const cwd = new URL('../..', import.meta.url).pathname;
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8', execArgv: [] } as never);
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
     expect(JSON.parse(output)).toEqual([33]);
   });
 });
