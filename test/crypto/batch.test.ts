@@ -16,7 +16,8 @@ import {
   type BlsExecutor,
   type SignatureSet,
 } from '../../src/crypto/index.js';
-import { chunkRanges } from '../../src/crypto/tasks.js';
+import { chunkRanges, type Task } from '../../src/crypto/tasks.js';
+import runTask from '../../src/crypto/worker.js';
 import { g2PointOutsideSubgroup, randomG2Point } from './helpers.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -89,6 +90,14 @@ describe.each([
     await expect(executor.batchVerify([{ ...sets[0]!, signature: new Uint8Array(95) }])).rejects.toThrow('batchVerify: sets[0].signature: expected 96 bytes, got 95');
     await expect(executor.batchVerify(null as unknown as SignatureSet[])).rejects.toThrow('batchVerify: expected an array of signature sets, got null');
     await expect(executor.combineMany([[{ index: 0, signature: sets[0]!.signature }]])).rejects.toThrow('combineMany: blocks[0][0].index: expected a share index');
+  });
+});
+
+describe('the worker entry point', () => {
+  test('answers malformed tasks with error results instead of throwing', () => {
+    expect(runTask({ kind: 'sign' } as unknown as Task)).toEqual({ ok: false, error: 'crypto worker: unknown task kind sign' });
+    const broken = { kind: 'verify', publicKeys: null, signatures: null, messages: null, messageEnds: new Uint32Array(1) } as unknown as Task;
+    expect(runTask(broken)).toMatchObject({ ok: false, error: expect.stringContaining('null') });
   });
 });
 
