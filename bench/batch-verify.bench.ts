@@ -67,18 +67,19 @@ async function benchBatchVerify(): Promise<void> {
   expectAllValid(await defaultPool.batchVerify(sets));
   const result = await compareAsync({
     title: `batchVerify ${SETS} signatures from bytes (${availableParallelism()} cores)`,
-    subject: { name: `pool, ${workers} workers`, fn: () => pool.batchVerify(sets).then(expectAllValid) },
+    subject: { name: `pool, ${workers} workers`, async: true, fn: () => pool.batchVerify(sets).then(expectAllValid) },
     peers: [
       {
         name: 'blst verifyMultiple, main',
         target: 1.8,
+        async: true,
         fn: async () => {
           const decoded = sets.map((s) => ({ msg: s.message, pk: blst.PublicKey.fromBytes(s.publicKey, true), sig: blst.Signature.fromBytes(s.signature, true) }));
           if (!blst.verifyMultipleAggregateSignatures(decoded, false, false)) throw new Error('benchmark inputs: batch invalid');
         },
       },
-      { name: 'MainThreadExecutor', fn: () => mainThread.batchVerify(sets).then(expectAllValid) },
-      { name: `pool, ${defaultPool.workers} workers (cores − 1)`, fn: () => defaultPool.batchVerify(sets).then(expectAllValid) },
+      { name: 'MainThreadExecutor', async: true, fn: () => mainThread.batchVerify(sets).then(expectAllValid) },
+      { name: `pool, ${defaultPool.workers} workers (cores − 1)`, async: true, fn: () => defaultPool.batchVerify(sets).then(expectAllValid) },
     ],
     minSeconds: 3,
   });
