@@ -5,12 +5,9 @@
  *
  * the construction of the OP Stack's block-gossip signature (`BlockSigningHash`), with BLS in place of
  * secp256k1. The domain separates kinds of signed messages and the chain id separates chains, so a
- * signature over one can never be replayed as the other.
- *
- * TODO(keccak issue): swap `@noble/hashes`' `keccak_256` (a devDependency, used until then) for the
- * batched WebAssembly `keccak256` of `../wasm/index.js` once it is on `main`.
+ * signature over one can never be replayed as the other. keccak-256 is the WebAssembly core's.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 } from '../wasm/index.js';
 import { assertBytes, describe } from '../wasm/errors.js';
 
 /** Bytes of a signing domain, a chain id, a block hash and a signing root. */
@@ -41,5 +38,5 @@ export function signingRoot(domain: Uint8Array, chainId: bigint | number, blockH
   preimage.set(domain, 0);
   preimage.set(Buffer.from(id.toString(16).padStart(64, '0'), 'hex'), 32);
   preimage.set(blockHash, 64);
-  return keccak_256(preimage);
+  return keccak256(preimage);
 }
