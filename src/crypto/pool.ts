@@ -13,6 +13,12 @@
  * - The Piscina pool is created on first use and `close()` lets running tasks finish, then stops
  *   the workers; later calls are refused.
  *
+ * What the workers buy: @chainsafe/blst 2.x already runs the pairings of one
+ * `verifyMultipleAggregateSignatures` call on its own native threads (one per core, shared by the
+ * whole process), but it deserializes points and blocks the calling thread for the whole call. The
+ * workers run deserialization and subgroup checks in parallel and keep the main thread free while
+ * a batch verifies (see bench/batch-verify.bench.ts for the figures).
+ *
  * How the worker file is found (one mechanism for both ways the code runs): the pool looks at its
  * own module URL. Compiled to `dist/crypto/pool.js`, it starts `dist/crypto/worker.js`, plain
  * JavaScript. Run from `src/crypto/pool.ts` (vitest, `tsx bench/…`, no prior build), it starts
