@@ -1,0 +1,293 @@
+/**
+ * A node's durable state in one LMDB environment (lmdb-js; DESIGN.md §5, issue 6):
+ *
+ * | sub-database | key | value |
+ * |---|---|---|
+ * | `blocks` | block number | header RLP, raw transactions, their hashes, QBFT round, group signature |
+ * | `blockNumbers` | block hash (32 bytes) | block number |
+ * | `transactions` | transaction hash (32 bytes) | [block number, index in the block] |
+ * | `senderNonces` | sender address (20 bytes) | highest included nonce (decimal string) |
+ * | `pool` | arrival sequence number | raw transaction accepted but not yet included |
+ * | `signingGuard` | [height, round] | the block hash this node signed in that round |
+ * | `meta` | `'qbft'` | the QBFT machine's persisted state for the current height |
+ *
+ * The store is the pool's `IncludedView` (src/chain/mempool.ts): it answers "is this transaction
+ * included" and "what is this sender's last included nonce" from the stored chain.
+ *
+ * Durability. lmdb-js's defaults are kept (no `noSync`, no `noMetaSync`, `overlappingSync` on, as on
+ * every non-Windows system): an asynchronous write's promise resolves once its batch transaction is
+ * committed and flushed to disk (`separateFlushed` is off), and `transactionSync` commits and flushes
+ * before it returns. What this relies on:
+ * - the signing guard and the QBFT state are written with `transactionSync`, so they are on disk
+ *   before the partial signature or the message that depends on them exists;
+ * - an accepted transaction is written with an awaited asynchronous transaction, and
+ *   `submitTransaction` resolves only after it;
+ * - a block, its index entries, its senders' nonces and the removal of its transactions from the pool
+ *   are one transaction (`commitBlock`): LMDB is copy-on-write with an atomic meta-page switch, so a
+ *   SIGKILL at any moment leaves either all of it or none of it.
+ * Asynchronous writes go through `transaction(callback)`, whose callbacks run in call order, so a pool
+ * entry written before a block that includes it is always removed by that block's transaction.
+ */
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { decodeHeader, encodeHeader, hex, type Block, type IncludedView } from '../chain/index.js';
+import type { Prepare, QbftPersistedState } from '../consensus/index.js';
+import { keccak256 } from '../wasm/index.js';
+import type { SignedBlock, TransactionLocation } from './types.js';
+
+/** What a stored block record holds (msgpack-encoded by lmdb-js; byte strings come back as Buffers). */
+interface BlockRecord {
+  header: Uint8Array;
+  transactions: Uint8Array[];
+  /** The 32-byte transaction hashes concatenated, in block order. */
+  transactionHashes: Uint8Array;
+  round: number;
+  signingRoot: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** A block as it travels inside the persisted QBFT state (its prepared value). */
+interface BlockValueRecord {
+  header: Uint8Array;
+  transactions: Uint8Array[];
+  transactionHashes: Uint8Array;
+}
+
+interface QbftStateRecord {
+  height: number;
+  round: number;
+  prepared?: { round: number; value: BlockValueRecord; prepares: unknown[] };
+}
+
+/** A pending transaction read back from the pool database, in arrival order. */
+export interface StoredPoolEntry {
+  sequence: number;
+  raw: Uint8Array;
+}
+
+/** What `commitBlock` needs of each included transaction. */
+export interface IncludedTransaction {
+  sender: Uint8Array;
+  nonce: bigint;
+}
+
+const HASH_BYTES = 32;
+
+export class SigningGuardViolation extends Error {
+  override name = 'SigningGuardViolation';
+}
+
+export class NodeStore implements IncludedView {
+  private readonly env: RootDatabase;
+  private readonly blocks: Database<BlockRecord, number>;
+  private readonly blockNumbers: Database<number, Buffer>;
+  private readonly transactionIndex: Database<[number, number], Buffer>;
+  private readonly senderNonces: Database<string, Buffer>;
+  private readonly pool: Database<Uint8Array, number>;
+  private readonly signingGuard: Database<Uint8Array, [number, number]>;
+  private readonly meta: Database<unknown, string>;
+
+  constructor(path: string) {
+    this.env = open({ path, maxDbs: 12 });
+    this.blocks = this.env.openDB({ name: 'blocks' });
+    this.blockNumbers = this.env.openDB({ name: 'blockNumbers' });
+    this.transactionIndex = this.env.openDB({ name: 'transactions' });
+    this.senderNonces = this.env.openDB({ name: 'senderNonces' });
+    this.pool = this.env.openDB({ name: 'pool' });
+    this.signingGuard = this.env.openDB({ name: 'signingGuard' });
+    this.meta = this.env.openDB({ name: 'meta' });
+  }
+
+  /** Number of the newest stored block, 0 when only genesis exists (genesis itself is not stored). */
+  headNumber(): bigint {
+    for (const key of this.blocks.getKeys({ reverse: true, limit: 1 })) return BigInt(key);
+    return 0n;
+  }
+
+  getBlock(number: bigint): SignedBlock | undefined {
+    if (number < 1n || number > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+    const record = this.blocks.get(Number(number));
+    return record === undefined ? undefined : signedBlockFromRecord(record);
+  }
+
+  blockNumberOf(hash: Uint8Array): bigint | undefined {
+    const number = this.blockNumbers.get(Buffer.from(hash));
+    return number === undefined ? undefined : BigInt(number);
+  }
+
+  transactionLocation(hash: Uint8Array): TransactionLocation | undefined {
+    const entry = this.transactionIndex.get(Buffer.from(hash));
+    if (entry === undefined) return undefined;
+    const [number, index] = entry;
+    const block = this.blocks.get(number);
+    if (block === undefined) return undefined;
+    return { blockNumber: BigInt(number), blockHash: keccak256(block.header), index };
+  }
+
+  /** The raw bytes of an included transaction. */
+  includedTransaction(hash: Uint8Array): Uint8Array | undefined {
+    const entry = this.transactionIndex.get(Buffer.from(hash));
+    return entry === undefined ? undefined : this.blocks.get(entry[0])?.transactions[entry[1]];
+  }
+
+  lastIncludedNonce(sender: string): bigint | undefined {
+    const nonce = this.senderNonces.get(Buffer.from(sender, 'hex'));
+    return nonce === undefined ? undefined : BigInt(nonce);
+  }
+
+  isIncluded(hash: string): boolean {
+    return this.transactionIndex.doesExist(Buffer.from(hash, 'hex'));
+  }
+
+  /**
+   * Stores a signed block with its index entries and senders' nonces, and removes `includedPoolEntries`
+   * (its transactions' pool entries, and any the block made obsolete) from the pool, all in one
+   * transaction. `transactions` are the block's, decoded, in block order. Refuses a block that does not
+   * extend the stored head.
+   */
+  async commitBlock(signed: SignedBlock, transactions: readonly IncludedTransaction[], includedPoolEntries: readonly number[]): Promise<void> {
+    const { block } = signed;
+    if (transactions.length !== block.transactions.length) {
+      throw new RangeError(`commitBlock: expected ${block.transactions.length} decoded transactions, got ${transactions.length}`);
+    }
+    const number = Number(block.header.number);
+    const record: BlockRecord = {
+      header: encodeHeader(block.header),
+      transactions: block.transactions,
+      transactionHashes: concatHashes(block.transactionHashes),
+      round: signed.round,
+      signingRoot: signed.signingRoot,
+      signature: signed.signature,
+    };
+    await this.env.transaction(() => {
+      const head = this.headNumber();
+      if (BigInt(number) !== head + 1n) throw new Error(`commitBlock: block ${number} does not extend the stored head ${head}`);
+      this.blocks.put(number, record);
+      this.blockNumbers.put(Buffer.from(block.hash), number);
+      const highest = new Map<string, bigint>();
+      block.transactionHashes.forEach((hash, index) => {
+        this.transactionIndex.put(Buffer.from(hash), [number, index]);
+        const sender = hex(transactions[index]!.sender);
+        const nonce = transactions[index]!.nonce;
+        const previous = highest.get(sender);
+        if (previous === undefined || nonce > previous) highest.set(sender, nonce);
+      });
+      for (const [sender, nonce] of highest) this.senderNonces.put(Buffer.from(sender, 'hex'), nonce.toString());
+      for (const sequence of includedPoolEntries) this.pool.remove(sequence);
+    });
+  }
+
+  /** Durably records an accepted transaction; resolves once it is on disk. */
+  async addPending(sequence: number, raw: Uint8Array): Promise<void> {
+    await this.env.transaction(() => {
+      this.pool.put(sequence, raw);
+    });
+  }
+
+  async removePending(sequences: readonly number[]): Promise<void> {
+    if (sequences.length === 0) return;
+    await this.env.transaction(() => {
+      for (const sequence of sequences) this.pool.remove(sequence);
+    });
+  }
+
+  /** The pool's pending transactions in arrival order. */
+  pendingTransactions(): StoredPoolEntry[] {
+    const entries: StoredPoolEntry[] = [];
+    for (const { key, value } of this.pool.getRange()) entries.push({ sequence: key, raw: value });
+    return entries;
+  }
+
+  /**
+   * The equivocation guard: records, durably and before the partial signature is made, that this node
+   * signs `blockHash` in `round` of `height`. Throws `SigningGuardViolation` if it already signed a
+   * different hash there; signing the same hash again (e.g. re-deriving a partial) is allowed.
+   */
+  guardSigning(height: number, round: number, blockHash: Uint8Array): void {
+    this.env.transactionSync(() => {
+      const signed = this.signingGuard.get([height, round]);
+      if (signed !== undefined && hex(signed) !== hex(blockHash)) {
+        throw new SigningGuardViolation(
+          `refusing to sign block 0x${hex(blockHash)} at height ${height} round ${round}: this node already signed 0x${hex(signed)} there`,
+        );
+      }
+      if (signed === undefined) this.signingGuard.put([height, round], blockHash);
+    });
+  }
+
+  /** What the guard holds for (height, round), if anything. */
+  signedInRound(height: number, round: number): Uint8Array | undefined {
+    return this.signingGuard.get([height, round]);
+  }
+
+  /** Every guard entry (height, round, hash), in key order; used by tests and diagnostics. */
+  guardEntries(): Array<{ height: number; round: number; blockHash: Uint8Array }> {
+    const entries: Array<{ height: number; round: number; blockHash: Uint8Array }> = [];
+    for (const { key, value } of this.signingGuard.getRange()) entries.push({ height: key[0], round: key[1], blockHash: value });
+    return entries;
+  }
+
+  /** Durably replaces the QBFT state (the machine's `persist` output). */
+  persistQbftState(state: QbftPersistedState<Block>): void {
+    const record: QbftStateRecord = { height: state.height, round: state.round };
+    if (state.prepared) {
+      record.prepared = { round: state.prepared.round, value: blockValueRecord(state.prepared.value), prepares: [...state.prepared.prepares] };
+    }
+    this.env.transactionSync(() => {
+      this.meta.put('qbft', record);
+    });
+  }
+
+  qbftState(): QbftPersistedState<Block> | undefined {
+    const record = this.meta.get('qbft') as QbftStateRecord | undefined;
+    if (record === undefined) return undefined;
+    if (!record.prepared) return { height: record.height, round: record.round };
+    return {
+      height: record.height,
+      round: record.round,
+      prepared: {
+        round: record.prepared.round,
+        value: blockFromValueRecord(record.prepared.value),
+        prepares: record.prepared.prepares as Prepare[],
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}
+
+function concatHashes(hashes: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * HASH_BYTES);
+  hashes.forEach((hash, i) => out.set(hash, i * HASH_BYTES));
+  return out;
+}
+
+function splitHashes(bytes: Uint8Array): Uint8Array[] {
+  const hashes: Uint8Array[] = [];
+  for (let offset = 0; offset < bytes.length; offset += HASH_BYTES) hashes.push(Uint8Array.from(bytes.subarray(offset, offset + HASH_BYTES)));
+  return hashes;
+}
+
+function blockValueRecord(block: Block): BlockValueRecord {
+  return { header: encodeHeader(block.header), transactions: block.transactions, transactionHashes: concatHashes(block.transactionHashes) };
+}
+
+function blockFromValueRecord(record: BlockValueRecord): Block {
+  const header = decodeHeader(record.header);
+  return {
+    header,
+    hash: keccak256(record.header),
+    transactions: record.transactions.map((raw) => Uint8Array.from(raw)),
+    transactionHashes: splitHashes(record.transactionHashes),
+  };
+}
+
+function signedBlockFromRecord(record: BlockRecord): SignedBlock {
+  return {
+    block: blockFromValueRecord(record),
+    round: record.round,
+    signingRoot: Uint8Array.from(record.signingRoot),
+    signature: Uint8Array.from(record.signature),
+  };
+}
