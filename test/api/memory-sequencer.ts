@@ -33,8 +33,8 @@ export class MemorySequencer implements SequencerView {
   readonly secretKey = SecretKey.fromKeygen(new Uint8Array(32).fill(7));
   readonly rules: TransactionRules;
   readonly blocks: SignedBlock[];
-  /** What `health()` reports; tests change `live`, `ready` and `reasons`. */
-  healthState: NodeHealth;
+  /** What `health()` reports besides head and pool size; tests change it. */
+  healthState: Pick<NodeHealth, 'live' | 'ready' | 'reasons'> = { live: true, ready: true, reasons: [] };
   private readonly blocksByHash = new Map<string, SignedBlock>();
   private readonly transactions = new Map<string, TransactionRecord>();
   private readonly lastNonce = new Map<string, bigint>();
@@ -53,7 +53,6 @@ export class MemorySequencer implements SequencerView {
         isIncluded: (hash) => this.transactions.get(hash)?.location !== undefined,
       },
     );
-    this.healthState = { live: true, ready: true, head: 0n, mempoolSize: 0, reasons: [] };
   }
 
   headNumber(): bigint {
@@ -83,7 +82,6 @@ export class MemorySequencer implements SequencerView {
     this.pool.removeIncluded(included);
     this.blocks.push(signed);
     this.blocksByHash.set(hex(block.hash), signed);
-    this.healthState = { ...this.healthState, head: block.header.number, mempoolSize: this.pool.size };
     for (const listener of this.listeners) listener(signed);
     return signed;
   }
@@ -117,6 +115,6 @@ export class MemorySequencer implements SequencerView {
   }
 
   health(): NodeHealth {
-    return this.healthState;
+    return { ...this.healthState, head: this.headNumber(), mempoolSize: this.pool.size };
   }
 }
