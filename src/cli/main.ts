@@ -180,7 +180,7 @@ async function main(): Promise<number> {
   try {
     options = parseRunOptions(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`dst: ${(error as Error).message}\n\n${HELP}`);
+    process.stderr.write(`dst: ${(error as Error).message}\nRun "dst --help" for the options.\n`);
     return 2;
   }
   if (options === 'help') {
