@@ -1,0 +1,136 @@
+/**
+ * Single-node throughput (issue 6 "Benchmark").
+ *
+ * 1. End to end: a `dst run --single` process with block time 0 and a separate load-generator process
+ *    (bench/tps-load.ts) sending pre-signed transactions over JSON-RPC (HTTP, one transaction per
+ *    request, 32 in flight). Reported: transactions/s accepted (acknowledged by eth_sendRawTransaction)
+ *    and included (in signed, stored blocks), and the node process's CPU time per transaction
+ *    (/proc/<pid>/stat user + system).
+ * 2. CPU per transaction, broken down, in this process, on batches of 1,000 transactions: the whole
+ *    admission path (decode + sender recovery + pool) against its parts — decoding (RLP, field checks,
+ *    keccak of the raw bytes and of the signing payload), sender recovery (native secp256k1), the
+ *    transaction-hash keccak alone, the block's transactions trie — and LMDB storage (1,000 pool writes
+ *    in one batch; a 1,000-transaction block commit). Each line's time per op ÷ 1,000 is its cost per
+ *    transaction.
+ *
+ * BENCH_TPS_SENDERS / BENCH_TPS_PER_SENDER set the end-to-end load (default 200 × 50 = 10,000).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  assembleBlock,
+  decodeTransaction,
+  genesisBlock,
+  Mempool,
+  parseTransaction,
+  recoverSender,
+  type IncludedView,
+} from '../src/chain/index.js';
+import { NodeStore } from '../src/node/store.js';
+import { keccak256, transactionsRootWithHashes } from '../src/wasm/index.js';
+import { startNodeProcess } from '../test/e2e/node-process.js';
+import { compareAsync } from './harness.js';
+import { makeLoad } from './tps-transactions.js';
+
+const CHAIN_ID = 904n;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BATCH = 1_000;
+
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, i.e. 11 and 12 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function endToEnd(): Promise<void> {
+  const senders = Number(process.env.BENCH_TPS_SENDERS ?? 200);
+  const perSender = Number(process.env.BENCH_TPS_PER_SENDER ?? 50);
+  const dataDir = await mkdtemp(join(tmpdir(), 'dst-bench-node-'));
+  const node = await startNodeProcess({ dataDir, chainId: CHAIN_ID, blockTimeMs: 0 });
+  try {
+    const cpuBefore = await cpuSeconds(node.pid);
+    const output = await new Promise<string>((resolve, reject) => {
+      const load = spawn(process.execPath, ['--import', 'tsx', 'bench/tps-load.ts', node.url, CHAIN_ID.toString(), String(senders), String(perSender), '32'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      load.stdout.on('data', (chunk) => (out += String(chunk)));
+      load.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`tps-load exited with ${code}`))));
+    });
+    const cpu = (await cpuSeconds(node.pid)) - cpuBefore;
+    const { accepted, acceptSeconds, includeSeconds } = JSON.parse(output) as { accepted: number; acceptSeconds: number; includeSeconds: number };
+    const blocks = node.logs.filter((l) => l.msg === 'block signed and stored').length;
+    console.log(`\nEnd to end, one node (block time 0), load from a separate process: ${accepted} transactions from ${senders} senders, 32 requests in flight`);
+    console.log(`  accepted: ${Math.round(accepted / acceptSeconds).toLocaleString('en-US')} tx/s (${acceptSeconds.toFixed(2)} s)`);
+    console.log(`  included in signed blocks: ${Math.round(accepted / includeSeconds).toLocaleString('en-US')} tx/s (${includeSeconds.toFixed(2)} s, ${blocks} blocks)`);
+    console.log(`  node CPU: ${((cpu / accepted) * 1e6).toFixed(0)} µs per transaction (${cpu.toFixed(2)} s user+system for ${accepted})`);
+  } finally {
+    node.signal('SIGTERM');
+    await node.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function breakdown(): Promise<void> {
+  const { transactions } = makeLoad(CHAIN_ID, BATCH / 10, 10);
+  const raws = transactions.flat();
+  const rules = { chainId: CHAIN_ID, maxBytes: 128 * 1024 };
+  const decoded = raws.map((raw) => decodeTransaction(raw, rules));
+  const parsed = raws.map((raw) => parseTransaction(raw, rules));
+  const nothingIncluded: IncludedView = { lastIncludedNonce: () => undefined, isIncluded: () => false };
+  const dataDir = await mkdtemp(join(tmpdir(), 'dst-bench-store-'));
+  const store = new NodeStore(dataDir);
+  let sequence = 0;
+  const template = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesisBlock(CHAIN_ID).hash, timestampMs: 1n, proposer: 1 }, raws);
+  let number = 0n;
+  try {
+    const result = await compareAsync({
+      title: `CPU per transaction, batches of ${BATCH} (ms/op ÷ ${BATCH} = per transaction)`,
+      subject: {
+        name: 'admit: decode+recover+pool',
+        fn: () => {
+          const pool = new Mempool({ maxTransactions: 10 * BATCH, maxBytes: 1 << 30 }, nothingIncluded);
+          for (const raw of raws) pool.add(parseTransaction(raw, rules));
+        },
+      },
+      peers: [
+        { name: 'decode (RLP, checks, 2 keccak)', fn: () => raws.forEach((raw) => decodeTransaction(raw, rules)) },
+        { name: 'sender recovery (secp256k1)', fn: () => decoded.forEach((tx) => recoverSender(tx)) },
+        { name: 'keccak-256 of the raw tx', fn: () => raws.forEach((raw) => keccak256(raw)) },
+        { name: 'transactions trie (block)', fn: () => transactionsRootWithHashes(raws) },
+        {
+          name: 'LMDB: pool writes, 1 batch',
+          async: true,
+          fn: () => Promise.all(raws.map((raw) => store.addPending(sequence++, raw))),
+        },
+        {
+          name: 'LMDB: block commit',
+          async: true,
+          fn: () => {
+            number++;
+            const hash = keccak256(new TextEncoder().encode(`block-${number}`));
+            return store.commitBlock(
+              { block: { ...template, header: { ...template.header, number }, hash }, round: 1, signingRoot: hash, signature: new Uint8Array(96) },
+              parsed,
+              [],
+            );
+          },
+        },
+      ],
+    });
+    console.log('  per transaction:');
+    for (const r of [result.subject, ...result.peers]) console.log(`    ${r.name.padEnd(34)} ${((r.meanMs * 1000) / BATCH).toFixed(2).padStart(8)} µs`);
+  } finally {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  await endToEnd();
+  await breakdown();
+}
