@@ -37,7 +37,7 @@ import {
   type TransactionRules,
 } from '../chain/index.js';
 import { QbftMachine, type Decision, type QbftOutput } from '../consensus/index.js';
-import { optimisticCombine, partialSign, type KeyShare, type PublicShare } from '../crypto/index.js';
+import { optimisticCombine, partialSign, verify, type KeyShare, type PublicShare } from '../crypto/index.js';
 import { blockSigningRoot } from './signing.js';
 import type { NodeStore } from './store.js';
 import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord } from './types.js';
@@ -104,6 +104,8 @@ export class Sequencer implements SequencerView {
   private partialSignedAt = 0;
   private readonly calls: Array<() => QbftOutput<Block>[]> = [];
   private draining = false;
+  /** Resolves once every guard entry and QBFT state queued so far is on disk. */
+  private durable: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SequencerOptions) {
     if (options.nodes !== 1 || options.key.threshold !== 1) {
@@ -251,6 +253,7 @@ export class Sequencer implements SequencerView {
       const decision = await this.decide(height, resume);
       resume = undefined;
       const signed = this.combine(decision);
+      await this.durable;
       await this.storeAndPublish(signed);
       this.options.metrics?.blockProduction.observe((performance.now() - startedAt) / 1000);
     }
@@ -314,7 +317,7 @@ export class Sequencer implements SequencerView {
   private handle(output: QbftOutput<Block>): void {
     switch (output.kind) {
       case 'persist':
-        this.store.persistQbftState(output.state);
+        this.awaitDurable(this.store.persistQbftState(output.state));
         return;
       case 'timer': {
         clearTimeout(this.roundTimer);
@@ -339,7 +342,8 @@ export class Sequencer implements SequencerView {
       }
       case 'broadcast':
       case 'send':
-        // A cluster of one has no peers to send to; the cluster issue adds the transport.
+        // A cluster of one has no peers to send to. The cluster issue adds the transport, which must
+        // send only after `this.durable` (the persisted state and guard the message depends on).
         return;
       case 'decide': {
         clearTimeout(this.roundTimer);
@@ -371,21 +375,37 @@ export class Sequencer implements SequencerView {
 
   /** The machine's `signCommit`: guard first (durable), then the partial signature over the round's signing root. */
   private signCommit(height: number, round: number, block: Block): Uint8Array {
-    this.store.guardSigning(height, round, block.hash);
+    this.awaitDurable(this.store.guardSigning(height, round, block.hash));
     this.partialSignedAt = performance.now();
     return partialSign(this.options.key.share, blockSigningRoot(this.chainId, round, block.hash)).signature;
+  }
+
+  /** Chains a write whose durability must precede whatever leaves the node next. */
+  private awaitDurable(write: Promise<void>): void {
+    this.durable = Promise.all([this.durable, write]).then(() => undefined);
   }
 
   /** Combines the decision's COMMIT quorum into the group signature, verified against the group key. */
   private combine(decision: Decision<Block>): SignedBlock {
     const { key } = this.options;
     const signingRoot = blockSigningRoot(this.chainId, decision.round, decision.value.hash);
+    const partials = decision.commits.map((commit) => ({ index: commit.sender + 1, signature: commit.signature }));
+    if (key.threshold === 1) {
+      // One share of a 1-of-1 key is the group secret (a constant polynomial) and its Lagrange
+      // coefficient is 1: the partial is the group signature, and only the verification remains.
+      const [partial] = partials;
+      if (!partial || !verify(key.groupPublicKey, signingRoot, partial.signature)) {
+        throw new Error(`height ${decision.height}: the partial signature does not verify against the group public key`);
+      }
+      this.options.metrics?.signing.observe((performance.now() - this.partialSignedAt) / 1000);
+      return { block: decision.value, round: decision.round, signingRoot, signature: partial.signature };
+    }
     const { signature, invalidIndices } = optimisticCombine({
       threshold: key.threshold,
       groupPublicKey: key.groupPublicKey,
       publicShares: key.publicShares,
       message: signingRoot,
-      partials: decision.commits.map((commit) => ({ index: commit.sender + 1, signature: commit.signature })),
+      partials,
     });
     if (signature === undefined) {
       throw new Error(`height ${decision.height}: the COMMIT quorum's partial signatures do not combine into a valid group signature (invalid shares: ${invalidIndices.join(', ')})`);

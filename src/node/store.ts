@@ -17,9 +17,10 @@
  * Durability. lmdb-js's defaults are kept (no `noSync`, no `noMetaSync`, `overlappingSync` on, as on
  * every non-Windows system): an asynchronous write's promise resolves once its batch transaction is
  * committed and flushed to disk (`separateFlushed` is off), and `transactionSync` commits and flushes
- * before it returns. What this relies on:
- * - the signing guard and the QBFT state are written with `transactionSync`, so they are on disk
- *   before the partial signature or the message that depends on them exists;
+ * before it returns (blocking the event loop for the fsync, so it is not used). What this relies on:
+ * - the signing guard and the QBFT state are queued as asynchronous transactions, and nothing that
+ *   depends on them leaves the node before they are on disk: the block that carries the signature is
+ *   stored (and only then published) by a later transaction, which commits after them;
  * - an accepted transaction is written with an awaited asynchronous transaction, and
  *   `submitTransaction` resolves only after it;
  * - a block, its index entries, its senders' nonces and the removal of its transactions from the pool
@@ -85,6 +86,8 @@ export class NodeStore implements IncludedView {
   private readonly pool: Database<Uint8Array, number>;
   private readonly signingGuard: Database<Uint8Array, [number, number]>;
   private readonly meta: Database<unknown, string>;
+  /** Guard entries queued by this process, also before their write commits (reads see only committed data). */
+  private readonly guardThisSession = new Map<string, Uint8Array>();
 
   constructor(path: string) {
     this.env = open({ path, maxDbs: 12 });
@@ -198,19 +201,25 @@ export class NodeStore implements IncludedView {
   }
 
   /**
-   * The equivocation guard: records, durably and before the partial signature is made, that this node
-   * signs `blockHash` in `round` of `height`. Throws `SigningGuardViolation` if it already signed a
-   * different hash there; signing the same hash again (e.g. re-deriving a partial) is allowed.
+   * The equivocation guard: records that this node signs `blockHash` in `round` of `height`. Throws
+   * `SigningGuardViolation` at once if it already signed a different hash there (signing the same hash
+   * again is allowed); otherwise queues the write and returns its promise, which resolves once it is
+   * on disk. The caller lets the partial signature leave the node (a COMMIT sent, a block stored and
+   * published) only after that: asynchronous transactions commit in call order, so any later awaited
+   * write (the block's) also implies the guard's.
    */
-  guardSigning(height: number, round: number, blockHash: Uint8Array): void {
-    this.env.transactionSync(() => {
-      const signed = this.signingGuard.get([height, round]);
-      if (signed !== undefined && hex(signed) !== hex(blockHash)) {
-        throw new SigningGuardViolation(
-          `refusing to sign block 0x${hex(blockHash)} at height ${height} round ${round}: this node already signed 0x${hex(signed)} there`,
-        );
-      }
-      if (signed === undefined) this.signingGuard.put([height, round], blockHash);
+  guardSigning(height: number, round: number, blockHash: Uint8Array): Promise<void> {
+    const key = `${height}/${round}`;
+    const signed = this.guardThisSession.get(key) ?? this.signingGuard.get([height, round]);
+    if (signed !== undefined && hex(signed) !== hex(blockHash)) {
+      throw new SigningGuardViolation(
+        `refusing to sign block 0x${hex(blockHash)} at height ${height} round ${round}: this node already signed 0x${hex(signed)} there`,
+      );
+    }
+    if (signed !== undefined) return Promise.resolve();
+    this.guardThisSession.set(key, blockHash);
+    return this.env.transaction(() => {
+      this.signingGuard.put([height, round], blockHash);
     });
   }
 
@@ -226,13 +235,16 @@ export class NodeStore implements IncludedView {
     return entries;
   }
 
-  /** Durably replaces the QBFT state (the machine's `persist` output). */
-  persistQbftState(state: QbftPersistedState<Block>): void {
+  /**
+   * Replaces the QBFT state (the machine's `persist` output); the promise resolves once it is on disk.
+   * Messages that depend on it are sent only after that (ordering as for `guardSigning`).
+   */
+  persistQbftState(state: QbftPersistedState<Block>): Promise<void> {
     const record: QbftStateRecord = { height: state.height, round: state.round };
     if (state.prepared) {
       record.prepared = { round: state.prepared.round, value: blockValueRecord(state.prepared.value), prepares: [...state.prepared.prepares] };
     }
-    this.env.transactionSync(() => {
+    return this.env.transaction(() => {
       this.meta.put('qbft', record);
     });
   }

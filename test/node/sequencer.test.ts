@@ -165,11 +165,11 @@ describe('Sequencer (single node, in process)', () => {
     open.push({ sequencer: { stop: async () => {} } as unknown as Sequencer, store });
     const a = new Uint8Array(32).fill(1);
     const b = new Uint8Array(32).fill(2);
-    store.guardSigning(5, 1, a);
-    store.guardSigning(5, 1, a);
+    await store.guardSigning(5, 1, a);
+    await store.guardSigning(5, 1, a);
     expect(() => store.guardSigning(5, 1, b)).toThrow(SigningGuardViolation);
     expect(() => store.guardSigning(5, 1, b)).toThrow(/already signed 0x0101/);
-    store.guardSigning(5, 2, b);
+    await store.guardSigning(5, 2, b);
     expect(store.guardEntries().map((e) => [e.height, e.round, hex(e.blockHash)])).toEqual([
       [5, 1, hex(a)],
       [5, 2, hex(b)],
@@ -183,12 +183,12 @@ describe('Sequencer (single node, in process)', () => {
     const locked = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesis.hash, timestampMs: BigInt(Date.now()), proposer: 1 }, raws);
     // As if the node crashed after committing to `locked` in round 1 of height 1 (signed it, did not store it).
     const store = new NodeStore(data.dbPath);
-    store.persistQbftState({
+    await store.persistQbftState({
       height: 1,
       round: 1,
       prepared: { round: 1, value: locked, prepares: [{ type: 'PREPARE', height: 1, round: 1, sender: 0, valueId: hex(locked.hash) }] },
     });
-    store.guardSigning(1, 1, locked.hash);
+    await store.guardSigning(1, 1, locked.hash);
     await store.close();
 
     const node = await startNode();
