@@ -2,8 +2,8 @@
  * Single-node throughput (issue 6 "Benchmark").
  *
  * 1. End to end: a `dst run --single` process with block time 0 and a separate load-generator process
- *    (bench/tps-load.ts) sending pre-signed transactions over JSON-RPC (HTTP, one transaction per
- *    request, 32 in flight). Reported: transactions/s accepted (acknowledged by eth_sendRawTransaction)
+ *    (bench/tps-load.ts) sending pre-signed transactions over JSON-RPC (HTTP): one transaction per
+ *    request with 32 and with 128 requests in flight, and JSON-RPC batches of 25 with 32 in flight. Reported: transactions/s accepted (acknowledged by eth_sendRawTransaction)
  *    and included (in signed, stored blocks), and the node process's CPU time per transaction
  *    (/proc/<pid>/stat user + system).
  * 2. CPU per transaction, broken down, in this process, on batches of 1,000 transactions: the whole
@@ -45,7 +45,7 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function endToEnd(): Promise<void> {
+async function endToEnd(inFlight: number, batch: number): Promise<void> {
   const senders = Number(process.env.BENCH_TPS_SENDERS ?? 200);
   const perSender = Number(process.env.BENCH_TPS_PER_SENDER ?? 50);
   const dataDir = await mkdtemp(join(tmpdir(), 'dst-bench-node-'));
@@ -53,7 +53,7 @@ async function endToEnd(): Promise<void> {
   try {
     const cpuBefore = await cpuSeconds(node.pid);
     const output = await new Promise<string>((resolve, reject) => {
-      const load = spawn(process.execPath, ['--import', 'tsx', 'bench/tps-load.ts', node.url, CHAIN_ID.toString(), String(senders), String(perSender), '32'], {
+      const load = spawn(process.execPath, ['--import', 'tsx', 'bench/tps-load.ts', node.url, CHAIN_ID.toString(), String(senders), String(perSender), String(inFlight), String(batch)], {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -64,7 +64,8 @@ async function endToEnd(): Promise<void> {
     const cpu = (await cpuSeconds(node.pid)) - cpuBefore;
     const { accepted, acceptSeconds, includeSeconds } = JSON.parse(output) as { accepted: number; acceptSeconds: number; includeSeconds: number };
     const blocks = node.logs.filter((l) => l.msg === 'block signed and stored').length;
-    console.log(`\nEnd to end, one node (block time 0), load from a separate process: ${accepted} transactions from ${senders} senders, 32 requests in flight`);
+    const shape = batch === 1 ? 'one transaction per request' : `JSON-RPC batches of ${batch}`;
+    console.log(`\nEnd to end, one node (block time 0), load from a separate process: ${accepted} transactions from ${senders} senders, ${inFlight} requests in flight, ${shape}`);
     console.log(`  accepted: ${Math.round(accepted / acceptSeconds).toLocaleString('en-US')} tx/s (${acceptSeconds.toFixed(2)} s)`);
     console.log(`  included in signed blocks: ${Math.round(accepted / includeSeconds).toLocaleString('en-US')} tx/s (${includeSeconds.toFixed(2)} s, ${blocks} blocks)`);
     console.log(`  node CPU: ${((cpu / accepted) * 1e6).toFixed(0)} µs per transaction (${cpu.toFixed(2)} s user+system for ${accepted})`);
@@ -131,6 +132,8 @@ async function breakdown(): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  await endToEnd();
+  await endToEnd(32, 1);
+  await endToEnd(128, 1);
+  await endToEnd(32, 25);
   await breakdown();
 }

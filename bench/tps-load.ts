@@ -2,7 +2,7 @@
  * Load generator for the node throughput benchmark (bench/node.bench.ts), run as its own process so
  * that the node's CPU is the node's alone:
  *
- *   tsx bench/tps-load.ts <rpc url> <chain id> <senders> <transactions per sender> <concurrency>
+ *   tsx bench/tps-load.ts <rpc url> <chain id> <senders> <transactions per sender> <concurrency> [batch]
  *
  * Signs EIP-155 legacy transfers up front (bench/tps-transactions.ts), then sends them with eth_sendRawTransaction, `concurrency` requests in flight, each sender's
  * transactions in nonce order. Prints one JSON line: how many were accepted, the seconds until the
@@ -12,15 +12,16 @@ import { parseTransaction } from '../src/chain/index.js';
 import { keccak256 } from '../src/wasm/index.js';
 import { makeLoad } from './tps-transactions.js';
 
-const [url, chainIdText, sendersText, perSenderText, concurrencyText] = process.argv.slice(2);
+const [url, chainIdText, sendersText, perSenderText, concurrencyText, batchText = '1'] = process.argv.slice(2);
 if (!url || !chainIdText || !sendersText || !perSenderText || !concurrencyText) {
-  console.error('usage: tsx bench/tps-load.ts <rpc url> <chain id> <senders> <transactions per sender> <concurrency>');
+  console.error('usage: tsx bench/tps-load.ts <rpc url> <chain id> <senders> <transactions per sender> <concurrency> [batch]');
   process.exit(2);
 }
 const chainId = BigInt(chainIdText);
 const senders = Number(sendersText);
 const perSender = Number(perSenderText);
 const concurrency = Number(concurrencyText);
+const batch = Number(batchText);
 
 const { transactions, addresses } = makeLoad(chainId, senders, perSender);
 // The node must recover the sender the load generator signed as.
@@ -36,6 +37,15 @@ async function call(method: string, params: unknown[]): Promise<any> {
   return json.result;
 }
 
+/** One JSON-RPC batch of eth_sendRawTransaction calls; every one must succeed. */
+async function callBatch(raws: string[]): Promise<void> {
+  const body = JSON.stringify(raws.map((raw) => ({ jsonrpc: '2.0', id: ++id, method: 'eth_sendRawTransaction', params: [raw] })));
+  const response = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const answers = (await response.json()) as Array<{ error?: { message: string } }>;
+  const failed = answers.find((a) => a.error);
+  if (failed || answers.length !== raws.length) throw new Error(`eth_sendRawTransaction batch: ${failed?.error?.message ?? 'missing answers'}`);
+}
+
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`;
 const started = performance.now();
 let accepted = 0;
@@ -44,9 +54,11 @@ let nextSender = 0;
 await Promise.all(
   Array.from({ length: Math.min(concurrency, senders) }, async () => {
     for (let s = nextSender++; s < senders; s = nextSender++) {
-      for (const raw of transactions[s]!) {
-        await call('eth_sendRawTransaction', [hex(raw)]);
-        accepted++;
+      const list = transactions[s]!;
+      for (let i = 0; i < list.length; i += batch) {
+        if (batch === 1) await call('eth_sendRawTransaction', [hex(list[i]!)]);
+        else await callBatch(list.slice(i, i + batch).map((raw) => hex(raw)));
+        accepted += Math.min(batch, list.length - i);
       }
     }
   }),
