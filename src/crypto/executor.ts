@@ -1,0 +1,79 @@
+/**
+ * Where batch crypto runs: one interface, `BlsExecutor`, with a main-thread implementation here and
+ * a Piscina worker-pool implementation in `./pool.ts` (Lodestar's habit of an interface first with a
+ * single-thread and a multi-thread implementation behind it, DESIGN.md §7). Callers — the node's
+ * catch-up, the embeddable verifier — take a `BlsExecutor` and do not care which one they got; a
+ * caller on one core uses `MainThreadExecutor`.
+ *
+ * Both split the work the same way (`./tasks.ts`) and return the same results.
+ */
+import { assertBytes, describe } from '../wasm/errors.js';
+import {
+  assertSignatureSets,
+  chunkRanges,
+  combineOutcome,
+  findInvalidSets,
+  type CombineOutcome,
+  type SignatureSet,
+} from './tasks.js';
+import { SIGNATURE_LENGTH, assertIndex, type PartialSignature } from './threshold.js';
+
+export interface BlsExecutor {
+  /**
+   * Verifies many (public key, message, signature) sets in randomized batches; resolves to the
+   * positions (in `sets`) of the invalid ones, ascending — empty when all are valid.
+   */
+  batchVerify(sets: readonly SignatureSet[]): Promise<number[]>;
+  /**
+   * Combines the partial signatures of each block (`combine` of `./threshold.ts`); one outcome per
+   * block, in order, an error for a block whose partials cannot be combined.
+   */
+  combineMany(blocks: readonly (readonly PartialSignature[])[]): Promise<CombineOutcome[]>;
+  /** Releases the executor's resources; later calls are refused. */
+  close(): Promise<void>;
+}
+
+/** Runs everything on the calling thread, in the same chunks as the pool. */
+export class MainThreadExecutor implements BlsExecutor {
+  #closed = false;
+
+  async batchVerify(sets: readonly SignatureSet[]): Promise<number[]> {
+    this.#assertOpen('batchVerify');
+    assertSignatureSets('batchVerify', sets);
+    const invalid: number[] = [];
+    for (const [start, end] of chunkRanges(sets.length, 1)) {
+      for (const position of findInvalidSets(sets.slice(start, end))) invalid.push(start + position);
+    }
+    return invalid;
+  }
+
+  async combineMany(blocks: readonly (readonly PartialSignature[])[]): Promise<CombineOutcome[]> {
+    this.#assertOpen('combineMany');
+    assertBlocks('combineMany', blocks);
+    return blocks.map((partials) => combineOutcome(partials));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(name: string): void {
+    if (this.#closed) throw new Error(`${name}: the executor is closed`);
+  }
+}
+
+/**
+ * Public-boundary check of `combineMany`'s input: shapes only (arrays, share indices, 96-byte
+ * signatures), so that it can be packed into bytes; a partial that is not a G2 point is the
+ * block's own error.
+ */
+export function assertBlocks(name: string, blocks: readonly (readonly PartialSignature[])[]): void {
+  if (!Array.isArray(blocks)) throw new TypeError(`${name}: expected an array of blocks' partial signatures, got ${describe(blocks)}`);
+  blocks.forEach((partials, b) => {
+    if (!Array.isArray(partials)) throw new TypeError(`${name}: blocks[${b}]: expected an array of partial signatures, got ${describe(partials)}`);
+    partials.forEach((partial, i) => {
+      assertIndex(`${name}: blocks[${b}][${i}].index`, partial?.index);
+      assertBytes(`${name}: blocks[${b}][${i}].signature`, partial.signature, SIGNATURE_LENGTH);
+    });
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * `BlsExecutor` on a Piscina worker pool: batch verification and many-block combines spread over
+ * worker threads, so the main thread stays free for consensus and I/O (DESIGN.md §2).
+ *
+ * - Only bytes cross the thread boundary: each chunk of work is packed into fresh typed arrays
+ *   (`./tasks.ts`) whose buffers are moved to the worker with a transfer list — no blst objects, no
+ *   copies of the caller's arrays, which are left untouched.
+ * - Workers answer with ok/error unions (`./worker.ts`); an error result becomes an Error thrown
+ *   here, on the caller's thread.
+ * - Pool size: available cores − 1 (at least 1), leaving a core to the main thread; the
+ *   environment variable `DST_WORKERS` (a positive integer) overrides it, and so does the
+ *   `workers` option.
+ * - The Piscina pool is created on first use and `close()` lets running tasks finish, then stops
+ *   the workers; later calls are refused.
+ *
+ * What the workers buy: @chainsafe/blst 2.x already runs the pairings of one
+ * `verifyMultipleAggregateSignatures` call on its own native threads (one per core, shared by the
+ * whole process), but it deserializes points and blocks the calling thread for the whole call. The
+ * workers run deserialization and subgroup checks in parallel and keep the main thread free while
+ * a batch verifies (see bench/batch-verify.bench.ts for the figures).
+ *
+ * How the worker file is found (one mechanism for both ways the code runs): the pool looks at its
+ * own module URL. Compiled to `dist/crypto/pool.js`, it starts `dist/crypto/worker.js`, plain
+ * JavaScript. Run from `src/crypto/pool.ts` (vitest, `tsx bench/…`, no prior build), it starts
+ * `src/crypto/worker.ts` with tsx's loader (`--import <tsx>` in the worker's `execArgv`, tsx
+ * resolved from this package), which maps the sources' `.js` imports to their `.ts` files.
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { describe } from '../wasm/errors.js';
+import { assertBlocks, type BlsExecutor } from './executor.js';
+import {
+  COMBINES_PER_TASK,
+  assertSignatureSets,
+  chunkRanges,
+  packCombineTask,
+  packVerifyTask,
+  transferListOf,
+  type CombineOutcome,
+  type CombineTaskResult,
+  type SignatureSet,
+  type Task,
+  type VerifyTaskResult,
+} from './tasks.js';
+import type { PartialSignature } from './threshold.js';
+
+/** Pool size: `DST_WORKERS` when set, otherwise available cores − 1, at least 1. */
+export function defaultWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
+  const override = env.DST_WORKERS;
+  if (override !== undefined && override !== '') {
+    const workers = Number(override);
+    if (!/^\d+$/.test(override.trim()) || !Number.isSafeInteger(workers) || workers < 1) {
+      throw new RangeError(`DST_WORKERS: expected a positive integer, got "${override}"`);
+    }
+    return workers;
+  }
+  return Math.max(1, availableParallelism() - 1);
+}
+
+const ownUrl = import.meta.url;
+const runningFromTypeScript = ownUrl.endsWith('.ts');
+const workerUrl = new URL(runningFromTypeScript ? './worker.ts' : './worker.js', ownUrl);
+
+export class WorkerPoolExecutor implements BlsExecutor {
+  /** Number of worker threads. */
+  readonly workers: number;
+  #pool: Piscina<Task, VerifyTaskResult | CombineTaskResult> | undefined;
+  #closed = false;
+
+  constructor(options: { workers?: number } = {}) {
+    const workers = options.workers ?? defaultWorkerCount();
+    if (!Number.isSafeInteger(workers) || workers < 1) {
+      throw new RangeError(`WorkerPoolExecutor: workers: expected a positive integer, got ${describe(workers)}`);
+    }
+    this.workers = workers;
+  }
+
+  async batchVerify(sets: readonly SignatureSet[]): Promise<number[]> {
+    this.#assertOpen('batchVerify');
+    assertSignatureSets('batchVerify', sets);
+    const ranges = chunkRanges(sets.length, this.workers);
+    const results = await Promise.all(ranges.map(([start, end]) => this.#run(packVerifyTask(sets, start, end)) as Promise<VerifyTaskResult>));
+    const invalid: number[] = [];
+    results.forEach((result, c) => {
+      if (!result.ok) throw new Error(`batchVerify: a worker failed on sets ${ranges[c]![0]}..${ranges[c]![1] - 1}: ${result.error}`);
+      for (const position of result.invalid) invalid.push(ranges[c]![0] + position);
+    });
+    return invalid;
+  }
+
+  async combineMany(blocks: readonly (readonly PartialSignature[])[]): Promise<CombineOutcome[]> {
+    this.#assertOpen('combineMany');
+    assertBlocks('combineMany', blocks);
+    const tasks: Array<Promise<CombineTaskResult>> = [];
+    for (let start = 0; start < blocks.length; start += COMBINES_PER_TASK) {
+      tasks.push(this.#run(packCombineTask(blocks.slice(start, start + COMBINES_PER_TASK))) as Promise<CombineTaskResult>);
+    }
+    const outcomes: CombineOutcome[] = [];
+    for (const result of await Promise.all(tasks)) {
+      if (!result.ok) throw new Error(`combineMany: a worker failed: ${result.error}`);
+      outcomes.push(...result.outcomes);
+    }
+    return outcomes;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
+  }
+
+  #run(task: Task): Promise<VerifyTaskResult | CombineTaskResult> {
+    return this.#getPool().run(task, { transferList: transferListOf(task) });
+  }
+
+  #getPool(): Piscina<Task, VerifyTaskResult | CombineTaskResult> {
+    this.#pool ??= new Piscina({
+      filename: workerUrl.href,
+      minThreads: this.workers,
+      maxThreads: this.workers,
+      execArgv: runningFromTypeScript ? ['--import', pathToFileURL(createRequire(ownUrl).resolve('tsx')).href] : [],
+    });
+    return this.#pool;
+  }
+
+  #assertOpen(name: string): void {
+    if (this.#closed) throw new Error(`${name}: the worker pool is closed`);
+  }
+}
