@@ -12,7 +12,7 @@ import { makeSignedTransactionObjects } from '../helpers/transactions.js';
 import { CHAIN_ID, startFixture, toHex, type Fixture } from './fixture.js';
 
 const txs = makeSignedTransactionObjects(16, { chainId: Number(CHAIN_ID), seed: 21 });
-const viemType = ['legacy', 'eip2930', 'eip1559'] as const;
+const viemType: Record<number, string> = { 0: 'legacy', 1: 'eip2930', 2: 'eip1559' };
 
 describe.each(['http', 'webSocket'] as const)('viem public client over %s', (transport) => {
   let f: Fixture;
