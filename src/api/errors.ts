@@ -1,0 +1,63 @@
+/**
+ * JSON-RPC 2.0 error objects (https://www.jsonrpc.org/specification §5.1) with the codes Ethereum
+ * clients use: -32700 parse error, -32600 invalid request, -32601 method not found, -32602 invalid
+ * params, -32603 internal error, and -32000 for a transaction the node rejected (EIP-1474's "invalid
+ * input"/server-error range, what geth returns for a refused transaction).
+ */
+import type { TransactionRejectionReason } from '../chain/index.js';
+
+export const PARSE_ERROR = -32700;
+export const INVALID_REQUEST = -32600;
+export const METHOD_NOT_FOUND = -32601;
+export const INVALID_PARAMS = -32602;
+export const INTERNAL_ERROR = -32603;
+export const TRANSACTION_REJECTED = -32000;
+
+/** `data` of a -32000 error: the typed reason, so clients can branch without parsing the message. */
+export interface RejectionData {
+  reason: TransactionRejectionReason;
+}
+
+export class RpcError extends Error {
+  override name = 'RpcError';
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: RejectionData,
+  ) {
+    super(message);
+  }
+}
+
+/** An invalid parameter: says which one (position and name) and what was expected. */
+export function invalidParam(index: number, name: string, expected: string, got: unknown): RpcError {
+  return new RpcError(INVALID_PARAMS, `invalid params: param ${index} (${name}): expected ${expected}, got ${describeValue(got)}`);
+}
+
+/** A short, bounded rendering of a JSON value for error messages (never echoes a whole large input). */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return value.length > 80 ? `"${value.slice(0, 77)}..." (${value.length} chars)` : JSON.stringify(value);
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Label for the `outcome` of the RPC request metric. */
+export function outcomeOf(code: number): string {
+  switch (code) {
+    case PARSE_ERROR:
+      return 'parse-error';
+    case INVALID_REQUEST:
+      return 'invalid-request';
+    case METHOD_NOT_FOUND:
+      return 'method-not-found';
+    case INVALID_PARAMS:
+      return 'invalid-params';
+    case TRANSACTION_REJECTED:
+      return 'rejected';
+    default:
+      return 'internal-error';
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The JSON-RPC methods: Ethereum's (ethereum/execution-apis) where Ethereum has a name for the thing,
+ * `dst_` otherwise.
+ *
+ * Block tags: "latest", "safe", "finalized" and "pending" all mean the newest signed block — every
+ * signed block is final (QBFT decided it and the cluster signed it; no fork can replace it), and the
+ * sequencer exposes no block under construction. "earliest" is genesis (0). A number above the head
+ * gives null, as Ethereum does for a block it does not have.
+ *
+ * dst_ results use hex quantities for values that can exceed 2^53 (chain id, block numbers) and JSON
+ * numbers for counts and indices.
+ */
+import { TransactionRejected, type Transaction } from '../chain/index.js';
+import type { SequencerView, SignedBlock } from '../node/types.js';
+import { encodeHeader } from '../chain/index.js';
+import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, TRANSACTION_REJECTED, invalidParam } from './errors.js';
+import { formatBlock, formatHeader, formatTransaction, type Json } from './format.js';
+import { data, parseData, parseQuantity, quantity } from './hex.js';
+import type { Logger } from './logger.js';
+import type { DstMetrics } from './metrics.js';
+
+/** Subscriptions of one WebSocket connection; absent over HTTP. */
+export interface SubscriptionHost {
+  subscribeNewHeads(): string;
+  unsubscribe(id: string): boolean;
+}
+
+export interface MethodContext {
+  view: SequencerView;
+  metrics: DstMetrics;
+  logger: Logger;
+  subscriptions?: SubscriptionHost;
+}
+
+type Method = (params: unknown[], context: MethodContext) => Json | Promise<Json>;
+
+const BLOCK_TAG = 'a block number as a hex quantity or one of "latest", "earliest", "pending", "safe", "finalized"';
+
+export const methods: Record<string, Method> = {
+  eth_chainId: (params, { view }) => {
+    arity(params, 0, 0);
+    return quantity(view.chainId);
+  },
+
+  eth_blockNumber: (params, { view }) => {
+    arity(params, 0, 0);
+    return quantity(view.headNumber());
+  },
+
+  eth_sendRawTransaction: async (params, { view, metrics, logger }) => {
+    arity(params, 1, 1);
+    const raw = parseData(params[0], 0, 'raw transaction');
+    try {
+      const hash = await view.submitTransaction(raw);
+      metrics.transactionsAccepted.inc({ source: 'rpc' });
+      return data(hash);
+    } catch (error) {
+      if (!(error instanceof TransactionRejected)) throw error;
+      metrics.transactionsRejected.inc({ reason: error.reason, source: 'rpc' });
+      logger.debug({ reason: error.reason, err: error.message }, 'transaction rejected');
+      throw new RpcError(TRANSACTION_REJECTED, error.message, { reason: error.reason });
+    }
+  },
+
+  eth_getBlockByNumber: (params, { view }) => {
+    arity(params, 2, 2);
+    const signed = blockByTag(view, params[0], 0);
+    const full = fullTransactionsFlag(params[1]);
+    return signed ? formatBlockFor(view, signed, full) : null;
+  },
+
+  eth_getBlockByHash: (params, { view }) => {
+    arity(params, 2, 2);
+    const signed = view.getBlockByHash(parseData(params[0], 0, 'block hash', 32));
+    const full = fullTransactionsFlag(params[1]);
+    return signed ? formatBlockFor(view, signed, full) : null;
+  },
+
+  eth_getTransactionByHash: (params, { view }) => {
+    arity(params, 1, 1);
+    const record = view.getTransaction(parseData(params[0], 0, 'transaction hash', 32));
+    return record ? formatTransaction(record.tx, record.location) : null;
+  },
+
+  eth_subscribe: (params, { subscriptions }) => {
+    if (!subscriptions) throw new RpcError(METHOD_NOT_FOUND, 'eth_subscribe is available only over WebSocket');
+    arity(params, 1, 1);
+    if (params[0] !== 'newHeads') throw invalidParam(0, 'subscription type', '"newHeads" (the only subscription served)', params[0]);
+    return subscriptions.subscribeNewHeads();
+  },
+
+  eth_unsubscribe: (params, { subscriptions }) => {
+    if (!subscriptions) throw new RpcError(METHOD_NOT_FOUND, 'eth_unsubscribe is available only over WebSocket');
+    arity(params, 1, 1);
+    if (typeof params[0] !== 'string') throw invalidParam(0, 'subscription id', 'the id eth_subscribe returned', params[0]);
+    return subscriptions.unsubscribe(params[0]);
+  },
+
+  dst_clusterInfo: (params, { view }) => {
+    arity(params, 0, 0);
+    const info = view.clusterInfo();
+    return {
+      chainId: quantity(info.chainId),
+      groupPublicKey: data(info.groupPublicKey),
+      nodes: info.nodes,
+      threshold: info.threshold,
+      self: info.self,
+      blockTimeMs: info.blockTimeMs,
+    };
+  },
+
+  /**
+   * Everything needed to verify a block's signature offline: the header RLP (its keccak-256 is `hash`),
+   * the raw transactions (their trie root is the header's transactionsRoot), the QBFT round, the
+   * signing root, the 96-byte signature and the group public key it verifies against. The parameter
+   * is a block hash (32 bytes) or a block number/tag.
+   */
+  dst_getSignedBlock: (params, { view }) => {
+    arity(params, 1, 1);
+    const which = params[0];
+    const signed =
+      typeof which === 'string' && which.length === 66 ? view.getBlockByHash(parseData(which, 0, 'block hash', 32)) : blockByTag(view, which, 0, 'a 32-byte block hash or ' + BLOCK_TAG);
+    if (!signed) return null;
+    const { block } = signed;
+    const signedAtAll = signed.signature.length > 0;
+    return {
+      chainId: quantity(block.header.chainId),
+      number: quantity(block.header.number),
+      hash: data(block.hash),
+      header: data(encodeHeader(block.header)),
+      transactions: block.transactions.map(data),
+      round: signed.round,
+      signingRoot: signedAtAll ? data(signed.signingRoot) : null,
+      signature: signedAtAll ? data(signed.signature) : null,
+      groupPublicKey: data(view.clusterInfo().groupPublicKey),
+    };
+  },
+
+  dst_health: (params, { view }) => {
+    arity(params, 0, 0);
+    const health = view.health();
+    return { live: health.live, ready: health.ready, head: quantity(health.head), mempoolSize: health.mempoolSize, reasons: health.reasons };
+  },
+};
+
+function arity(params: unknown[], min: number, max: number): void {
+  if (params.length < min || params.length > max) {
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    throw new RpcError(INVALID_PARAMS, `invalid params: expected ${expected} param${max === 1 ? '' : 's'}, got ${params.length}`);
+  }
+}
+
+function blockByTag(view: SequencerView, tag: unknown, index: number, expected = BLOCK_TAG): SignedBlock | undefined {
+  switch (tag) {
+    case 'latest':
+    case 'pending':
+    case 'safe':
+    case 'finalized':
+      return view.getBlockByNumber(view.headNumber());
+    case 'earliest':
+      return view.getBlockByNumber(0n);
+  }
+  if (typeof tag !== 'string' || !tag.startsWith('0x')) throw invalidParam(index, 'block', expected, tag);
+  return view.getBlockByNumber(parseQuantity(tag, index, 'block'));
+}
+
+function fullTransactionsFlag(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidParam(1, 'full transactions', 'true or false', value);
+  return value;
+}
+
+function formatBlockFor(view: SequencerView, signed: SignedBlock, full: boolean): Json {
+  if (!full) return formatBlock(signed);
+  return formatBlock(signed, (hash, index): Transaction => {
+    const record = view.getTransaction(hash);
+    if (!record) throw new Error(`transaction ${index} of block ${signed.block.header.number} is missing from the node's index`);
+    return record.tx;
+  });
+}
