@@ -1,0 +1,171 @@
+/**
+ * The BLS12-381 base field Fp (p = 0x1a0111ea…aaab, 381 bits): Montgomery arithmetic on 13 limbs of
+ * 30 bits, one u32 per limb in linear memory (52 bytes per element). An element is a pointer; every
+ * function writes its result through an `out` pointer, which may alias an input. Nothing allocates.
+ * Not constant-time (the MSM works on public data: partial signatures, public shares, coefficients).
+ *
+ * Representation (Montgomery, R = 2^390; Handbook of Applied Cryptography 14.36, with the carries
+ * delayed as in Mitscha-Baude, "Faster Montgomery multiplication in WebAssembly", ZPrize 2022):
+ * - limbs are always normalised (each < 2^30); values are kept lazily in [0, 4p) instead of [0, p):
+ *   the Montgomery product of inputs below 16p is below 2p (16p^2 < pR because 16p < 2^390), so no
+ *   multiplication ever does a final subtraction, and add/sub need one conditional subtraction of 4p;
+ * - an element is zero when it equals 0, p, 2p, 3p or 4p (fpIsZero); bytes leave only canonical.
+ * The unrolled kernels (fpMul, fpMulPair, add/sub) are generated into montgomery.ts by generate.mjs,
+ * which also derives every constant in params.ts from p, r and x and checks them against @noble/curves.
+ *
+ * ## Design note: limb representation, measured (ns per Fp multiplication, Node 20 / V8 TurboFan,
+ * AMD EPYC (Zen 4, shared 2-core VM, load ≈ 2), 1–2 million dependent multiplications per run after
+ * warm-up; min and median of 8 runs, the spread is the machine's noise)
+ * | variant                                                              |   min | median |
+ * | A: 12 × 32-bit CIOS, fully unrolled (carry per step, "no-carry" CIOS) |   146 |    183 |
+ * | B: 14 × 29-bit, delayed carries, operands in locals                    |   118 |    150 |
+ * | B2: same, operand limbs re-loaded from memory (fewer register spills)   |   118 |    171 |
+ * | C: 13 × 30-bit, delayed carries + one mid carry pass (338 products)     |   100 |    153 |
+ * | D: C in WASM SIMD, two independent products per call (i64x2 lanes),    |    71 |     89 |
+ * |    cost per product                                                    |       |        |
+ * The 64-bit multiplier is the bottleneck (≈ one i64.mul per cycle), so fewer limb products wins
+ * over fewer carries: 13 × 30 (338 products) beats 14 × 29 (392) and 12 × 32 (288 products, but a
+ * serial carry chain). SIMD halves the multiplier pressure (pmuludq does two 32 × 32 products), so
+ * Fp2 (fp2.ts) runs a0·b0 and a1·b1 of Karatsuba as one fpMulPair and only the third product
+ * scalar, and Fp2 squaring is a single fpMulPair. G1 uses the scalar kernel.
+ */
+import { fpMul } from './montgomery';
+import {
+  FP_LIMBS, LIMB_MASK, ONE_MONT, P_LIMBS, P_MINUS_2_WORDS, R2_MONT, ZERO_MULTIPLES,
+} from './params';
+
+export { fpMul, fpAdd, fpSub, fpDouble } from './montgomery';
+import { fpSub } from './montgomery';
+
+/** Bytes per field element in memory (13 u32 limbs). */
+export const FP_BYTES: i32 = 52;
+/** Bytes of a big-endian field element in the ZCash/blst encoding. */
+export const FP_ENCODED_BYTES: i32 = 48;
+
+const ZERO: usize = memory.data(FP_BYTES, 16);
+/** 1 as a plain (non-Montgomery) integer: multiplying by it leaves Montgomery form. */
+const PLAIN_ONE: usize = memory.data<u32>([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+const SCRATCH: usize = memory.data(FP_BYTES, 16);
+/** a^0 … a^15 for the 4-bit fixed window of Fermat inversion. */
+const POWERS: usize = memory.data(16 * FP_BYTES, 16);
+
+export function fpCopy(out: usize, a: usize): void {
+  memory.copy(out, a, FP_BYTES);
+}
+
+export function fpSetZero(out: usize): void {
+  memory.fill(out, 0, FP_BYTES);
+}
+
+export function fpSetOne(out: usize): void {
+  memory.copy(out, ONE_MONT, FP_BYTES);
+}
+
+export function fpSqr(out: usize, a: usize): void {
+  fpMul(out, a, a);
+}
+
+export function fpNeg(out: usize, a: usize): void {
+  fpSub(out, ZERO, a);
+}
+
+/** Whether the limbs at a (u32 every `stride` bytes) equal the 13 limbs at b. */
+function limbsEqual(a: usize, stride: usize, b: usize): bool {
+  for (let j: usize = 0; j < <usize>FP_LIMBS; j++) {
+    if (load<u32>(a + j * stride) != load<u32>(b + (j << 2))) return false;
+  }
+  return true;
+}
+
+/** Whether the element at a (limbs every `stride` bytes: 4 plain, 8 for an Fp2 component) is 0 mod p. */
+export function fpIsZeroStrided(a: usize, stride: usize): bool {
+  for (let k: usize = 0; k < 5; k++) {
+    if (limbsEqual(a, stride, ZERO_MULTIPLES + k * <usize>FP_BYTES)) return true;
+  }
+  return false;
+}
+
+export function fpIsZero(a: usize): bool {
+  return fpIsZeroStrided(a, 4);
+}
+
+/** a == b mod p. */
+export function fpEquals(a: usize, b: usize): bool {
+  fpSub(SCRATCH, a, b);
+  return fpIsZero(SCRATCH);
+}
+
+/** out = a^-1 by Fermat (a^(p-2)) with a 4-bit fixed window; 0 maps to 0. */
+export function fpInv(out: usize, a: usize): void {
+  fpSetOne(POWERS);
+  fpCopy(POWERS + FP_BYTES, a);
+  for (let i: usize = 2; i < 16; i++) fpMul(POWERS + i * FP_BYTES, POWERS + (i - 1) * FP_BYTES, a);
+  fpSetOne(SCRATCH);
+  for (let nibble = 95; nibble >= 0; nibble--) {
+    if (nibble != 95) for (let s = 0; s < 4; s++) fpMul(SCRATCH, SCRATCH, SCRATCH);
+    const word = load<u32>(P_MINUS_2_WORDS + (<usize>(nibble >> 3) << 2));
+    const digit = (word >>> (<u32>(nibble & 7) << 2)) & 15;
+    if (digit != 0) fpMul(SCRATCH, SCRATCH, POWERS + <usize>digit * FP_BYTES);
+  }
+  fpCopy(out, SCRATCH);
+}
+
+/**
+ * Reads a 48-byte big-endian integer into Montgomery form. Returns false (out unspecified) when the
+ * integer is not below p, i.e. not a canonical field element.
+ */
+export function fpFromBytes(out: usize, bytes: usize): bool {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  let limb: usize = 0;
+  for (let k = FP_ENCODED_BYTES - 1; k >= 0; k--) {
+    acc |= <u64>load<u8>(bytes + <usize>k) << bits;
+    bits += 8;
+    if (bits >= 30) {
+      store<u32>(out + (limb << 2), <u32>(acc & LIMB_MASK));
+      limb++;
+      acc >>= 30;
+      bits -= 30;
+    }
+  }
+  store<u32>(out + (limb << 2), <u32>acc);
+  if (!isBelowP(out)) return false;
+  fpMul(out, out, R2_MONT);
+  return true;
+}
+
+/** Whether normalised limbs at a hold an integer below p. */
+function isBelowP(a: usize): bool {
+  let borrow: i64 = 0;
+  for (let j: usize = 0; j < <usize>FP_LIMBS; j++) {
+    const d = <i64>load<u32>(a + (j << 2)) - <i64>load<u32>(P_LIMBS + (j << 2)) + borrow;
+    borrow = d >> 30;
+  }
+  return borrow < 0;
+}
+
+/** Writes the canonical value of a as 48 bytes big-endian. */
+export function fpToBytes(bytes: usize, a: usize): void {
+  fpMul(SCRATCH, a, PLAIN_ONE); // leaves Montgomery form; the result is at most p
+  if (!isBelowP(SCRATCH)) {
+    let borrow: i64 = 0;
+    for (let j: usize = 0; j < <usize>FP_LIMBS; j++) {
+      const d = <i64>load<u32>(SCRATCH + (j << 2)) - <i64>load<u32>(P_LIMBS + (j << 2)) + borrow;
+      borrow = d >> 30;
+      store<u32>(SCRATCH + (j << 2), <u32>(d & <i64>LIMB_MASK));
+    }
+  }
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  let limb: usize = 0;
+  for (let k = FP_ENCODED_BYTES - 1; k >= 0; k--) {
+    if (bits < 8) {
+      acc |= <u64>load<u32>(SCRATCH + (limb << 2)) << bits;
+      limb++;
+      bits += 30;
+    }
+    store<u8>(bytes + <usize>k, <u8>acc);
+    acc >>= 8;
+    bits -= 8;
+  }
+}
