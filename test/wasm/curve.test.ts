@@ -1,0 +1,161 @@
+/**
+ * BLS12-381 MSM in the WebAssembly core (src/wasm/curve.ts) against @noble/curves as the independent
+ * implementation, on both builds. Reference products k_i·P_i are computed once with noble and reused
+ * (prefix sums give every n = 1..64), because noble's scalar multiplications dominate the run time.
+ */
+import { describe, expect, it } from 'vitest';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { pippenger } from '@noble/curves/abstract/curve.js';
+import { loadWasmCore } from '../../src/wasm/core.js';
+import { curveApi } from '../../src/wasm/curve.js';
+
+const { G1, G2 } = bls12_381;
+const ORDER = G1.Point.Fn.ORDER;
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** Deterministic pseudo-random scalars (xorshift), so failures replay. */
+function scalarStream(seed: bigint) {
+  let state = seed;
+  return (): bigint => {
+    let x = 0n;
+    for (let i = 0; i < 5; i++) {
+      state ^= (state << 13n) & 0xffffffffffffffffn;
+      state ^= state >> 7n;
+      state ^= (state << 17n) & 0xffffffffffffffffn;
+      x = (x << 64n) | state;
+    }
+    return x % ORDER;
+  };
+}
+
+type Point = InstanceType<typeof G1.Point> | InstanceType<typeof G2.Point>;
+interface Curve {
+  name: 'G1' | 'G2';
+  base: Point;
+  zero: Point;
+  size: number;
+}
+const CURVES: Curve[] = [
+  { name: 'G1', base: G1.Point.BASE, zero: G1.Point.ZERO, size: 96 },
+  { name: 'G2', base: G2.Point.BASE, zero: G2.Point.ZERO, size: 192 },
+];
+
+/** 64 pseudo-random points (a random start plus repeated random steps), scalars, and Σ prefixes. */
+const fixtures = new Map<string, { points: Point[]; scalars: bigint[]; prefix: string[] }>();
+function fixture(curve: Curve) {
+  let f = fixtures.get(curve.name);
+  if (f === undefined) {
+    const next = scalarStream(curve.name === 'G1' ? 0x1234n : 0x5678n);
+    const start = curve.base.multiply(next()) as Point;
+    const step = curve.base.multiply(next()) as Point;
+    const points: Point[] = [start];
+    for (let i = 1; i < 64; i++) points.push((points[i - 1] as any).add(step));
+    const scalars = points.map(() => next());
+    const prefix: string[] = [];
+    let sum = curve.zero as any;
+    points.forEach((p, i) => {
+      sum = sum.add((p as any).multiply(scalars[i]));
+      prefix.push(hex(sum.toBytes(false)));
+    });
+    f = { points, scalars, prefix };
+    fixtures.set(curve.name, f);
+  }
+  return f;
+}
+
+/** 1,000 points (the 64 fixture points repeated) with fresh scalars; the sum by noble's Pippenger. */
+const thousands = new Map<string, { points: Point[]; scalars: bigint[]; expected: string }>();
+function thousand(curve: Curve) {
+  let t = thousands.get(curve.name);
+  if (t === undefined) {
+    const { points: base, scalars: baseScalars } = fixture(curve);
+    const next = scalarStream(99n);
+    const points = Array.from({ length: 1000 }, (_, i) => base[i % 64]!);
+    const scalars = points.map((_, i) => (i < 64 ? baseScalars[i]! : next()));
+    const Point = curve.name === 'G1' ? G1.Point : G2.Point;
+    const sum = pippenger(Point as any, points as any, scalars) as any;
+    t = { points, scalars, expected: hex(sum.toBytes(false)) };
+    thousands.set(curve.name, t);
+  }
+  return t;
+}
+
+describe.each(['release', 'debug'] as const)('curve MSM (%s build)', (variant) => {
+  const api = curveApi(loadWasmCore(variant));
+  const msmOf = (curve: Curve) => (curve.name === 'G1' ? api.g1Msm : api.g2Msm);
+  const encode = (p: Point) => (p as any).toBytes(false) as Uint8Array;
+
+  describe.each(CURVES)('$name', (curve) => {
+    const msm = msmOf(curve);
+
+    it('equals Σ k_i·P_i computed with noble, n = 1..64', () => {
+      const { points, scalars, prefix } = fixture(curve);
+      const encoded = points.map(encode);
+      const counts = variant === 'release' ? [...Array(64).keys()].map((i) => i + 1) : [1, 2, 3, 7, 10, 31, 64];
+      for (const n of counts) {
+        expect(hex(msm(encoded.slice(0, n), scalars.slice(0, n))), `n = ${n}`).toBe(prefix[n - 1]);
+      }
+    });
+
+    it('equals noble for n = 1,000 (more than one chunk)', () => {
+      const { points, scalars, expected } = thousand(curve);
+      expect(hex(msm(points.map(encode), scalars))).toBe(expected);
+    });
+
+    it('handles scalars 0, 1, 2 and r − 1', () => {
+      const p = fixture(curve).points[5]!;
+      const q = encode(p);
+      expect(hex(msm([q], [0n]))).toBe(hex(encode(curve.zero)));
+      expect(hex(msm([q], [1n]))).toBe(hex(q));
+      expect(hex(msm([q], [2n]))).toBe(hex(encode((p as any).double())));
+      expect(hex(msm([q], [ORDER - 1n]))).toBe(hex(encode((p as any).negate())));
+      expect(hex(msm([q, q], [ORDER - 1n, 1n]))).toBe(hex(encode(curve.zero)));
+      expect(hex(msm([q, q, q], [0n, 0n, 0n]))).toBe(hex(encode(curve.zero)));
+    });
+
+    it('handles repeated points (doubling inside addition) and a point with its negation', () => {
+      const { points, scalars } = fixture(curve);
+      const p = points[7]! as any;
+      const q = encode(p);
+      expect(hex(msm([q, q], [1n, 1n]))).toBe(hex(encode(p.double())));
+      expect(hex(msm([q, q, q], [5n, 5n, 5n]))).toBe(hex(encode(p.multiply(15n))));
+      expect(hex(msm([q, encode(p.negate())], [scalars[3]!, scalars[3]!]))).toBe(hex(encode(curve.zero)));
+      const k = scalars[4]!;
+      expect(hex(msm([q, encode(p.negate()), q], [k, k, 3n]))).toBe(hex(encode(p.multiply(3n))));
+    });
+
+    it('takes the point at infinity as input', () => {
+      const { points, scalars, prefix } = fixture(curve);
+      const infinity = encode(curve.zero);
+      expect(hex(msm([infinity, encode(points[0]!)], [scalars[9]!, scalars[0]!]))).toBe(prefix[0]);
+    });
+
+    it('rejects bad input with clear errors', () => {
+      const size = curve.size;
+      const good = encode(fixture(curve).points[1]!);
+      const name = curve.name === 'G1' ? 'g1Msm' : 'g2Msm';
+      const offCurve = good.slice();
+      offCurve[size - 1]! ^= 1;
+      expect(() => msm([good, offCurve], [1n, 2n])).toThrow(`${name}: point 1 is not on the curve`);
+      const compressed = good.slice();
+      compressed[0]! |= 0x80;
+      expect(() => msm([compressed], [1n])).toThrow(`${name}: point 0 has invalid flag bits`);
+      const sorted = good.slice();
+      sorted[0]! |= 0x20;
+      expect(() => msm([sorted], [1n])).toThrow('invalid flag bits');
+      const badInfinity = new Uint8Array(size);
+      badInfinity[0] = 0x40;
+      badInfinity[size - 1] = 1;
+      expect(() => msm([badInfinity], [1n])).toThrow('invalid flag bits');
+      const notCanonical = good.slice();
+      notCanonical.set(bls12_381.fields.Fp.toBytes(0n).map((_, i) => Number((bls12_381.fields.Fp.ORDER >> BigInt(8 * (47 - i))) & 0xffn)), 0);
+      expect(() => msm([notCanonical], [1n])).toThrow(`${name}: point 0 has a coordinate that is not a canonical field element`);
+      expect(() => msm([good.subarray(1)], [1n])).toThrow(`${name}: point 0: expected ${size} bytes, got ${size - 1}`);
+      expect(() => msm([good], [ORDER])).toThrow(`${name}: scalar 0: expected a bigint in [0, r)`);
+      expect(() => msm([good], [-1n])).toThrow(`${name}: scalar 0: expected a bigint in [0, r)`);
+      expect(() => msm([good, good], [1n])).toThrow(`${name}: expected as many scalars as points, got 2 points and 1 scalars`);
+      expect(() => msm([], [])).toThrow(`${name}: expected 1 to 4096 points, got 0`);
+      expect(() => msm(Array(4097).fill(good), Array(4097).fill(1n))).toThrow(`${name}: expected 1 to 4096 points, got 4097`);
+    });
+  });
+});
