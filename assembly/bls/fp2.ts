@@ -4,18 +4,17 @@
  * one WASM SIMD kernel works on both components at once: fpMulPair forms two Montgomery products in
  * i64x2 lanes, fp2Add/fp2Sub/fp2Double (montgomery.ts) add both components in one pass.
  *
- * Multiplication is Karatsuba (Guide to Pairing-Based Cryptography, Algorithm 5.16): a0·b0 and a1·b1
- * as one fpMulPair, (a0 + a1)(b0 + b1) with the scalar kernel, unreduced sums as inputs (the lazy
- * bound of fp.ts allows inputs below 16p). Squaring is complex squaring, (a0 + a1)(a0 − a1) and
- * 2·a0·a1, one fpMulPair. Value bounds are those of fp.ts: every component is kept in [0, 4p).
+ * Multiplication (fp2Mul, montgomery.ts) is schoolbook with lazy reduction (Guide to Pairing-Based
+ * Cryptography, §5.2.1): c0 = a0·b0 − a1·b1 and c1 = a0·b1 + a1·b0 accumulate unreduced in the two
+ * SIMD lanes and share one Montgomery reduction; on this representation it measured faster than
+ * Karatsuba (see the note in fp.ts). Squaring is complex squaring, (a0 + a1)(a0 − a1) and 2·a0·a1,
+ * one fpMulPair. Value bounds are those of fp.ts: every component is kept in [0, 4p).
  */
-import {
-  fpMul, fpMulPair, fp2ComponentSum, fp2KaratsubaFinish, fp2SquareOperands, fp2Sub,
-} from './montgomery';
+import { fpMul, fpMulPair, fp2SquareOperands, fp2Sub } from './montgomery';
 import { FP_BYTES, FP_ENCODED_BYTES, fpFromBytes, fpInv, fpIsZeroStrided, fpNeg, fpToBytes } from './fp';
 import { FP_LIMBS, ONE_MONT } from './params';
 
-export { fp2Add, fp2Sub, fp2Double } from './montgomery';
+export { fp2Add, fp2Sub, fp2Double, fp2Mul } from './montgomery';
 
 export const FP2_BYTES: i32 = 104;
 export const FP2_ENCODED_BYTES: i32 = 96;
@@ -23,8 +22,7 @@ export const FP2_ENCODED_BYTES: i32 = 96;
 const ZERO2: usize = memory.data(FP2_BYTES, 16);
 const PAIR: usize = memory.data(FP2_BYTES, 16);
 const SQUARE_Y: usize = memory.data(FP2_BYTES, 16);
-const SUM_A: usize = memory.data(FP_BYTES, 16);
-const SUM_B: usize = memory.data(FP_BYTES, 16);
+const A1_SQUARED: usize = memory.data(FP_BYTES, 16);
 const C0: usize = memory.data(FP_BYTES, 16);
 const C1: usize = memory.data(FP_BYTES, 16);
 const T: usize = memory.data(FP_BYTES, 16);
@@ -66,14 +64,6 @@ export function fp2Equals(a: usize, b: usize): bool {
   return fp2IsZero(PAIR);
 }
 
-export function fp2Mul(out: usize, a: usize, b: usize): void {
-  fpMulPair(PAIR, a, b);
-  fp2ComponentSum(SUM_A, a);
-  fp2ComponentSum(SUM_B, b);
-  fpMul(SUM_A, SUM_A, SUM_B);
-  fp2KaratsubaFinish(out, PAIR, SUM_A);
-}
-
 export function fp2Sqr(out: usize, a: usize): void {
   fp2SquareOperands(PAIR, SQUARE_Y, a);
   fpMulPair(out, PAIR, SQUARE_Y);
@@ -94,9 +84,9 @@ export function fp2Conj(out: usize, a: usize): void {
 export function fp2Inv(out: usize, a: usize): void {
   fp2Split(C0, C1, a);
   fpMul(T, C0, C0);
-  fpMul(SUM_A, C1, C1);
+  fpMul(A1_SQUARED, C1, C1);
   for (let j: usize = 0; j < <usize>FP_LIMBS; j++) {
-    store<u32>(T + (j << 2), load<u32>(T + (j << 2)) + load<u32>(SUM_A + (j << 2)));
+    store<u32>(T + (j << 2), load<u32>(T + (j << 2)) + load<u32>(A1_SQUARED + (j << 2)));
   }
   normalise(T);
   fpInv(T, T);

@@ -180,18 +180,6 @@ export function fpDouble(out: usize, a: usize): void {
 ${chain('s', idx.map((j) => `(${ld('a', j)} << 1)`))}${subConst('d', 's', P4L)}${pick('out', 's', 'd')}}
 
 /**
- * Finishes an Fp2 Karatsuba product: pair holds a0 b0 and a1 b1 interleaved (from fpMulPair), sum
- * holds (a0 + a1)(b0 + b1); all < 2p. Writes c0 = a0 b0 - a1 b1 + 2p (in (0, 4p), no reduction needed)
- * and c1 = sum - a0 b0 - a1 b1 (+4p, then minus 4p if at least 4p), interleaved.
- */
-export function fp2KaratsubaFinish(out: usize, pair: usize, sum: usize): void {
-${chain('c', idx.map((j) => `${ld('pair', j, 8, 0)} - ${ld('pair', j, 8, 1)} + ${lit(P2L[j])}`))}${chain('s', idx.map((j) => `${ld('sum', j)} - ${ld('pair', j, 8, 0)} - ${ld('pair', j, 8, 1)} + ${lit(P4L[j])}`))}${subConst('d', 's', P4L)}${idx.map((j) => `  store<u32>(out, <u32>c${j}, ${8 * j});\n`).join('')}${pick('out', 's', 'd', 8, 1)}}
-
-/** out (one plain field element) = c0 + c1 of an interleaved Fp2 element, normalised, < 8p, unreduced. */
-export function fp2ComponentSum(out: usize, a: usize): void {
-${chain('s', idx.map((j) => `${ld('a', j, 8, 0)} + ${ld('a', j, 8, 1)}`))}${idx.map((j) => `  store<u32>(out, <u32>s${j}, ${4 * j});\n`).join('')}}
-
-/**
  * Operands of Fp2 squaring for one fpMulPair call: x = (a0 + a1, 2 a0) and y = (a0 - a1 + 4p, a1),
  * interleaved, normalised, each < 8p; then x y = (a0^2 - a1^2, 2 a0 a1).
  */
@@ -233,7 +221,56 @@ ${simdChain('s', idx.map((j) => `i64x2.shl(${vld('a', j)}, 1)`))}${vsubConst('d'
 `;
 }
 
-const montgomery = header('Montgomery multiplication kernels, unrolled (see fp.ts for the design note).') + scalarKernel() + pairKernel() + scalarAddSub() + simdAddSub();
+// ---- Fp2 multiplication in one SIMD kernel with lazy reduction ----
+const FP2_CARRY_AFTER = [4, 9]; // three products per column per iteration: carry every five iterations
+function fp2MulKernel() {
+  let s = `
+/**
+ * Fp2 product out = a·b in one SIMD kernel: lane 0 accumulates a0·b0 + a1·(4p − b1) ≡ c0 = a0 b0 −
+ * a1 b1 and lane 1 accumulates a0·b1 + a1·b0 = c1, both as unreduced column sums, and one interleaved
+ * Montgomery reduction (same scheme as fpMul) serves both sums: 3 × 169 two-lane products instead of
+ * three separately reduced field products. Inputs < 4p (interleaved), output < 2p; out may alias a or b.
+ */
+export function fp2Mul(out: usize, a: usize, b: usize): void {
+  const mask = i64x2.splat(${M30});
+  const negPinv = i64x2.splat(${lit(NEG_PINV)});
+  let m: v128, x: v128, y: v128;
+  // the second multiplicand, interleaved: (4p − b1, b0)
+${chain('n', idx.map((j) => `${lit(P4L[j])} - ${ld('b', j, 8, 1)}`))}${idx.map((j) => `  store<u32>(FP2_MUL_SECOND, <u32>n${j}, ${8 * j}); store<u32>(FP2_MUL_SECOND, load<u32>(b, ${8 * j}), ${8 * j + 4});\n`).join('')}`;
+  s += `  let ${Array.from({ length: LIMBS }, (_, i) => `t${i} = i64x2.splat(0)`).join(', ')};
+`;
+  let n = Array.from({ length: LIMBS }, (_, i) => `t${i}`);
+  for (let i = 0; i < LIMBS; i++) {
+    s += `  x = i32x4.splat(load<u32>(a, ${8 * i}));
+  y = i32x4.splat(load<u32>(a, ${8 * i + 4}));
+`;
+    for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.add(i64x2.extmul_low_i32x4_u(x, v128.load64_zero(b + ${8 * j})), i64x2.extmul_low_i32x4_u(y, v128.load64_zero(FP2_MUL_SECOND + ${8 * j}))));
+`;
+    s += `  m = v128.and(i64x2.mul(${n[0]}, negPinv), mask);
+  m = i32x4.shuffle(m, m, 0, 2, 0, 2);
+`;
+    for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.extmul_low_i32x4_u(m, i32x4.splat(${lit(PL[j])})));
+`;
+    s += `  ${n[1]} = i64x2.add(${n[1]}, i64x2.shr_u(${n[0]}, 30));
+`;
+    n = [...n.slice(1), n[0]];
+    s += `  ${n[LIMBS - 1]} = i64x2.splat(0);
+`;
+    if (FP2_CARRY_AFTER.includes(i)) for (let j = 0; j < LIMBS - 1; j++) s += `  ${n[j + 1]} = i64x2.add(${n[j + 1]}, i64x2.shr_u(${n[j]}, 30)); ${n[j]} = v128.and(${n[j]}, mask);
+`;
+  }
+  for (let i = 0; i < LIMBS - 1; i++) s += `  ${n[i + 1]} = i64x2.add(${n[i + 1]}, i64x2.shr_u(${n[i]}, 30));
+  ${n[i]} = v128.and(${n[i]}, mask);
+  v128.store64_lane(out + ${8 * i}, i32x4.shuffle(${n[i]}, ${n[i]}, 0, 2, 0, 2), 0);
+`;
+  s += `  v128.store64_lane(out + ${8 * (LIMBS - 1)}, i32x4.shuffle(${n[LIMBS - 1]}, ${n[LIMBS - 1]}, 0, 2, 0, 2), 0);
+}
+`;
+  return s;
+}
+
+const montgomery = header('Montgomery multiplication kernels, unrolled (see fp.ts for the design note).') +
+  `\n/** Scratch of fp2Mul: its second multiplicand rearranged. */\nconst FP2_MUL_SECOND: usize = memory.data(${LIMBS * 8}, 16);\n` + scalarKernel() + pairKernel() + fp2MulKernel() + scalarAddSub() + simdAddSub();
 
 const dir = new URL('./', import.meta.url);
 writeFileSync(new URL('params.ts', dir), params);
