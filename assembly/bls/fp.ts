@@ -31,7 +31,7 @@
  */
 import { fpMul } from './montgomery';
 import {
-  FP_LIMBS, LIMB_MASK, ONE_MONT, P_LIMBS, P_MINUS_2_WORDS, R2_MONT, ZERO_MULTIPLES,
+  FP_LIMBS, LIMB_MASK, ONE_MONT, P_LIMBS, P_WORDS, R2_MONT, R3_MONT, ZERO_MULTIPLES,
 } from './params';
 
 export { fpMul, fpAdd, fpSub, fpDouble } from './montgomery';
@@ -46,8 +46,6 @@ const ZERO: usize = memory.data(FP_BYTES, 16);
 /** 1 as a plain (non-Montgomery) integer: multiplying by it leaves Montgomery form. */
 const PLAIN_ONE: usize = memory.data<u32>([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 const SCRATCH: usize = memory.data(FP_BYTES, 16);
-/** a^0 … a^15 for the 4-bit fixed window of Fermat inversion. */
-const POWERS: usize = memory.data(16 * FP_BYTES, 16);
 
 export function fpCopy(out: usize, a: usize): void {
   memory.copy(out, a, FP_BYTES);
@@ -95,19 +93,141 @@ export function fpEquals(a: usize, b: usize): bool {
   return fpIsZero(SCRATCH);
 }
 
-/** out = a^-1 by Fermat (a^(p-2)) with a 4-bit fixed window; 0 maps to 0. */
+/**
+ * out = a^-1 (0 maps to 0) by the binary extended Euclidean algorithm (Guide to ECC, Algorithm 2.22)
+ * on six 64-bit words: the plain inverse of the Montgomery value aR is (aR)^-1, and a Montgomery
+ * product with R^3 turns it into a^-1·R. About 5x faster here than Fermat's a^(p−2).
+ */
 export function fpInv(out: usize, a: usize): void {
-  fpSetOne(POWERS);
-  fpCopy(POWERS + FP_BYTES, a);
-  for (let i: usize = 2; i < 16; i++) fpMul(POWERS + i * FP_BYTES, POWERS + (i - 1) * FP_BYTES, a);
-  fpSetOne(SCRATCH);
-  for (let nibble = 95; nibble >= 0; nibble--) {
-    if (nibble != 95) for (let s = 0; s < 4; s++) fpMul(SCRATCH, SCRATCH, SCRATCH);
-    const word = load<u32>(P_MINUS_2_WORDS + (<usize>(nibble >> 3) << 2));
-    const digit = (word >>> (<u32>(nibble & 7) << 2)) & 15;
-    if (digit != 0) fpMul(SCRATCH, SCRATCH, POWERS + <usize>digit * FP_BYTES);
+  limbsToWords(INV_U, a);
+  while (!wordsLess(INV_U, P_WORDS)) wordsSub(INV_U, P_WORDS);
+  if (wordsIsZero(INV_U)) {
+    fpSetZero(out);
+    return;
   }
-  fpCopy(out, SCRATCH);
+  memory.copy(INV_V, P_WORDS, WORDS_BYTES);
+  memory.fill(INV_X1, 0, WORDS_BYTES);
+  store<u64>(INV_X1, 1);
+  memory.fill(INV_X2, 0, WORDS_BYTES);
+  while (!wordsIsOne(INV_U) && !wordsIsOne(INV_V)) {
+    while ((load<u64>(INV_U) & 1) == 0) {
+      wordsHalve(INV_U);
+      halveModP(INV_X1);
+    }
+    while ((load<u64>(INV_V) & 1) == 0) {
+      wordsHalve(INV_V);
+      halveModP(INV_X2);
+    }
+    if (!wordsLess(INV_U, INV_V)) {
+      wordsSub(INV_U, INV_V);
+      subModP(INV_X1, INV_X2);
+    } else {
+      wordsSub(INV_V, INV_U);
+      subModP(INV_X2, INV_X1);
+    }
+  }
+  wordsToLimbs(SCRATCH, wordsIsOne(INV_U) ? INV_X1 : INV_X2);
+  fpMul(out, SCRATCH, R3_MONT);
+}
+
+const WORDS: usize = 6;
+const WORDS_BYTES: i32 = 48;
+const INV_U: usize = memory.data(WORDS_BYTES, 16);
+const INV_V: usize = memory.data(WORDS_BYTES, 16);
+const INV_X1: usize = memory.data(WORDS_BYTES, 16);
+const INV_X2: usize = memory.data(WORDS_BYTES, 16);
+
+/** Packs 13 normalised 30-bit limbs (value < 2^384) into six u64 words. */
+function limbsToWords(words: usize, a: usize): void {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  let word: usize = 0;
+  for (let j: usize = 0; j < <usize>FP_LIMBS; j++) {
+    const limb = <u64>load<u32>(a + (j << 2));
+    acc |= limb << bits;
+    bits += 30;
+    if (bits >= 64) {
+      store<u64>(words + (word << 3), acc);
+      word++;
+      bits -= 64;
+      acc = limb >> (30 - bits);
+    }
+  }
+  if (word < WORDS) store<u64>(words + (word << 3), acc);
+}
+
+/** Unpacks six u64 words (value < p) into 13 normalised 30-bit limbs. */
+function wordsToLimbs(a: usize, words: usize): void {
+  for (let j: usize = 0; j < <usize>FP_LIMBS; j++) {
+    const bit = j * 30;
+    const w = bit >> 6;
+    const shift = <u64>(bit & 63);
+    let v = load<u64>(words + (w << 3)) >> shift;
+    if (shift > 34 && w + 1 < WORDS) v |= load<u64>(words + ((w + 1) << 3)) << (64 - shift);
+    store<u32>(a + (j << 2), <u32>(v & LIMB_MASK));
+  }
+}
+
+function wordsIsZero(a: usize): bool {
+  for (let i: usize = 0; i < WORDS; i++) if (load<u64>(a + (i << 3)) != 0) return false;
+  return true;
+}
+
+function wordsIsOne(a: usize): bool {
+  if (load<u64>(a) != 1) return false;
+  for (let i: usize = 1; i < WORDS; i++) if (load<u64>(a + (i << 3)) != 0) return false;
+  return true;
+}
+
+function wordsLess(a: usize, b: usize): bool {
+  for (let i = <i32>WORDS - 1; i >= 0; i--) {
+    const x = load<u64>(a + (<usize>i << 3)), y = load<u64>(b + (<usize>i << 3));
+    if (x != y) return x < y;
+  }
+  return false;
+}
+
+/** a −= b (a ≥ b). */
+function wordsSub(a: usize, b: usize): void {
+  let borrow: u64 = 0;
+  for (let i: usize = 0; i < WORDS; i++) {
+    const x = load<u64>(a + (i << 3)), y = load<u64>(b + (i << 3));
+    const t = x - borrow;
+    const nextBorrow = <u64>(x < borrow) | <u64>(t < y);
+    store<u64>(a + (i << 3), t - y);
+    borrow = nextBorrow;
+  }
+}
+
+/** a += b (the sum fits six words). */
+function wordsAdd(a: usize, b: usize): void {
+  let carry: u64 = 0;
+  for (let i: usize = 0; i < WORDS; i++) {
+    const x = load<u64>(a + (i << 3));
+    const t = x + carry;
+    const s = t + load<u64>(b + (i << 3));
+    carry = <u64>(t < carry) | <u64>(s < t);
+    store<u64>(a + (i << 3), s);
+  }
+}
+
+function wordsHalve(a: usize): void {
+  for (let i: usize = 0; i < WORDS - 1; i++) {
+    store<u64>(a + (i << 3), (load<u64>(a + (i << 3)) >> 1) | (load<u64>(a + ((i + 1) << 3)) << 63));
+  }
+  store<u64>(a + ((WORDS - 1) << 3), load<u64>(a + ((WORDS - 1) << 3)) >> 1);
+}
+
+/** a = a / 2 mod p (a < p). */
+function halveModP(a: usize): void {
+  if ((load<u64>(a) & 1) != 0) wordsAdd(a, P_WORDS);
+  wordsHalve(a);
+}
+
+/** a = a − b mod p (a, b < p). */
+function subModP(a: usize, b: usize): void {
+  if (wordsLess(a, b)) wordsAdd(a, P_WORDS);
+  wordsSub(a, b);
 }
 
 /**

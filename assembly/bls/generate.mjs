@@ -72,8 +72,10 @@ export const ZERO_MULTIPLES: usize = memory.data<u32>(${arr([0n, 1n, 2n, 3n, 4n]
 /** R mod p (Montgomery one) and R^2 mod p (converts into Montgomery form). */
 export const ONE_MONT: usize = memory.data<u32>(${arr(limbs(mont(1n)))});
 export const R2_MONT: usize = memory.data<u32>(${arr(limbs(mont(MONT_R)))});
-/** p - 2 as twelve 32-bit words, little-endian: the exponent of Fermat inversion. */
-export const P_MINUS_2_WORDS: usize = memory.data<u32>(${arr(Array.from({ length: 12 }, (_, i) => ((P - 2n) >> BigInt(32 * i)) & 0xffffffffn))});
+/** R^3 mod p: Montgomery-multiplying a plain inverse (aR)^-1 by it gives a^-1 R. */
+export const R3_MONT: usize = memory.data<u32>(${arr(limbs(mont(MONT_R * MONT_R)))});
+/** p as six 64-bit words, little-endian (binary inversion works on these). */
+export const P_WORDS: usize = memory.data<u64>(${arr(Array.from({ length: 6 }, (_, i) => (P >> BigInt(64 * i)) & 0xffffffffffffffffn))});
 /** G1: y^2 = x^3 + 4, b in Montgomery form. */
 export const G1_B_MONT: usize = memory.data<u32>(${arr(limbs(mont(4n)))});
 /** G1 GLV endomorphism: (x, y) -> (beta x, y) is [-x^2] on G1 (beta a cube root of unity). */

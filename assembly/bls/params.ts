@@ -15,8 +15,10 @@ export const ZERO_MULTIPLES: usize = memory.data<u32>([0x0, 0x0, 0x0, 0x0, 0x0, 
 /** R mod p (Montgomery one) and R^2 mod p (converts into Montgomery form). */
 export const ONE_MONT: usize = memory.data<u32>([0xd1ff2e, 0x19d80000, 0x34800ac4, 0x2e00cde6, 0x2431c84, 0x269f83a2, 0x3dcf80dd, 0x9b42da0, 0x25eec26c, 0x15d98f12, 0x4b29f14, 0x259fcfa0, 0x15de9]);
 export const R2_MONT: usize = memory.data<u32>([0x510070f, 0x3b19070d, 0x132243a, 0x299bb0e8, 0x3507af6e, 0x3b81ec77, 0x21b145ef, 0xa487bb4, 0x370a4144, 0x5dcb4cb, 0x18c97900, 0x3812b364, 0xf696e]);
-/** p - 2 as twelve 32-bit words, little-endian: the exponent of Fermat inversion. */
-export const P_MINUS_2_WORDS: usize = memory.data<u32>([0xffffaaa9, 0xb9feffff, 0xb153ffff, 0x1eabfffe, 0xf6b0f624, 0x6730d2a0, 0xf38512bf, 0x64774b84, 0x434bacd7, 0x4b1ba7b6, 0x397fe69a, 0x1a0111ea]);
+/** R^3 mod p: Montgomery-multiplying a plain inverse (aR)^-1 by it gives a^-1 R. */
+export const R3_MONT: usize = memory.data<u32>([0x1347c98d, 0x2c2194cc, 0x1b027cea, 0x2b8cb5a5, 0x1214bbde, 0xb5efd04, 0x39edd0bf, 0x1b2b39a4, 0x32b00b66, 0x1d1b6db4, 0x3b8f0b8f, 0x12c853b7, 0x6d0af]);
+/** p as six 64-bit words, little-endian (binary inversion works on these). */
+export const P_WORDS: usize = memory.data<u64>([0xb9feffffffffaaab, 0x1eabfffeb153ffff, 0x6730d2a0f6b0f624, 0x64774b84f38512bf, 0x4b1ba7b6434bacd7, 0x1a0111ea397fe69a]);
 /** G1: y^2 = x^3 + 4, b in Montgomery form. */
 export const G1_B_MONT: usize = memory.data<u32>([0x347fcb8, 0x27600000, 0x12002b11, 0x3803379b, 0x90c7212, 0x1a7e0e88, 0x373e0376, 0x26d0b683, 0x17bb09b0, 0x17663c4a, 0x12ca7c51, 0x167f3e80, 0x577a6]);
 /** G1 GLV endomorphism: (x, y) -> (beta x, y) is [-x^2] on G1 (beta a cube root of unity). */
