@@ -6,7 +6,10 @@
 /** Describes a value for an error message without dumping large buffers. */
 export function describe(value: unknown): string {
   if (value instanceof Uint8Array) return `Uint8Array of ${value.length} bytes`;
-  if (typeof value === 'bigint') return `bigint ${value.toString().length > 80 ? '(' + value.toString(16).length * 4 + ' bits)' : value}`;
+  if (typeof value === 'bigint') {
+    const bits = (value < 0n ? -value : value).toString(2).length;
+    return bits > 64 ? `bigint of ${bits} bits${value < 0n ? ' (negative)' : ''}` : `bigint ${value}`;
+  }
   if (Array.isArray(value)) return `array of ${value.length}`;
   if (value === null) return 'null';
   return `${typeof value} ${String(value)}`;

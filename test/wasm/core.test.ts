@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadWasmCore } from '../src/wasm/core.js';
+import { loadWasmCore } from '../../src/wasm/core.js';
 
 describe.each(['release', 'debug'] as const)('wasm core (%s build)', (variant) => {
   it('loads once and is shared', () => {
