@@ -16,6 +16,11 @@ export const SCALAR_OUT_OF_RANGE: i32 = -4;
 /** The point count is outside 1..capacity. */
 export const COUNT_OUT_OF_RANGE: i32 = -5;
 
+/** A share index is zero (threshold calls). */
+export const ZERO_INDEX: i32 = -6;
+/** Two share indices are equal (threshold calls). */
+export const DUPLICATE_INDEX: i32 = -7;
+
 /** Index of the input that made the last call fail. */
 export let failedInputIndex: i32 = -1;
 

@@ -35,6 +35,7 @@ const STATUS_MESSAGES: Record<number, string> = {
   [-3]: 'is not on the curve',
   [-4]: 'is not below the group order r',
 };
+const MAX_SHARE_INDEX = 0xffffffff;
 
 export function curveApi(core: WasmCore) {
   const exports = {
@@ -45,22 +46,26 @@ export function curveApi(core: WasmCore) {
     failedInput: coreFunction(core, 'curveFailedInput'),
     g1Msm: coreFunction(core, 'curveG1Msm'),
     g2Msm: coreFunction(core, 'curveG2Msm'),
+    indicesOffset: coreFunction(core, 'curveIndicesOffset'),
+    combineG2: coreFunction(core, 'curveCombineG2'),
+    interpolateG1: coreFunction(core, 'curveInterpolateG1'),
   };
   const maxPoints = exports.maxPoints();
   const pointsOffset = exports.pointsOffset();
   const scalarsOffset = exports.scalarsOffset();
   const outputOffset = exports.outputOffset();
+  const indicesOffset = exports.indicesOffset();
 
-  function checkCount(what: string, count: number): void {
+  function checkCount(what: string, count: number, input: string): void {
     if (count < 1 || count > maxPoints) {
-      throw new RangeError(`${what}: expected 1 to ${maxPoints} points, got ${count}`);
+      throw new RangeError(`${what}: expected 1 to ${maxPoints} ${input}s, got ${count}`);
     }
   }
 
-  function writePoints(what: string, points: readonly Uint8Array[], size: number): void {
+  function writePoints(what: string, points: readonly Uint8Array[], size: number, input: string): void {
     const memory = core.bytes();
     points.forEach((point, i) => {
-      assertBytes(`${what}: point ${i}`, point, size);
+      assertBytes(`${what}: ${input} ${i}`, point, size);
       memory.set(point, pointsOffset + i * size);
     });
   }
@@ -84,7 +89,8 @@ export function curveApi(core: WasmCore) {
     const status = fn(count);
     if (status !== 0) {
       const index = exports.failedInput();
-      const message = STATUS_MESSAGES[status] ?? `failed with status ${status}`;
+      const message = STATUS_MESSAGES[status];
+      if (message === undefined) throw new Error(`${what}: the core failed with status ${status}`);
       throw new Error(`${what}: ${status === -4 ? 'scalar' : input} ${index} ${message}`);
     }
     return core.view(outputOffset, size).slice();
@@ -96,10 +102,36 @@ export function curveApi(core: WasmCore) {
     if (points.length !== scalars.length) {
       throw new RangeError(`${what}: expected as many scalars as points, got ${points.length} points and ${scalars.length} scalars`);
     }
-    checkCount(what, points.length);
-    writePoints(what, points, size);
+    checkCount(what, points.length, 'point');
+    writePoints(what, points, size, 'point');
     writeScalars(what, scalars);
     return run(what, fn, points.length, size, 'point');
+  }
+
+  /** Checks share indices (integers 1..2^32 − 1, pairwise distinct) and writes them as u32. */
+  function writeIndices(what: string, indices: readonly number[]): void {
+    const seen = new Set<number>();
+    const view = new DataView(core.memory.buffer);
+    indices.forEach((index, i) => {
+      if (!Number.isInteger(index) || index < 1 || index > MAX_SHARE_INDEX) {
+        throw new RangeError(`${what}: index ${i}: expected an integer share index in 1..${MAX_SHARE_INDEX}, got ${describe(index)}`);
+      }
+      if (seen.has(index)) throw new RangeError(`${what}: index ${i}: duplicate share index ${index}`);
+      seen.add(index);
+      view.setUint32(indicesOffset + 4 * i, index, true);
+    });
+  }
+
+  function threshold(what: string, fn: (count: number) => number, size: number, indices: readonly number[], points: readonly Uint8Array[], input: string): Uint8Array {
+    if (!Array.isArray(indices)) throw new TypeError(`${what}: expected an array of share indices, got ${describe(indices)}`);
+    if (!Array.isArray(points)) throw new TypeError(`${what}: expected an array of ${input}s, got ${describe(points)}`);
+    if (indices.length !== points.length) {
+      throw new RangeError(`${what}: expected one share index per ${input}, got ${indices.length} indices and ${points.length} ${input}s`);
+    }
+    checkCount(what, points.length, input);
+    writeIndices(what, indices);
+    writePoints(what, points, size, input);
+    return run(what, fn, points.length, size, input);
   }
 
   return {
@@ -111,7 +143,18 @@ export function curveApi(core: WasmCore) {
     g2Msm(points: readonly Uint8Array[], scalars: readonly bigint[]): Uint8Array {
       return msm('g2Msm', exports.g2Msm, G2_BYTES, points, scalars);
     },
+    /**
+     * The threshold signature from t partial signatures: Σ λ_i·partials[i] with λ_i the Lagrange
+     * coefficients at 0 of the 1-based share indices; 192-byte encodings in and out.
+     */
+    combineG2(indices: readonly number[], partials: readonly Uint8Array[]): Uint8Array {
+      return threshold('combineG2', exports.combineG2, G2_BYTES, indices, partials, 'partial');
+    },
+    /** The group public key from t public key shares (96-byte encodings), as combineG2 on G1. */
+    interpolateG1(indices: readonly number[], publicShares: readonly Uint8Array[]): Uint8Array {
+      return threshold('interpolateG1', exports.interpolateG1, G1_BYTES, indices, publicShares, 'public share');
+    },
   };
 }
 
-export const { g1Msm, g2Msm } = curveApi(loadWasmCore('release'));
+export const { g1Msm, g2Msm, combineG2, interpolateG1 } = curveApi(loadWasmCore('release'));
