@@ -11,6 +11,13 @@
  *
  * Points are processed in chunks of MSM_CHUNK (their tables live in fixed scratch memory); chunk
  * results are summed. Infinity inputs and zero scalars contribute nothing and are skipped.
+ *
+ * From G1_BUCKET_THRESHOLD / G2_BUCKET_THRESHOLD points on, the bucket method (Pippenger; Bernstein
+ * et al., "Faster batch forgery identification", §4) takes over: every piece of every point is one
+ * "virtual" point with a short scalar; per window of c bits each virtual point goes into one of
+ * 2^(c−1) buckets (signed digits, mixed additions), buckets are summed by running sums, windows are
+ * joined by c doublings. Per point it costs about (bits / c) additions instead of Straus' bits / (w + 1)
+ * plus a table, so it wins once the 2^c bucket sums are spread over enough points.
  */
 import {
   G1_AFFINE_BYTES, G1_ENCODED_BYTES, G1_JACOBIAN_BYTES, g1Add, g1AddAffine, g1BatchToAffine, g1Decode,
@@ -21,7 +28,7 @@ import {
   g2Double, g2FromAffine, g2NegPsiAffine, g2NegateAffine, g2SetInfinity,
 } from './g2';
 import { DECODE_INFINITY, SCALAR_OUT_OF_RANGE, setFailedInput } from './encoding';
-import { combineDigits, decomposeBaseX, scalarIsBelowOrder, wnaf } from './scalar';
+import { combineDigits, decomposeBaseX, scalarIsBelowOrder, signedWindows, wnaf } from './scalar';
 
 /** Points whose tables are built at once; results of chunks are added. */
 export const MSM_CHUNK: i32 = 64;
@@ -40,6 +47,24 @@ const G1_TABLE: i32 = 1 << (G1_WIDTH - 2);
 const G1_PIECES: i32 = 2;
 /** wNAF digits of a piece below 2^128: 129. */
 const G1_DIGITS: i32 = 129;
+
+/** Point counts from which the bucket method is used (crossover measured, see the README). */
+const G1_BUCKET_THRESHOLD: i32 = 128;
+const G2_BUCKET_THRESHOLD: i32 = 128;
+/** Points per bucket-method chunk; with their endomorphism images, 4,096 virtual points. */
+const G1_BUCKET_CHUNK: i32 = 2048;
+const G2_BUCKET_CHUNK: i32 = 1024;
+const VIRTUAL_POINTS: i32 = 4096;
+/** Largest bucket window (2^(c−1) buckets). */
+const MAX_WINDOW_BITS: i32 = 10;
+/** Windows of the smallest c (4) over a 129-bit piece. */
+const MAX_WINDOWS: i32 = 33;
+
+/** Bucket window for n virtual points: about log2(n) − 3, within 4..MAX_WINDOW_BITS. */
+function bucketWindowBits(n: i32): i32 {
+  const log2 = 31 - clz(n);
+  return max(4, min(MAX_WINDOW_BITS, log2 - 3));
+}
 
 const BASE_X_DIGITS: usize = memory.data(32, 16);
 const HALF_SCALAR: usize = memory.data(16, 16);
@@ -70,6 +95,12 @@ function g2AffineEntry(image: i32, point: i32, index: i32): usize {
  * failedInputIndex set.
  */
 export function g2MsmUnsafe(result: usize, points: usize, scalars: usize, count: i32): i32 {
+  return count < G2_BUCKET_THRESHOLD
+    ? g2Straus(result, points, scalars, count)
+    : g2Buckets(result, points, scalars, count);
+}
+
+function g2Straus(result: usize, points: usize, scalars: usize, count: i32): i32 {
   g2SetInfinity(result);
   for (let start = 0; start < count; start += MSM_CHUNK) {
     const end = min(count, start + MSM_CHUNK);
@@ -138,12 +169,91 @@ export function g2MsmUnsafe(result: usize, points: usize, scalars: usize, count:
   return 0;
 }
 
+const G2_VIRTUAL: usize = memory.data(VIRTUAL_POINTS * G2_AFFINE_BYTES, 16);
+const G2_BUCKETS: usize = memory.data((1 << (MAX_WINDOW_BITS - 1)) * G2_JACOBIAN_BYTES, 16);
+const G2_RUNNING: usize = memory.data(G2_JACOBIAN_BYTES, 16);
+const G2_WINDOW_SUM: usize = memory.data(G2_JACOBIAN_BYTES, 16);
+const BUCKET_DIGITS: usize = memory.data(VIRTUAL_POINTS * MAX_WINDOWS * 2, 16);
+
+/** The bucket method over G2 (see the module docblock); same contract as g2MsmUnsafe. */
+function g2Buckets(result: usize, points: usize, scalars: usize, count: i32): i32 {
+  g2SetInfinity(result);
+  for (let start = 0; start < count; start += G2_BUCKET_CHUNK) {
+    const end = min(count, start + G2_BUCKET_CHUNK);
+    // decode, split the scalars, and lay down the virtual points (−ψ)^i(Q) with their pieces
+    let virtual = 0;
+    for (let i = start; i < end; i++) {
+      const scalar = scalars + <usize>i * <usize>SCALAR_BYTES;
+      if (!scalarIsBelowOrder(scalar)) {
+        setFailedInput(i);
+        return SCALAR_OUT_OF_RANGE;
+      }
+      const at = G2_VIRTUAL + <usize>virtual * <usize>G2_AFFINE_BYTES;
+      const status = g2Decode(at, points + <usize>i * <usize>G2_ENCODED_BYTES);
+      if (status < 0) {
+        setFailedInput(i);
+        return status;
+      }
+      if (status == DECODE_INFINITY) continue;
+      decomposeBaseX(BASE_X_DIGITS, scalar);
+      for (let piece = 0; piece < G2_PIECES; piece++) {
+        const entry = at + <usize>piece * <usize>G2_AFFINE_BYTES;
+        if (piece > 0) g2NegPsiAffine(entry, entry - <usize>G2_AFFINE_BYTES);
+        store<u64>(G2_PIECE_SCALARS + (<usize>(virtual + piece) << 3), load<u64>(BASE_X_DIGITS + (<usize>piece << 3)));
+      }
+      virtual += G2_PIECES;
+    }
+    if (virtual == 0) continue;
+    const c = bucketWindowBits(virtual);
+    const windows = (G2_DIGITS + c - 1) / c;
+    for (let v = 0; v < virtual; v++) {
+      signedWindows(BUCKET_DIGITS + <usize>(v * windows) * 2, load<u64>(G2_PIECE_SCALARS + (<usize>v << 3)), 0, c, windows);
+    }
+    const buckets = 1 << (c - 1);
+    g2SetInfinity(G2_CHUNK_SUM);
+    for (let w = windows - 1; w >= 0; w--) {
+      for (let k = 0; k < c; k++) g2Double(G2_CHUNK_SUM, G2_CHUNK_SUM);
+      for (let b = 0; b < buckets; b++) g2SetInfinity(G2_BUCKETS + <usize>b * <usize>G2_JACOBIAN_BYTES);
+      for (let v = 0; v < virtual; v++) {
+        const digit = <i32>load<i16>(BUCKET_DIGITS + <usize>(v * windows + w) * 2);
+        if (digit == 0) continue;
+        const point = G2_VIRTUAL + <usize>v * <usize>G2_AFFINE_BYTES;
+        const bucket = G2_BUCKETS + <usize>((digit < 0 ? -digit : digit) - 1) * <usize>G2_JACOBIAN_BYTES;
+        if (digit > 0) {
+          g2AddAffine(bucket, bucket, point);
+        } else {
+          g2NegateAffine(G2_NEGATED, point);
+          g2AddAffine(bucket, bucket, G2_NEGATED);
+        }
+      }
+      // Σ_b (b + 1)·bucket[b] by running sums from the top bucket down
+      g2SetInfinity(G2_RUNNING);
+      g2SetInfinity(G2_WINDOW_SUM);
+      for (let b = buckets - 1; b >= 0; b--) {
+        g2Add(G2_RUNNING, G2_RUNNING, G2_BUCKETS + <usize>b * <usize>G2_JACOBIAN_BYTES);
+        g2Add(G2_WINDOW_SUM, G2_WINDOW_SUM, G2_RUNNING);
+      }
+      g2Add(G2_CHUNK_SUM, G2_CHUNK_SUM, G2_WINDOW_SUM);
+    }
+    g2Add(result, result, G2_CHUNK_SUM);
+  }
+  return 0;
+}
+
+const G2_PIECE_SCALARS: usize = memory.data(VIRTUAL_POINTS * 8, 16);
+
 function g1AffineEntry(image: i32, point: i32, index: i32): usize {
   return G1_AFFINE_TABLE + <usize>((image * MSM_CHUNK + point) * G1_TABLE + index) * <usize>G1_AFFINE_BYTES;
 }
 
 /** result (Jacobian) = Σ scalars[i]·points[i] over G1; points of 96 bytes, otherwise as g2MsmUnsafe. */
 export function g1MsmUnsafe(result: usize, points: usize, scalars: usize, count: i32): i32 {
+  return count < G1_BUCKET_THRESHOLD
+    ? g1Straus(result, points, scalars, count)
+    : g1Buckets(result, points, scalars, count);
+}
+
+function g1Straus(result: usize, points: usize, scalars: usize, count: i32): i32 {
   g1SetInfinity(result);
   for (let start = 0; start < count; start += MSM_CHUNK) {
     const end = min(count, start + MSM_CHUNK);
@@ -208,6 +318,80 @@ export function g1MsmUnsafe(result: usize, points: usize, scalars: usize, count:
           }
         }
       }
+    }
+    g1Add(result, result, G1_CHUNK_SUM);
+  }
+  return 0;
+}
+
+const G1_VIRTUAL: usize = memory.data(VIRTUAL_POINTS * G1_AFFINE_BYTES, 16);
+const G1_PIECE_SCALARS: usize = memory.data(VIRTUAL_POINTS * 16, 16);
+const G1_BUCKETS: usize = memory.data((1 << (MAX_WINDOW_BITS - 1)) * G1_JACOBIAN_BYTES, 16);
+const G1_RUNNING: usize = memory.data(G1_JACOBIAN_BYTES, 16);
+const G1_WINDOW_SUM: usize = memory.data(G1_JACOBIAN_BYTES, 16);
+
+/** The bucket method over G1 (see the module docblock); same contract as g1MsmUnsafe. */
+function g1Buckets(result: usize, points: usize, scalars: usize, count: i32): i32 {
+  g1SetInfinity(result);
+  for (let start = 0; start < count; start += G1_BUCKET_CHUNK) {
+    const end = min(count, start + G1_BUCKET_CHUNK);
+    // decode, split the scalars, and lay down the virtual points P and φ'(P) with their halves
+    let virtual = 0;
+    for (let i = start; i < end; i++) {
+      const scalar = scalars + <usize>i * <usize>SCALAR_BYTES;
+      if (!scalarIsBelowOrder(scalar)) {
+        setFailedInput(i);
+        return SCALAR_OUT_OF_RANGE;
+      }
+      const at = G1_VIRTUAL + <usize>virtual * <usize>G1_AFFINE_BYTES;
+      const status = g1Decode(at, points + <usize>i * <usize>G1_ENCODED_BYTES);
+      if (status < 0) {
+        setFailedInput(i);
+        return status;
+      }
+      if (status == DECODE_INFINITY) continue;
+      g1EndomorphismAffine(at + <usize>G1_AFFINE_BYTES, at);
+      decomposeBaseX(BASE_X_DIGITS, scalar);
+      for (let piece = 0; piece < G1_PIECES; piece++) {
+        combineDigits(
+          G1_PIECE_SCALARS + (<usize>(virtual + piece) << 4),
+          load<u64>(BASE_X_DIGITS + (<usize>piece << 4)),
+          load<u64>(BASE_X_DIGITS + (<usize>piece << 4) + 8),
+        );
+      }
+      virtual += G1_PIECES;
+    }
+    if (virtual == 0) continue;
+    const c = bucketWindowBits(virtual);
+    const windows = (G1_DIGITS + c - 1) / c;
+    for (let v = 0; v < virtual; v++) {
+      const half = G1_PIECE_SCALARS + (<usize>v << 4);
+      signedWindows(BUCKET_DIGITS + <usize>(v * windows) * 2, load<u64>(half), load<u64>(half, 8), c, windows);
+    }
+    const buckets = 1 << (c - 1);
+    g1SetInfinity(G1_CHUNK_SUM);
+    for (let w = windows - 1; w >= 0; w--) {
+      for (let k = 0; k < c; k++) g1Double(G1_CHUNK_SUM, G1_CHUNK_SUM);
+      for (let b = 0; b < buckets; b++) g1SetInfinity(G1_BUCKETS + <usize>b * <usize>G1_JACOBIAN_BYTES);
+      for (let v = 0; v < virtual; v++) {
+        const digit = <i32>load<i16>(BUCKET_DIGITS + <usize>(v * windows + w) * 2);
+        if (digit == 0) continue;
+        const point = G1_VIRTUAL + <usize>v * <usize>G1_AFFINE_BYTES;
+        const bucket = G1_BUCKETS + <usize>((digit < 0 ? -digit : digit) - 1) * <usize>G1_JACOBIAN_BYTES;
+        if (digit > 0) {
+          g1AddAffine(bucket, bucket, point);
+        } else {
+          g1NegateAffine(G1_NEGATED, point);
+          g1AddAffine(bucket, bucket, G1_NEGATED);
+        }
+      }
+      g1SetInfinity(G1_RUNNING);
+      g1SetInfinity(G1_WINDOW_SUM);
+      for (let b = buckets - 1; b >= 0; b--) {
+        g1Add(G1_RUNNING, G1_RUNNING, G1_BUCKETS + <usize>b * <usize>G1_JACOBIAN_BYTES);
+        g1Add(G1_WINDOW_SUM, G1_WINDOW_SUM, G1_RUNNING);
+      }
+      g1Add(G1_CHUNK_SUM, G1_CHUNK_SUM, G1_WINDOW_SUM);
     }
     g1Add(result, result, G1_CHUNK_SUM);
   }

@@ -11,7 +11,8 @@
  * 16-bit steps, which stays within u64.
  *
  * wNAF (Hankerson–Menezes–Vanstone, Guide to ECC, Algorithm 3.35): digits are 0 or odd with
- * |d| < 2^(w−1), and any w consecutive digits hold at most one non-zero.
+ * |d| < 2^(w−1), and any w consecutive digits hold at most one non-zero. Signed fixed windows for the
+ * bucket method: digits in (−2^(c−1), 2^(c−1)], so 2^(c−1) buckets suffice.
  */
 import { R_ORDER_WORDS, X_ABS, X_ABS_ODD } from './params';
 
@@ -95,4 +96,28 @@ export function wnaf(out: usize, lo: u64, hi: u64, width: i32, length: i32): i32
     hi >>= 1;
   }
   return top;
+}
+
+/**
+ * Signed base-2^c digits of the 128-bit integer (lo, hi) for the bucket method: `windows` digits
+ * (i16) in (−2^(c−1), 2^(c−1)], least significant first; c·windows must exceed the bit length.
+ */
+export function signedWindows(out: usize, lo: u64, hi: u64, c: i32, windows: i32): void {
+  const mask = (<u64>1 << <u64>c) - 1;
+  const half = 1 << (c - 1);
+  let carry = 0;
+  for (let w = 0; w < windows; w++) {
+    const offset = <u64>(w * c);
+    let bits: u64 = 0;
+    if (offset == 0) bits = lo;
+    else if (offset < 64) bits = (lo >> offset) | (hi << (64 - offset));
+    else if (offset < 128) bits = hi >> (offset - 64);
+    let digit = <i32>(bits & mask) + carry;
+    carry = 0;
+    if (digit > half) {
+      digit -= 1 << c;
+      carry = 1;
+    }
+    store<i16>(out + (<usize>w << 1), <i16>digit);
+  }
 }

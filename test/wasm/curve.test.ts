@@ -63,19 +63,26 @@ function fixture(curve: Curve) {
   return f;
 }
 
-/** 1,000 points (the 64 fixture points repeated) with fresh scalars; the sum by noble's Pippenger. */
-const thousands = new Map<string, { points: Point[]; scalars: bigint[]; expected: string }>();
-function thousand(curve: Curve) {
-  let t = thousands.get(curve.name);
+/**
+ * n points for the larger sums: the 64 fixture points repeated, every 97th the point at infinity, a
+ * point next to its own negation with the same scalar; fresh scalars, every 89th zero. The expected
+ * sum comes from noble's Pippenger, computed once per curve and size.
+ */
+const largeSums = new Map<string, { points: Point[]; scalars: bigint[]; expected: string }>();
+function largeSum(curve: Curve, n: number) {
+  const key = `${curve.name}/${n}`;
+  let t = largeSums.get(key);
   if (t === undefined) {
-    const { points: base, scalars: baseScalars } = fixture(curve);
-    const next = scalarStream(99n);
-    const points = Array.from({ length: 1000 }, (_, i) => base[i % 64]!);
-    const scalars = points.map((_, i) => (i < 64 ? baseScalars[i]! : next()));
+    const { points: base } = fixture(curve);
+    const next = scalarStream(BigInt(n));
+    const points = Array.from({ length: n }, (_, i) => (i % 97 === 5 ? curve.zero : base[i % 64]!));
+    const scalars = points.map((_, i) => (i % 89 === 3 ? 0n : next()));
+    points[11] = (points[10] as any).negate();
+    scalars[11] = scalars[10]!;
     const Point = curve.name === 'G1' ? G1.Point : G2.Point;
     const sum = pippenger(Point as any, points as any, scalars) as any;
     t = { points, scalars, expected: hex(sum.toBytes(false)) };
-    thousands.set(curve.name, t);
+    largeSums.set(key, t);
   }
   return t;
 }
@@ -91,14 +98,15 @@ describe.each(['release', 'debug'] as const)('curve MSM (%s build)', (variant) =
     it('equals Σ k_i·P_i computed with noble, n = 1..64', () => {
       const { points, scalars, prefix } = fixture(curve);
       const encoded = points.map(encode);
-      const counts = variant === 'release' ? [...Array(64).keys()].map((i) => i + 1) : [1, 2, 3, 7, 10, 31, 64];
-      for (const n of counts) {
+      for (let n = 1; n <= 64; n++) {
         expect(hex(msm(encoded.slice(0, n), scalars.slice(0, n))), `n = ${n}`).toBe(prefix[n - 1]);
       }
     });
 
-    it('equals noble for n = 1,000 (more than one chunk)', () => {
-      const { points, scalars, expected } = thousand(curve);
+    // 127: Straus over two chunks; 128: the bucket method; 1,000; and past one bucket-method chunk
+    // (2,048 points on G1, 1,024 on G2)
+    it.each([127, 128, 1000, curve.name === 'G1' ? 2100 : 1100])('equals noble for n = %i', (n) => {
+      const { points, scalars, expected } = largeSum(curve, n);
       expect(hex(msm(points.map(encode), scalars))).toBe(expected);
     });
 
