@@ -103,9 +103,10 @@ describe.each(['release', 'debug'] as const)('curve MSM (%s build)', (variant) =
       }
     });
 
-    // 127: Straus over two chunks; 128: the bucket method; 1,000; and past one bucket-method chunk
-    // (2,048 points on G1, 1,024 on G2)
-    it.each([127, 128, 1000, curve.name === 'G1' ? 2100 : 1100])('equals noble for n = %i', (n) => {
+    // just below and at the bucket-method threshold (96 on G1, 64 on G2), 1,000, and past one
+    // bucket-method chunk (2,048 points on G1, 1,024 on G2)
+    const sizes = curve.name === 'G1' ? [95, 96, 1000, 2100] : [63, 64, 1000, 1100];
+    it.each(sizes)('equals noble for n = %i', (n) => {
       const { points, scalars, expected } = largeSum(curve, n);
       expect(hex(msm(points.map(encode), scalars))).toBe(expected);
     });
