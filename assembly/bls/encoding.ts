@@ -21,6 +21,9 @@ export const ZERO_INDEX: i32 = -6;
 /** Two share indices are equal (threshold calls). */
 export const DUPLICATE_INDEX: i32 = -7;
 
+/** A point has small order (not in the prime-order subgroup): its table of multiples degenerates. */
+export const SMALL_ORDER: i32 = -8;
+
 /** Index of the input that made the last call fail. */
 export let failedInputIndex: i32 = -1;
 

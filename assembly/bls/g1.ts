@@ -166,6 +166,57 @@ export function g1Add(out: usize, p: usize, q: usize): void {
   fpSub(out + F, T2, T4); // Y3 = r(V − X3) − 2 S1 J
 }
 
+/**
+ * Co-Z addition with update (Meloni; Goundar–Joye–Miyaji, "Co-Z addition formulæ and binary
+ * ladders", ZADDU, 5M + 2S): p and q share their Z; out = p + q, and p is replaced by the same point
+ * with out's Z. Returns false when p and q have the same x (p = ±q), which the caller treats as an
+ * input of small order. out must not alias p or q.
+ */
+export function g1AddCoZ(out: usize, p: usize, q: usize): bool {
+  fpSub(T0, p, q); // X1 − X2
+  if (fpIsZero(T0)) return false;
+  fpSqr(T1, T0); // C
+  fpMul(T2, p, T1); // W1
+  fpMul(T3, q, T1); // W2
+  fpSub(T4, p + F, q + F); // Y1 − Y2
+  fpSub(T5, T2, T3);
+  fpMul(T5, p + F, T5); // A1 = Y1 (W1 − W2)
+  fpMul(out + 2 * F, p + 2 * F, T0); // Z3 = Z (X1 − X2)
+  fpSqr(T6, T4);
+  fpSub(T6, T6, T2);
+  fpSub(out, T6, T3); // X3 = (Y1 − Y2)^2 − W1 − W2
+  fpSub(T6, T2, out);
+  fpMul(T6, T4, T6);
+  fpSub(out + F, T6, T5); // Y3 = (Y1 − Y2)(W1 − X3) − A1
+  fpCopy(p, T2);
+  fpCopy(p + F, T5);
+  fpCopy(p + 2 * F, out + 2 * F);
+  return true;
+}
+
+/**
+ * The odd multiples P, 3P, …, (2·size − 1)P of an affine point into `table` (Jacobian, each entry
+ * with its own Z), by co-Z additions of 2P (Longa–Miri's precomputation): 2P = (X, Y, 2y), P made
+ * co-Z with it as (x·(2y)^2, y·(2y)^3, 2y), then ZADDU repeatedly. `twice` is scratch. Returns false
+ * when P has small order (2P = O or some entry equals ±2P), impossible in the prime-order subgroup.
+ */
+export function g1OddMultiples(table: usize, a: usize, size: i32, twice: usize): bool {
+  g1FromAffine(twice, a);
+  g1Double(twice, twice);
+  if (g1IsInfinity(twice)) return false;
+  fpSqr(T0, twice + 2 * F);
+  fpMul(table, a, T0);
+  fpMul(T0, T0, twice + 2 * F);
+  fpMul(table + F, a + F, T0);
+  fpCopy(table + 2 * F, twice + 2 * F);
+  const stride: usize = 3 * F;
+  for (let k = 1; k < size; k++) {
+    const entry = table + <usize>k * stride;
+    if (!g1AddCoZ(entry, twice, entry - stride)) return false;
+  }
+  return true;
+}
+
 /** Affine y ↦ −y in place, for a signed table lookup. */
 export function g1NegateAffine(out: usize, a: usize): void {
   fpCopy(out, a);

@@ -169,6 +169,57 @@ export function g2Add(out: usize, p: usize, q: usize): void {
   fp2Sub(out + F, T2, T4); // Y3 = r(V − X3) − 2 S1 J
 }
 
+/**
+ * Co-Z addition with update (Meloni; Goundar–Joye–Miyaji, "Co-Z addition formulæ and binary
+ * ladders", ZADDU, 5M + 2S): p and q share their Z; out = p + q, and p is replaced by the same point
+ * with out's Z. Returns false when p and q have the same x (p = ±q), which the caller treats as an
+ * input of small order. out must not alias p or q.
+ */
+export function g2AddCoZ(out: usize, p: usize, q: usize): bool {
+  fp2Sub(T0, p, q); // X1 − X2
+  if (fp2IsZero(T0)) return false;
+  fp2Sqr(T1, T0); // C
+  fp2Mul(T2, p, T1); // W1
+  fp2Mul(T3, q, T1); // W2
+  fp2Sub(T4, p + F, q + F); // Y1 − Y2
+  fp2Sub(T5, T2, T3);
+  fp2Mul(T5, p + F, T5); // A1 = Y1 (W1 − W2)
+  fp2Mul(out + 2 * F, p + 2 * F, T0); // Z3 = Z (X1 − X2)
+  fp2Sqr(T6, T4);
+  fp2Sub(T6, T6, T2);
+  fp2Sub(out, T6, T3); // X3 = (Y1 − Y2)^2 − W1 − W2
+  fp2Sub(T6, T2, out);
+  fp2Mul(T6, T4, T6);
+  fp2Sub(out + F, T6, T5); // Y3 = (Y1 − Y2)(W1 − X3) − A1
+  fp2Copy(p, T2);
+  fp2Copy(p + F, T5);
+  fp2Copy(p + 2 * F, out + 2 * F);
+  return true;
+}
+
+/**
+ * The odd multiples P, 3P, …, (2·size − 1)P of an affine point into `table` (Jacobian, each entry
+ * with its own Z), by co-Z additions of 2P (Longa–Miri's precomputation): 2P = (X, Y, 2y), P made
+ * co-Z with it as (x·(2y)^2, y·(2y)^3, 2y), then ZADDU repeatedly. `twice` is scratch. Returns false
+ * when P has small order (2P = O or some entry equals ±2P), impossible in the prime-order subgroup.
+ */
+export function g2OddMultiples(table: usize, a: usize, size: i32, twice: usize): bool {
+  g2FromAffine(twice, a);
+  g2Double(twice, twice);
+  if (g2IsInfinity(twice)) return false;
+  fp2Sqr(T0, twice + 2 * F);
+  fp2Mul(table, a, T0);
+  fp2Mul(T0, T0, twice + 2 * F);
+  fp2Mul(table + F, a + F, T0);
+  fp2Copy(table + 2 * F, twice + 2 * F);
+  const stride: usize = 3 * F;
+  for (let k = 1; k < size; k++) {
+    const entry = table + <usize>k * stride;
+    if (!g2AddCoZ(entry, twice, entry - stride)) return false;
+  }
+  return true;
+}
+
 /** Affine y ↦ −y in place, for a signed table lookup. */
 export function g2NegateAffine(out: usize, a: usize): void {
   fp2Copy(out, a);

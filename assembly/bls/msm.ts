@@ -5,7 +5,7 @@
  * with wNAF) over the endomorphism-split scalars of scalar.ts: every point contributes its pieces —
  * four 64-bit pieces on G2 with the images (−ψ)^i(Q), two 128-bit pieces on G1 with φ'(P) — and all
  * of them share one chain of doublings (64 on G2, 128 on G1). Per point, a table of odd multiples
- * P, 3P, …, (2^(w−1) − 1)P is built in Jacobian coordinates, converted to affine for all points of a
+ * P, 3P, …, (2^(w−1) − 1)P is built with co-Z additions (g2OddMultiples), converted to affine for all points of a
  * chunk with one inversion (so the main loop uses mixed additions), and mapped through the
  * endomorphism (a few multiplications per entry instead of a new table).
  *
@@ -21,13 +21,13 @@
  */
 import {
   G1_AFFINE_BYTES, G1_ENCODED_BYTES, G1_JACOBIAN_BYTES, g1Add, g1AddAffine, g1BatchToAffine, g1Decode,
-  g1Double, g1EndomorphismAffine, g1FromAffine, g1NegateAffine, g1SetInfinity,
+  g1Double, g1EndomorphismAffine, g1OddMultiples, g1NegateAffine, g1SetInfinity,
 } from './g1';
 import {
   G2_AFFINE_BYTES, G2_ENCODED_BYTES, G2_JACOBIAN_BYTES, g2Add, g2AddAffine, g2BatchToAffine, g2Decode,
-  g2Double, g2FromAffine, g2NegPsiAffine, g2NegateAffine, g2SetInfinity,
+  g2Double, g2NegPsiAffine, g2OddMultiples, g2NegateAffine, g2SetInfinity,
 } from './g2';
-import { DECODE_INFINITY, SCALAR_OUT_OF_RANGE, setFailedInput } from './encoding';
+import { DECODE_INFINITY, SCALAR_OUT_OF_RANGE, SMALL_ORDER, setFailedInput } from './encoding';
 import { combineDigits, decomposeBaseX, scalarIsBelowOrder, signedWindows, wnaf } from './scalar';
 
 /** Points whose tables are built at once; results of chunks are added. */
@@ -131,13 +131,10 @@ function g2Straus(result: usize, points: usize, scalars: usize, count: i32): i32
         if (top > 0) nonZero = true;
       }
       if (!nonZero) continue;
-      // odd multiples P, 3P, 5P, … in Jacobian coordinates
-      const table = G2_JACOBIAN_TABLE + <usize>(used * G2_TABLE) * <usize>G2_JACOBIAN_BYTES;
-      g2FromAffine(table, G2_POINT);
-      g2Double(G2_TWICE, table);
-      for (let j = 1; j < G2_TABLE; j++) {
-        const entry = table + <usize>j * <usize>G2_JACOBIAN_BYTES;
-        g2Add(entry, entry - <usize>G2_JACOBIAN_BYTES, G2_TWICE);
+            const table = G2_JACOBIAN_TABLE + <usize>(used * G2_TABLE) * <usize>G2_JACOBIAN_BYTES;
+      if (!g2OddMultiples(table, G2_POINT, G2_TABLE, G2_TWICE)) {
+        setFailedInput(i);
+        return SMALL_ORDER;
       }
       used++;
     }
@@ -290,11 +287,9 @@ function g1Straus(result: usize, points: usize, scalars: usize, count: i32): i32
       }
       if (!nonZero) continue;
       const table = G1_JACOBIAN_TABLE + <usize>(used * G1_TABLE) * <usize>G1_JACOBIAN_BYTES;
-      g1FromAffine(table, G1_POINT);
-      g1Double(G1_TWICE, table);
-      for (let j = 1; j < G1_TABLE; j++) {
-        const entry = table + <usize>j * <usize>G1_JACOBIAN_BYTES;
-        g1Add(entry, entry - <usize>G1_JACOBIAN_BYTES, G1_TWICE);
+      if (!g1OddMultiples(table, G1_POINT, G1_TABLE, G1_TWICE)) {
+        setFailedInput(i);
+        return SMALL_ORDER;
       }
       used++;
     }

@@ -34,6 +34,7 @@ const STATUS_MESSAGES: Record<number, string> = {
   [-2]: 'has a coordinate that is not a canonical field element (not below p)',
   [-3]: 'is not on the curve',
   [-4]: 'is not below the group order r',
+  [-8]: 'has small order (not in the prime-order subgroup; validate points with blst first)',
 };
 const MAX_SHARE_INDEX = 0xffffffff;
 

@@ -159,6 +159,12 @@ describe.each(['release', 'debug'] as const)('curve MSM (%s build)', (variant) =
       const notCanonical = good.slice();
       notCanonical.set(bls12_381.fields.Fp.toBytes(0n).map((_, i) => Number((bls12_381.fields.Fp.ORDER >> BigInt(8 * (47 - i))) & 0xffn)), 0);
       expect(() => msm([notCanonical], [1n])).toThrow(`${name}: point 0 has a coordinate that is not a canonical field element`);
+      if (curve.name === 'G1') {
+        // (0, 2) has order 3 (2P = −P): on the curve, not in the subgroup (E' has no such point)
+        const smallOrder = new Uint8Array(size);
+        smallOrder.set(bls12_381.fields.Fp.toBytes(2n), 48);
+        expect(() => msm([smallOrder], [5n])).toThrow(`${name}: point 0 has small order (not in the prime-order subgroup`);
+      }
       expect(() => msm([good.subarray(1)], [1n])).toThrow(`${name}: point 0: expected ${size} bytes, got ${size - 1}`);
       expect(() => msm([good], [ORDER])).toThrow(`${name}: scalar 0: expected a bigint in [0, r)`);
       expect(() => msm([good], [-1n])).toThrow(`${name}: scalar 0: expected a bigint in [0, r)`);
