@@ -14,7 +14,7 @@ import { fpMul, fpMulPair, fp2SquareOperands, fp2Sub } from './montgomery';
 import { FP_BYTES, FP_ENCODED_BYTES, fpFromBytes, fpInv, fpIsZeroStrided, fpNeg, fpToBytes } from './fp';
 import { FP_LIMBS, ONE_MONT } from './params';
 
-export { fp2Add, fp2Sub, fp2Double, fp2Mul } from './montgomery';
+export { fp2Add, fp2Conj, fp2Double, fp2Mul, fp2Sub } from './montgomery';
 
 export const FP2_BYTES: i32 = 104;
 export const FP2_ENCODED_BYTES: i32 = 96;
@@ -71,13 +71,6 @@ export function fp2Sqr(out: usize, a: usize): void {
 
 export function fp2Neg(out: usize, a: usize): void {
   fp2Sub(out, ZERO2, a);
-}
-
-/** out = c0 − c1·u. */
-export function fp2Conj(out: usize, a: usize): void {
-  fp2Split(C0, C1, a);
-  fpNeg(C1, C1);
-  fp2Join(out, C0, C1);
 }
 
 /** out = a^-1 = conj(a) / (a0^2 + a1^2); 0 maps to 0. */

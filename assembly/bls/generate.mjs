@@ -216,6 +216,11 @@ export function fp2Sub(out: usize, a: usize, b: usize): void {
   const mask = i64x2.splat(${M30});
 ${simdChain('s', idx.map((j) => `i64x2.add(i64x2.sub(${vld('a', j)}, ${vld('b', j)}), ${vconst(P4L[j])})`))}${vsubConst('d', 's', P4L)}${vpick('out', 's', 'd')}}
 
+/** Fp2 (interleaved) out = conj(a) = (a0, 4p − a1), both lanes in one pass; values in [0, 4p]. */
+export function fp2Conj(out: usize, a: usize): void {
+  const mask = i64x2.splat(${M30});
+${simdChain('s', idx.map((j) => `i64x2.sub(i64x2(0, ${lit(P4L[j])}), i64x2.mul(${vld('a', j)}, i64x2(-1, 1)))`))}${idx.map((j) => `  v128.store64_lane(out + ${8 * j}, i32x4.shuffle(s${j}, s${j}, 0, 2, 0, 2), 0);\n`).join('')}}
+
 /** Fp2 (interleaved) out = 2a; values in [0, 4p). */
 export function fp2Double(out: usize, a: usize): void {
   const mask = i64x2.splat(${M30});

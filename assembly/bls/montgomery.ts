@@ -1558,6 +1558,49 @@ export function fp2Sub(out: usize, a: usize, b: usize): void {
   { const r = v128.bitselect(s12, d12, keep); v128.store64_lane(out + 96, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
 }
 
+/** Fp2 (interleaved) out = conj(a) = (a0, 4p − a1), both lanes in one pass; values in [0, 4p]. */
+export function fp2Conj(out: usize, a: usize): void {
+  const mask = i64x2.splat(0x3fffffff);
+  let s0 = i64x2.sub(i64x2(0, 0x3ffeaaac), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 0)), i64x2(-1, 1)));
+  let s1 = i64x2.add(i64x2.sub(i64x2(0, 0x1fefffff), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 8)), i64x2(-1, 1))), i64x2.shr_s(s0, 30));
+  s0 = v128.and(s0, mask);
+  let s2 = i64x2.add(i64x2.sub(i64x2(0, 0x14ffffee), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 16)), i64x2(-1, 1))), i64x2.shr_s(s1, 30));
+  s1 = v128.and(s1, mask);
+  let s3 = i64x2.add(i64x2.sub(i64x2(0, 0x2bfffeb1), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 24)), i64x2(-1, 1))), i64x2.shr_s(s2, 30));
+  s2 = v128.and(s2, mask);
+  let s4 = i64x2.add(i64x2.sub(i64x2(0, 0x3d8907a), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 32)), i64x2(-1, 1))), i64x2.shr_s(s3, 30));
+  s3 = v128.and(s3, mask);
+  let s5 = i64x2.add(i64x2.sub(i64x2(0, 0xd2a0f6b), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 40)), i64x2(-1, 1))), i64x2.shr_s(s4, 30));
+  s4 = v128.and(s4, mask);
+  let s6 = i64x2.add(i64x2.sub(i64x2(0, 0x4afd9cc), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 48)), i64x2(-1, 1))), i64x2.shr_s(s5, 30));
+  s5 = v128.and(s5, mask);
+  let s7 = i64x2.add(i64x2.sub(i64x2(0, 0xb84f385), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 56)), i64x2(-1, 1))), i64x2.shr_s(s6, 30));
+  s6 = v128.and(s6, mask);
+  let s8 = i64x2.add(i64x2.sub(i64x2(0, 0x335d91dd), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 64)), i64x2(-1, 1))), i64x2.shr_s(s7, 30));
+  s7 = v128.and(s7, mask);
+  let s9 = i64x2.add(i64x2.sub(i64x2(0, 0x3b6434ba), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 72)), i64x2(-1, 1))), i64x2.shr_s(s8, 30));
+  s8 = v128.and(s8, mask);
+  let s10 = i64x2.add(i64x2.sub(i64x2(0, 0x2692c6e9), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 80)), i64x2(-1, 1))), i64x2.shr_s(s9, 30));
+  s9 = v128.and(s9, mask);
+  let s11 = i64x2.add(i64x2.sub(i64x2(0, 0x2a397fe6), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 88)), i64x2(-1, 1))), i64x2.shr_s(s10, 30));
+  s10 = v128.and(s10, mask);
+  let s12 = i64x2.add(i64x2.sub(i64x2(0, 0x680447), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 96)), i64x2(-1, 1))), i64x2.shr_s(s11, 30));
+  s11 = v128.and(s11, mask);
+  v128.store64_lane(out + 0, i32x4.shuffle(s0, s0, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 8, i32x4.shuffle(s1, s1, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 16, i32x4.shuffle(s2, s2, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 24, i32x4.shuffle(s3, s3, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 32, i32x4.shuffle(s4, s4, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 40, i32x4.shuffle(s5, s5, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 48, i32x4.shuffle(s6, s6, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 56, i32x4.shuffle(s7, s7, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 64, i32x4.shuffle(s8, s8, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 72, i32x4.shuffle(s9, s9, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 80, i32x4.shuffle(s10, s10, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 88, i32x4.shuffle(s11, s11, 0, 2, 0, 2), 0);
+  v128.store64_lane(out + 96, i32x4.shuffle(s12, s12, 0, 2, 0, 2), 0);
+}
+
 /** Fp2 (interleaved) out = 2a; values in [0, 4p). */
 export function fp2Double(out: usize, a: usize): void {
   const mask = i64x2.splat(0x3fffffff);
