@@ -36,12 +36,14 @@ export const MSM_CHUNK: i32 = 64;
 export const SCALAR_BYTES: i32 = 32;
 
 /**
- * wNAF width on G2 (table of 2^(w−2) odd multiples per point and image). Measured on combineG2
- * (ms, min of 15 runs of 20, t = 3 / 7 / 10): w = 3: 0.337 / 0.648 / 0.935; w = 4: 0.364 / 0.707 /
- * 0.956; w = 5: 0.429 / 0.845 / –; w = 6: 0.588 / 1.247 / –. Each table entry costs a co-Z addition,
- * its share of the batch normalisation and three ψ images, which outweighs the additions saved.
+ * wNAF width on G2 (table of 2^(w−2) odd multiples per point and image), measured on combineG2 as
+ * the speed-up over herumi's Signature.recover in the same run (min of 15 × 20 calls, t = 3 / 7 / 10)
+ * with full-size Lagrange coefficients (shares 1, 3, 5, …): w = 3: 2.60 / 2.85 / 3.00; w = 4: 3.09 /
+ * 3.12 / 3.16; w = 5: 2.56 / 2.76 / 2.80. (With consecutive shares 1..t the coefficients are small
+ * integers and w = 3 edges ahead.) Each table entry costs a co-Z addition, its share of the batch
+ * normalisation and three ψ images, so wider tables do not pay for t this small.
  */
-const G2_WIDTH: i32 = 3;
+const G2_WIDTH: i32 = 4;
 const G2_TABLE: i32 = 1 << (G2_WIDTH - 2);
 const G2_PIECES: i32 = 4;
 /** wNAF digits of a 64-bit piece: 65. */
