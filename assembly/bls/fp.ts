@@ -13,21 +13,28 @@
  * The unrolled kernels (fpMul, fpMulPair, add/sub) are generated into montgomery.ts by generate.mjs,
  * which also derives every constant in params.ts from p, r and x and checks them against @noble/curves.
  *
- * ## Design note: limb representation, measured (ns per Fp multiplication, Node 20 / V8 TurboFan,
- * AMD EPYC (Zen 4, shared 2-core VM, load ≈ 2), 1–2 million dependent multiplications per run after
- * warm-up; min and median of 8 runs, the spread is the machine's noise)
- * | variant                                                              |   min | median |
- * | A: 12 × 32-bit CIOS, fully unrolled (carry per step, "no-carry" CIOS) |   146 |    183 |
- * | B: 14 × 29-bit, delayed carries, operands in locals                    |   118 |    150 |
- * | B2: same, operand limbs re-loaded from memory (fewer register spills)   |   118 |    171 |
- * | C: 13 × 30-bit, delayed carries + one mid carry pass (338 products)     |   100 |    153 |
- * | D: C in WASM SIMD, two independent products per call (i64x2 lanes),    |    71 |     89 |
- * |    cost per product                                                    |       |        |
- * The 64-bit multiplier is the bottleneck (≈ one i64.mul per cycle), so fewer limb products wins
- * over fewer carries: 13 × 30 (338 products) beats 14 × 29 (392) and 12 × 32 (288 products, but a
- * serial carry chain). SIMD halves the multiplier pressure (pmuludq does two 32 × 32 products), so
- * Fp2 (fp2.ts) runs a0·b0 and a1·b1 of Karatsuba as one fpMulPair and only the third product
- * scalar, and Fp2 squaring is a single fpMulPair. G1 uses the scalar kernel.
+ * ## Design note: limb representation, measured
+ * ns per Fp multiplication, Node 20 / V8 TurboFan, AMD EPYC (Zen 4), a shared 2-core VM under a load
+ * average of 2–8, so only figures from one process are comparable: 1–2 million dependent
+ * multiplications per run after warm-up, min and median of 5–8 runs.
+ * | variant                                                                |   min | median |
+ * | A: 12 × 32-bit CIOS, fully unrolled ("no-carry" CIOS, carry per step)    |   146 |    183 |
+ * | B: 14 × 29-bit, delayed carries, operand limbs in locals                 |   118 |    150 |
+ * | B2: same, operand limbs re-loaded from memory (fewer register spills)    |   118 |    171 |
+ * | C: 13 × 30-bit, delayed carries + one mid carry pass (338 products) ✔   |   100 |    153 |
+ * | D: C in WASM SIMD, two independent products per call (i64x2 lanes),     |    71 |     89 |
+ * |    cost per product ✔ (fpMulPair)                                       |       |        |
+ * The 64-bit multiplier is the bottleneck (about one i64.mul per cycle), so fewer limb products win
+ * over fewer carries: 13 × 30 (338 products) beats 14 × 29 (392) and 12 × 32 (288 products but a
+ * serial carry chain). SIMD pays off only partly (V8 lowers i64x2.extmul_low_i32x4_u to two shuffles
+ * and one pmuludq), about 1.4x per product.
+ * Fp2 multiplication, same process (FpMul = 1.00): Karatsuba as one fpMulPair + one scalar fpMul +
+ * additions 3.56; Karatsuba with the SIMD pair and the scalar product interleaved in one kernel (to
+ * use both multipliers at once) 3.25; schoolbook with lazy reduction, both components in the two
+ * SIMD lanes sharing one reduction (fp2Mul, 3 × 169 two-lane products) 2.24 ✔. Fp2 squaring as one
+ * fpMulPair: 1.33. Inversion: Fermat a^(p−2) with a 4-bit window ≈ 480 FpMul; binary extended
+ * Euclid on 64-bit words ≈ 130 FpMul ✔.
+ * G1 uses the scalar kernel.
  */
 import { fpMul } from './montgomery';
 import {
