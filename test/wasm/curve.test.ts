@@ -4,6 +4,7 @@
  * (prefix sums give every n = 1..64), because noble's scalar multiplications dominate the run time.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { pippenger } from '@noble/curves/abstract/curve.js';
 import { loadWasmCore } from '../../src/wasm/core.js';
@@ -111,6 +112,24 @@ describe.each(['release', 'debug'] as const)('curve MSM (%s build)', (variant) =
       expect(hex(msm(points.map(encode), scalars))).toBe(expected);
     });
 
+    it('property: equals Σ k_i·P_i for arbitrary scalars (edge values included) on fixture points', () => {
+      const { points } = fixture(curve);
+      const scalar = fc.oneof(
+        fc.bigInt({ min: 0n, max: ORDER - 1n }),
+        fc.constantFrom(0n, 1n, 2n, ORDER - 1n, ORDER - 2n, (ORDER - 1n) / 2n),
+      );
+      const term = fc.record({ point: fc.integer({ min: 0, max: 63 }), scalar });
+      fc.assert(
+        fc.property(fc.array(term, { minLength: 1, maxLength: 3 }), (terms) => {
+          let sum = curve.zero as any;
+          for (const { point, scalar: k } of terms) if (k !== 0n) sum = sum.add((points[point] as any).multiply(k));
+          const got = msm(terms.map((t) => encode(points[t.point]!)), terms.map((t) => t.scalar));
+          expect(hex(got)).toBe(hex(encode(sum)));
+        }),
+        { numRuns: curve.name === 'G1' ? 25 : 10 },
+      );
+    });
+
     it('handles scalars 0, 1, 2 and r − 1', () => {
       const p = fixture(curve).points[5]!;
       const q = encode(p);
@@ -120,6 +139,16 @@ describe.each(['release', 'debug'] as const)('curve MSM (%s build)', (variant) =
       expect(hex(msm([q], [ORDER - 1n]))).toBe(hex(encode((p as any).negate())));
       expect(hex(msm([q, q], [ORDER - 1n, 1n]))).toBe(hex(encode(curve.zero)));
       expect(hex(msm([q, q, q], [0n, 0n, 0n]))).toBe(hex(encode(curve.zero)));
+    });
+
+    it('uses the endomorphisms correctly (scalars that isolate one piece of the decomposition)', () => {
+      // k = |x|^i has the single base-|x| digit 1 at position i: on G2 the sum uses only (−ψ)^i(Q)
+      // (ψ = [x] on G2), on G1 |x|^2 and |x|^3 use only φ'(P) = [x^2]P (β a cube root of unity)
+      const X = 0xd201000000010000n;
+      const p = fixture(curve).points[3]! as any;
+      for (const k of [1n, X, X ** 2n, X ** 3n, X ** 3n + 5n * X ** 2n + 7n * X + 11n]) {
+        expect(hex(msm([encode(p)], [k])), `k = ${k.toString(16)}`).toBe(hex(encode(p.multiply(k))));
+      }
     });
 
     it('handles repeated points (doubling inside addition) and a point with its negation', () => {
