@@ -20,8 +20,8 @@ import { DECODE_BAD_FLAGS, DECODE_INFINITY, DECODE_NOT_CANONICAL, DECODE_NOT_ON_
 export const G1_JACOBIAN_BYTES: i32 = 3 * FP_BYTES;
 export const G1_AFFINE_BYTES: i32 = 2 * FP_BYTES;
 export const G1_ENCODED_BYTES: i32 = 2 * FP_ENCODED_BYTES;
-/** Most points g1BatchToAffine converts in one call (its prefix-product scratch). */
-export const G1_BATCH_CAPACITY: i32 = 2048;
+/** Most points g1BatchToAffine converts in one call (its prefix-product scratch): MSM_CHUNK × 4 table entries (msm.ts). */
+export const G1_BATCH_CAPACITY: i32 = 256;
 
 const F: usize = <usize>FP_BYTES;
 const T0: usize = memory.data(FP_BYTES, 16);

@@ -23,8 +23,8 @@ import { DECODE_BAD_FLAGS, DECODE_INFINITY, DECODE_NOT_CANONICAL, DECODE_NOT_ON_
 export const G2_JACOBIAN_BYTES: i32 = 3 * FP2_BYTES;
 export const G2_AFFINE_BYTES: i32 = 2 * FP2_BYTES;
 export const G2_ENCODED_BYTES: i32 = 2 * FP2_ENCODED_BYTES;
-/** Most points g2BatchToAffine converts in one call (its prefix-product scratch). */
-export const G2_BATCH_CAPACITY: i32 = 2048;
+/** Most points g2BatchToAffine converts in one call (its prefix-product scratch): MSM_CHUNK × 4 table entries (msm.ts). */
+export const G2_BATCH_CAPACITY: i32 = 256;
 
 const F: usize = <usize>FP2_BYTES;
 const T0: usize = memory.data(FP2_BYTES, 16);

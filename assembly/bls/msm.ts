@@ -20,11 +20,11 @@
  * plus a table, so it wins once the 2^c bucket sums are spread over enough points.
  */
 import {
-  G1_AFFINE_BYTES, G1_ENCODED_BYTES, G1_JACOBIAN_BYTES, g1Add, g1AddAffine, g1BatchToAffine, g1Decode,
+  G1_AFFINE_BYTES, G1_BATCH_CAPACITY, G1_ENCODED_BYTES, G1_JACOBIAN_BYTES, g1Add, g1AddAffine, g1BatchToAffine, g1Decode,
   g1Double, g1EndomorphismAffine, g1OddMultiples, g1NegateAffine, g1SetInfinity,
 } from './g1';
 import {
-  G2_AFFINE_BYTES, G2_ENCODED_BYTES, G2_JACOBIAN_BYTES, g2Add, g2AddAffine, g2BatchToAffine, g2Decode,
+  G2_AFFINE_BYTES, G2_BATCH_CAPACITY, G2_ENCODED_BYTES, G2_JACOBIAN_BYTES, g2Add, g2AddAffine, g2BatchToAffine, g2Decode,
   g2Double, g2NegPsiAffine, g2OddMultiples, g2NegateAffine, g2SetInfinity,
 } from './g2';
 import { DECODE_INFINITY, SCALAR_OUT_OF_RANGE, SMALL_ORDER, setFailedInput } from './encoding';
@@ -150,6 +150,7 @@ function g2Straus(result: usize, points: usize, scalars: usize, count: i32): i32
       used++;
     }
     if (used == 0) continue;
+    assert(used * G2_TABLE <= G2_BATCH_CAPACITY);
     g2BatchToAffine(g2AffineEntry(0, 0, 0), G2_JACOBIAN_TABLE, used * G2_TABLE);
     for (let image = 1; image < G2_PIECES; image++) {
       for (let k = 0; k < used * G2_TABLE; k++) {
@@ -305,6 +306,7 @@ function g1Straus(result: usize, points: usize, scalars: usize, count: i32): i32
       used++;
     }
     if (used == 0) continue;
+    assert(used * G1_TABLE <= G1_BATCH_CAPACITY);
     g1BatchToAffine(g1AffineEntry(0, 0, 0), G1_JACOBIAN_TABLE, used * G1_TABLE);
     for (let k = 0; k < used * G1_TABLE; k++) {
       g1EndomorphismAffine(
