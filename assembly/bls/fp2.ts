@@ -47,10 +47,6 @@ export function fp2Copy(out: usize, a: usize): void {
   memory.copy(out, a, FP2_BYTES);
 }
 
-export function fp2SetZero(out: usize): void {
-  memory.fill(out, 0, FP2_BYTES);
-}
-
 export function fp2SetOne(out: usize): void {
   fp2Join(out, ONE_MONT, ZERO2);
 }
