@@ -9,8 +9,10 @@ import Benchmark from 'benchmark';
 export interface BenchCase {
   /** Short label, e.g. "dst wasm" or "hash-wasm". */
   name: string;
-  /** One operation; must do the whole measured work synchronously. */
+  /** One operation; must do the whole measured work synchronously (with `async`: before its promise resolves). */
   fn: () => unknown;
+  /** `fn` returns a promise and the operation ends when it resolves (for peers with only an async API); needs `compareAsync`. */
+  async?: boolean;
 }
 
 export interface Comparison {
@@ -39,11 +41,41 @@ export interface ComparisonResult {
 
 /** Runs one comparison and prints it; returns the figures. */
 export function compare(comparison: Comparison): ComparisonResult {
+  if ([comparison.subject, ...comparison.peers].some((c) => c.async)) {
+    throw new Error(`${comparison.title}: a case is async; run it with compareAsync`);
+  }
+  const { suite, results } = buildSuite(comparison);
+  suite.run({ async: false });
+  return report(comparison, results);
+}
+
+/** `compare` for comparisons where some case is `async`; synchronous cases are measured as in `compare`. */
+export function compareAsync(comparison: Comparison): Promise<ComparisonResult> {
+  const { suite, results } = buildSuite(comparison);
+  return new Promise((resolve, reject) => {
+    suite.on('complete', () => {
+      try {
+        resolve(report(comparison, results));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    suite.run({ async: true });
+  });
+}
+
+function buildSuite(comparison: Comparison): { suite: Benchmark.Suite; results: CaseResult[] } {
   const cases = [comparison.subject, ...comparison.peers];
   const results: CaseResult[] = [];
   const suite = new Benchmark.Suite(comparison.title);
+  const options = { minTime: comparison.minSeconds ?? 1, maxTime: 10 };
   for (const c of cases) {
-    suite.add(c.name, c.fn, { minTime: comparison.minSeconds ?? 1, maxTime: 10 });
+    if (c.async) {
+      const run = (deferred: Benchmark.Deferred) => void (c.fn() as Promise<unknown>).then(() => deferred.resolve());
+      suite.add(c.name, run, { ...options, defer: true });
+    } else {
+      suite.add(c.name, c.fn, options);
+    }
   }
   suite.on('cycle', (event: Benchmark.Event) => {
     const b = event.target as unknown as Benchmark;
@@ -55,7 +87,10 @@ export function compare(comparison: Comparison): ComparisonResult {
       rmePercent: b.stats?.rme ?? 0,
     });
   });
-  suite.run({ async: false });
+  return { suite, results };
+}
+
+function report(comparison: Comparison, results: CaseResult[]): ComparisonResult {
   const [subject, ...peerResults] = results as [CaseResult, ...CaseResult[]];
   const out: ComparisonResult = {
     title: comparison.title,

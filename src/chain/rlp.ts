@@ -1,0 +1,132 @@
+/**
+ * Recursive Length Prefix encoding (Ethereum Yellow Paper, appendix B), strict: the decoder accepts only
+ * the canonical encoding — a single byte below 0x80 is never wrapped, long-form lengths are above 55
+ * and have no leading zero byte, and the input is consumed exactly. Canonical integers (no leading zero
+ * bytes, zero as the empty string) are checked by `rlpToBigInt`.
+ *
+ * Used for transactions (src/chain/transaction.ts) and block headers (src/chain/block.ts); the
+ * WebAssembly core has its own encoder for the transactions trie.
+ */
+
+export type RlpItem = Uint8Array | RlpItem[];
+
+export class RlpError extends Error {
+  override name = 'RlpError';
+}
+
+/** Encodes an item (a byte string or a list of items). */
+export function rlpEncode(item: RlpItem): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const length = encodeInto(item, parts);
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function encodeInto(item: RlpItem, parts: Uint8Array[]): number {
+  if (item instanceof Uint8Array) {
+    if (item.length === 1 && item[0]! < 0x80) {
+      parts.push(item);
+      return 1;
+    }
+    const header = lengthPrefix(0x80, item.length);
+    parts.push(header, item);
+    return header.length + item.length;
+  }
+  const headerIndex = parts.length;
+  parts.push(new Uint8Array(0)); // placeholder for the list header
+  let payload = 0;
+  for (const child of item) payload += encodeInto(child, parts);
+  const header = lengthPrefix(0xc0, payload);
+  parts[headerIndex] = header;
+  return header.length + payload;
+}
+
+function lengthPrefix(offset: number, length: number): Uint8Array {
+  if (length <= 55) return Uint8Array.of(offset + length);
+  const lengthBytes = bigIntToBytes(BigInt(length));
+  return Uint8Array.of(offset + 55 + lengthBytes.length, ...lengthBytes);
+}
+
+/** Decodes exactly one item that spans all of `bytes`. */
+export function rlpDecode(bytes: Uint8Array): RlpItem {
+  const [item, end] = decodeAt(bytes, 0, bytes.length);
+  if (end !== bytes.length) {
+    throw new RlpError(`RLP: ${bytes.length - end} trailing bytes after the item (item ends at ${end} of ${bytes.length})`);
+  }
+  return item;
+}
+
+function decodeAt(bytes: Uint8Array, offset: number, limit: number): [RlpItem, number] {
+  if (offset >= limit) throw new RlpError(`RLP: input ends at ${offset}, an item was expected`);
+  const prefix = bytes[offset]!;
+  if (prefix < 0x80) return [bytes.subarray(offset, offset + 1), offset + 1];
+  if (prefix < 0xc0) {
+    const [start, length] = readLength(bytes, offset, limit, 0x80);
+    if (length === 1 && bytes[start]! < 0x80) {
+      throw new RlpError(`RLP: non-canonical single byte 0x${bytes[start]!.toString(16).padStart(2, '0')} at ${offset}`);
+    }
+    return [bytes.subarray(start, start + length), start + length];
+  }
+  const [start, length] = readLength(bytes, offset, limit, 0xc0);
+  const end = start + length;
+  const items: RlpItem[] = [];
+  let cursor = start;
+  while (cursor < end) {
+    const [child, next] = decodeAt(bytes, cursor, end);
+    items.push(child);
+    cursor = next;
+  }
+  return [items, end];
+}
+
+/** Reads a string or list header at `offset`; returns [payload start, payload length]. */
+function readLength(bytes: Uint8Array, offset: number, limit: number, base: 0x80 | 0xc0): [number, number] {
+  const prefix = bytes[offset]!;
+  const short = prefix - base;
+  if (short <= 55) {
+    const start = offset + 1;
+    if (start + short > limit) throw truncated(offset, short, limit - start);
+    return [start, short];
+  }
+  const lengthOfLength = short - 55;
+  if (offset + 1 + lengthOfLength > limit) throw truncated(offset, lengthOfLength, limit - offset - 1);
+  if (bytes[offset + 1] === 0) throw new RlpError(`RLP: length with a leading zero byte at ${offset}`);
+  let length = 0;
+  for (let i = 0; i < lengthOfLength; i++) {
+    length = length * 256 + bytes[offset + 1 + i]!;
+    if (length > Number.MAX_SAFE_INTEGER / 256) throw new RlpError(`RLP: length too large at ${offset}`);
+  }
+  if (length <= 55) throw new RlpError(`RLP: long-form length ${length} should be short-form at ${offset}`);
+  const start = offset + 1 + lengthOfLength;
+  if (start + length > limit) throw truncated(offset, length, limit - start);
+  return [start, length];
+}
+
+function truncated(offset: number, wanted: number, available: number): RlpError {
+  return new RlpError(`RLP: item at ${offset} needs ${wanted} bytes, only ${Math.max(0, available)} remain`);
+}
+
+/** Minimal big-endian bytes of a non-negative integer (zero is the empty string). */
+export function bigIntToBytes(value: bigint): Uint8Array {
+  if (value < 0n) throw new RangeError(`RLP: negative integer ${value}`);
+  if (value === 0n) return new Uint8Array(0);
+  let hex = value.toString(16);
+  if (hex.length % 2 === 1) hex = '0' + hex;
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+/**
+ * A canonical RLP integer of at most `maxBytes` bytes: a byte string with no leading zero byte
+ * (zero is the empty string). `field` names the value in error messages.
+ */
+export function rlpToBigInt(item: RlpItem | undefined, field: string, maxBytes = 32): bigint {
+  if (!(item instanceof Uint8Array)) throw new RlpError(`${field}: expected an integer, got a list`);
+  if (item.length > maxBytes) throw new RlpError(`${field}: integer of ${item.length} bytes exceeds ${maxBytes}`);
+  if (item.length > 0 && item[0] === 0) throw new RlpError(`${field}: integer with a leading zero byte`);
+  return item.length === 0 ? 0n : BigInt('0x' + Buffer.from(item).toString('hex'));
+}

@@ -1,0 +1,113 @@
+/**
+ * Validation of a block another node proposed, before this node PREPAREs it (DESIGN.md §3). Everything
+ * is recomputed from the raw transactions rather than trusted from the header: each transaction decodes
+ * with a valid signature and sender for this chain, none is already included or repeated, each sender's
+ * nonces continue from its last included nonce without gaps, the limits hold, and transactionsRoot,
+ * transactionCount and the block hash match. Rejections carry a typed reason for logs and metrics.
+ */
+import { assembleBlock, type Block, type BlockHeader } from './block.js';
+import { hex, type BlockLimits, type IncludedView } from './mempool.js';
+import { parseTransaction, TransactionRejected, type Transaction, type TransactionRules } from './transaction.js';
+
+export type BlockRejectionReason =
+  | 'wrong-chain-id'
+  | 'wrong-number'
+  | 'wrong-parent'
+  | 'timestamp-before-parent'
+  | 'timestamp-in-future'
+  | 'too-many-transactions'
+  | 'too-many-bytes'
+  | 'invalid-transaction'
+  | 'transaction-already-included'
+  | 'duplicate-transaction'
+  | 'nonce-gap'
+  | 'header-mismatch';
+
+export class BlockRejected extends Error {
+  override name = 'BlockRejected';
+  constructor(
+    readonly reason: BlockRejectionReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ValidationContext {
+  parent: Block;
+  chain: IncludedView;
+  transactionRules: TransactionRules;
+  limits: BlockLimits;
+  /** This node's clock, Unix milliseconds. */
+  nowMs: bigint;
+  /** How far into the future a proposal's timestamp may be, in milliseconds. */
+  maxFutureDriftMs: bigint;
+}
+
+export interface ValidatedBlock {
+  block: Block;
+  /** The decoded transactions with their senders, in block order. */
+  transactions: Transaction[];
+}
+
+/**
+ * Checks a proposed block given as its header and raw transactions; returns the block as this node
+ * recomputes it (identical hash) with the decoded transactions, or throws `BlockRejected`.
+ */
+export function validateProposal(header: BlockHeader, rawTransactions: Uint8Array[], context: ValidationContext): ValidatedBlock {
+  const { parent, limits } = context;
+  const reject = (reason: BlockRejectionReason, message: string): never => {
+    throw new BlockRejected(reason, `block ${header.number}: ${message}`);
+  };
+  if (header.chainId !== parent.header.chainId) reject('wrong-chain-id', `chain id ${header.chainId}, expected ${parent.header.chainId}`);
+  if (header.number !== parent.header.number + 1n) reject('wrong-number', `expected number ${parent.header.number + 1n}`);
+  if (hex(header.parentHash) !== hex(parent.hash)) reject('wrong-parent', `parent hash 0x${hex(header.parentHash)} is not 0x${hex(parent.hash)}`);
+  if (header.timestampMs < parent.header.timestampMs) {
+    reject('timestamp-before-parent', `timestamp ${header.timestampMs} is before the parent's ${parent.header.timestampMs}`);
+  }
+  if (header.timestampMs > context.nowMs + context.maxFutureDriftMs) {
+    reject('timestamp-in-future', `timestamp ${header.timestampMs} is more than ${context.maxFutureDriftMs} ms ahead of this node's clock ${context.nowMs}`);
+  }
+  if (rawTransactions.length > limits.maxTransactions) {
+    reject('too-many-transactions', `${rawTransactions.length} transactions exceed the limit of ${limits.maxTransactions}`);
+  }
+  const totalBytes = rawTransactions.reduce((sum, raw) => sum + raw.length, 0);
+  if (totalBytes > limits.maxBytes) reject('too-many-bytes', `${totalBytes} bytes of transactions exceed the limit of ${limits.maxBytes}`);
+
+  const transactions: Transaction[] = [];
+  const seen = new Set<string>();
+  const expectedNonce = new Map<string, bigint>();
+  rawTransactions.forEach((raw, position) => {
+    let tx: Transaction;
+    try {
+      tx = parseTransaction(raw, context.transactionRules);
+    } catch (error) {
+      if (error instanceof TransactionRejected) reject('invalid-transaction', `transaction ${position}: ${error.message} (${error.reason})`);
+      throw error;
+    }
+    const hash = hex(tx.hash);
+    if (seen.has(hash)) reject('duplicate-transaction', `transaction ${position} (0x${hash}) appears twice`);
+    seen.add(hash);
+    if (context.chain.isIncluded(hash)) reject('transaction-already-included', `transaction ${position} (0x${hash}) is already in an earlier block`);
+    const sender = hex(tx.sender);
+    let expected = expectedNonce.get(sender);
+    if (expected === undefined) {
+      const last = context.chain.lastIncludedNonce(sender);
+      expected = last === undefined ? tx.nonce : last + 1n;
+    }
+    if (tx.nonce !== expected) {
+      reject('nonce-gap', `transaction ${position} from 0x${sender} has nonce ${tx.nonce}, expected ${expected}`);
+    }
+    expectedNonce.set(sender, tx.nonce + 1n);
+    transactions.push(tx);
+  });
+
+  const block = assembleBlock(
+    { chainId: header.chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
+    rawTransactions,
+  );
+  if (block.header.transactionCount !== header.transactionCount || hex(block.header.transactionsRoot) !== hex(header.transactionsRoot)) {
+    reject('header-mismatch', `transactionsRoot/transactionCount in the header do not match the transactions (recomputed 0x${hex(block.header.transactionsRoot)}, ${block.header.transactionCount})`);
+  }
+  return { block, transactions };
+}

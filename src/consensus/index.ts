@@ -1,0 +1,22 @@
+/**
+ * `dst/consensus`: the QBFT state machine (Moniz, arXiv 2002.03613) that the node runs once per
+ * height to agree on one block, with DESIGN.md §3's rule that COMMITs carry partial signatures. Pure:
+ * the caller supplies transport, timers, value validation and signing (see qbft/machine.ts).
+ */
+export { QbftMachine } from './qbft/machine.js';
+export {
+  faultTolerance,
+  quorumSize,
+  roundRobinLeader,
+  highestPrepared,
+  isPrepareQuorum,
+  isValidRoundChange,
+  justifyPrePrepare,
+  justifyRoundChangeQuorum,
+  nextRoundFromRoundChanges,
+  type RuleContext,
+} from './qbft/rules.js';
+export { linearRoundTimeout, DEFAULT_ROUND_TIMEOUT_BASE_MS, DEFAULT_ROUND_TIMEOUT_STEP_MS } from './qbft/timer.js';
+export { MAX_ROUNDS_AHEAD, MAX_HEIGHTS_AHEAD, MAX_FUTURE_MESSAGES_PER_SENDER, RETAINED_DECISIONS } from './qbft/limits.js';
+export { assertMessage } from './qbft/validate.js';
+export type * from './qbft/types.js';

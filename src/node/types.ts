@@ -1,0 +1,74 @@
+/**
+ * The boundary between a sequencer node (src/node/) and what serves it to the outside (src/api/:
+ * JSON-RPC, metrics, health). The API reads and submits only through `SequencerView`; the node knows
+ * nothing about HTTP.
+ *
+ * A block is final once it carries the cluster's combined signature: QBFT decided it in `round`, and
+ * `signature` (96-byte compressed BLS, G2) verifies against the group public key over
+ * `signingRoot = keccak256(BLOCK_DOMAIN ‖ uint256(chainId) ‖ uint256(round) ‖ blockHash)` — the round
+ * is signed because partial signatures may combine only within one QBFT round (docs/qbft.md).
+ */
+import type { Block, Transaction } from '../chain/index.js';
+
+/** Genesis (number 0) is derived by every node, not signed: its `signature` and `signingRoot` are empty. */
+export interface SignedBlock {
+  block: Block;
+  /** The QBFT round whose COMMIT quorum produced the signature. */
+  round: number;
+  /** What the signature signs (32 bytes). */
+  signingRoot: Uint8Array;
+  /** The combined group signature, 96-byte compressed G2. */
+  signature: Uint8Array;
+}
+
+export interface TransactionLocation {
+  blockNumber: bigint;
+  blockHash: Uint8Array;
+  index: number;
+}
+
+export interface TransactionRecord {
+  tx: Transaction;
+  /** Absent while the transaction is pending in the pool. */
+  location?: TransactionLocation;
+}
+
+export interface ClusterInfo {
+  chainId: bigint;
+  /** Compressed 48-byte group public key every block signature verifies against. */
+  groupPublicKey: Uint8Array;
+  nodes: number;
+  threshold: number;
+  /** This node's 1-based share index. */
+  self: number;
+  blockTimeMs: number;
+}
+
+export interface NodeHealth {
+  /** The process is up and its loops are running. */
+  live: boolean;
+  /** It can serve and sequence: store open, consensus running (and, in a cluster, a quorum connected, at the head). */
+  ready: boolean;
+  head: bigint;
+  mempoolSize: number;
+  /** Human-readable reasons when not ready. */
+  reasons: string[];
+}
+
+export interface SequencerView {
+  readonly chainId: bigint;
+  /** Number of the newest signed block (0 = only genesis). */
+  headNumber(): bigint;
+  /**
+   * Decodes, checks and admits a raw signed transaction; resolves with its hash once it is durably
+   * stored (a restart will not lose it). Rejects with `TransactionRejected` (src/chain) saying why.
+   */
+  submitTransaction(raw: Uint8Array): Promise<Uint8Array>;
+  getBlockByNumber(number: bigint): SignedBlock | undefined;
+  getBlockByHash(hash: Uint8Array): SignedBlock | undefined;
+  getTransaction(hash: Uint8Array): TransactionRecord | undefined;
+  /** Called once per newly stored signed block, in order; returns an unsubscribe function. */
+  onBlock(listener: (block: SignedBlock) => void): () => void;
+  clusterInfo(): ClusterInfo;
+  health(): NodeHealth;
+}

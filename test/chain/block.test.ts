@@ -1,0 +1,134 @@
+/**
+ * Blocks built from real signed transactions: header encoding, the transactionsRoot against
+ * @ethereumjs/block, building from the pool, and validation of proposals with every rejection reason.
+ */
+import { genTransactionsTrieRoot } from '@ethereumjs/block';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { describe, expect, it } from 'vitest';
+import {
+  BlockRejected,
+  buildBlock,
+  decodeHeader,
+  encodeHeader,
+  genesisBlock,
+  hex,
+  Mempool,
+  parseTransaction,
+  validateProposal,
+  type Block,
+  type BlockHeader,
+  type IncludedView,
+  type Transaction,
+  type ValidationContext,
+} from '../../src/chain/index.js';
+import { makeSignedTransactionObjects } from '../helpers/transactions.js';
+
+const CHAIN_ID = 901n;
+const rules = { chainId: CHAIN_ID, maxBytes: 128 * 1024 };
+const limits = { maxTransactions: 500, maxBytes: 1_000_000 };
+const objects = makeSignedTransactionObjects(60, { chainId: Number(CHAIN_ID), seed: 3 });
+const raws = objects.map((tx) => tx.serialize());
+const parsed = raws.map((raw) => parseTransaction(raw, rules));
+
+class Included implements IncludedView {
+  nonces = new Map<string, bigint>();
+  hashes = new Set<string>();
+  lastIncludedNonce = (sender: string) => this.nonces.get(sender);
+  isIncluded = (hash: string) => this.hashes.has(hash);
+  include(txs: Transaction[]) {
+    for (const t of txs) {
+      this.hashes.add(hex(t.hash));
+      this.nonces.set(hex(t.sender), t.nonce);
+    }
+  }
+}
+
+function setup(count = parsed.length) {
+  const chain = new Included();
+  const pool = new Mempool({ maxTransactions: 10_000, maxBytes: 10_000_000 }, chain);
+  parsed.slice(0, count).forEach((t) => pool.add(t));
+  const parent = genesisBlock(CHAIN_ID);
+  const block = buildBlock(parent, pool, { proposer: 2, nowMs: 1_700_000_000_000n, limits });
+  const context: ValidationContext = { parent, chain, transactionRules: rules, limits, nowMs: 1_700_000_000_000n, maxFutureDriftMs: 2_000n };
+  return { chain, pool, parent, block, context };
+}
+
+function reasonOf(header: BlockHeader, txs: Uint8Array[], context: ValidationContext): string {
+  try {
+    validateProposal(header, txs, context);
+  } catch (error) {
+    if (error instanceof BlockRejected) return `${error.reason}: ${error.message}`;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('blocks', () => {
+  it('header encoding round-trips and the hash is keccak-256 of it', () => {
+    const { block } = setup();
+    const encoded = encodeHeader(block.header);
+    expect(decodeHeader(encoded)).toEqual(block.header);
+    expect(hex(block.hash)).toBe(Buffer.from(keccak_256(encoded)).toString('hex'));
+    expect(block.header).toMatchObject({ number: 1n, proposer: 2, transactionCount: parsed.length, chainId: CHAIN_ID });
+  });
+
+  it('transactionsRoot equals the Ethereum transactions-trie root (@ethereumjs/block)', async () => {
+    const { block } = setup();
+    expect(block.transactions.map(hex)).toEqual(raws.map(hex));
+    expect(hex(block.header.transactionsRoot)).toBe(Buffer.from(await genTransactionsTrieRoot(objects)).toString('hex'));
+    expect(hex(genesisBlock(CHAIN_ID).header.transactionsRoot)).toBe(Buffer.from(await genTransactionsTrieRoot([])).toString('hex'));
+    expect(block.transactionHashes.map(hex)).toEqual(block.transactions.map((raw) => Buffer.from(keccak_256(raw)).toString('hex')));
+  });
+
+  it('the built block keeps arrival order with consecutive nonces per sender, and validates', () => {
+    const { block, context } = setup();
+    expect(block.transactions.map((raw) => hex(raw))).toEqual(raws.map((raw) => hex(raw)));
+    const validated = validateProposal(block.header, block.transactions, context);
+    expect(hex(validated.block.hash)).toBe(hex(block.hash));
+    expect(validated.transactions.map((t) => hex(t.hash))).toEqual(parsed.map((t) => hex(t.hash)));
+  });
+
+  it('never timestamps a block before its parent', () => {
+    const { pool } = setup(0);
+    const parent: Block = { ...genesisBlock(CHAIN_ID), header: { ...genesisBlock(CHAIN_ID).header, timestampMs: 5_000n } };
+    expect(buildBlock(parent, pool, { proposer: 1, nowMs: 4_000n, limits }).header.timestampMs).toBe(5_000n);
+  });
+
+  describe('rejects proposals, with a typed reason', () => {
+    const { block, context, chain } = setup();
+    const header = block.header;
+    const txs = block.transactions;
+
+    it('chain, number, parent and timestamps', () => {
+      expect(reasonOf({ ...header, chainId: 1n }, txs, context)).toMatch(/^wrong-chain-id/);
+      expect(reasonOf({ ...header, number: 2n }, txs, context)).toMatch(/^wrong-number: block 2: expected number 1/);
+      expect(reasonOf({ ...header, parentHash: new Uint8Array(32).fill(1) }, txs, context)).toMatch(/^wrong-parent/);
+      const later = { ...context, parent: { ...context.parent, header: { ...context.parent.header, timestampMs: header.timestampMs + 1n } } };
+      expect(reasonOf(header, txs, later)).toMatch(/^timestamp-before-parent/);
+      expect(reasonOf({ ...header, timestampMs: context.nowMs + 2_001n }, txs, context)).toMatch(/^timestamp-in-future: .*more than 2000 ms ahead/);
+    });
+
+    it('limits', () => {
+      expect(reasonOf(header, txs, { ...context, limits: { ...limits, maxTransactions: 10 } })).toMatch(/^too-many-transactions: .*60 transactions exceed the limit of 10/);
+      expect(reasonOf(header, txs, { ...context, limits: { ...limits, maxBytes: 100 } })).toMatch(/^too-many-bytes/);
+    });
+
+    it('an invalid, duplicated or already included transaction, or a nonce gap', () => {
+      const corrupt = txs.map((raw, i) => (i === 5 ? raw.slice(0, raw.length - 1) : raw));
+      expect(reasonOf(header, corrupt, context)).toMatch(/^invalid-transaction: block 1: transaction 5: .*\(malformed\)/);
+      expect(reasonOf(header, [...txs.slice(0, 3), txs[2]!], context)).toMatch(/^duplicate-transaction: .*transaction 3/);
+      const gap = txs.filter((_, i) => i !== 4); // drops one nonce of the sender of transaction 4
+      expect(reasonOf(header, gap, context)).toMatch(/^nonce-gap: .*transaction 7 .* has nonce 2, expected 1/);
+      const includedChain = new Included();
+      includedChain.include([parsed[0]!]);
+      expect(reasonOf(header, txs, { ...context, chain: includedChain })).toMatch(/^transaction-already-included: .*transaction 0/);
+      expect(chain.hashes.size).toBe(0);
+    });
+
+    it('a header whose transactionsRoot or count does not match its transactions', () => {
+      expect(reasonOf({ ...header, transactionsRoot: new Uint8Array(32) }, txs, context)).toMatch(/^header-mismatch/);
+      expect(reasonOf({ ...header, transactionCount: 59 }, txs, context)).toMatch(/^header-mismatch/);
+      expect(reasonOf(header, txs.slice(0, 10), context)).toMatch(/^header-mismatch/);
+    });
+  });
+});

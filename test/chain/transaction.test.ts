@@ -1,0 +1,122 @@
+/**
+ * Transaction decoding and sender recovery against @ethereumjs/tx (the independent implementation that
+ * signed them), and every rejection reason with its message.
+ */
+import { RLP } from '@ethereumjs/rlp';
+import { describe, expect, it } from 'vitest';
+import { decodeTransaction, parseTransaction, TransactionRejected, type TransactionRules } from '../../src/chain/index.js';
+import { makeSignedTransactionObjects } from '../helpers/transactions.js';
+
+const CHAIN_ID = 901n;
+const rules: TransactionRules = { chainId: CHAIN_ID, maxBytes: 128 * 1024 };
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const txs = makeSignedTransactionObjects(200, { chainId: Number(CHAIN_ID), seed: 11 });
+const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString('hex'));
+
+function rejection(raw: Uint8Array, r: TransactionRules = rules): TransactionRejected {
+  try {
+    parseTransaction(raw, r);
+  } catch (error) {
+    if (error instanceof TransactionRejected) return error;
+    throw error;
+  }
+  throw new Error('expected the transaction to be rejected');
+}
+
+/** Re-encodes a raw transaction with its fields changed by `edit` (signature fields are the last three). */
+function mutate(raw: Uint8Array, edit: (fields: Uint8Array[]) => void): Uint8Array {
+  const typed = raw[0]! < 0xc0;
+  const fields = RLP.decode(typed ? raw.subarray(1) : raw) as Uint8Array[];
+  edit(fields);
+  const body = RLP.encode(fields);
+  return typed ? Uint8Array.of(raw[0]!, ...body) : body;
+}
+
+const int = (value: bigint) => (value === 0n ? new Uint8Array(0) : Uint8Array.from(Buffer.from(value.toString(16).padStart(Math.ceil(value.toString(16).length / 2) * 2, '0'), 'hex')));
+
+describe('transactions', () => {
+  it('decode with the fields, hash and sender @ethereumjs/tx gives, for every kind', () => {
+    const kinds = new Set<string>();
+    for (const tx of txs) {
+      const parsed = parseTransaction(tx.serialize(), rules);
+      kinds.add(`${parsed.type}/${parsed.chainId === null ? 'unprotected' : 'protected'}`);
+      expect(hex(parsed.hash)).toBe(hex(tx.hash()));
+      expect(hex(parsed.sender)).toBe(hex(tx.getSenderAddress().bytes));
+      expect(hex(parsed.signingHash)).toBe(hex(tx.getHashedMessageToSign()));
+      expect(parsed.type).toBe(tx.type);
+      expect(parsed.nonce).toBe(tx.nonce);
+      expect(parsed.gasLimit).toBe(tx.gasLimit);
+      expect(parsed.value).toBe(tx.value);
+      expect(hex(parsed.data)).toBe(hex(tx.data));
+      expect(hex(parsed.to ?? undefined)).toBe(hex(tx.to?.bytes));
+      expect(parsed.r).toBe(tx.r);
+      expect(parsed.s).toBe(tx.s);
+    }
+    expect([...kinds].sort()).toEqual(['0/protected', '0/unprotected', '1/protected', '2/protected']);
+  });
+
+  it('rejects another chain id', () => {
+    const protectedLegacy = txs.find((tx) => tx.type === 0 && tx.v! >= 35n)!;
+    const error = rejection(protectedLegacy.serialize(), { ...rules, chainId: 1n });
+    expect(error.reason).toBe('wrong-chain-id');
+    expect(error.message).toMatch(/chain id 901, this sequencer is chain 1/);
+    const typed = txs.find((tx) => tx.type === 2)!;
+    expect(rejection(typed.serialize(), { ...rules, chainId: 5n }).reason).toBe('wrong-chain-id');
+  });
+
+  it('rejects a high-s signature (EIP-2) and out-of-range r, s', () => {
+    for (const tx of [txs.find((t) => t.type === 0)!, txs.find((t) => t.type === 2)!]) {
+      const highS = mutate(tx.serialize(), (f) => {
+        f[f.length - 1] = int(SECP256K1_N - tx.s!);
+      });
+      const error = rejection(highS);
+      expect(error.reason).toBe('high-s');
+      expect(error.message).toMatch(/upper half of the curve order/);
+      expect(rejection(mutate(tx.serialize(), (f) => (f[f.length - 2] = new Uint8Array(0)))).reason).toBe('invalid-signature');
+    }
+  });
+
+  it('rejects a legacy v that is neither 27/28 nor EIP-155, and a yParity above 1', () => {
+    const legacy = txs.find((t) => t.type === 0)!;
+    const error = rejection(mutate(legacy.serialize(), (f) => (f[6] = int(30n))));
+    expect(error.reason).toBe('invalid-signature');
+    expect(error.message).toMatch(/legacy v = 30/);
+    const typed = txs.find((t) => t.type === 1)!;
+    expect(rejection(mutate(typed.serialize(), (f) => (f[f.length - 3] = int(2n)))).message).toMatch(/yParity 2 is not 0 or 1/);
+  });
+
+  it('rejects unsupported types, malformed bytes and oversized transactions', () => {
+    const blob = rejection(Uint8Array.of(0x03, 0xc0));
+    expect(blob.reason).toBe('unsupported-type');
+    expect(blob.message).toMatch(/unsupported type 0x03/);
+    expect(rejection(Uint8Array.of(0xc1, 0x80)).message).toMatch(/legacy transaction: expected 9 fields, got 1/);
+    expect(rejection(Uint8Array.of(0x02, 0xc5, 0x01)).reason).toBe('malformed');
+    expect(rejection(Uint8Array.of(0x80)).reason).toBe('malformed');
+    expect(rejection(new Uint8Array(0)).reason).toBe('malformed');
+    const raw = txs[0]!.serialize();
+    const error = rejection(raw, { ...rules, maxBytes: raw.length - 1 });
+    expect(error.reason).toBe('oversized');
+    expect(error.message).toMatch(new RegExp(`${raw.length} bytes exceeds the limit of ${raw.length - 1}`));
+  });
+
+  it('rejects a non-canonical integer field', () => {
+    const tx = txs.find((t) => t.type === 2 && t.nonce > 0n)!;
+    const error = rejection(mutate(tx.serialize(), (f) => (f[1] = Uint8Array.of(0, ...f[1]!))));
+    expect(error.reason).toBe('malformed');
+    expect(error.message).toMatch(/nonce: integer with a leading zero byte/);
+  });
+
+  it('a signature over other contents recovers a different sender, never the signer', () => {
+    const tx = txs.find((t) => t.type === 2)!;
+    const tampered = mutate(tx.serialize(), (f) => (f[6] = int(tx.value + 1n)));
+    const decoded = decodeTransaction(tampered, rules);
+    let sender: string | undefined;
+    try {
+      sender = hex(parseTransaction(tampered, rules).sender);
+    } catch (error) {
+      expect((error as TransactionRejected).reason).toBe('invalid-signature');
+    }
+    expect(sender).not.toBe(hex(tx.getSenderAddress().bytes));
+    expect(hex(decoded.signingHash)).not.toBe(hex(tx.getHashedMessageToSign()));
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * Deterministic simulation of QBFT clusters of sizes {7, 10, 13} (test/consensus/sim): seeded
+ * networks with delays, drops, duplicates, reordering, a partition healing at GST, crashes and
+ * restarts, and up to f Byzantine nodes, checked for agreement, validity, one vote per round, at
+ * most one signable value per height, the lock lemma and termination after GST (a stalled height is
+ * a failure). A failure prints its seed and the command that replays it.
+ */
+import { describe, expect, it } from 'vitest';
+import { runSeeds } from './sim/run-seeds.js';
+
+const SEEDS_PER_BATCH = 500;
+const BATCHES = 4;
+
+describe('QBFT simulation, large clusters', () => {
+  for (let batch = 0; batch < BATCHES; batch++) {
+    const first = 1 + batch * SEEDS_PER_BATCH;
+    it(`seeds ${first}..${first + SEEDS_PER_BATCH - 1} keep every invariant`, () => {
+      const failures = runSeeds('large', first, SEEDS_PER_BATCH);
+      expect(failures.map((f) => f.text)).toEqual([]);
+    });
+  }
+});
