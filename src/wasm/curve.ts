@@ -1,7 +1,9 @@
 /**
  * BLS12-381 multi-scalar multiplication and threshold combination over the WebAssembly core
  * (assembly/curve.ts, assembly/bls/): Straus / interleaved wNAF with the GLV (G1) and ψ (G2)
- * endomorphisms; see assembly/bls/msm.ts.
+ * endomorphisms for small counts, the bucket method (Pippenger) from 96 (G1) / 64 (G2) points; see
+ * assembly/bls/msm.ts. `curveApi(core)` binds the functions to one build; the top-level exports use
+ * the release build.
  *
  * Points cross the boundary in the uncompressed ZCash/blst encoding: G1 96 bytes (x ‖ y), G2
  * 192 bytes (x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0), big-endian, infinity = 0x40 followed by zeros. This is what
