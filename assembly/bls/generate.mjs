@@ -1,8 +1,10 @@
 // Generates assembly/bls/montgomery.ts (unrolled Montgomery multiplication kernels) and
 // assembly/bls/params.ts (BLS12-381 constants in the core's limb representation) from the curve's
 // defining numbers, so that no constant is typed by hand. Run: node assembly/bls/generate.mjs
+// With --check it writes nothing and exits 1 if a committed file differs from what it would write
+// (test/wasm/curve-generated.test.ts runs that, so a hand edit or a stale file cannot land).
 // Every derived constant is checked here against @noble/curves before it is written.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 
 const P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
@@ -275,6 +277,11 @@ const montgomery = header('Montgomery multiplication kernels, unrolled (see fp.t
   `\n/** Scratch of fp2Mul: its second multiplicand rearranged. */\nconst FP2_MUL_SECOND: usize = memory.data(${LIMBS * 8}, 16);\n` + scalarKernel() + pairKernel() + fp2MulKernel() + scalarAddSub() + simdAddSub();
 
 const dir = new URL('./', import.meta.url);
-writeFileSync(new URL('params.ts', dir), params);
-writeFileSync(new URL('montgomery.ts', dir), montgomery);
+const outputs = { 'params.ts': params, 'montgomery.ts': montgomery };
+if (process.argv.includes('--check')) {
+  const stale = Object.entries(outputs).filter(([name, text]) => readFileSync(new URL(name, dir), 'utf8') !== text);
+  for (const [name] of stale) console.error(`assembly/bls/${name} differs from what generate.mjs writes; run node assembly/bls/generate.mjs`);
+  process.exit(stale.length === 0 ? 0 : 1);
+}
+for (const [name, text] of Object.entries(outputs)) writeFileSync(new URL(name, dir), text);
 console.log('wrote params.ts and montgomery.ts; beta =', lit(BETA));
