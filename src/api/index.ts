@@ -3,7 +3,7 @@
  * WebSocket, Prometheus metrics, health endpoints — and the structured logger the node process uses.
  */
 export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js';
-export { createMetrics, type DstMetrics, type TransactionSource } from './metrics.js';
+export { createMetrics, type DstMetrics } from './metrics.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { RpcError, PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR, TRANSACTION_REJECTED, type RejectionData } from './errors.js';
 export { formatBlock, formatHeader, formatTransaction } from './format.js';

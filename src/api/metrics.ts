@@ -16,8 +16,6 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type TransactionSource = 'rpc' | 'gossip';
-
 export interface DstMetrics {
   registry: Registry;
   /** Signed blocks stored by this node. */

@@ -174,7 +174,16 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     ws.on('close', () => subscribers.delete(ws));
   }
 
+  // Runs inside the node's block pipeline: a failure here is logged, never thrown into the node.
   const unsubscribeBlocks = view.onBlock((signed: SignedBlock) => {
+    try {
+      publishHead(signed);
+    } catch (error) {
+      logger.error({ err: error, number: signed.block.header.number.toString() }, 'publishing newHeads failed');
+    }
+  });
+
+  function publishHead(signed: SignedBlock): void {
     if (subscribers.size === 0) return;
     const result = formatHeader(signed);
     for (const [ws, ids] of subscribers) {
@@ -188,7 +197,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription, result } }));
       }
     }
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -1,11 +1,23 @@
 /**
- * What the cluster signs for a block: its signing root (DESIGN.md §4),
+ * What the cluster signs for a block: its signing root,
  *
- *   signingRoot = keccak256(domain ‖ chainId as a 32-byte big-endian uint256 ‖ blockHash),
+ *   signingRoot = keccak256(domain ‖ uint256(chainId) ‖ uint256(round) ‖ blockHash),
  *
- * the construction of the OP Stack's block-gossip signature (`BlockSigningHash`), with BLS in place of
- * secp256k1. The domain separates kinds of signed messages and the chain id separates chains, so a
- * signature over one can never be replayed as the other. keccak-256 is the WebAssembly core's.
+ * integers as 32-byte big-endian words. It follows the OP Stack's block-gossip signature
+ * (`BlockSigningHash`: domain ‖ chainId ‖ payload hash), with BLS in place of secp256k1, and adds the
+ * QBFT round in which the block was decided. The domain separates kinds of signed messages and the chain
+ * id separates chains, so a signature over one can never be replayed as the other.
+ *
+ * Why the round (this supersedes DESIGN.md §3–§4, which sign the block hash alone): partial signatures
+ * ride on COMMIT messages, and without the round, partials sent in different rounds combine. An honest
+ * node may legitimately commit different values in different rounds of one height, so t partials on a
+ * block could then exist without any round having decided it — the sequencer would have signed two
+ * blocks at one height. A per-height signing guard prevents that but lets one Byzantine node stall a
+ * height forever (docs/qbft.md). With the round signed, t ≥ quorum partials on (round, block) are a
+ * COMMIT quorum of one round, i.e. a QBFT decision, and QBFT's agreement makes it unique per height.
+ * A verifier therefore needs the round, which travels with every signed block.
+ *
+ * keccak-256 is the WebAssembly core's.
  */
 import { keccak256 } from '../wasm/index.js';
 import { assertBytes, describe } from '../wasm/errors.js';
@@ -26,17 +38,24 @@ export const BLOCK_DOMAIN: Uint8Array = (() => {
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 
-/** keccak256(domain ‖ uint256(chainId) ‖ blockHash), 32 bytes. */
-export function signingRoot(domain: Uint8Array, chainId: bigint | number, blockHash: Uint8Array): Uint8Array {
+/** Largest QBFT round a signing root accepts: rounds are counted in a JS number. */
+const MAX_ROUND = Number.MAX_SAFE_INTEGER;
+
+/** keccak256(domain ‖ uint256(chainId) ‖ uint256(round) ‖ blockHash), 32 bytes; round ≥ 1. */
+export function signingRoot(domain: Uint8Array, chainId: bigint | number, round: number, blockHash: Uint8Array): Uint8Array {
   assertBytes('signingRoot: domain', domain, DOMAIN_LENGTH);
+  if (!Number.isSafeInteger(round) || round < 1 || round > MAX_ROUND) {
+    throw new RangeError(`signingRoot: round: expected an integer ≥ 1 (QBFT rounds start at 1), got ${describe(round)}`);
+  }
   assertBytes('signingRoot: blockHash', blockHash, 32);
   const id = typeof chainId === 'number' && Number.isSafeInteger(chainId) ? BigInt(chainId) : chainId;
   if (typeof id !== 'bigint' || id < 0n || id > MAX_UINT256) {
     throw new RangeError(`signingRoot: chainId: expected an integer in 0..2^256-1 (a safe-integer number or a bigint), got ${describe(chainId)}`);
   }
-  const preimage = new Uint8Array(3 * 32);
+  const preimage = new Uint8Array(4 * 32);
   preimage.set(domain, 0);
   preimage.set(Buffer.from(id.toString(16).padStart(64, '0'), 'hex'), 32);
-  preimage.set(blockHash, 64);
+  preimage.set(Buffer.from(round.toString(16).padStart(64, '0'), 'hex'), 64);
+  preimage.set(blockHash, 96);
   return keccak256(preimage);
 }

@@ -16,16 +16,15 @@
  *
  * Who does what (DESIGN.md §2): native blst signs, verifies, (de)serializes points and checks
  * subgroups; the Fr polynomial work and the G1/G2 multi-scalar multiplications are in WebAssembly
- * (`../wasm`, and `./curve.ts` for the curve part). Points reach the curve code only after blst has
+ * (`../wasm`: `shamirEvaluate`, `lagrangeInterpolate`, `combineG2`, `interpolateG1`). Points reach the curve code only after blst has
  * deserialized them with subgroup checks, and its results go back through blst.
  *
  * Secret scalars (group secret, shares) are 32-byte big-endian, as blst and EIP-2335 store them.
  */
 import { randomBytes } from 'node:crypto';
 import * as blst from '@chainsafe/blst';
-import { FR_MAX_COUNT, FR_MODULUS, lagrangeInterpolate, shamirEvaluate } from '../wasm/index.js';
+import { combineG2, FR_MAX_COUNT, FR_MODULUS, interpolateG1, lagrangeInterpolate, shamirEvaluate } from '../wasm/index.js';
 import { assertBytes, describe } from '../wasm/errors.js';
-import { combineG2, interpolateG1 } from './curve.js';
 
 /** Bytes of a secret key (a scalar mod r, big-endian). */
 export const SECRET_KEY_LENGTH = 32;
