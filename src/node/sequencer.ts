@@ -37,8 +37,7 @@ import {
   type TransactionRules,
 } from '../chain/index.js';
 import { QbftMachine, type Decision, type QbftOutput } from '../consensus/index.js';
-import { optimisticCombine, partialSign, verify, type KeyShare, type PublicShare } from '../crypto/index.js';
-import { blockSigningRoot } from './signing.js';
+import { BLOCK_DOMAIN, optimisticCombine, partialSign, signingRoot, type KeyShare, type PublicShare } from '../crypto/index.js';
 import type { NodeStore } from './store.js';
 import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord } from './types.js';
 
@@ -377,7 +376,7 @@ export class Sequencer implements SequencerView {
   private signCommit(height: number, round: number, block: Block): Uint8Array {
     this.awaitDurable(this.store.guardSigning(height, round, block.hash));
     this.partialSignedAt = performance.now();
-    return partialSign(this.options.key.share, blockSigningRoot(this.chainId, round, block.hash)).signature;
+    return partialSign(this.options.key.share, signingRoot(BLOCK_DOMAIN, this.chainId, round, block.hash)).signature;
   }
 
   /** Chains a write whose durability must precede whatever leaves the node next. */
@@ -388,30 +387,20 @@ export class Sequencer implements SequencerView {
   /** Combines the decision's COMMIT quorum into the group signature, verified against the group key. */
   private combine(decision: Decision<Block>): SignedBlock {
     const { key } = this.options;
-    const signingRoot = blockSigningRoot(this.chainId, decision.round, decision.value.hash);
+    const root = signingRoot(BLOCK_DOMAIN, this.chainId, decision.round, decision.value.hash);
     const partials = decision.commits.map((commit) => ({ index: commit.sender + 1, signature: commit.signature }));
-    if (key.threshold === 1) {
-      // One share of a 1-of-1 key is the group secret (a constant polynomial) and its Lagrange
-      // coefficient is 1: the partial is the group signature, and only the verification remains.
-      const [partial] = partials;
-      if (!partial || !verify(key.groupPublicKey, signingRoot, partial.signature)) {
-        throw new Error(`height ${decision.height}: the partial signature does not verify against the group public key`);
-      }
-      this.options.metrics?.signing.observe((performance.now() - this.partialSignedAt) / 1000);
-      return { block: decision.value, round: decision.round, signingRoot, signature: partial.signature };
-    }
     const { signature, invalidIndices } = optimisticCombine({
       threshold: key.threshold,
       groupPublicKey: key.groupPublicKey,
       publicShares: key.publicShares,
-      message: signingRoot,
+      message: root,
       partials,
     });
     if (signature === undefined) {
       throw new Error(`height ${decision.height}: the COMMIT quorum's partial signatures do not combine into a valid group signature (invalid shares: ${invalidIndices.join(', ')})`);
     }
     this.options.metrics?.signing.observe((performance.now() - this.partialSignedAt) / 1000);
-    return { block: decision.value, round: decision.round, signingRoot, signature };
+    return { block: decision.value, round: decision.round, signingRoot: root, signature };
   }
 
   private async storeAndPublish(signed: SignedBlock): Promise<void> {
