@@ -107,6 +107,12 @@ describe('dst run --single with viem', () => {
     expect(included.size).toBe(TOTAL);
     for (const hash of accepted) expect(included.get(hash), hash).toBe(1);
 
+    // The node's metrics count what it stored.
+    const metrics = await (await fetch(new URL('/metrics', node.url))).text();
+    expect(metrics).toMatch(new RegExp(`^dst_blocks_total ${head}$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^dst_transactions_included_total ${TOTAL}$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^dst_block_production_seconds_count ${head}$`, 'm'));
+
     // getTransaction gives back what viem signed, parsed by viem.
     for (const transactions of signed.slice(0, 3)) {
       for (const raw of [transactions[0]!, transactions[1]!]) {
