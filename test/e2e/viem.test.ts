@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { genTransactionsTrieRoot } from '@ethereumjs/block';
 import { createCustomCommon, Mainnet } from '@ethereumjs/common';
+import { RLP } from '@ethereumjs/rlp';
 import { createTxFromRLP } from '@ethereumjs/tx';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createPublicClient, defineChain, http, parseTransaction as viemParseTransaction, type Hex } from 'viem';
@@ -27,6 +28,7 @@ const SENDERS = 20;
 const TOTAL = Number(process.env.DST_E2E_TRANSACTIONS ?? 1000);
 const PER_SENDER = TOTAL / SENDERS;
 
+const bigintBytes = (value: bigint): Uint8Array => (value === 0n ? new Uint8Array(0) : bytes(value.toString(16).padStart(Math.ceil(value.toString(16).length / 2) * 2, '0')));
 const toHex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
 
 describe('dst run --single with viem', () => {
@@ -127,21 +129,38 @@ describe('dst run --single with viem', () => {
     }
   });
 
-  it('rejects bad transactions with -32000 and the reason, and keeps serving', async () => {
+  it('answers bad input with the right JSON-RPC error, and keeps serving', async () => {
     const [account] = testAccounts(1, 'dst-viem-bad');
     const [first, second] = await signTransfers(account!, CHAIN_ID, 0, 2);
     const [otherChain] = await signTransfers(account!, CHAIN_ID + 1, 0, 1);
     expect((await rpc(node.url, 'eth_sendRawTransaction', [first])).result).toBe(toHex(keccak_256(bytes(first!))));
-    const cases: Array<[string, RegExp]> = [
-      [first!, /already/],
-      [otherChain!, /chain id/],
-      ['0xc0', /expected 9 fields|malformed/],
+    // `second` (nonce 1: legacy) with s replaced by n − s and the parity flipped: the same signer, malleated (EIP-2).
+    const fields = RLP.decode(bytes(second!)) as Uint8Array[];
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const s = BigInt(toHex(fields[8]!));
+    const v = BigInt(toHex(fields[6]!));
+    const flipped = (v - 35n) % 2n === 0n ? v + 1n : v - 1n;
+    const malleated = toHex(RLP.encode([...fields.slice(0, 6), bigintBytes(flipped), fields[7]!, bigintBytes(n - s)]));
+    // The first test included nonce 0 of this sender; another transaction with nonce 0 is stale.
+    const staleNonce = await testAccounts(1, 'dst-viem')[0]!.signTransaction({ type: 'legacy', chainId: CHAIN_ID, nonce: 0, to: account!.address, gas: 21_000n, gasPrice: 3n });
+    const rejected: Array<[unknown[], number, RegExp]> = [
+      [[first], -32000, /already/],
+      [[otherChain], -32000, /chain id/],
+      [['0xc0'], -32000, /expected 9 fields/],
+      [[malleated], -32000, /upper half|EIP-2/],
+      [[staleNonce], -32000, /nonce too low/],
+      [['0xzz'], -32602, /./],
     ];
-    for (const [raw, reason] of cases) {
-      const response = await rpc(node.url, 'eth_sendRawTransaction', [raw]);
-      expect(response.error?.code).toBe(-32000);
-      expect(response.error?.message).toMatch(reason);
+    for (const [params, code, message] of rejected) {
+      const response = await rpc(node.url, 'eth_sendRawTransaction', params);
+      expect(response.error?.code, JSON.stringify(params)).toBe(code);
+      expect(response.error?.message).toMatch(message);
     }
+    expect((await rpc(node.url, 'eth_noSuchMethod')).error?.code).toBe(-32601);
+    const garbage = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":' });
+    expect(((await garbage.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    const oversized = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(6 * 1024 * 1024) });
+    expect(oversized.status).toBe(413);
     expect((await rpc(node.url, 'eth_sendRawTransaction', [second])).result).toBe(toHex(keccak_256(bytes(second!))));
     const health = await fetch(new URL('/readyz', node.url));
     expect(health.status).toBe(200);
