@@ -1,0 +1,90 @@
+/**
+ * NodeStore on its own: a block commit is all-or-nothing and only extends the head; the indices it
+ * writes answer the pool's `IncludedView`; the pool database keeps arrival order; QBFT state round-trips
+ * with its prepared block.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assembleBlock, encodeHeader, genesisBlock, hex, parseTransaction, type Block } from '../../src/chain/index.js';
+import { NodeStore } from '../../src/node/store.js';
+import type { SignedBlock } from '../../src/node/types.js';
+import { hexToBytes, signTransfers, testAccounts } from './wallets.js';
+
+const CHAIN_ID = 905n;
+const rules = { chainId: CHAIN_ID, maxBytes: 1 << 20 };
+
+function signedBlock(block: Block, round = 1): SignedBlock {
+  return { block, round, signingRoot: new Uint8Array(32).fill(round), signature: new Uint8Array(96).fill(7) };
+}
+
+describe('NodeStore', () => {
+  let dir: string;
+  let store: NodeStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dst-store-'));
+    store = new NodeStore(dir);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('commits a block with its indices and pool removal in one transaction, and refuses one that does not extend the head', async () => {
+    const [alice, bob] = testAccounts(2, 'dst-store');
+    const raws = [...(await signTransfers(alice!, Number(CHAIN_ID), 0, 3)), ...(await signTransfers(bob!, Number(CHAIN_ID), 5, 2))].map(hexToBytes);
+    const txs = raws.map((raw) => parseTransaction(raw, rules));
+    for (const [i, raw] of raws.entries()) await store.addPending(i, raw);
+    const genesis = genesisBlock(CHAIN_ID);
+    const block1 = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesis.hash, timestampMs: 10n, proposer: 1 }, raws.slice(0, 4));
+    await store.commitBlock(signedBlock(block1), txs.slice(0, 4), [0, 1, 2, 3]);
+
+    expect(store.headNumber()).toBe(1n);
+    const stored = store.getBlock(1n)!;
+    expect(hex(stored.block.hash)).toBe(hex(block1.hash));
+    expect(stored.block.transactions.map(hex)).toEqual(raws.slice(0, 4).map(hex));
+    expect(stored.block.transactionHashes.map(hex)).toEqual(raws.slice(0, 4).map((raw) => hex(keccak_256(raw))));
+    expect(store.blockNumberOf(block1.hash)).toBe(1n);
+    expect(store.transactionLocation(txs[3]!.hash)).toEqual({ blockNumber: 1n, blockHash: block1.hash, index: 3 });
+    expect(store.isIncluded(hex(txs[2]!.hash))).toBe(true);
+    expect(store.isIncluded(hex(txs[4]!.hash))).toBe(false);
+    expect(store.lastIncludedNonce(hex(txs[0]!.sender))).toBe(2n);
+    expect(hex(txs[0]!.sender)).toBe(alice!.address.slice(2).toLowerCase());
+    expect(store.lastIncludedNonce(hex(txs[3]!.sender))).toBe(5n);
+    expect(store.pendingTransactions().map((e) => [e.sequence, hex(e.raw)])).toEqual([[4, hex(raws[4]!)]]);
+
+    // Not the next height: nothing of it is written.
+    const skipping = assembleBlock({ chainId: CHAIN_ID, number: 3n, parentHash: block1.hash, timestampMs: 11n, proposer: 1 }, raws.slice(4));
+    await expect(store.commitBlock(signedBlock(skipping), txs.slice(4), [4])).rejects.toThrow(/does not extend the stored head 1/);
+    expect(store.headNumber()).toBe(1n);
+    expect(store.blockNumberOf(skipping.hash)).toBeUndefined();
+    expect(store.isIncluded(hex(txs[4]!.hash))).toBe(false);
+    expect(store.pendingTransactions()).toHaveLength(1);
+    await expect(store.commitBlock(signedBlock(block1), txs.slice(0, 3), [])).rejects.toThrow(/expected 4 decoded transactions, got 3/);
+  });
+
+  it('keeps pool entries in arrival order across reopening, and QBFT state with its prepared block', async () => {
+    const raws = (await signTransfers(testAccounts(1, 'dst-store-pool')[0]!, Number(CHAIN_ID), 0, 4)).map(hexToBytes);
+    for (const sequence of [3, 0, 2]) await store.addPending(sequence, raws[sequence]!);
+    await store.removePending([2]);
+    const genesis = genesisBlock(CHAIN_ID);
+    const value = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesis.hash, timestampMs: 5n, proposer: 1 }, raws.slice(0, 2));
+    const prepares = [{ type: 'PREPARE' as const, height: 1, round: 3, sender: 0, valueId: hex(value.hash) }];
+    await store.persistQbftState({ height: 1, round: 4, prepared: { round: 3, value, prepares } });
+    await store.close();
+    store = new NodeStore(dir);
+    expect(store.pendingTransactions().map((e) => e.sequence)).toEqual([0, 3]);
+    const state = store.qbftState()!;
+    expect(state.height).toBe(1);
+    expect(state.round).toBe(4);
+    expect(state.prepared!.round).toBe(3);
+    expect(hex(state.prepared!.value.hash)).toBe(hex(value.hash));
+    expect(hex(encodeHeader(state.prepared!.value.header))).toBe(hex(encodeHeader(value.header)));
+    expect(state.prepared!.value.transactions.map(hex)).toEqual(value.transactions.map(hex));
+    expect(state.prepared!.prepares).toEqual(prepares);
+  });
+});
