@@ -51,27 +51,44 @@ export function compare(comparison: Comparison): ComparisonResult {
 
 /** `compare` for comparisons where some case is `async`; synchronous cases are measured as in `compare`. */
 export function compareAsync(comparison: Comparison): Promise<ComparisonResult> {
-  const { suite, results } = buildSuite(comparison);
+  const { suite, results, failure } = buildSuite(comparison);
   return new Promise((resolve, reject) => {
-    suite.on('complete', () => {
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
       try {
+        const error = failure();
+        if (error !== undefined) throw error;
         resolve(report(comparison, results));
       } catch (error) {
         reject(error);
       }
-    });
+    };
+    suite.on('complete', finish);
+    suite.on('abort', finish);
     suite.run({ async: true });
   });
 }
 
-function buildSuite(comparison: Comparison): { suite: Benchmark.Suite; results: CaseResult[] } {
+function buildSuite(comparison: Comparison): { suite: Benchmark.Suite; results: CaseResult[]; failure: () => unknown } {
   const cases = [comparison.subject, ...comparison.peers];
   const results: CaseResult[] = [];
   const suite = new Benchmark.Suite(comparison.title);
   const options = { minTime: comparison.minSeconds ?? 1, maxTime: 10 };
+  // A rejected async case must end the run with its error, not leave benchmark.js waiting forever.
+  let failure: unknown;
   for (const c of cases) {
     if (c.async) {
-      const run = (deferred: Benchmark.Deferred) => void (c.fn() as Promise<unknown>).then(() => deferred.resolve());
+      const run = (deferred: Benchmark.Deferred) =>
+        void (c.fn() as Promise<unknown>).then(
+          () => deferred.resolve(),
+          (error: unknown) => {
+            failure ??= new Error(`${comparison.title}: ${c.name} failed`, { cause: error });
+            suite.abort();
+            deferred.resolve();
+          },
+        );
       suite.add(c.name, run, { ...options, defer: true });
     } else {
       suite.add(c.name, c.fn, options);
@@ -87,7 +104,7 @@ function buildSuite(comparison: Comparison): { suite: Benchmark.Suite; results: 
       rmePercent: b.stats?.rme ?? 0,
     });
   });
-  return { suite, results };
+  return { suite, results, failure: () => failure };
 }
 
 function report(comparison: Comparison, results: CaseResult[]): ComparisonResult {
