@@ -11,7 +11,8 @@
  *   health as JSON (the `reasons` say why not ready).
  *
  * Size limits: an HTTP body larger than `maxBodyBytes` gets HTTP 413 with a JSON-RPC -32600 error body
- * and the connection is closed (the rest of the body is never read); a WebSocket message larger than
+ * and the connection is closed; the body is read and dropped first (up to 64 MiB) so the client can
+ * read the answer; a WebSocket message larger than
  * `maxBodyBytes` closes that connection with status 1009 "message too big" (RFC 6455 §7.4.1). A
  * WebSocket client that stops reading its newHeads notifications is disconnected once
  * `MAX_BUFFERED_BYTES` of them queue up, rather than letting the queue grow without bound.
@@ -28,6 +29,9 @@ import type { Logger } from './logger.js';
 import { createMetrics, type DstMetrics } from './metrics.js';
 import type { MethodContext, SubscriptionHost } from './methods.js';
 import { handleRpcText } from './rpc.js';
+
+/** How much of an oversized HTTP body is read and dropped so its sender can read the 413. */
+const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface ApiServerOptions {
   host: string;
@@ -105,7 +109,12 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     }
   }
 
-  /** The body as text, or undefined after answering 413 because it is over the limit. */
+  /**
+   * The body as text, or undefined after answering 413 because it is over the limit. An oversized body
+   * is still read (and dropped) up to MAX_DISCARDED_BODY_BYTES before the 413 goes out, so that the
+   * client finishes sending and reads the answer instead of seeing its upload reset; a client that
+   * keeps sending beyond that is cut off.
+   */
   function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
     const limit = options.maxBodyBytes;
     const tooLarge = (): undefined => {
@@ -116,22 +125,23 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       return undefined;
     };
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return Promise.resolve(tooLarge());
+    if (Number.isFinite(declared) && declared > MAX_DISCARDED_BODY_BYTES) return Promise.resolve(tooLarge());
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let received = 0;
-      const onData = (chunk: Buffer): void => {
-        received += chunk.length;
-        if (received > limit) {
-          req.off('data', onData);
-          req.resume();
-          resolve(tooLarge());
-          return;
-        }
-        chunks.push(chunk);
+      let answered = false;
+      const answer = (body: () => string | undefined) => {
+        if (answered) return;
+        answered = true;
+        resolve(body());
       };
-      req.on('data', onData);
-      req.on('end', () => resolve(received > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received <= limit) chunks.push(chunk);
+        else if (received > MAX_DISCARDED_BODY_BYTES) answer(tooLarge);
+        else chunks.length = 0;
+      });
+      req.on('end', () => answer(() => (received > limit ? tooLarge() : Buffer.concat(chunks).toString('utf8'))));
       req.on('error', reject);
     });
   }

@@ -289,6 +289,28 @@ describe('JSON-RPC over HTTP', () => {
     expect((await f.call('eth_chainId')).result).toBe(quantity(CHAIN_ID));
   });
 
+  it('cuts off a client that keeps sending far past the limit, answering at most once, and keeps serving', async () => {
+    const chunk = new Uint8Array(1 << 20).fill(0x20);
+    let outcome: number | string;
+    try {
+      const response = await fetch(f.server.url, {
+        method: 'POST',
+        body: new ReadableStream({
+          start(controller) {
+            for (let i = 0; i < 80; i++) controller.enqueue(chunk); // 80 MiB, past the 64 MiB the server drops
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+      outcome = response.status;
+    } catch (error) {
+      outcome = 'connection cut';
+    }
+    expect([413, 'connection cut']).toContain(outcome);
+    expect((await f.call('eth_chainId')).result).toBe(quantity(CHAIN_ID));
+  });
+
   it('/livez and /readyz follow view.health(), /metrics serves the registry, other paths and verbs are refused', async () => {
     const get = async (path: string) => {
       const response = await fetch(new URL(path, f.server.url));
@@ -312,7 +334,8 @@ describe('JSON-RPC over HTTP', () => {
     expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="eth_chainId",outcome="ok"\} \d+$/m);
     expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="unknown",outcome="method-not-found"\} \d+$/m);
     expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="invalid",outcome="parse-error"\} 4$/m);
-    expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="invalid",outcome="oversized"\} 2$/m);
+    // Three oversized bodies so far: declared length, chunked, and the client cut off past 64 MiB.
+    expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="invalid",outcome="oversized"\} 3$/m);
     expect(metrics.body).toMatch(/^# TYPE dst_block_production_seconds histogram$/m);
     expect(metrics.body).toMatch(/^# TYPE dst_block_signing_seconds histogram$/m);
     expect(metrics.body).toMatch(/^process_cpu_user_seconds_total /m);
