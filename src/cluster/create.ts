@@ -15,8 +15,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quorumSize } from '../consensus/index.js';
-import { createThresholdKey } from '../crypto/index.js';
-import { writeShareKeystores } from '../crypto/index.js';
+import { createThresholdKey, writeShareKeystores } from '../crypto/index.js';
 import { generateIdentityKey, IDENTITY_KEY_FILE, peerIdOf, writeIdentityKey } from './identity.js';
 import {
   assertMultiaddr,
