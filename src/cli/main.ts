@@ -14,9 +14,11 @@ import { createLogger, createMetrics, startApiServer, type Logger } from '../api
 import { DEFAULT_MAX_TRANSACTION_BYTES } from '../chain/index.js';
 import { hasCluster, initSingleNode, loadDataDir } from '../node/datadir.js';
 import { Sequencer } from '../node/sequencer.js';
+import { runCreateCommand } from '../cluster/cli.js';
 import { NodeStore } from '../node/store.js';
 
 const HELP = `Usage: dst run --single [options]
+       dst create cluster --help    (creating a multi-node cluster)
 
 Runs a single-node DST sequencer: accepts Ethereum transactions over JSON-RPC, orders them into
 blocks, signs each block with the node's threshold BLS key (1-of-1) and stores it in LMDB.
@@ -176,6 +178,8 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  // `dst create cluster ...`: the dealer flow, in src/cluster/cli.ts.
+  if (process.argv[2] === 'create') return runCreateCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2));

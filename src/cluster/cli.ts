@@ -1,0 +1,117 @@
+/**
+ * `dst create cluster`: parses the command line and runs the dealer flow (./create.ts). Returns the
+ * process exit code: 0 done, 2 bad usage (message on standard error), 1 the creation failed.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createCluster, DEFAULT_BASE_PORT, MAX_NODES } from './create.js';
+import { assertMultiaddr, MAX_BLOCK_TIME_MS, MAX_CHAIN_ID, thresholdProblem } from './lock.js';
+
+export const CREATE_CLUSTER_HELP = `Usage: dst create cluster --nodes N --chain-id ID --block-time MS --out DIR [options]
+
+Creates a DST cluster as one dealer (like "charon create cluster"): draws a fresh BLS12-381 group key,
+splits it into N Shamir shares with threshold T, and writes for each node i a directory DIR/node-i with
+its operator identity key (p2p-identity.key: Ed25519, its libp2p peer id is in the lock), its key share
+as an EIP-2335 keystore with a password file (keys/keystore-share-i.json and .txt), and a copy of
+cluster-lock.json (public data only: operators, public shares, group public key, threshold, chain id,
+block time, and the lock hash every node checks). Secret files are readable by their owner only. Give
+each operator their node directory; the dealer machine has seen every share, so delete DIR afterwards.
+
+Options:
+  --nodes <n>          Number of nodes, 1..${MAX_NODES}. Required.
+  --threshold <t>      Shares needed to sign a block (default: the QBFT quorum ⌈(n + f + 1)/2⌉ with
+                       f = ⌊(n − 1)/3⌋, e.g. 3 of 4, 5 of 7). Must be between the quorum and n: partial
+                       signatures ride on COMMIT, and a threshold below the quorum would let the cluster
+                       sign a block no QBFT round decided.
+  --chain-id <id>      The rollup's chain id, a decimal integer in 1..2^64-1. Required.
+  --block-time <ms>    Least time between blocks in milliseconds, 0..${MAX_BLOCK_TIME_MS}. Required.
+  --out <dir>          Directory to write the cluster to; created if missing, refused if not empty.
+                       Required.
+  --base-port <p>      Node i listens for peers on /ip4/127.0.0.1/tcp/<p + i> (default: ${DEFAULT_BASE_PORT}).
+  --addresses <list>   Comma-separated libp2p multiaddrs, one per node in node order, instead of the
+                       loopback defaults (e.g. /dns4/a.example/tcp/9000,/ip4/10.0.0.2/tcp/9000,...).
+  -h, --help           Print this help.
+`;
+
+class UsageError extends Error {}
+
+function integer(flag: string, text: string | undefined, min: number, max: number): number {
+  if (text === undefined) throw new UsageError(`${flag} is required`);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`${flag}: expected an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+async function createClusterCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      nodes: { type: 'string' },
+      threshold: { type: 'string' },
+      'chain-id': { type: 'string' },
+      'block-time': { type: 'string' },
+      out: { type: 'string' },
+      'base-port': { type: 'string' },
+      addresses: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(CREATE_CLUSTER_HELP);
+    return 0;
+  }
+  if (positionals.length !== 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const nodes = integer('--nodes', values.nodes, 1, MAX_NODES);
+  const threshold = values.threshold === undefined ? undefined : integer('--threshold', values.threshold, 1, MAX_NODES);
+  const chainIdText = values['chain-id'];
+  if (chainIdText === undefined) throw new UsageError('--chain-id is required');
+  if (!/^[1-9]\d*$/.test(chainIdText) || BigInt(chainIdText) > MAX_CHAIN_ID) {
+    throw new UsageError(`--chain-id: expected a decimal integer in 1..2^64-1, got ${JSON.stringify(chainIdText)}`);
+  }
+  const blockTimeMs = integer('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS);
+  if (values.out === undefined || values.out === '') throw new UsageError('--out is required');
+  if (values['base-port'] !== undefined && values.addresses !== undefined) {
+    throw new UsageError('--base-port and --addresses exclude each other: give one of them');
+  }
+  const basePort = values['base-port'] === undefined ? undefined : integer('--base-port', values['base-port'], 0, 65_535 - nodes);
+  const addresses = values.addresses?.split(',');
+  if (addresses !== undefined && addresses.length !== nodes) {
+    throw new UsageError(`--addresses: expected ${nodes} comma-separated multiaddrs (one per node), got ${addresses.length}`);
+  }
+  addresses?.forEach((address, i) => {
+    try {
+      assertMultiaddr(`--addresses: entry ${i + 1}`, address);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
+  const problem = threshold === undefined ? undefined : thresholdProblem(nodes, threshold);
+  if (problem !== undefined) throw new UsageError(`--threshold: ${problem}`);
+  const outDir = resolve(values.out);
+  const lock = await createCluster({ nodes, threshold, chainId: BigInt(chainIdText), blockTimeMs, outDir, basePort, addresses });
+  process.stdout.write(
+    `Created a ${lock.threshold}-of-${nodes} cluster in ${outDir}\n` +
+    `  group public key 0x${Buffer.from(lock.groupPublicKey).toString('hex')}\n` +
+    `  lock hash        0x${Buffer.from(lock.lockHash).toString('hex')}\n` +
+    lock.operators.map((operator) => `  node-${operator.index}  ${operator.peerId}  ${operator.addresses.join(' ')}\n`).join(''),
+  );
+  return 0;
+}
+
+/** Runs `dst create <args>`; `args` are the words after `create`. */
+export async function runCreateCommand(args: string[]): Promise<number> {
+  try {
+    if (args[0] === '-h' || args[0] === '--help') {
+      process.stdout.write(CREATE_CLUSTER_HELP);
+      return 0;
+    }
+    if (args[0] !== 'cluster') throw new UsageError(args.length === 0 ? 'missing what to create: expected "create cluster"' : `unknown command "create ${args[0]}": expected "create cluster"`);
+    return await createClusterCommand(args.slice(1));
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`dst: ${(error as Error).message}\n${usage ? 'Run "dst create cluster --help" for the options.\n' : ''}`);
+    return usage ? 2 : 1;
+  }
+}

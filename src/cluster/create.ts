@@ -1,0 +1,121 @@
+/**
+ * The dealer flow of `dst create cluster` (as Charon's `charon create cluster`): one process draws
+ * the group key, splits it into n Shamir shares with threshold t (src/crypto `createThresholdKey`),
+ * gives each operator a fresh Ed25519 identity key, and writes one directory per node:
+ *
+ *   <out>/cluster-lock.json                    the public cluster definition (./lock.ts)
+ *   <out>/node-<i>/cluster-lock.json           a copy of it, identical bytes
+ *   <out>/node-<i>/p2p-identity.key            operator i's identity key, mode 0600 (./identity.ts)
+ *   <out>/node-<i>/keys/keystore-share-<i>.json  share i as an EIP-2335 keystore, mode 0600
+ *   <out>/node-<i>/keys/keystore-share-<i>.txt   its password, mode 0600 (src/crypto/keystore.ts)
+ *
+ * Node directories are mode 0700. The dealer sees every share, so the group secret is only as safe as
+ * the machine that ran it: move each node directory to its operator and delete the rest.
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { quorumSize } from '../consensus/index.js';
+import { createThresholdKey, writeShareKeystores } from '../crypto/index.js';
+import { generateIdentityKey, IDENTITY_KEY_FILE, peerIdOf, writeIdentityKey } from './identity.js';
+import {
+  assertMultiaddr,
+  CLUSTER_LOCK_FILE,
+  formatClusterLock,
+  MAX_BLOCK_TIME_MS,
+  MAX_CHAIN_ID,
+  sealClusterLock,
+  thresholdProblem,
+  type ClusterLock,
+} from './lock.js';
+
+/** Largest cluster `createCluster` builds; QBFT's all-to-all messaging makes larger ones impractical. */
+export const MAX_NODES = 64;
+export const DEFAULT_BASE_PORT = 9000;
+
+export interface CreateClusterOptions {
+  nodes: number;
+  /** Default: the quorum ⌈(n + f + 1)/2⌉. */
+  threshold?: number;
+  chainId: bigint;
+  blockTimeMs: number;
+  /** Directory to create the cluster in; must not exist or be empty. */
+  outDir: string;
+  /** Node i listens on /ip4/127.0.0.1/tcp/<basePort + i> unless `addresses` is given. Default 9000. */
+  basePort?: number;
+  /** One multiaddr per node, in node order, replacing the loopback defaults. */
+  addresses?: readonly string[];
+}
+
+/** Directory of node `index` (1-based) in a cluster directory. */
+export const nodeDirName = (index: number): string => `node-${index}`;
+/** Directory of a node's keystore and password file. */
+export const KEYS_DIR = 'keys';
+
+function checkOptions(options: CreateClusterOptions): { threshold: number; addresses: string[] } {
+  const { nodes, chainId, blockTimeMs } = options;
+  if (!Number.isSafeInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new RangeError(`nodes: expected an integer in 1..${MAX_NODES}, got ${nodes}`);
+  const threshold = options.threshold ?? quorumSize(nodes);
+  if (!Number.isSafeInteger(threshold) || threshold < 1) throw new RangeError(`threshold: expected a positive integer, got ${threshold}`);
+  const problem = thresholdProblem(nodes, threshold);
+  if (problem !== undefined) throw new RangeError(problem);
+  if (typeof chainId !== 'bigint' || chainId < 1n || chainId > MAX_CHAIN_ID) throw new RangeError(`chainId: expected an integer in 1..2^64-1, got ${chainId}`);
+  if (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 0 || blockTimeMs > MAX_BLOCK_TIME_MS) {
+    throw new RangeError(`blockTimeMs: expected an integer in 0..${MAX_BLOCK_TIME_MS}, got ${blockTimeMs}`);
+  }
+  if (options.addresses !== undefined) {
+    if (options.basePort !== undefined) throw new RangeError('basePort and addresses exclude each other: give one of them');
+    if (options.addresses.length !== nodes) {
+      throw new RangeError(`addresses: expected one multiaddr per node (${nodes}), got ${options.addresses.length}`);
+    }
+    options.addresses.forEach((address, i) => assertMultiaddr(`addresses[${i}] (node ${i + 1})`, address));
+    return { threshold, addresses: [...options.addresses] };
+  }
+  const basePort = options.basePort ?? DEFAULT_BASE_PORT;
+  if (!Number.isSafeInteger(basePort) || basePort < 0 || basePort + nodes > 65_535) {
+    throw new RangeError(`basePort: expected an integer in 0..${65_535 - nodes} (node i listens on basePort + i), got ${basePort}`);
+  }
+  return { threshold, addresses: Array.from({ length: nodes }, (_, i) => `/ip4/127.0.0.1/tcp/${basePort + i + 1}`) };
+}
+
+async function assertEmptyOrMissing(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`${dir}: cannot use it as the output directory: ${(error as Error).message}`, { cause: error });
+  }
+  if (entries.length > 0) throw new Error(`${dir}: the output directory is not empty (${entries.length} entries); refusing to overwrite it`);
+}
+
+/** Creates a cluster in `options.outDir` (layout in the module docblock) and returns its lock. */
+export async function createCluster(options: CreateClusterOptions): Promise<ClusterLock> {
+  const { threshold, addresses } = checkOptions(options);
+  await assertEmptyOrMissing(options.outDir);
+  const key = createThresholdKey({ shares: options.nodes, threshold });
+  const identities = await Promise.all(key.shares.map(() => generateIdentityKey()));
+  const lock = sealClusterLock({
+    chainId: options.chainId,
+    blockTimeMs: options.blockTimeMs,
+    threshold,
+    groupPublicKey: key.groupPublicKey,
+    operators: key.publicShares.map((share, i) => ({
+      index: share.index,
+      peerId: peerIdOf(identities[i]!),
+      addresses: [addresses[i]!],
+      publicShare: share.publicKey,
+    })),
+  });
+  const lockText = formatClusterLock(lock);
+  await mkdir(options.outDir, { recursive: true, mode: 0o700 });
+  for (const share of key.shares) {
+    const nodeDir = join(options.outDir, nodeDirName(share.index));
+    await mkdir(join(nodeDir, KEYS_DIR), { recursive: true, mode: 0o700 });
+    await writeIdentityKey(join(nodeDir, IDENTITY_KEY_FILE), identities[share.index - 1]!);
+    await writeShareKeystores(join(nodeDir, KEYS_DIR), [share]);
+    await writeFile(join(nodeDir, CLUSTER_LOCK_FILE), lockText, { flag: 'wx' });
+  }
+  // Written last: its presence means every node directory is complete.
+  await writeFile(join(options.outDir, CLUSTER_LOCK_FILE), lockText, { flag: 'wx' });
+  return lock;
+}

@@ -1,0 +1,271 @@
+/**
+ * `cluster-lock.json`: the public definition of a DST cluster, written by the dealer (`dst create
+ * cluster`, ./create.ts) and copied into every node directory; every node checks it at start-up
+ * (./load.ts). The idea and the name follow Charon's cluster lock; the encoding is DST's own.
+ *
+ * Contents (public data only; no secret ever enters this file):
+ *
+ * ```json
+ * {
+ *   "version": 1,
+ *   "chainId": "901",                       decimal string, 1 .. 2^64 − 1
+ *   "blockTimeMs": 1000,                    integer, 0 .. 3,600,000
+ *   "threshold": 3,                         t, quorum(n) ≤ t ≤ n (DESIGN.md §3)
+ *   "groupPublicKey": "0x…",                48-byte compressed G1 point, lower-case hex
+ *   "operators": [                          n ≥ 1 entries, entry i − 1 has index i
+ *     {
+ *       "index": 1,                         1-based share index, x = i of the Shamir polynomial
+ *       "peerId": "12D3KooW…",              the operator's libp2p peer id (an Ed25519 identity key)
+ *       "addresses": ["/ip4/127.0.0.1/tcp/9001"],   libp2p multiaddrs, at least one
+ *       "publicShare": "0x…"                48-byte compressed G1 public key of share i
+ *     }
+ *   ],
+ *   "lockHash": "0x…"                       see below
+ * }
+ * ```
+ *
+ * **Lock hash** = keccak-256 of the canonical JSON of the lock without its `lockHash` member: the
+ * UTF-8 bytes of the JSON text in which every object's members are sorted by key (ascending UTF-16
+ * code units, i.e. ASCII order for these keys), there is no whitespace outside strings, strings are
+ * written as ECMAScript `JSON.stringify` writes them, integers in shortest decimal form, byte strings
+ * as `0x` + lower-case hex, and arrays keep their order. The hash is lower-case hex with `0x`. For
+ * the example above the hashed text starts
+ * `{"blockTimeMs":1000,"chainId":"901","groupPublicKey":"0x…","operators":[{"addresses":[…],…`.
+ * A reader rejects members it does not know (they would not be covered by the hash).
+ *
+ * Consistency of the shares (checked by `parseClusterLock`): the group public key must equal the
+ * Lagrange interpolation at 0 of the public shares {1, …, t}, and for every j in t+1..n of the shares
+ * {1, …, t−1, j}. The first subset fixes the degree-(t−1) polynomial through shares 1..t; each
+ * further subset holds only if share j lies on that same polynomial; so together they prove that
+ * every public share belongs to one sharing of the group key with threshold t.
+ */
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import { quorumSize } from '../consensus/index.js';
+import { groupPublicKeyFromShares, PUBLIC_KEY_LENGTH } from '../crypto/index.js';
+import { keccak256 } from '../wasm/keccak.js';
+
+export const CLUSTER_LOCK_VERSION = 1;
+export const CLUSTER_LOCK_FILE = 'cluster-lock.json';
+export const MAX_CHAIN_ID = 2n ** 64n - 1n;
+export const MAX_BLOCK_TIME_MS = 3_600_000;
+
+export interface Operator {
+  /** 1-based share index. */
+  readonly index: number;
+  /** libp2p peer id of the operator's Ed25519 identity key, base58btc (`12D3KooW…`). */
+  readonly peerId: string;
+  /** libp2p multiaddrs the operator listens on. */
+  readonly addresses: readonly string[];
+  /** The public key of share `index`, 48 bytes compressed. */
+  readonly publicShare: Uint8Array;
+}
+
+/** The contents of a cluster lock, without its hash. */
+export interface ClusterDefinition {
+  readonly chainId: bigint;
+  readonly blockTimeMs: number;
+  readonly threshold: number;
+  readonly groupPublicKey: Uint8Array;
+  readonly operators: readonly Operator[];
+}
+
+export interface ClusterLock extends ClusterDefinition {
+  readonly version: typeof CLUSTER_LOCK_VERSION;
+  /** keccak-256 of the canonical encoding, 32 bytes. */
+  readonly lockHash: Uint8Array;
+}
+
+const toHex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString('hex')}`;
+
+type Canonical = string | number | Canonical[] | { [key: string]: Canonical };
+
+function canonicalJson(value: Canonical): string {
+  if (typeof value === 'string' || typeof value === 'number') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key]!)}`).join(',')}}`;
+}
+
+function lockBody(definition: ClusterDefinition): { [key: string]: Canonical } {
+  return {
+    version: CLUSTER_LOCK_VERSION,
+    chainId: definition.chainId.toString(),
+    blockTimeMs: definition.blockTimeMs,
+    threshold: definition.threshold,
+    groupPublicKey: toHex(definition.groupPublicKey),
+    operators: definition.operators.map((operator) => ({
+      index: operator.index,
+      peerId: operator.peerId,
+      addresses: [...operator.addresses],
+      publicShare: toHex(operator.publicShare),
+    })),
+  };
+}
+
+/** The canonical encoding the lock hash is taken over (UTF-8 bytes of canonical JSON, see above). */
+export function canonicalLockEncoding(definition: ClusterDefinition): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(lockBody(definition)));
+}
+
+/** keccak-256 of the canonical encoding. */
+export function computeLockHash(definition: ClusterDefinition): Uint8Array {
+  return keccak256(canonicalLockEncoding(definition));
+}
+
+/** A lock for `definition`, with its hash. */
+export function sealClusterLock(definition: ClusterDefinition): ClusterLock {
+  return { version: CLUSTER_LOCK_VERSION, ...definition, lockHash: computeLockHash(definition) };
+}
+
+/** The file text of a lock: indented JSON (the hash does not depend on the layout). */
+export function formatClusterLock(lock: ClusterLock): string {
+  return `${JSON.stringify({ ...lockBody(lock), lockHash: toHex(lock.lockHash) }, null, 2)}\n`;
+}
+
+/**
+ * Checks the threshold rule of DESIGN.md §3 for n nodes: quorum(n) ≤ t ≤ n. Returns an explanation of
+ * what is wrong, or undefined when t is allowed.
+ */
+export function thresholdProblem(nodes: number, threshold: number): string | undefined {
+  const quorum = quorumSize(nodes);
+  if (threshold > nodes) return `threshold ${threshold} is above the number of nodes ${nodes}: no ${threshold} shares exist to sign`;
+  if (threshold < quorum) {
+    return `threshold ${threshold} is below the quorum ${quorum} of ${nodes} nodes: partial signatures ride on COMMIT ` +
+      `messages, and only t ≥ quorum = ⌈(n + f + 1)/2⌉ guarantees that t partials on a block exist only when a ` +
+      `QBFT round decided it (DESIGN.md §3); with fewer, the cluster could sign two blocks at one height`;
+  }
+  return undefined;
+}
+
+const LOCK_KEYS = ['version', 'chainId', 'blockTimeMs', 'threshold', 'groupPublicKey', 'operators', 'lockHash'];
+const OPERATOR_KEYS = ['index', 'peerId', 'addresses', 'publicShare'];
+
+const show = (value: unknown): string => {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+function assertMembers(where: string, value: unknown, keys: readonly string[]): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected a JSON object, got ${show(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) throw new Error(`${where}: unknown member ${JSON.stringify(key)} (expected only ${keys.join(', ')})`);
+  }
+  for (const key of keys) {
+    if (!(key in value)) throw new Error(`${where}: missing member ${JSON.stringify(key)}`);
+  }
+}
+
+function hexBytes(where: string, value: unknown, length: number): Uint8Array {
+  if (typeof value !== 'string' || !/^0x[0-9a-f]*$/.test(value) || value.length !== 2 + 2 * length) {
+    throw new Error(`${where}: expected 0x-prefixed lower-case hex of ${length} bytes, got ${show(value)}`);
+  }
+  return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
+}
+
+function integer(where: string, value: unknown, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new Error(`${where}: expected an integer in ${min}..${max}, got ${show(value)}`);
+  }
+  return value as number;
+}
+
+function parseOperator(where: string, value: unknown, position: number): Operator {
+  assertMembers(where, value, OPERATOR_KEYS);
+  if (value.index !== position + 1) throw new Error(`${where}.index: expected ${position + 1} (operators are listed by index), got ${show(value.index)}`);
+  if (typeof value.peerId !== 'string') throw new Error(`${where}.peerId: expected a libp2p peer id string, got ${show(value.peerId)}`);
+  let peerType: string;
+  try {
+    peerType = peerIdFromString(value.peerId).type;
+  } catch (cause) {
+    throw new Error(`${where}.peerId: not a libp2p peer id: ${show(value.peerId)} (${(cause as Error).message})`, { cause });
+  }
+  if (peerType !== 'Ed25519') throw new Error(`${where}.peerId: expected the peer id of an Ed25519 key, got a ${peerType} peer id`);
+  if (!Array.isArray(value.addresses) || value.addresses.length === 0) {
+    throw new Error(`${where}.addresses: expected a non-empty array of multiaddrs, got ${show(value.addresses)}`);
+  }
+  const addresses = value.addresses.map((address: unknown, i: number) => {
+    if (typeof address !== 'string') throw new Error(`${where}.addresses[${i}]: expected a multiaddr string, got ${show(address)}`);
+    assertMultiaddr(`${where}.addresses[${i}]`, address);
+    return address;
+  });
+  return { index: position + 1, peerId: value.peerId, addresses, publicShare: hexBytes(`${where}.publicShare`, value.publicShare, PUBLIC_KEY_LENGTH) };
+}
+
+/** Throws unless `address` is a multiaddr in canonical string form. */
+export function assertMultiaddr(where: string, address: string): void {
+  let canonical: string;
+  try {
+    canonical = multiaddr(address).toString();
+  } catch (cause) {
+    throw new Error(`${where}: not a multiaddr: ${show(address)} (${(cause as Error).message})`, { cause });
+  }
+  if (canonical !== address) throw new Error(`${where}: expected a multiaddr in canonical form, got ${show(address)} (canonical: ${canonical})`);
+}
+
+/**
+ * Parses and checks the text of a cluster lock: its structure, its hash, the threshold rule and the
+ * consistency of the public shares with the group key (see the module docblock). Every error message
+ * starts with `file`, the path to name in it.
+ */
+export function parseClusterLock(text: string, file: string): ClusterLock {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new Error(`${file}: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  assertMembers(file, json, LOCK_KEYS);
+  if (json.version !== CLUSTER_LOCK_VERSION) throw new Error(`${file}: version: expected ${CLUSTER_LOCK_VERSION}, got ${show(json.version)}`);
+  if (typeof json.chainId !== 'string' || !/^[1-9]\d*$/.test(json.chainId) || BigInt(json.chainId) > MAX_CHAIN_ID) {
+    throw new Error(`${file}: chainId: expected a decimal string of an integer in 1..2^64-1, got ${show(json.chainId)}`);
+  }
+  if (!Array.isArray(json.operators) || json.operators.length === 0) {
+    throw new Error(`${file}: operators: expected a non-empty array, got ${show(json.operators)}`);
+  }
+  const operators = json.operators.map((operator: unknown, i: number) => parseOperator(`${file}: operators[${i}]`, operator, i));
+  const peerIds = new Set<string>();
+  for (const operator of operators) {
+    if (peerIds.has(operator.peerId)) throw new Error(`${file}: operators[${operator.index - 1}].peerId: ${operator.peerId} appears twice`);
+    peerIds.add(operator.peerId);
+  }
+  const lock: ClusterLock = {
+    version: CLUSTER_LOCK_VERSION,
+    chainId: BigInt(json.chainId),
+    blockTimeMs: integer(`${file}: blockTimeMs`, json.blockTimeMs, 0, MAX_BLOCK_TIME_MS),
+    threshold: integer(`${file}: threshold`, json.threshold, 1, operators.length),
+    groupPublicKey: hexBytes(`${file}: groupPublicKey`, json.groupPublicKey, PUBLIC_KEY_LENGTH),
+    operators,
+    lockHash: hexBytes(`${file}: lockHash`, json.lockHash, 32),
+  };
+  const expectedHash = computeLockHash(lock);
+  if (!Buffer.from(expectedHash).equals(lock.lockHash)) {
+    throw new Error(`${file}: lockHash ${toHex(lock.lockHash)} does not match the hash of the lock's contents ` +
+      `${toHex(expectedHash)}: the file was edited or corrupted after the cluster was created`);
+  }
+  const problem = thresholdProblem(operators.length, lock.threshold);
+  if (problem !== undefined) throw new Error(`${file}: ${problem}`);
+  assertSharesConsistent(file, lock);
+  return lock;
+}
+
+function assertSharesConsistent(file: string, lock: ClusterLock): void {
+  const t = lock.threshold;
+  const shares = lock.operators.map((operator) => ({ index: operator.index, publicKey: operator.publicShare }));
+  const subsets = [shares.slice(0, t)];
+  for (let j = t; j < shares.length; j++) subsets.push([...shares.slice(0, t - 1), shares[j]!]);
+  const expected = toHex(lock.groupPublicKey);
+  for (const subset of subsets) {
+    let interpolated: string;
+    try {
+      interpolated = toHex(groupPublicKeyFromShares(subset));
+    } catch (cause) {
+      throw new Error(`${file}: the public shares are not valid G1 public keys (${(cause as Error).message})`, { cause });
+    }
+    if (interpolated !== expected) {
+      const indices = subset.map((share) => share.index).join(', ');
+      throw new Error(`${file}: the public shares {${indices}} interpolate to ${interpolated}, not to groupPublicKey ${expected}: ` +
+        `the shares do not belong to one ${t}-of-${shares.length} sharing of the group key`);
+    }
+  }
+}
