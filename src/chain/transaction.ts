@@ -17,7 +17,8 @@
  * EIP-2 low-s rule s ≤ n/2 (malleability); a recoverable sender. The transaction hash is keccak-256 of
  * the raw bytes; the signing hash is keccak-256 of the unsigned payload (EIP-155 / EIP-2718 rules).
  */
-import secp256k1 from 'secp256k1';
+import type { CryptoExecutor } from '../crypto/executor.js';
+import { recoverAddress, type RecoveryItem } from '../crypto/secp256k1.js';
 import { keccak256 } from '../wasm/index.js';
 import { bigIntToBytes, rlpDecode, rlpEncode, rlpToBigInt, RlpError, type RlpItem } from './rlp.js';
 
@@ -133,18 +134,37 @@ export function decodeTransaction(raw: Uint8Array, rules: TransactionRules): Dec
   return tx;
 }
 
-/** Recovers the sender's address from a decoded transaction's signature (native secp256k1). */
-export function recoverSender(tx: DecodedTransaction): Uint8Array {
+/** What recovering a decoded transaction's sender takes: its signing hash and signature. */
+export function recoveryItemOf(tx: DecodedTransaction): RecoveryItem {
   const signature = new Uint8Array(64);
   signature.set(to32Bytes(tx.r), 0);
   signature.set(to32Bytes(tx.s), 32);
-  let publicKey: Uint8Array;
-  try {
-    publicKey = secp256k1.ecdsaRecover(signature, tx.yParity, tx.signingHash, false);
-  } catch {
-    throw new TransactionRejected('invalid-signature', 'transaction: no public key recovers from this signature');
-  }
-  return keccak256(publicKey.subarray(1)).slice(12);
+  return { hash: tx.signingHash, signature, recovery: tx.yParity };
+}
+
+/** Recovers the sender's address from a decoded transaction's signature (native secp256k1). */
+export function recoverSender(tx: DecodedTransaction): Uint8Array {
+  const sender = recoverAddress(recoveryItemOf(tx));
+  if (sender === undefined) throw new TransactionRejected('invalid-signature', 'transaction: no public key recovers from this signature');
+  return sender;
+}
+
+/**
+ * Recovers the senders of many decoded transactions in one batch on an executor — the worker pool for
+ * a peer's block or a gossiped batch, `MainThreadExecutor` on one core. One entry per transaction, in
+ * order: the transaction with its sender, or the rejection saying why not.
+ */
+export async function recoverSenders(
+  txs: readonly DecodedTransaction[],
+  executor: CryptoExecutor,
+): Promise<Array<Transaction | TransactionRejected>> {
+  const senders = await executor.recoverAddresses(txs.map(recoveryItemOf));
+  return txs.map((tx, i) => {
+    const sender = senders[i];
+    return sender === undefined
+      ? new TransactionRejected('invalid-signature', 'transaction: no public key recovers from this signature')
+      : { ...tx, sender };
+  });
 }
 
 /** Decodes, checks and recovers the sender: what the RPC does for `eth_sendRawTransaction`. */

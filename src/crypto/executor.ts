@@ -1,24 +1,29 @@
 /**
- * Where batch crypto runs: one interface, `BlsExecutor`, with a main-thread implementation here and
+ * Where batch crypto runs: one interface, `CryptoExecutor`, with a main-thread implementation here and
  * a Piscina worker-pool implementation in `./pool.ts` (Lodestar's habit of an interface first with a
  * single-thread and a multi-thread implementation behind it, DESIGN.md §7). Callers — the node's
- * catch-up, the embeddable verifier — take a `BlsExecutor` and do not care which one they got; a
+ * catch-up, the embeddable verifier — take a `CryptoExecutor` and do not care which one they got; a
  * caller on one core uses `MainThreadExecutor`.
  *
  * Both split the work the same way (`./tasks.ts`) and return the same results.
  */
 import { assertBytes, describe } from '../wasm/errors.js';
+import type { RecoveryItem } from './secp256k1.js';
 import {
+  assertRecoveryItems,
   assertSignatureSets,
   chunkRanges,
   combineOutcome,
   findInvalidSets,
+  packRecoverTask,
+  runRecoverTask,
+  unpackRecovered,
   type CombineOutcome,
   type SignatureSet,
 } from './tasks.js';
 import { SIGNATURE_LENGTH, assertIndex, type PartialSignature } from './threshold.js';
 
-export interface BlsExecutor {
+export interface CryptoExecutor {
   /**
    * Verifies many (public key, message, signature) sets in randomized batches; resolves to the
    * positions (in `sets`) of the invalid ones, ascending — empty when all are valid.
@@ -29,12 +34,17 @@ export interface BlsExecutor {
    * block, in order, an error for a block whose partials cannot be combined.
    */
   combineMany(blocks: readonly (readonly PartialSignature[])[]): Promise<CombineOutcome[]>;
+  /**
+   * Recovers the secp256k1 signer address of each item (Ethereum sender recovery, `./secp256k1.ts`);
+   * one entry per item, in order, undefined where no public key recovers.
+   */
+  recoverAddresses(items: readonly RecoveryItem[]): Promise<Array<Uint8Array | undefined>>;
   /** Releases the executor's resources; later calls are refused. */
   close(): Promise<void>;
 }
 
 /** Runs everything on the calling thread, in the same chunks as the pool. */
-export class MainThreadExecutor implements BlsExecutor {
+export class MainThreadExecutor implements CryptoExecutor {
   #closed = false;
 
   async batchVerify(sets: readonly SignatureSet[]): Promise<number[]> {
@@ -51,6 +61,14 @@ export class MainThreadExecutor implements BlsExecutor {
     this.#assertOpen('combineMany');
     assertBlocks('combineMany', blocks);
     return blocks.map((partials) => combineOutcome(partials));
+  }
+
+  async recoverAddresses(items: readonly RecoveryItem[]): Promise<Array<Uint8Array | undefined>> {
+    this.#assertOpen('recoverAddresses');
+    assertRecoveryItems('recoverAddresses', items);
+    const result = runRecoverTask(packRecoverTask(items, 0, items.length));
+    if (!result.ok) throw new Error(`recoverAddresses: ${result.error}`);
+    return unpackRecovered(result);
   }
 
   async close(): Promise<void> {

@@ -17,8 +17,9 @@
  *   the invalid indices.
  * - `signingRoot` and `BLOCK_DOMAIN` (`./signing-root.ts`): what a block signature signs.
  * - Keystores (`./keystore.ts`): `writeShareKeystores` / `readShareKeystores`, EIP-2335.
- * - Batch work (`./executor.ts`, `./pool.ts`): the `BlsExecutor` interface — `batchVerify` (which
- *   sets are invalid) and `combineMany` (many blocks) — on the main thread (`MainThreadExecutor`) or on
+ * - Batch work (`./executor.ts`, `./pool.ts`): the `CryptoExecutor` interface — `batchVerify` (which
+ *   sets are invalid), `combineMany` (many blocks) and `recoverAddresses` (Ethereum sender recovery,
+ *   `./secp256k1.ts`, for whole blocks of transactions) — on the main thread (`MainThreadExecutor`) or on
  *   a Piscina worker pool (`WorkerPoolExecutor`, cores − 1 workers or `DST_WORKERS`).
  */
 export {
@@ -48,10 +49,12 @@ export {
   writeShareKeystores,
   type ShareKeystoreFiles,
 } from './keystore.js';
-export { MainThreadExecutor, type BlsExecutor } from './executor.js';
+export { MainThreadExecutor, type CryptoExecutor } from './executor.js';
 export { WorkerPoolExecutor, defaultWorkerCount } from './pool.js';
+export { ADDRESS_LENGTH, recoverAddress, type RecoveryItem } from './secp256k1.js';
 export {
   COMBINES_PER_TASK,
+  RECOVERIES_PER_TASK,
   MAX_SETS_PER_CHUNK,
   MIN_SETS_PER_CHUNK,
   type CombineOutcome,

@@ -1,6 +1,6 @@
 /**
- * `BlsExecutor` on a Piscina worker pool: batch verification and many-block combines spread over
- * worker threads, so the main thread stays free for consensus and I/O (DESIGN.md §2).
+ * `CryptoExecutor` on a Piscina worker pool: batch verification, many-block combines and sender
+ * recovery of whole blocks spread over worker threads, so the main thread stays free for consensus and I/O (DESIGN.md §2).
  *
  * - Only bytes cross the thread boundary: each chunk of work is packed into fresh typed arrays
  *   (`./tasks.ts`) whose buffers are moved to the worker with a transfer list — no blst objects, no
@@ -30,7 +30,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { describe } from '../wasm/errors.js';
-import { assertBlocks, type BlsExecutor } from './executor.js';
+import { assertBlocks, type CryptoExecutor } from './executor.js';
+import type { RecoveryItem } from './secp256k1.js';
 import {
   COMBINES_PER_TASK,
   assertSignatureSets,
@@ -38,10 +39,16 @@ import {
   packCombineTask,
   packVerifyTask,
   transferListOf,
+  RECOVERIES_PER_TASK,
+  assertRecoveryItems,
+  packRecoverTask,
+  unpackRecovered,
   type CombineOutcome,
   type CombineTaskResult,
+  type RecoverTaskResult,
   type SignatureSet,
   type Task,
+  type TaskResult,
   type VerifyTaskResult,
 } from './tasks.js';
 import type { PartialSignature } from './threshold.js';
@@ -63,10 +70,10 @@ const ownUrl = import.meta.url;
 const runningFromTypeScript = ownUrl.endsWith('.ts');
 const workerUrl = new URL(runningFromTypeScript ? './worker.ts' : './worker.js', ownUrl);
 
-export class WorkerPoolExecutor implements BlsExecutor {
+export class WorkerPoolExecutor implements CryptoExecutor {
   /** Number of worker threads. */
   readonly workers: number;
-  #pool: Piscina<Task, VerifyTaskResult | CombineTaskResult> | undefined;
+  #pool: Piscina<Task, TaskResult> | undefined;
   #closed = false;
 
   constructor(options: { workers?: number } = {}) {
@@ -105,6 +112,22 @@ export class WorkerPoolExecutor implements BlsExecutor {
     return outcomes;
   }
 
+  async recoverAddresses(items: readonly RecoveryItem[]): Promise<Array<Uint8Array | undefined>> {
+    this.#assertOpen('recoverAddresses');
+    assertRecoveryItems('recoverAddresses', items);
+    const tasks: Array<Promise<RecoverTaskResult>> = [];
+    for (let start = 0; start < items.length; start += RECOVERIES_PER_TASK) {
+      const end = Math.min(items.length, start + RECOVERIES_PER_TASK);
+      tasks.push(this.#run(packRecoverTask(items, start, end)) as Promise<RecoverTaskResult>);
+    }
+    const addresses: Array<Uint8Array | undefined> = [];
+    for (const result of await Promise.all(tasks)) {
+      if (!result.ok) throw new Error(`recoverAddresses: a worker failed: ${result.error}`);
+      addresses.push(...unpackRecovered(result));
+    }
+    return addresses;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const pool = this.#pool;
@@ -112,11 +135,11 @@ export class WorkerPoolExecutor implements BlsExecutor {
     await pool?.close();
   }
 
-  #run(task: Task): Promise<VerifyTaskResult | CombineTaskResult> {
+  #run(task: Task): Promise<TaskResult> {
     return this.#getPool().run(task, { transferList: transferListOf(task) });
   }
 
-  #getPool(): Piscina<Task, VerifyTaskResult | CombineTaskResult> {
+  #getPool(): Piscina<Task, TaskResult> {
     this.#pool ??= new Piscina({
       filename: workerUrl.href,
       minThreads: this.workers,

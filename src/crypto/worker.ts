@@ -6,14 +6,16 @@
  * The pool loads this file as `worker.ts` through tsx when the pool itself runs from TypeScript
  * sources (tests, benchmarks), and as the compiled `worker.js` from `dist/` otherwise.
  */
-import { runCombineTask, runVerifyTask, type CombineTaskResult, type Task, type VerifyTaskResult } from './tasks.js';
+import { runCombineTask, runRecoverTask, runVerifyTask, type Task, type TaskResult } from './tasks.js';
 
-export default function runTask(task: Task): VerifyTaskResult | CombineTaskResult {
+export default function runTask(task: Task): TaskResult {
   switch (task?.kind) {
     case 'verify':
       return runVerifyTask(task);
     case 'combine':
       return runCombineTask(task);
+    case 'recover':
+      return runRecoverTask(task);
     default:
       return { ok: false, error: `crypto worker: unknown task kind ${String((task as { kind?: unknown } | undefined)?.kind)}` };
   }

@@ -13,7 +13,7 @@ import {
   createThresholdKey,
   defaultWorkerCount,
   partialSign,
-  type BlsExecutor,
+  type CryptoExecutor,
   type SignatureSet,
 } from '../../src/crypto/index.js';
 import { chunkRanges, type Task } from '../../src/crypto/tasks.js';
@@ -38,7 +38,7 @@ afterAll(() => pool.close());
 describe.each([
   ['worker pool', pool],
   ['main thread', mainThread],
-] as Array<[string, BlsExecutor]>)('batchVerify on the %s', (_name, executor) => {
+] as Array<[string, CryptoExecutor]>)('batchVerify on the %s', (_name, executor) => {
   test('1,000 valid sets: none invalid', async () => {
     expect(await executor.batchVerify(sets)).toEqual([]);
   });
