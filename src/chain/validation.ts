@@ -3,11 +3,14 @@
  * is recomputed from the raw transactions rather than trusted from the header: each transaction decodes
  * with a valid signature and sender for this chain, none is already included or repeated, each sender's
  * nonces continue from its last included nonce without gaps, the limits hold, and transactionsRoot,
- * transactionCount and the block hash match. Rejections carry a typed reason for logs and metrics.
+ * transactionCount and the block hash match. The senders of the whole block are recovered in one batch
+ * on the given executor (the worker pool in a node). Rejections carry a typed reason for logs and
+ * metrics.
  */
 import { assembleBlock, type Block, type BlockHeader } from './block.js';
+import type { CryptoExecutor } from '../crypto/executor.js';
 import { hex, type BlockLimits, type IncludedView } from './mempool.js';
-import { parseTransaction, TransactionRejected, type Transaction, type TransactionRules } from './transaction.js';
+import { decodeTransaction, recoverSenders, TransactionRejected, type DecodedTransaction, type Transaction, type TransactionRules } from './transaction.js';
 
 export type BlockRejectionReason =
   | 'wrong-chain-id'
@@ -42,6 +45,8 @@ export interface ValidationContext {
   nowMs: bigint;
   /** How far into the future a proposal's timestamp may be, in milliseconds. */
   maxFutureDriftMs: bigint;
+  /** Where the block's sender recoveries run. */
+  executor: CryptoExecutor;
 }
 
 export interface ValidatedBlock {
@@ -54,7 +59,7 @@ export interface ValidatedBlock {
  * Checks a proposed block given as its header and raw transactions; returns the block as this node
  * recomputes it (identical hash) with the decoded transactions, or throws `BlockRejected`.
  */
-export function validateProposal(header: BlockHeader, rawTransactions: Uint8Array[], context: ValidationContext): ValidatedBlock {
+export async function validateProposal(header: BlockHeader, rawTransactions: Uint8Array[], context: ValidationContext): Promise<ValidatedBlock> {
   const { parent, limits } = context;
   const reject = (reason: BlockRejectionReason, message: string): never => {
     throw new BlockRejected(reason, `block ${header.number}: ${message}`);
@@ -74,17 +79,24 @@ export function validateProposal(header: BlockHeader, rawTransactions: Uint8Arra
   const totalBytes = rawTransactions.reduce((sum, raw) => sum + raw.length, 0);
   if (totalBytes > limits.maxBytes) reject('too-many-bytes', `${totalBytes} bytes of transactions exceed the limit of ${limits.maxBytes}`);
 
+  const invalid = (position: number, error: unknown): never => {
+    if (error instanceof TransactionRejected) reject('invalid-transaction', `transaction ${position}: ${error.message} (${error.reason})`);
+    throw error;
+  };
+  const decoded: DecodedTransaction[] = rawTransactions.map((raw, position) => {
+    try {
+      return decodeTransaction(raw, context.transactionRules);
+    } catch (error) {
+      return invalid(position, error);
+    }
+  });
+  const recovered = await recoverSenders(decoded, context.executor);
   const transactions: Transaction[] = [];
   const seen = new Set<string>();
   const expectedNonce = new Map<string, bigint>();
-  rawTransactions.forEach((raw, position) => {
-    let tx: Transaction;
-    try {
-      tx = parseTransaction(raw, context.transactionRules);
-    } catch (error) {
-      if (error instanceof TransactionRejected) reject('invalid-transaction', `transaction ${position}: ${error.message} (${error.reason})`);
-      throw error;
-    }
+  recovered.forEach((result, position) => {
+    if (result instanceof TransactionRejected) invalid(position, result);
+    const tx = result as Transaction;
     const hash = hex(tx.hash);
     if (seen.has(hash)) reject('duplicate-transaction', `transaction ${position} (0x${hash}) appears twice`);
     seen.add(hash);

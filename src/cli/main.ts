@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger, createMetrics, startApiServer, type Logger } from '../api/index.js';
 import { DEFAULT_MAX_TRANSACTION_BYTES } from '../chain/index.js';
+import { WorkerPoolExecutor } from '../crypto/index.js';
 import { hasCluster, initSingleNode, loadDataDir } from '../node/datadir.js';
 import { Sequencer } from '../node/sequencer.js';
 import { runCreateCommand } from '../cluster/cli.js';
@@ -123,6 +124,7 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
     throw new UsageError(`--chain-id ${options.chainId} does not match chain id ${data.cluster.chainId} of the data directory ${options.dataDir}`);
   }
   const store = new NodeStore(data.dbPath);
+  const executor = new WorkerPoolExecutor();
   const metrics = createMetrics();
   const sequencer = new Sequencer({
     store,
@@ -135,6 +137,7 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
     maxTransactionBytes: DEFAULT_MAX_TRANSACTION_BYTES,
     maxFutureDriftMs: LIMITS.maxFutureDriftMs,
     logger: logger.child({ module: 'sequencer' }),
+    executor,
     metrics,
   });
   await sequencer.start();

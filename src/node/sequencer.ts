@@ -37,7 +37,15 @@ import {
   type TransactionRules,
 } from '../chain/index.js';
 import { QbftMachine, type Decision, type QbftOutput } from '../consensus/index.js';
-import { BLOCK_DOMAIN, optimisticCombine, partialSign, signingRoot, type KeyShare, type PublicShare } from '../crypto/index.js';
+import {
+  BLOCK_DOMAIN,
+  optimisticCombine,
+  partialSign,
+  signingRoot,
+  type CryptoExecutor,
+  type KeyShare,
+  type PublicShare,
+} from '../crypto/index.js';
 import type { NodeStore } from './store.js';
 import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord } from './types.js';
 
@@ -72,6 +80,8 @@ export interface SequencerOptions {
   /** How far a proposal's timestamp may be ahead of this node's clock. */
   maxFutureDriftMs: number;
   logger: Logger;
+  /** Where batch crypto runs (the senders of a proposed block): the worker pool in the process. */
+  executor: CryptoExecutor;
   metrics?: SequencerMetrics;
   /** Unix milliseconds; injectable for tests. */
   now?: () => number;
@@ -335,8 +345,15 @@ export class Sequencer implements SequencerView {
         return;
       }
       case 'validate': {
-        const valid = this.ownProposals.has(output.valueId) || this.validateForeign(output.value);
-        this.act(() => this.qbft.validated(output.height, output.valueId, valid));
+        const { height, valueId, value } = output;
+        if (this.ownProposals.has(valueId)) {
+          this.act(() => this.qbft.validated(height, valueId, true));
+          return;
+        }
+        // Validation recovers the block's senders on the worker pool; QBFT waits for the answer.
+        void this.validateForeign(value).then((valid) => {
+          if (this.running) this.act(() => this.qbft.validated(height, valueId, valid));
+        });
         return;
       }
       case 'broadcast':
@@ -355,15 +372,16 @@ export class Sequencer implements SequencerView {
   }
 
   /** A value this node did not build (a restored lock, or a peer's proposal): the checks of src/chain/validation.ts. */
-  private validateForeign(block: Block): boolean {
+  private async validateForeign(block: Block): Promise<boolean> {
     try {
-      validateProposal(block.header, block.transactions, {
+      await validateProposal(block.header, block.transactions, {
         parent: this.head,
         chain: this.store,
         transactionRules: this.rules,
         limits: this.options.block,
         nowMs: BigInt(this.now()),
         maxFutureDriftMs: BigInt(this.options.maxFutureDriftMs),
+        executor: this.options.executor,
       });
       return true;
     } catch (error) {

@@ -21,6 +21,7 @@ import {
   type Transaction,
   type ValidationContext,
 } from '../../src/chain/index.js';
+import { MainThreadExecutor } from '../../src/crypto/index.js';
 import { makeSignedTransactionObjects } from '../helpers/transactions.js';
 
 const CHAIN_ID = 901n;
@@ -49,13 +50,13 @@ function setup(count = parsed.length) {
   parsed.slice(0, count).forEach((t) => pool.add(t));
   const parent = genesisBlock(CHAIN_ID);
   const block = buildBlock(parent, pool, { proposer: 2, nowMs: 1_700_000_000_000n, limits });
-  const context: ValidationContext = { parent, chain, transactionRules: rules, limits, nowMs: 1_700_000_000_000n, maxFutureDriftMs: 2_000n };
+  const context: ValidationContext = { parent, chain, transactionRules: rules, limits, nowMs: 1_700_000_000_000n, maxFutureDriftMs: 2_000n, executor: new MainThreadExecutor() };
   return { chain, pool, parent, block, context };
 }
 
-function reasonOf(header: BlockHeader, txs: Uint8Array[], context: ValidationContext): string {
+async function reasonOf(header: BlockHeader, txs: Uint8Array[], context: ValidationContext): Promise<string> {
   try {
-    validateProposal(header, txs, context);
+    await validateProposal(header, txs, context);
   } catch (error) {
     if (error instanceof BlockRejected) return `${error.reason}: ${error.message}`;
     throw error;
@@ -80,10 +81,10 @@ describe('blocks', () => {
     expect(block.transactionHashes.map(hex)).toEqual(block.transactions.map((raw) => Buffer.from(keccak_256(raw)).toString('hex')));
   });
 
-  it('the built block keeps arrival order with consecutive nonces per sender, and validates', () => {
+  it('the built block keeps arrival order with consecutive nonces per sender, and validates', async () => {
     const { block, context } = setup();
     expect(block.transactions.map((raw) => hex(raw))).toEqual(raws.map((raw) => hex(raw)));
-    const validated = validateProposal(block.header, block.transactions, context);
+    const validated = await validateProposal(block.header, block.transactions, context);
     expect(hex(validated.block.hash)).toBe(hex(block.hash));
     expect(validated.transactions.map((t) => hex(t.hash))).toEqual(parsed.map((t) => hex(t.hash)));
   });
@@ -99,36 +100,36 @@ describe('blocks', () => {
     const header = block.header;
     const txs = block.transactions;
 
-    it('chain, number, parent and timestamps', () => {
-      expect(reasonOf({ ...header, chainId: 1n }, txs, context)).toMatch(/^wrong-chain-id/);
-      expect(reasonOf({ ...header, number: 2n }, txs, context)).toMatch(/^wrong-number: block 2: expected number 1/);
-      expect(reasonOf({ ...header, parentHash: new Uint8Array(32).fill(1) }, txs, context)).toMatch(/^wrong-parent/);
+    it('chain, number, parent and timestamps', async () => {
+      expect(await reasonOf({ ...header, chainId: 1n }, txs, context)).toMatch(/^wrong-chain-id/);
+      expect(await reasonOf({ ...header, number: 2n }, txs, context)).toMatch(/^wrong-number: block 2: expected number 1/);
+      expect(await reasonOf({ ...header, parentHash: new Uint8Array(32).fill(1) }, txs, context)).toMatch(/^wrong-parent/);
       const later = { ...context, parent: { ...context.parent, header: { ...context.parent.header, timestampMs: header.timestampMs + 1n } } };
-      expect(reasonOf(header, txs, later)).toMatch(/^timestamp-before-parent/);
-      expect(reasonOf({ ...header, timestampMs: context.nowMs + 2_001n }, txs, context)).toMatch(/^timestamp-in-future: .*more than 2000 ms ahead/);
+      expect(await reasonOf(header, txs, later)).toMatch(/^timestamp-before-parent/);
+      expect(await reasonOf({ ...header, timestampMs: context.nowMs + 2_001n }, txs, context)).toMatch(/^timestamp-in-future: .*more than 2000 ms ahead/);
     });
 
-    it('limits', () => {
-      expect(reasonOf(header, txs, { ...context, limits: { ...limits, maxTransactions: 10 } })).toMatch(/^too-many-transactions: .*60 transactions exceed the limit of 10/);
-      expect(reasonOf(header, txs, { ...context, limits: { ...limits, maxBytes: 100 } })).toMatch(/^too-many-bytes/);
+    it('limits', async () => {
+      expect(await reasonOf(header, txs, { ...context, limits: { ...limits, maxTransactions: 10 } })).toMatch(/^too-many-transactions: .*60 transactions exceed the limit of 10/);
+      expect(await reasonOf(header, txs, { ...context, limits: { ...limits, maxBytes: 100 } })).toMatch(/^too-many-bytes/);
     });
 
-    it('an invalid, duplicated or already included transaction, or a nonce gap', () => {
+    it('an invalid, duplicated or already included transaction, or a nonce gap', async () => {
       const corrupt = txs.map((raw, i) => (i === 5 ? raw.slice(0, raw.length - 1) : raw));
-      expect(reasonOf(header, corrupt, context)).toMatch(/^invalid-transaction: block 1: transaction 5: .*\(malformed\)/);
-      expect(reasonOf(header, [...txs.slice(0, 3), txs[2]!], context)).toMatch(/^duplicate-transaction: .*transaction 3/);
+      expect(await reasonOf(header, corrupt, context)).toMatch(/^invalid-transaction: block 1: transaction 5: .*\(malformed\)/);
+      expect(await reasonOf(header, [...txs.slice(0, 3), txs[2]!], context)).toMatch(/^duplicate-transaction: .*transaction 3/);
       const gap = txs.filter((_, i) => i !== 4); // drops one nonce of the sender of transaction 4
-      expect(reasonOf(header, gap, context)).toMatch(/^nonce-gap: .*transaction 7 .* has nonce 2, expected 1/);
+      expect(await reasonOf(header, gap, context)).toMatch(/^nonce-gap: .*transaction 7 .* has nonce 2, expected 1/);
       const includedChain = new Included();
       includedChain.include([parsed[0]!]);
-      expect(reasonOf(header, txs, { ...context, chain: includedChain })).toMatch(/^transaction-already-included: .*transaction 0/);
+      expect(await reasonOf(header, txs, { ...context, chain: includedChain })).toMatch(/^transaction-already-included: .*transaction 0/);
       expect(chain.hashes.size).toBe(0);
     });
 
-    it('a header whose transactionsRoot or count does not match its transactions', () => {
-      expect(reasonOf({ ...header, transactionsRoot: new Uint8Array(32) }, txs, context)).toMatch(/^header-mismatch/);
-      expect(reasonOf({ ...header, transactionCount: 59 }, txs, context)).toMatch(/^header-mismatch/);
-      expect(reasonOf(header, txs.slice(0, 10), context)).toMatch(/^header-mismatch/);
+    it('a header whose transactionsRoot or count does not match its transactions', async () => {
+      expect(await reasonOf({ ...header, transactionsRoot: new Uint8Array(32) }, txs, context)).toMatch(/^header-mismatch/);
+      expect(await reasonOf({ ...header, transactionCount: 59 }, txs, context)).toMatch(/^header-mismatch/);
+      expect(await reasonOf(header, txs.slice(0, 10), context)).toMatch(/^header-mismatch/);
     });
   });
 });

@@ -10,7 +10,7 @@ import * as blst from '@chainsafe/blst';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BLOCK_DOMAIN } from '../../src/crypto/index.js';
+import { BLOCK_DOMAIN, MainThreadExecutor } from '../../src/crypto/index.js';
 import { assembleBlock, encodeHeader, hex, parseTransaction } from '../../src/chain/index.js';
 import { initSingleNode, loadDataDir } from '../../src/node/datadir.js';
 import { Sequencer } from '../../src/node/sequencer.js';
@@ -54,6 +54,7 @@ describe('Sequencer (single node, in process)', () => {
       maxTransactionBytes: 128 * 1024,
       maxFutureDriftMs: 2_000,
       logger: pino({ level: 'silent' }),
+      executor: new MainThreadExecutor(),
     });
     await sequencer.start();
     open.push({ sequencer, store });
