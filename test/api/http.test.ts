@@ -9,7 +9,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TypedTransaction } from '@ethereumjs/tx';
-import { makeSignedTransactionObjects } from '../helpers/transactions.js';
+import { makeSignedTransactionObjects, mutateTransaction, rlpInteger } from '../helpers/transactions.js';
 import { CHAIN_ID, MAX_BODY_BYTES, startFixture, toHex, type Fixture } from './fixture.js';
 
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -17,16 +17,6 @@ const txs = makeSignedTransactionObjects(12, { chainId: Number(CHAIN_ID), seed: 
 /** Same senders and nonces, different contents: replays of nonces once the first set is included. */
 const sameNonces = makeSignedTransactionObjects(4, { chainId: Number(CHAIN_ID), seed: 6 });
 const quantity = (value: bigint | number) => `0x${value.toString(16)}`;
-const int = (value: bigint) => (value === 0n ? new Uint8Array(0) : Uint8Array.from(Buffer.from(value.toString(16).padStart(Math.ceil(value.toString(16).length / 2) * 2, '0'), 'hex')));
-
-function mutate(raw: Uint8Array, edit: (fields: Uint8Array[]) => void): Uint8Array {
-  const typed = raw[0]! < 0xc0;
-  const fields = RLP.decode(typed ? raw.subarray(1) : raw) as Uint8Array[];
-  edit(fields);
-  const body = RLP.encode(fields);
-  return typed ? Uint8Array.of(raw[0]!, ...body) : body;
-}
-
 /** What Ethereum's JSON shape says for a transaction, from @ethereumjs/tx's own fields. */
 function expectedTransaction(tx: TypedTransaction, location: { blockHash: string; blockNumber: bigint; index: number } | undefined) {
   const json: Record<string, unknown> = {
@@ -102,7 +92,7 @@ describe('JSON-RPC over HTTP', () => {
     const { block } = signed;
     const byNumber = (await f.call('eth_getBlockByNumber', ['0x1', false])).result;
     const headerRlp = RLP.encode([
-      int(CHAIN_ID), int(1n), block.header.parentHash, int(block.header.timestampMs), int(1n), block.header.transactionsRoot, int(BigInt(block.transactions.length)),
+      rlpInteger(CHAIN_ID), rlpInteger(1n), block.header.parentHash, rlpInteger(block.header.timestampMs), rlpInteger(1n), block.header.transactionsRoot, rlpInteger(BigInt(block.transactions.length)),
     ]);
     const ethereumTxs = block.transactions.map((raw) => (raw[0]! >= 0xc0 ? RLP.decode(raw) : raw));
     expect(byNumber).toEqual({
@@ -178,7 +168,7 @@ describe('JSON-RPC over HTTP', () => {
       ['truncated typed', typed.serialize().subarray(0, 40), 'malformed', /transaction: /],
       ['blob type', Uint8Array.of(0x03, 0xc0), 'unsupported-type', /unsupported type 0x03/],
       ['wrong chain id', makeSignedTransactionObjects(1, { chainId: 1 })[0]!.serialize(), 'wrong-chain-id', /chain id 1, this sequencer is chain 1337/],
-      ['high s', mutate(typed.serialize(), (fields) => (fields[fields.length - 1] = int(SECP256K1_N - typed.s!))), 'high-s', /upper half of the curve order/],
+      ['high s', mutateTransaction(typed.serialize(), (fields) => (fields[fields.length - 1] = rlpInteger(SECP256K1_N - typed.s!))), 'high-s', /upper half of the curve order/],
       ['duplicate of an included one', legacy.serialize(), 'already-included', /already in a block/],
       ['nonce too low', sameNonces[0]!.serialize(), 'nonce-too-low', /nonce too low/],
     ];

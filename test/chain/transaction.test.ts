@@ -2,10 +2,9 @@
  * Transaction decoding and sender recovery against @ethereumjs/tx (the independent implementation that
  * signed them), and every rejection reason with its message.
  */
-import { RLP } from '@ethereumjs/rlp';
 import { describe, expect, it } from 'vitest';
 import { decodeTransaction, parseTransaction, TransactionRejected, type TransactionRules } from '../../src/chain/index.js';
-import { makeSignedTransactionObjects } from '../helpers/transactions.js';
+import { makeSignedTransactionObjects, mutateTransaction, rlpInteger } from '../helpers/transactions.js';
 
 const CHAIN_ID = 901n;
 const rules: TransactionRules = { chainId: CHAIN_ID, maxBytes: 128 * 1024 };
@@ -22,17 +21,6 @@ function rejection(raw: Uint8Array, r: TransactionRules = rules): TransactionRej
   }
   throw new Error('expected the transaction to be rejected');
 }
-
-/** Re-encodes a raw transaction with its fields changed by `edit` (signature fields are the last three). */
-function mutate(raw: Uint8Array, edit: (fields: Uint8Array[]) => void): Uint8Array {
-  const typed = raw[0]! < 0xc0;
-  const fields = RLP.decode(typed ? raw.subarray(1) : raw) as Uint8Array[];
-  edit(fields);
-  const body = RLP.encode(fields);
-  return typed ? Uint8Array.of(raw[0]!, ...body) : body;
-}
-
-const int = (value: bigint) => (value === 0n ? new Uint8Array(0) : Uint8Array.from(Buffer.from(value.toString(16).padStart(Math.ceil(value.toString(16).length / 2) * 2, '0'), 'hex')));
 
 describe('transactions', () => {
   it('decode with the fields, hash and sender @ethereumjs/tx gives, for every kind', () => {
@@ -66,23 +54,23 @@ describe('transactions', () => {
 
   it('rejects a high-s signature (EIP-2) and out-of-range r, s', () => {
     for (const tx of [txs.find((t) => t.type === 0)!, txs.find((t) => t.type === 2)!]) {
-      const highS = mutate(tx.serialize(), (f) => {
-        f[f.length - 1] = int(SECP256K1_N - tx.s!);
+      const highS = mutateTransaction(tx.serialize(), (f) => {
+        f[f.length - 1] = rlpInteger(SECP256K1_N - tx.s!);
       });
       const error = rejection(highS);
       expect(error.reason).toBe('high-s');
       expect(error.message).toMatch(/upper half of the curve order/);
-      expect(rejection(mutate(tx.serialize(), (f) => (f[f.length - 2] = new Uint8Array(0)))).reason).toBe('invalid-signature');
+      expect(rejection(mutateTransaction(tx.serialize(), (f) => (f[f.length - 2] = new Uint8Array(0)))).reason).toBe('invalid-signature');
     }
   });
 
   it('rejects a legacy v that is neither 27/28 nor EIP-155, and a yParity above 1', () => {
     const legacy = txs.find((t) => t.type === 0)!;
-    const error = rejection(mutate(legacy.serialize(), (f) => (f[6] = int(30n))));
+    const error = rejection(mutateTransaction(legacy.serialize(), (f) => (f[6] = rlpInteger(30n))));
     expect(error.reason).toBe('invalid-signature');
     expect(error.message).toMatch(/legacy v = 30/);
     const typed = txs.find((t) => t.type === 1)!;
-    expect(rejection(mutate(typed.serialize(), (f) => (f[f.length - 3] = int(2n)))).message).toMatch(/yParity 2 is not 0 or 1/);
+    expect(rejection(mutateTransaction(typed.serialize(), (f) => (f[f.length - 3] = rlpInteger(2n)))).message).toMatch(/yParity 2 is not 0 or 1/);
   });
 
   it('rejects unsupported types, malformed bytes and oversized transactions', () => {
@@ -101,14 +89,14 @@ describe('transactions', () => {
 
   it('rejects a non-canonical integer field', () => {
     const tx = txs.find((t) => t.type === 2 && t.nonce > 0n)!;
-    const error = rejection(mutate(tx.serialize(), (f) => (f[1] = Uint8Array.of(0, ...f[1]!))));
+    const error = rejection(mutateTransaction(tx.serialize(), (f) => (f[1] = Uint8Array.of(0, ...f[1]!))));
     expect(error.reason).toBe('malformed');
     expect(error.message).toMatch(/nonce: integer with a leading zero byte/);
   });
 
   it('a signature over other contents recovers a different sender, never the signer', () => {
     const tx = txs.find((t) => t.type === 2)!;
-    const tampered = mutate(tx.serialize(), (f) => (f[6] = int(tx.value + 1n)));
+    const tampered = mutateTransaction(tx.serialize(), (f) => (f[6] = rlpInteger(tx.value + 1n)));
     const decoded = decodeTransaction(tampered, rules);
     let sender: string | undefined;
     try {

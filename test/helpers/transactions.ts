@@ -17,6 +17,8 @@
  * same bytes.
  */
 import { Mainnet, createCustomCommon, Hardfork, type Common } from '@ethereumjs/common';
+import { RLP } from '@ethereumjs/rlp';
+import { bigIntToUnpaddedBytes } from '@ethereumjs/util';
 import {
   createAccessList2930Tx,
   createFeeMarket1559Tx,
@@ -130,4 +132,21 @@ function toHex(bytes: Uint8Array): `0x${string}` {
 
 function bigintToBytes32(value: bigint): Uint8Array {
   return Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'));
+}
+
+/** A canonical RLP integer (minimal big-endian bytes, zero as the empty string), by @ethereumjs/util. */
+export function rlpInteger(value: bigint): Uint8Array {
+  return bigIntToUnpaddedBytes(value);
+}
+
+/**
+ * Re-encodes a raw signed transaction with its RLP fields changed by `edit` (typed transactions keep
+ * their type byte; the signature fields are the last three): for making invalid variants in tests.
+ */
+export function mutateTransaction(raw: Uint8Array, edit: (fields: Uint8Array[]) => void): Uint8Array {
+  const typed = raw[0]! < 0xc0;
+  const fields = RLP.decode(typed ? raw.subarray(1) : raw) as Uint8Array[];
+  edit(fields);
+  const body = RLP.encode(fields);
+  return typed ? Uint8Array.of(raw[0]!, ...body) : body;
 }
