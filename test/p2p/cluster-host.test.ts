@@ -218,7 +218,7 @@ describe('cluster host (real libp2p, loopback)', () => {
   it('closes and counts garbage on every protocol, and keeps working', async () => {
     const garbage: [string, Uint8Array][] = [
       [CONSENSUS_PROTOCOL, new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3])], // length prefix far above the limit
-      [CONSENSUS_PROTOCOL, new Uint8Array([0, 0, 0, 1, 0xc1])], // 0xc1: never used in msgpack
+      [CONSENSUS_PROTOCOL, new Uint8Array([0, 0, 0, 1, 0xc1])], // msgpack's unused 0xc1: not an envelope
       [CONSENSUS_PROTOCOL, encodeFrame(['not', 'an', 'envelope'], 100)],
       [TX_PROTOCOL, new Uint8Array([0, 0, 0, 2, 0x92, 0x01])], // truncated array
       [TX_PROTOCOL, encodeFrame([new Uint8Array(1), 'not bytes'], 100)],
