@@ -148,6 +148,14 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
   let blockProvider: BlockProvider = () => [];
   let stopped = false;
 
+  /** A failing handler is the node's bug, not the peer's: log it and keep the stream. */
+  const deliver = (handle: () => void): void => {
+    try {
+      handle();
+    } catch (error) {
+      log?.error({ err: (error as Error).message }, 'message handler threw');
+    }
+  };
   const indexOf = (connection: Connection): number => indexByPeer.get(connection.remotePeer.toString()) ?? -1;
   const countMalformed = (protocol: string, stream: Stream, error: FrameError): void => {
     malformedFrames[protocol]++;
@@ -221,14 +229,16 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
   node.handle(CONSENSUS_PROTOCOL, (stream, connection) => {
     const from = indexOf(connection);
     void readFrames(stream, CONSENSUS_PROTOCOL, limits.consensusFrameBytes, async (frame) => {
+      let message: QbftMessage<V>;
       try {
-        const message = await codec.open(frame, from);
-        consensusHandler(message, from);
+        message = await codec.open(frame, from);
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
         rejectedConsensusMessages++;
         log?.warn({ from, err: error.message }, 'consensus message rejected');
+        return;
       }
+      deliver(() => consensusHandler(message, from));
     });
   });
 
@@ -238,7 +248,7 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
       if (!Array.isArray(frame) || !frame.every((tx) => tx instanceof Uint8Array)) {
         throw new FrameError('malformed transaction batch: expected an array of bin');
       }
-      transactionsHandler(frame as Uint8Array[], from);
+      deliver(() => transactionsHandler(frame as Uint8Array[], from));
     });
   });
 
@@ -270,10 +280,20 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
       }
       const first = frame[0] as number;
       const last = Math.min(frame[1] as number, first + limits.syncMaxBlocks - 1);
-      const blocks = (await blockProvider(first, last)).slice(0, last - first + 1);
-      for (const block of blocks) {
-        if (stream.writableNeedsDrain) await stream.onDrain();
-        stream.send(encodeFrame(block, limits.syncFrameBytes));
+      try {
+        const blocks = (await blockProvider(first, last)).slice(0, last - first + 1);
+        for (const block of blocks) {
+          if (!(block instanceof Uint8Array) || block.length > limits.syncFrameBytes) {
+            throw new Error(`block provider: expected blocks as Uint8Array of at most ${limits.syncFrameBytes} bytes`);
+          }
+          if (stream.writableNeedsDrain) await stream.onDrain();
+          stream.send(encodeFrame(block, limits.syncFrameBytes));
+        }
+      } catch (error) {
+        // Our side failed: reset the stream so the requester fails now instead of at its timeout.
+        log?.error({ err: (error as Error).message }, 'sync request not served');
+        stream.abort(error as Error);
+        return;
       }
       await stream.close();
     });
@@ -357,7 +377,9 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
 
     gossipTransactions(transactions) {
       for (const tx of transactions) {
-        if (!(tx instanceof Uint8Array)) throw new Error(`gossipTransactions: expected Uint8Array transactions, got ${typeof tx}`);
+        if (!(tx instanceof Uint8Array) || tx.length > TX_BATCH_MAX_BYTES) {
+          throw new Error(`gossipTransactions: expected transactions as Uint8Array of at most ${TX_BATCH_MAX_BYTES} bytes`);
+        }
         if (batchBytes + tx.length > TX_BATCH_MAX_BYTES) flushBatch();
         batch.push(tx);
         batchBytes += tx.length;

@@ -280,6 +280,26 @@ describe('cluster host (real libp2p, loopback)', () => {
     expect(hosts[2].counters().malformedFrames[SYNC_PROTOCOL] - before).toBe(1);
   });
 
+  it('survives a throwing handler and a failing block provider', async () => {
+    let calls = 0;
+    hosts[0].onConsensusMessage((message, from) => {
+      calls++;
+      if (message.height === 30) throw new Error('handler bug');
+      inbox[0].push({ message, from });
+    });
+    const at = (height: number): Prepare => ({ type: 'PREPARE', height, round: 1, sender: 1, valueId: 'h' });
+    await hosts[1].send(0, at(30));
+    await hosts[1].send(0, at(31));
+    await waitFor('the message after the throwing one', () => inbox[0].some((r) => r.message.height === 31));
+    expect(calls).toBe(2);
+    hosts[0].onConsensusMessage((message, from) => inbox[0].push({ message, from }));
+
+    hosts[2].provideBlocks(() => {
+      throw new Error('store unavailable');
+    });
+    await expect(hosts[0].requestBlocks(2, 0, 3)).rejects.toThrow(/sync request to operator 2 failed/);
+  });
+
   it('reconnects a host that stops and restarts', async () => {
     await hosts[3].stop();
     await waitFor('3 gone', () => hosts[0].connectedPeers().every((i) => i !== 3));
