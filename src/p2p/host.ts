@@ -214,7 +214,12 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
         return;
       }
       try {
-        const stream = await openStream(protocol, peer);
+        let stream = await openStream(protocol, peer);
+        if (stream.writeStatus !== 'writable') {
+          // Closed under us (e.g. yamux's 120 s inactivity timeout) before its 'close' event ran.
+          outbound.delete(`${protocol} ${peer.index}`);
+          stream = await openStream(protocol, peer);
+        }
         if (stream.writableNeedsDrain) await stream.onDrain();
         stream.send(frame);
       } catch (error) {
