@@ -61,36 +61,53 @@ export function decodeMsgpack(bytes: Uint8Array): unknown {
  * that does not decode.
  */
 export class FrameReader {
-  private buffered: Uint8Array = new Uint8Array(0);
+  /** Received bytes not yet consumed, as the chunks arrived: a large frame is joined once, when it
+   * is complete, not copied again on every chunk. */
+  private chunks: Uint8Array[] = [];
+  private bufferedBytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   push(chunk: Uint8Array): unknown[] {
-    this.buffered = this.buffered.length === 0 ? chunk : concat(this.buffered, chunk);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.bufferedBytes += chunk.length;
+    }
     const frames: unknown[] = [];
-    while (this.buffered.length >= FRAME_HEADER_BYTES) {
-      const view = new DataView(this.buffered.buffer, this.buffered.byteOffset, FRAME_HEADER_BYTES);
-      const length = view.getUint32(0, false);
+    while (this.bufferedBytes >= FRAME_HEADER_BYTES) {
+      if (this.chunks[0].length < FRAME_HEADER_BYTES) this.join();
+      const head = this.chunks[0];
+      const length = new DataView(head.buffer, head.byteOffset, FRAME_HEADER_BYTES).getUint32(0, false);
       if (length > this.maxBytes) {
         throw new FrameError(`frame too large: expected at most ${this.maxBytes} bytes, got a prefix of ${length}`);
       }
       if (length === 0) throw new FrameError('empty frame: expected a msgpack value, got 0 bytes');
-      if (this.buffered.length < FRAME_HEADER_BYTES + length) break;
-      frames.push(decodeMsgpack(this.buffered.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length)));
-      this.buffered = this.buffered.subarray(FRAME_HEADER_BYTES + length);
+      if (this.bufferedBytes < FRAME_HEADER_BYTES + length) break;
+      const bytes = this.join();
+      frames.push(decodeMsgpack(bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length)));
+      const rest = bytes.subarray(FRAME_HEADER_BYTES + length);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.bufferedBytes = rest.length;
     }
     return frames;
   }
 
   /** Bytes of an incomplete frame still waiting for the rest (non-zero at stream end = truncated). */
   get pendingBytes(): number {
-    return this.buffered.length;
+    return this.bufferedBytes;
   }
-}
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  /** Join the buffered chunks into one (a no-op when there is one) and return it. */
+  private join(): Uint8Array {
+    if (this.chunks.length > 1) {
+      const joined = new Uint8Array(this.bufferedBytes);
+      let offset = 0;
+      for (const chunk of this.chunks) {
+        joined.set(chunk, offset);
+        offset += chunk.length;
+      }
+      this.chunks = [joined];
+    }
+    return this.chunks[0];
+  }
 }

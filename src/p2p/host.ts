@@ -101,7 +101,7 @@ export interface ClusterHost<V> {
 
   /** Answer sync requests from this provider. */
   provideBlocks(provider: BlockProvider): void;
-  /** Ask operator `from` for signed blocks `first..last` (inclusive); it returns at most K. */
+  /** Ask operator `peer` for signed blocks `first..last` (inclusive); it returns at most K. */
   requestBlocks(peer: number, first: number, last: number): Promise<Uint8Array[]>;
 
   stop(): Promise<void>;
@@ -110,7 +110,10 @@ export interface ClusterHost<V> {
 export async function createClusterHost<V>(options: ClusterHostOptions): Promise<ClusterHost<V>> {
   const limits: ClusterLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.logger;
-  const ownPeerId = peerIdFromPrivateKey(options.identity as Parameters<typeof peerIdFromPrivateKey>[0]);
+  if (options.identity.type !== 'Ed25519') {
+    throw new Error(`identity: expected an Ed25519 private key, got ${options.identity.type}`);
+  }
+  const ownPeerId = peerIdFromPrivateKey(options.identity);
   const operators = checkOperators(options.peers);
   const selfOperator = operators.find((p) => p.peerId.equals(ownPeerId));
   if (!selfOperator) {
@@ -194,12 +197,13 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
     const key = `${protocol} ${peer.index}`;
     let stream = outbound.get(key);
     if (!stream) {
-      stream = node.dialProtocol(peer.peerId, protocol).then((s) => {
-        s.addEventListener('close', () => outbound.delete(key), { once: true });
-        return s;
-      });
-      stream.catch(() => outbound.delete(key));
-      outbound.set(key, stream);
+      const opening = node.dialProtocol(peer.peerId, protocol);
+      const forget = (): void => {
+        if (outbound.get(key) === opening) outbound.delete(key);
+      };
+      opening.then((s) => s.addEventListener('close', forget, { once: true }), forget);
+      outbound.set(key, opening);
+      stream = opening;
     }
     return stream;
   };

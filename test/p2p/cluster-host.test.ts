@@ -133,6 +133,13 @@ describe('cluster host (real libp2p, loopback)', () => {
     for (const latency of hosts[0].pingLatencies().values()) expect(latency).toBeGreaterThanOrEqual(0);
   });
 
+  it('refuses an identity that is not Ed25519 or not an operator', async () => {
+    const secp = await generateKeyPair('secp256k1');
+    await expect(createClusterHost({ identity: secp, listen: [], peers })).rejects.toThrow(/expected an Ed25519 private key, got secp256k1/);
+    const outsider = await generateKeyPair('Ed25519');
+    await expect(createClusterHost({ identity: outsider, listen: [], peers })).rejects.toThrow(/identity key is not an operator/);
+  });
+
   it('refuses a stranger whose peer id is not an operator', async () => {
     stranger = await rawNode(await generateKeyPair('Ed25519'), 0);
     // Noise completes before the host's gater sees the stranger's peer id, so the stranger's own dial

@@ -40,6 +40,15 @@ describe('framing', () => {
     );
   });
 
+  it('decodes a frame delivered one byte at a time', () => {
+    const value = { block: new Uint8Array(3000).fill(7), n: 1 };
+    const frame = encodeFrame(value, 1 << 16);
+    const reader = new FrameReader(1 << 16);
+    const decoded = [...frame].flatMap((byte) => reader.push(new Uint8Array([byte])));
+    expect(decoded.length).toBe(1);
+    expect([...(decoded[0] as typeof value).block]).toEqual([...value.block]);
+  });
+
   it('writes the length as a 4-byte big-endian prefix', () => {
     const frame = encodeFrame('abc', 100);
     expect([...frame.subarray(0, 4)]).toEqual([0, 0, 0, frame.length - 4]);
