@@ -1,0 +1,227 @@
+/**
+ * Signed envelopes for QBFT messages (DESIGN.md §4 "Wire": every consensus message is signed by its
+ * sender's operator identity key, so justifications can be forwarded and checked).
+ *
+ * Envelope (what travels, and what a justification embeds): the msgpack array `[body, signature]`,
+ *   body      = msgpack bytes of the message's canonical tuple (below),
+ *   signature = Ed25519 (RFC 8032) by the sender's identity key over `CONSENSUS_SIGNING_DOMAIN ‖ body`.
+ * A verifier checks the signature over the body bytes as received and never re-encodes, so a
+ * forwarded envelope stays valid byte for byte.
+ *
+ * Canonical tuple: a msgpack array in a fixed order per type (integers in msgpack's shortest form,
+ * as msgpackr writes them; strings UTF-8; bytes as bin; absent optionals as nil):
+ *   PRE-PREPARE  [1, height, round, sender, value, justification | nil]
+ *                justification = [roundChangeEnvelopes[], prepareEnvelopes[]]
+ *   PREPARE      [2, height, round, sender, valueId]
+ *   COMMIT       [3, height, round, sender, valueId, partialSignature]
+ *   ROUND-CHANGE [4, height, round, sender, prepared | nil]
+ *                prepared = [preparedRound, value, prepareEnvelopes[]]
+ *   DECIDED      [5, height, round, sender, value, commitEnvelopes[]]
+ * Nested messages are embedded as their own envelopes, each signed by its own sender.
+ * `value` is the consensus value as msgpack (opaque here; the node gives it a deterministic form).
+ *
+ * Forwarding: the QBFT machine forwards the very message objects it received (types.ts), so the
+ * codec remembers the envelope of every message it opened, by object identity, and reuses it when
+ * that object is embedded in an outgoing message; a message of this node is signed afresh.
+ */
+import './polyfill.js';
+import type { PrivateKey, PublicKey } from '@libp2p/interface';
+import type { Commit, Prepare, QbftMessage, RoundChange } from '../consensus/qbft/types.js';
+import { FrameError, decodeMsgpack, encodeMsgpack } from './framing.js';
+
+/** Domain separation for the identity key's consensus signatures (the key also signs noise handshakes). */
+export const CONSENSUS_SIGNING_DOMAIN = new TextEncoder().encode('DST/consensus-message/v1\0');
+
+/** `[body, signature]`; see the module docblock. */
+export type Envelope = readonly [body: Uint8Array, signature: Uint8Array];
+
+/** A well-formed message whose signature or sender does not check out. */
+export class AuthenticationError extends Error {
+  override readonly name = 'AuthenticationError';
+}
+
+const TYPE_CODE = { 'PRE-PREPARE': 1, PREPARE: 2, COMMIT: 3, 'ROUND-CHANGE': 4, DECIDED: 5 } as const;
+
+export class ConsensusCodec<V> {
+  private readonly envelopes = new WeakMap<object, Envelope>();
+
+  /**
+   * @param identity this node's identity key (signs its messages)
+   * @param self this node's operator index
+   * @param operatorKeys identity public key of every operator, by index
+   */
+  constructor(
+    private readonly identity: PrivateKey,
+    private readonly self: number,
+    private readonly operatorKeys: readonly PublicKey[],
+  ) {}
+
+  /** The envelope of `message`: remembered if it was received, otherwise signed by this node. */
+  async seal(message: QbftMessage<V>): Promise<Envelope> {
+    const known = this.envelopes.get(message);
+    if (known) return known;
+    if (message.sender !== this.self) {
+      throw new Error(
+        `cannot send a ${message.type} of sender ${message.sender} without its signature: expected a message ` +
+          `this node received (its envelope is kept) or one of its own (sender ${this.self})`,
+      );
+    }
+    const body = encodeMsgpack(await this.tuple(message));
+    const signature = await this.identity.sign(concat(CONSENSUS_SIGNING_DOMAIN, body));
+    const envelope: Envelope = [body, signature];
+    this.envelopes.set(message, envelope);
+    return envelope;
+  }
+
+  /**
+   * Decode and authenticate an envelope received from operator `from`: its sender must be `from`, and
+   * it and every nested message must carry a valid signature of its own sender.
+   * Throws FrameError for a malformed envelope, AuthenticationError for a bad signature or sender.
+   */
+  async open(envelope: unknown, from: number): Promise<QbftMessage<V>> {
+    const message = await this.openEnvelope(envelope);
+    if (message.sender !== from) {
+      throw new AuthenticationError(`message claims sender ${message.sender} but came from operator ${from}`);
+    }
+    return message;
+  }
+
+  private async tuple(message: QbftMessage<V>): Promise<unknown[]> {
+    const head = [TYPE_CODE[message.type], message.height, message.round, message.sender];
+    switch (message.type) {
+      case 'PRE-PREPARE': {
+        const j = message.justification;
+        const justification = j
+          ? [await this.sealAll(j.roundChanges), await this.sealAll(j.prepares)]
+          : null;
+        return [...head, message.value, justification];
+      }
+      case 'PREPARE':
+        return [...head, message.valueId];
+      case 'COMMIT':
+        return [...head, message.valueId, message.signature];
+      case 'ROUND-CHANGE': {
+        const p = message.prepared;
+        return [...head, p ? [p.round, p.value, await this.sealAll(p.prepares)] : null];
+      }
+      case 'DECIDED':
+        return [...head, message.value, await this.sealAll(message.commits)];
+    }
+  }
+
+  private sealAll(messages: readonly QbftMessage<V>[]): Promise<Envelope[]> {
+    return Promise.all(messages.map((m) => this.seal(m)));
+  }
+
+  private async openEnvelope(envelope: unknown): Promise<QbftMessage<V>> {
+    if (!Array.isArray(envelope) || envelope.length !== 2 || !isBytes(envelope[0]) || !isBytes(envelope[1])) {
+      throw new FrameError('malformed consensus envelope: expected [body: bin, signature: bin]');
+    }
+    const [body, signature] = envelope as [Uint8Array, Uint8Array];
+    const fields = decodeMsgpack(body);
+    if (!Array.isArray(fields) || fields.length < 5) {
+      throw new FrameError('malformed consensus message: expected a tuple [type, height, round, sender, ...]');
+    }
+    const [code, height, round, sender] = fields as unknown[];
+    for (const [name, value] of [['height', height], ['round', round], ['sender', sender]] as const) {
+      if (!Number.isSafeInteger(value) || (value as number) < 0) {
+        throw new FrameError(`malformed consensus message: expected ${name} a non-negative integer, got ${String(value)}`);
+      }
+    }
+    const senderIndex = sender as number;
+    if (senderIndex >= this.operatorKeys.length) {
+      throw new AuthenticationError(`unknown sender ${senderIndex}: the cluster has ${this.operatorKeys.length} operators`);
+    }
+    const valid = await this.operatorKeys[senderIndex].verify(concat(CONSENSUS_SIGNING_DOMAIN, body), signature);
+    if (!valid) throw new AuthenticationError(`bad signature on a message of sender ${senderIndex}`);
+
+    const h = height as number;
+    const r = round as number;
+    const s = senderIndex;
+    let message: QbftMessage<V>;
+    switch (code) {
+      case TYPE_CODE['PRE-PREPARE']: {
+        expectLength(fields, 6, 'PRE-PREPARE');
+        const j = fields[5];
+        let justification;
+        if (j !== null && j !== undefined) {
+          if (!Array.isArray(j) || j.length !== 2) throw new FrameError('malformed PRE-PREPARE justification');
+          justification = {
+            roundChanges: await this.openAll(j[0], 'ROUND-CHANGE'),
+            prepares: await this.openAll(j[1], 'PREPARE'),
+          };
+        }
+        message = { type: 'PRE-PREPARE', height: h, round: r, sender: s, value: fields[4] as V, ...(justification && { justification }) };
+        break;
+      }
+      case TYPE_CODE.PREPARE:
+        expectLength(fields, 5, 'PREPARE');
+        message = { type: 'PREPARE', height: h, round: r, sender: s, valueId: expectString(fields[4]) };
+        break;
+      case TYPE_CODE.COMMIT:
+        expectLength(fields, 6, 'COMMIT');
+        if (!isBytes(fields[5])) throw new FrameError('malformed COMMIT: expected its partial signature as bin');
+        message = { type: 'COMMIT', height: h, round: r, sender: s, valueId: expectString(fields[4]), signature: fields[5] };
+        break;
+      case TYPE_CODE['ROUND-CHANGE']: {
+        expectLength(fields, 5, 'ROUND-CHANGE');
+        const p = fields[4];
+        let prepared;
+        if (p !== null && p !== undefined) {
+          if (!Array.isArray(p) || p.length !== 3 || !Number.isSafeInteger(p[0]) || p[0] < 0) {
+            throw new FrameError('malformed ROUND-CHANGE: expected prepared = [round, value, prepares]');
+          }
+          prepared = { round: p[0] as number, value: p[1] as V, prepares: await this.openAll(p[2], 'PREPARE') };
+        }
+        message = { type: 'ROUND-CHANGE', height: h, round: r, sender: s, ...(prepared && { prepared }) };
+        break;
+      }
+      case TYPE_CODE.DECIDED:
+        expectLength(fields, 6, 'DECIDED');
+        message = { type: 'DECIDED', height: h, round: r, sender: s, value: fields[4] as V, commits: await this.openAll(fields[5], 'COMMIT') };
+        break;
+      default:
+        throw new FrameError(`malformed consensus message: unknown type code ${String(code)}`);
+    }
+    this.envelopes.set(message, [body, signature]);
+    return message;
+  }
+
+  private async openAll(list: unknown, type: 'PREPARE'): Promise<Prepare[]>;
+  private async openAll(list: unknown, type: 'COMMIT'): Promise<Commit[]>;
+  private async openAll(list: unknown, type: 'ROUND-CHANGE'): Promise<RoundChange<V>[]>;
+  private async openAll(list: unknown, type: QbftMessage<V>['type']): Promise<QbftMessage<V>[]> {
+    if (!Array.isArray(list)) throw new FrameError(`malformed justification: expected a list of ${type} envelopes`);
+    const messages: QbftMessage<V>[] = [];
+    for (const envelope of list) {
+      const message = await this.openEnvelope(envelope);
+      if (message.type !== type) {
+        throw new FrameError(`malformed justification: expected ${type} envelopes, got a ${message.type}`);
+      }
+      messages.push(message);
+    }
+    return messages;
+  }
+}
+
+function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array;
+}
+
+function expectLength(fields: unknown[], length: number, type: string): void {
+  if (fields.length !== length) {
+    throw new FrameError(`malformed ${type}: expected ${length} fields, got ${fields.length}`);
+  }
+}
+
+function expectString(value: unknown): string {
+  if (typeof value !== 'string') throw new FrameError(`malformed message: expected valueId a string, got ${typeof value}`);
+  return value;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
