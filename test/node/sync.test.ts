@@ -31,7 +31,10 @@ const MISBEHAVING = 3;
 /** Ethereum's BLS ciphersuite (README "Formats"), for the independent check with noble. */
 const POP_CIPHERSUITE = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
 
-type Misbehaviour = 'honest' | 'bad signature' | 'broken linkage' | 'tampered transaction' | 'malformed bytes';
+/** Peer 3's head in the 'behind' case. */
+const BEHIND_HEAD = 100;
+
+type Misbehaviour = 'honest' | 'behind' | 'bad signature' | 'broken linkage' | 'tampered transaction' | 'malformed bytes';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -83,7 +86,9 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
   const hosts: ClusterHost<unknown>[] = [];
   const stores: NodeStore[] = [];
   const dirs: string[] = [];
-  const served = [0, 0, 0, 0];
+  /** The first block number of each request each peer answered. */
+  const served: number[][] = [[], [], [], []];
+  const resetServed = (): void => served.forEach((firsts) => firsts.splice(0));
   let misbehaviour: Misbehaviour = 'honest';
   let key: ThresholdKey;
   let chain: SignedBlock[];
@@ -97,8 +102,10 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     return store;
   };
 
-  /** What peer 3 does to the first block with transactions in each answer. */
+  /** What peer 3 does: answers honestly, as a node whose head is BEHIND_HEAD, or forges the first block
+   * with transactions in each answer. */
   const misbehave = (blocks: Uint8Array[]): Uint8Array[] => {
+    if (misbehaviour === 'behind') return blocks.filter((bytes) => decodeWireBlock(bytes).header.number <= BigInt(BEHIND_HEAD));
     const target = blocks.findIndex((bytes) => decodeWireBlock(bytes).transactions.length > 0);
     if (misbehaviour === 'honest' || target < 0) return blocks;
     const wire = decodeWireBlock(blocks[target]!);
@@ -147,7 +154,7 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
         {
           provideBlocks: (provider) =>
             host.provideBlocks(async (first, last) => {
-              served[index]!++;
+              served[index]!.push(first);
               const blocks = await provider(first, last);
               return index === MISBEHAVING ? misbehave(blocks) : blocks;
             }),
@@ -191,13 +198,13 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
 
   it('a fresh node catches up across several ranges spread over three peers and ends with the identical chain', async () => {
     misbehaviour = 'honest';
-    served.fill(0);
+    resetServed();
     const store = await newStore();
     const progress: SyncProgress[] = [];
     const result = await sync(store, progress);
     expect(result).toEqual({ head: BigInt(BLOCKS), stored: BLOCKS, rejected: [] });
     expectIdenticalChain(store);
-    expect(served.filter((count) => count > 0).length).toBe(3);
+    expect(served.slice(1).every((firsts) => firsts.length > 0)).toBe(true);
     expect(progress.length).toBe(Math.ceil(BLOCKS / K));
     expect(progress.map((p) => p.current)).toEqual(progress.map((_, i) => BigInt(Math.min((i + 1) * K, BLOCKS))));
     expect(progress.at(-1)).toEqual({ current: BigInt(BLOCKS), target: BigInt(BLOCKS) });
@@ -222,6 +229,16 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     expectIdenticalChain(store);
   });
 
+  it('a peer that is itself behind is not asked again past its head, and the node completes from the others', async () => {
+    misbehaviour = 'behind';
+    resetServed();
+    const store = await newStore();
+    const result = await sync(store);
+    expect(result).toEqual({ head: BigInt(BLOCKS), stored: BLOCKS, rejected: [] });
+    expect(served[MISBEHAVING]!.filter((first) => first > BEHIND_HEAD)).toHaveLength(1);
+    expectIdenticalChain(store);
+  });
+
   it.each([
     ['bad signature', /block \d+: signature does not verify against the group public key/],
     ['broken linkage', /block \d+: parentHash 0x0707\w+ is not the hash of block \d+/],
@@ -229,10 +246,10 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     ['malformed bytes', /block \d+: malformed: /],
   ] as const)('a peer serving a block with a %s is named and dropped, and the node completes from honest peers', async (kind, reason) => {
     misbehaviour = kind;
-    served.fill(0);
+    resetServed();
     const store = await newStore();
     const result = await sync(store);
-    expect(served[MISBEHAVING]).toBeGreaterThan(0);
+    expect(served[MISBEHAVING]!.length).toBeGreaterThan(0);
     expect(result.rejected).toHaveLength(1);
     expect(result.rejected[0]!.peer).toBe(MISBEHAVING);
     expect(result.rejected[0]!.reason).toMatch(/^sent a bad block: /);
@@ -243,14 +260,14 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
 
   it('a node already at the head stores nothing and reports no progress', async () => {
     misbehaviour = 'honest';
-    served.fill(0);
+    resetServed();
     const store = await newStore();
     await storeChain(store, chain);
     const progress: SyncProgress[] = [];
     const result = await sync(store, progress);
     expect(result).toEqual({ head: BigInt(BLOCKS), stored: 0, rejected: [] });
     expect(progress).toEqual([]);
-    expect(served.slice(1).every((count) => count >= 1)).toBe(true);
+    expect(served.slice(1).every((firsts) => firsts.includes(BLOCKS + 1))).toBe(true);
     expectIdenticalChain(store);
   });
 
