@@ -20,6 +20,9 @@
  * `recoverAddresses` call (the store indexes senders' nonces). A peer whose range fails any check, or
  * whose request fails, is named in the result and the log, not asked again, and the range is asked
  * of another peer in the next wave; blocks before the bad one in that range are not stored either.
+ *
+ * It runs before the node joins consensus: nothing else stores blocks meanwhile (`commitBlock` would
+ * refuse a block that does not extend the head, and that error ends the sync).
  */
 import type { Logger } from 'pino';
 import {
@@ -130,7 +133,12 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
       const first = next + BigInt(j) * K;
       const last = first + K - 1n;
       const response = host.requestBlocks(peer, Number(first), Number(last)).then(
-        (blocks) => ({ blocks }),
+        (blocks) => {
+          // What the peer claims to have, checked or not: only the progress target uses it.
+          const highest = first + BigInt(blocks.length) - 1n;
+          if (blocks.length > 0 && highest > target) target = highest;
+          return { blocks };
+        },
         (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
       );
       return { peer, first, last, response };
@@ -144,7 +152,6 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
       const { blocks } = answer;
       if (BigInt(blocks.length) < K) peerEnd.set(peer, first + BigInt(blocks.length));
       if (blocks.length === 0) break;
-      if (first + BigInt(blocks.length) - 1n > target) target = first + BigInt(blocks.length) - 1n;
       let checked: CheckedBlock[];
       try {
         checked = await checkRange(blocks, first, parent, options);

@@ -207,6 +207,7 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     expect(served.slice(1).every((firsts) => firsts.length > 0)).toBe(true);
     expect(progress.length).toBe(Math.ceil(BLOCKS / K));
     expect(progress.map((p) => p.current)).toEqual(progress.map((_, i) => BigInt(Math.min((i + 1) * K, BLOCKS))));
+    expect(progress.every((p, i) => p.target >= p.current && p.target <= BigInt(BLOCKS) && (i === 0 || p.target >= progress[i - 1]!.target))).toBe(true);
     expect(progress.at(-1)).toEqual({ current: BigInt(BLOCKS), target: BigInt(BLOCKS) });
     // Independently (noble): the stored signing roots follow the README formula and the signatures verify.
     for (const n of [1n, 75n, BigInt(BLOCKS)]) {
