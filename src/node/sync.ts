@@ -1,0 +1,269 @@
+/**
+ * Catch-up sync (issue 7, "Sync"): a node that is behind — restarted, partitioned, or on a new disk —
+ * fetches the signed blocks it lacks from its peers over `/dst/sync/1` (src/p2p/host.ts), checks them,
+ * and stores them in order, so that it can join consensus at the head.
+ *
+ * Fetching. From `head + 1` on, in waves: each wave gives every usable connected peer one range of at
+ * most K blocks (K = the cluster's `syncMaxBlocks`), consecutive ranges to different peers, all in
+ * flight at once; the ranges are then checked and stored in order. A peer that answers with fewer
+ * blocks than asked has no more (its head is where it stopped) and is not asked again past that; the
+ * wave stops at such a gap, since later ranges cannot link. Sync ends when no usable peer is left to
+ * ask for `head + 1`: every peer has reported that it has nothing more, or was dropped.
+ *
+ * Checks, per range, before anything is stored (README "Formats"): each block decodes (./wire.ts);
+ * its chain id is ours, its number is its parent's plus one and its parentHash is its parent's hash
+ * (the first block's parent is our stored head, or genesis); its timestamp is not before its parent's;
+ * its transactionsRoot and transactionCount match the raw transactions it came with (recomputed, as is
+ * the block hash); its signing root is recomputed with the block's own QBFT round; then all the
+ * range's signatures are batch-verified against the group public key in one `batchVerify` call on the
+ * executor (the worker pool in a node), and the transactions' senders recovered in one
+ * `recoverAddresses` call (the store indexes senders' nonces). A peer whose range fails any check, or
+ * whose request fails, is named in the result and the log, not asked again, and the range is asked
+ * of another peer in the next wave; blocks before the bad one in that range are not stored either.
+ *
+ * It runs before the node joins consensus: nothing else stores blocks meanwhile (`commitBlock` would
+ * refuse a block that does not extend the head, and that error ends the sync).
+ */
+import type { Logger } from 'pino';
+import {
+  assembleBlock,
+  decodeTransaction,
+  genesisBlock,
+  hex,
+  recoverSenders,
+  TransactionRejected,
+  type Block,
+  type DecodedTransaction,
+} from '../chain/index.js';
+import { BLOCK_DOMAIN, signingRoot, type CryptoExecutor, type SignatureSet } from '../crypto/index.js';
+import type { ClusterHost } from '../p2p/index.js';
+import { SYNC_MAX_BLOCKS } from '../p2p/limits.js';
+import { keccak256 } from '../wasm/index.js';
+import type { IncludedTransaction, NodeStore } from './store.js';
+import type { SignedBlock } from './types.js';
+import { decodeWireBlock, encodeWireBlock, type WireBlock } from './wire.js';
+
+export interface SyncProgress {
+  /** Number of the newest stored block. */
+  current: bigint;
+  /** The highest block number peers have sent so far (the head sync is heading for, as far as known). */
+  target: bigint;
+}
+
+export interface CatchUpOptions {
+  host: Pick<ClusterHost<unknown>, 'connectedPeers' | 'requestBlocks'>;
+  store: NodeStore;
+  executor: CryptoExecutor;
+  /** Compressed 48-byte group public key every block signature must verify against. */
+  groupPublicKey: Uint8Array;
+  chainId: bigint;
+  /** K: the cluster's `syncMaxBlocks` (a peer returns at most this many blocks per request). */
+  blocksPerRequest?: number;
+  /** Called after each stored range. */
+  onProgress?: (progress: SyncProgress) => void;
+  logger?: Logger;
+}
+
+/** A peer dropped during sync, and why. */
+export interface RejectedPeer {
+  peer: number;
+  reason: string;
+}
+
+export interface CatchUpResult {
+  /** Number of the newest stored block after sync. */
+  head: bigint;
+  /** Blocks stored by this sync. */
+  stored: number;
+  rejected: RejectedPeer[];
+}
+
+/** A check a received block failed: the peer that sent it is at fault. */
+class BadBlock extends Error {
+  constructor(number: bigint, reason: string) {
+    super(`block ${number}: ${reason}`);
+  }
+}
+
+interface CheckedBlock {
+  signed: SignedBlock;
+  transactions: IncludedTransaction[];
+}
+
+/** Answer the host's sync requests from the store (blocks are encoded by ./wire.ts). */
+export function serveBlocks(host: Pick<ClusterHost<unknown>, 'provideBlocks'>, store: NodeStore): void {
+  host.provideBlocks((first, last) => {
+    const blocks: Uint8Array[] = [];
+    for (let number = BigInt(first); number <= BigInt(last); number++) {
+      const signed = store.getBlock(number);
+      if (signed === undefined) break;
+      blocks.push(encodeWireBlock(signed));
+    }
+    return blocks;
+  });
+}
+
+export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
+  const { host, store, chainId, logger } = options;
+  const blocksPerRequest = options.blocksPerRequest ?? SYNC_MAX_BLOCKS;
+  if (!Number.isSafeInteger(blocksPerRequest) || blocksPerRequest < 1) {
+    throw new RangeError(`catchUp: blocksPerRequest: expected a positive integer, got ${blocksPerRequest}`);
+  }
+  const K = BigInt(blocksPerRequest);
+  const rejected: RejectedPeer[] = [];
+  const dropped = new Set<number>();
+  /** The first block number a peer reported not having. */
+  const peerEnd = new Map<number, bigint>();
+  const poolEntries = pendingByHash(store);
+  let parent = headBlock(store, chainId);
+  const start = parent.header.number;
+  let target = start;
+
+  const drop = (peer: number, reason: string): void => {
+    dropped.add(peer);
+    rejected.push({ peer, reason });
+    logger?.warn({ peer, reason }, 'sync: dropping peer');
+  };
+
+  for (;;) {
+    const next = parent.header.number + 1n;
+    const peers = host.connectedPeers().filter((peer) => !dropped.has(peer) && (peerEnd.get(peer) ?? next + 1n) > next);
+    if (peers.length === 0) break;
+    const requests = peers.map((peer, j) => {
+      const first = next + BigInt(j) * K;
+      const last = first + K - 1n;
+      const response = host.requestBlocks(peer, Number(first), Number(last)).then(
+        (blocks) => {
+          // What the peer claims to have, checked or not: only the progress target uses it.
+          const highest = first + BigInt(blocks.length) - 1n;
+          if (blocks.length > 0 && highest > target) target = highest;
+          return { blocks };
+        },
+        (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+      );
+      return { peer, first, last, response };
+    });
+    for (const { peer, first, last, response } of requests) {
+      const answer = await response;
+      if ('error' in answer) {
+        drop(peer, `request for blocks ${first}..${last} failed: ${answer.error}`);
+        break;
+      }
+      const { blocks } = answer;
+      if (BigInt(blocks.length) < K) peerEnd.set(peer, first + BigInt(blocks.length));
+      if (blocks.length === 0) break;
+      let checked: CheckedBlock[];
+      try {
+        checked = await checkRange(blocks, first, parent, options);
+      } catch (error) {
+        if (!(error instanceof BadBlock)) throw error;
+        drop(peer, `sent a bad block: ${error.message}`);
+        break;
+      }
+      for (const { signed, transactions } of checked) {
+        const sequences = signed.block.transactionHashes.flatMap((hash) => poolEntries.get(hex(hash)) ?? []);
+        await store.commitBlock(signed, transactions, sequences);
+        parent = signed.block;
+      }
+      options.onProgress?.({ current: parent.header.number, target });
+      if (BigInt(blocks.length) < K) break;
+    }
+    // Let the wave's other requests finish before the next wave asks the same peers again.
+    await Promise.all(requests.map((request) => request.response));
+  }
+  const stored = Number(parent.header.number - start);
+  logger?.info({ head: parent.header.number.toString(), stored, dropped: rejected.length }, 'sync: done');
+  return { head: parent.header.number, stored, rejected };
+}
+
+/** Decodes and checks one range of blocks following `parent`; throws BadBlock naming the first failure. */
+async function checkRange(bytes: readonly Uint8Array[], first: bigint, parent: Block, options: CatchUpOptions): Promise<CheckedBlock[]> {
+  const { chainId, groupPublicKey, executor } = options;
+  const received: WireBlock[] = bytes.map((raw, i) => {
+    try {
+      return decodeWireBlock(raw);
+    } catch (error) {
+      throw new BadBlock(first + BigInt(i), `malformed: ${(error as Error).message}`);
+    }
+  });
+  const blocks: Block[] = [];
+  const sets: SignatureSet[] = [];
+  let previous = parent;
+  for (const wire of received) {
+    const { header } = wire;
+    const expected = previous.header.number + 1n;
+    if (header.number !== expected) throw new BadBlock(expected, `expected number ${expected}, got ${header.number}`);
+    if (header.chainId !== chainId) throw new BadBlock(expected, `expected chain id ${chainId}, got ${header.chainId}`);
+    if (hex(header.parentHash) !== hex(previous.hash)) {
+      throw new BadBlock(expected, `parentHash 0x${hex(header.parentHash)} is not the hash of block ${previous.header.number}, 0x${hex(previous.hash)}`);
+    }
+    if (header.timestampMs < previous.header.timestampMs) {
+      throw new BadBlock(expected, `timestamp ${header.timestampMs} is before its parent's, ${previous.header.timestampMs}`);
+    }
+    const block = assembleBlock(
+      { chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
+      wire.transactions,
+    );
+    if (hex(block.header.transactionsRoot) !== hex(header.transactionsRoot) || block.header.transactionCount !== header.transactionCount) {
+      throw new BadBlock(
+        expected,
+        `header has transactionsRoot 0x${hex(header.transactionsRoot)} with ${header.transactionCount} transactions; ` +
+          `the ${wire.transactions.length} transactions sent have root 0x${hex(block.header.transactionsRoot)}`,
+      );
+    }
+    sets.push({ publicKey: groupPublicKey, message: signingRoot(BLOCK_DOMAIN, chainId, wire.round, block.hash), signature: wire.signature });
+    blocks.push(block);
+    previous = block;
+  }
+  const invalid = await executor.batchVerify(sets);
+  if (invalid.length > 0) {
+    const i = invalid[0]!;
+    throw new BadBlock(first + BigInt(i), `signature does not verify against the group public key over signing root 0x${hex(sets[i]!.message)} (round ${received[i]!.round})`);
+  }
+  const senders = await recoverRangeSenders(blocks, chainId, executor);
+  return blocks.map((block, i) => ({
+    signed: { block, round: received[i]!.round, signingRoot: sets[i]!.message, signature: received[i]!.signature },
+    transactions: senders[i]!,
+  }));
+}
+
+/** Each block's transactions' senders and nonces, recovered in one executor call for the whole range. */
+async function recoverRangeSenders(blocks: readonly Block[], chainId: bigint, executor: CryptoExecutor): Promise<IncludedTransaction[][]> {
+  const rules = { chainId, maxBytes: Number.MAX_SAFE_INTEGER };
+  const decoded: DecodedTransaction[] = [];
+  const owner: Array<{ number: bigint; index: number }> = [];
+  for (const block of blocks) {
+    block.transactions.forEach((raw, index) => {
+      try {
+        decoded.push(decodeTransaction(raw, rules));
+      } catch (error) {
+        throw new BadBlock(block.header.number, `transaction ${index}: ${(error as Error).message}`);
+      }
+      owner.push({ number: block.header.number, index });
+    });
+  }
+  const recovered = await recoverSenders(decoded, executor);
+  const result: IncludedTransaction[][] = blocks.map(() => []);
+  const firstNumber = blocks[0]?.header.number ?? 0n;
+  recovered.forEach((tx, i) => {
+    const { number, index } = owner[i]!;
+    if (tx instanceof TransactionRejected) throw new BadBlock(number, `transaction ${index}: ${tx.message}`);
+    result[Number(number - firstNumber)]!.push({ sender: tx.sender, nonce: tx.nonce });
+  });
+  return result;
+}
+
+function headBlock(store: NodeStore, chainId: bigint): Block {
+  const head = store.headNumber();
+  if (head === 0n) return genesisBlock(chainId);
+  const signed = store.getBlock(head);
+  if (signed === undefined) throw new Error(`catchUp: the store's head block ${head} cannot be read`);
+  return signed.block;
+}
+
+/** The store's pending pool entries by transaction hash, so that synced blocks remove what they include. */
+function pendingByHash(store: NodeStore): Map<string, number> {
+  const entries = new Map<string, number>();
+  for (const { sequence, raw } of store.pendingTransactions()) entries.set(hex(keccak256(raw)), sequence);
+  return entries;
+}
