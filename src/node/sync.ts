@@ -37,7 +37,6 @@ import {
 } from '../chain/index.js';
 import { BLOCK_DOMAIN, signingRoot, type CryptoExecutor, type SignatureSet } from '../crypto/index.js';
 import type { ClusterHost } from '../p2p/index.js';
-import { SYNC_MAX_BLOCKS } from '../p2p/limits.js';
 import { keccak256 } from '../wasm/index.js';
 import type { IncludedTransaction, NodeStore } from './store.js';
 import type { SignedBlock } from './types.js';
@@ -51,14 +50,12 @@ export interface SyncProgress {
 }
 
 export interface CatchUpOptions {
-  host: Pick<ClusterHost<unknown>, 'connectedPeers' | 'requestBlocks'>;
+  host: Pick<ClusterHost<unknown>, 'connectedPeers' | 'requestBlocks' | 'limits'>;
   store: NodeStore;
   executor: CryptoExecutor;
   /** Compressed 48-byte group public key every block signature must verify against. */
   groupPublicKey: Uint8Array;
   chainId: bigint;
-  /** K: the cluster's `syncMaxBlocks` (a peer returns at most this many blocks per request). */
-  blocksPerRequest?: number;
   /** Called after each stored range. */
   onProgress?: (progress: SyncProgress) => void;
   logger?: Logger;
@@ -105,11 +102,8 @@ export function serveBlocks(host: Pick<ClusterHost<unknown>, 'provideBlocks'>, s
 
 export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
   const { host, store, chainId, logger } = options;
-  const blocksPerRequest = options.blocksPerRequest ?? SYNC_MAX_BLOCKS;
-  if (!Number.isSafeInteger(blocksPerRequest) || blocksPerRequest < 1) {
-    throw new RangeError(`catchUp: blocksPerRequest: expected a positive integer, got ${blocksPerRequest}`);
-  }
-  const K = BigInt(blocksPerRequest);
+  // K: a peer answers at most the host's `syncMaxBlocks` per request, so a shorter answer means its head.
+  const K = BigInt(host.limits.syncMaxBlocks);
   const rejected: RejectedPeer[] = [];
   const dropped = new Set<number>();
   /** The first block number a peer reported not having. */

@@ -81,6 +81,8 @@ export type BlockProvider = (from: number, to: number) => Promise<Uint8Array[]> 
 export interface ClusterHost<V> {
   readonly self: number;
   readonly peerId: string;
+  /** The limits in force (defaults merged with the options'); sync asks for `syncMaxBlocks` at a time. */
+  readonly limits: ClusterLimits;
   /** The addresses the host listens on (with the ports actually bound). */
   listenAddresses(): string[];
   /** Indices of the operators currently connected. */
@@ -365,6 +367,7 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
   return {
     self,
     peerId: ownPeerId.toString(),
+    limits,
     listenAddresses: () => node.getMultiaddrs().map((a) => a.toString()),
     connectedPeers: () => others.filter((p) => node.getConnections(p.peerId).length > 0).map((p) => p.index),
     pingLatencies: () => new Map(latencies),

@@ -179,7 +179,6 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
       executor,
       groupPublicKey: key.groupPublicKey,
       chainId: CHAIN_ID,
-      blocksPerRequest: K,
       onProgress: (p) => progress.push(p),
     });
 
