@@ -5,7 +5,6 @@
  */
 import '../../src/p2p/polyfill.js';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -21,6 +20,7 @@ import type { SignedBlock } from '../../src/node/types.js';
 import { decodeWireBlock, encodeWireBlock } from '../../src/node/wire.js';
 import { createClusterHost, type ClusterHost, type ClusterPeer } from '../../src/p2p/index.js';
 import { makeSignedTransactions } from '../helpers/transactions.js';
+import { freePort, waitFor } from '../helpers/net.js';
 
 const CHAIN_ID = 1337n;
 const BLOCKS = 150;
@@ -35,25 +35,6 @@ const POP_CIPHERSUITE = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
 const BEHIND_HEAD = 100;
 
 type Misbehaviour = 'honest' | 'behind' | 'bad signature' | 'broken linkage' | 'tampered transaction' | 'malformed bytes';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function sign(key: ThresholdKey, block: Block, round: number): SignedBlock {
   const root = signingRoot(BLOCK_DOMAIN, CHAIN_ID, round, block.hash);

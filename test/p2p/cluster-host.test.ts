@@ -4,7 +4,6 @@
  * stranger whose peer id is in no lock.
  */
 import '../../src/p2p/polyfill.js';
-import { createServer } from 'node:net';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -17,6 +16,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Commit, Decided, Prepare, QbftMessage } from '../../src/consensus/qbft/types.js';
+import { freePort, waitFor } from '../helpers/net.js';
 import {
   CONSENSUS_PROTOCOL,
   ConsensusCodec,
@@ -34,25 +34,6 @@ type Received = { message: QbftMessage<Value>; from: number };
 const HOSTS = 4;
 const RAW = 4; // operator index of the raw node
 const SYNC_MAX_BLOCKS = 8;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function rawNode(key: Ed25519PrivateKey, port: number): Promise<Libp2p> {
   return createLibp2p({

@@ -9,24 +9,10 @@ import { SecretKey } from '@chainsafe/blst';
 import { loadWasmCore } from '../../src/wasm/core.js';
 import { curveApi } from '../../src/wasm/curve.js';
 import { frApi, FR_MODULUS } from '../../src/wasm/fr.js';
+import { scalarStream } from '../helpers/random.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const toBytes32 = (x: bigint) => Uint8Array.from(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'));
-
-/** Deterministic pseudo-random field elements (xorshift), so failures replay. */
-function fieldStream(seed: bigint) {
-  let state = seed;
-  return (): bigint => {
-    let x = 0n;
-    for (let i = 0; i < 5; i++) {
-      state ^= (state << 13n) & 0xffffffffffffffffn;
-      state ^= state >> 7n;
-      state ^= (state << 17n) & 0xffffffffffffffffn;
-      x = (x << 64n) | state;
-    }
-    return x % FR_MODULUS;
-  };
-}
 
 const MESSAGE = new TextEncoder().encode('block 42: 0x5eq');
 
@@ -40,7 +26,7 @@ describe.each(['release', 'debug'] as const)('threshold combine (%s build)', (va
     { t: 7, n: 10 },
     { t: 10, n: 13 },
   ])('t = $t of n = $n', ({ t, n }) => {
-    const next = fieldStream(BigInt(1000 + t));
+    const next = scalarStream(BigInt(1000 + t), FR_MODULUS);
     const coefficients = Array.from({ length: t }, () => next());
     const shares = shamirEvaluate(coefficients, n);
     const keys = shares.map((share) => SecretKey.fromBytes(toBytes32(share)));

@@ -9,25 +9,11 @@ import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { pippenger } from '@noble/curves/abstract/curve.js';
 import { loadWasmCore } from '../../src/wasm/core.js';
 import { curveApi } from '../../src/wasm/curve.js';
+import { scalarStream } from '../helpers/random.js';
 
 const { G1, G2 } = bls12_381;
 const ORDER = G1.Point.Fn.ORDER;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-/** Deterministic pseudo-random scalars (xorshift), so failures replay. */
-function scalarStream(seed: bigint) {
-  let state = seed;
-  return (): bigint => {
-    let x = 0n;
-    for (let i = 0; i < 5; i++) {
-      state ^= (state << 13n) & 0xffffffffffffffffn;
-      state ^= state >> 7n;
-      state ^= (state << 17n) & 0xffffffffffffffffn;
-      x = (x << 64n) | state;
-    }
-    return x % ORDER;
-  };
-}
 
 type Point = InstanceType<typeof G1.Point> | InstanceType<typeof G2.Point>;
 interface Curve {
@@ -46,7 +32,7 @@ const fixtures = new Map<string, { points: Point[]; scalars: bigint[]; prefix: s
 function fixture(curve: Curve) {
   let f = fixtures.get(curve.name);
   if (f === undefined) {
-    const next = scalarStream(curve.name === 'G1' ? 0x1234n : 0x5678n);
+    const next = scalarStream(curve.name === 'G1' ? 0x1234n : 0x5678n, ORDER);
     const start = curve.base.multiply(next()) as Point;
     const step = curve.base.multiply(next()) as Point;
     const points: Point[] = [start];
@@ -75,7 +61,7 @@ function largeSum(curve: Curve, n: number) {
   let t = largeSums.get(key);
   if (t === undefined) {
     const { points: base } = fixture(curve);
-    const next = scalarStream(BigInt(n));
+    const next = scalarStream(BigInt(n), ORDER);
     const points = Array.from({ length: n }, (_, i) => (i % 97 === 5 ? curve.zero : base[i % 64]!));
     const scalars = points.map((_, i) => (i % 89 === 3 ? 0n : next()));
     points[11] = (points[10] as any).negate();
