@@ -24,6 +24,7 @@
 import type { Logger } from 'pino';
 import {
   buildBlock,
+  decodeTransaction,
   genesisBlock,
   hex,
   Mempool,
@@ -195,11 +196,12 @@ export class Sequencer implements SequencerView {
   getTransaction(hash: Uint8Array): TransactionRecord | undefined {
     const pending = this.pool.get(hex(hash));
     if (pending) return { tx: pending.tx };
-    const raw = this.store.includedTransaction(hash);
-    const location = this.store.transactionLocation(hash);
-    if (raw === undefined || location === undefined) return undefined;
-    // Stored transactions passed these checks when they were accepted; the size limit may have changed since.
-    return { tx: parseTransaction(Uint8Array.from(raw), { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER }), location };
+    const included = this.store.includedTransaction(hash);
+    if (included === undefined) return undefined;
+    // Stored transactions passed these checks when they were accepted (the size limit may have changed
+    // since); their sender was recorded then, so no signature is recovered again.
+    const tx = decodeTransaction(Uint8Array.from(included.raw), { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER });
+    return { tx: { ...tx, sender: Uint8Array.from(included.sender) }, location: included.location };
   }
 
   onBlock(listener: (block: SignedBlock) => void): () => void {

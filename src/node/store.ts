@@ -5,7 +5,7 @@
  * |---|---|---|
  * | `blocks` | block number | header RLP, raw transactions, their hashes, QBFT round, group signature |
  * | `blockNumbers` | block hash (32 bytes) | block number |
- * | `transactions` | transaction hash (32 bytes) | [block number, index in the block] |
+ * | `transactions` | transaction hash (32 bytes) | [block number, index in the block, sender address] |
  * | `senderNonces` | sender address (20 bytes) | highest included nonce (decimal string) |
  * | `pool` | arrival sequence number | raw transaction accepted but not yet included |
  * | `signingGuard` | [height, round] | the block hash this node signed in that round |
@@ -81,7 +81,7 @@ export class NodeStore implements IncludedView {
   private readonly env: RootDatabase;
   private readonly blocks: Database<BlockRecord, number>;
   private readonly blockNumbers: Database<number, Buffer>;
-  private readonly transactionIndex: Database<[number, number], Buffer>;
+  private readonly transactionIndex: Database<[number, number, Uint8Array], Buffer>;
   private readonly senderNonces: Database<string, Buffer>;
   private readonly pool: Database<Uint8Array, number>;
   private readonly signingGuard: Database<Uint8Array, [number, number]>;
@@ -117,19 +117,25 @@ export class NodeStore implements IncludedView {
     return number === undefined ? undefined : BigInt(number);
   }
 
-  transactionLocation(hash: Uint8Array): TransactionLocation | undefined {
+  /**
+   * An included transaction: its raw bytes, the sender recorded when its block was stored (so a lookup
+   * needs no signature recovery) and where it is — one index read and one block read.
+   */
+  includedTransaction(hash: Uint8Array): { raw: Uint8Array; sender: Uint8Array; location: TransactionLocation } | undefined {
     const entry = this.transactionIndex.get(Buffer.from(hash));
     if (entry === undefined) return undefined;
-    const [number, index] = entry;
+    const [number, index, sender] = entry;
     const block = this.blocks.get(number);
     if (block === undefined) return undefined;
-    return { blockNumber: BigInt(number), blockHash: keccak256(block.header), index };
+    return {
+      raw: block.transactions[index]!,
+      sender,
+      location: { blockNumber: BigInt(number), blockHash: keccak256(block.header), index },
+    };
   }
 
-  /** The raw bytes of an included transaction. */
-  includedTransaction(hash: Uint8Array): Uint8Array | undefined {
-    const entry = this.transactionIndex.get(Buffer.from(hash));
-    return entry === undefined ? undefined : this.blocks.get(entry[0])?.transactions[entry[1]];
+  transactionLocation(hash: Uint8Array): TransactionLocation | undefined {
+    return this.includedTransaction(hash)?.location;
   }
 
   lastIncludedNonce(sender: string): bigint | undefined {
@@ -168,7 +174,7 @@ export class NodeStore implements IncludedView {
       this.blockNumbers.put(Buffer.from(block.hash), number);
       const highest = new Map<string, bigint>();
       block.transactionHashes.forEach((hash, index) => {
-        this.transactionIndex.put(Buffer.from(hash), [number, index]);
+        this.transactionIndex.put(Buffer.from(hash), [number, index, transactions[index]!.sender]);
         const sender = hex(transactions[index]!.sender);
         const nonce = transactions[index]!.nonce;
         const previous = highest.get(sender);

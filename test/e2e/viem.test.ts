@@ -18,7 +18,7 @@ import { createCustomCommon, Mainnet } from '@ethereumjs/common';
 import { RLP } from '@ethereumjs/rlp';
 import { createTxFromRLP } from '@ethereumjs/tx';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { createPublicClient, defineChain, http, parseTransaction as viemParseTransaction, type Hex } from 'viem';
+import { createPublicClient, defineChain, http, parseTransaction as viemParseTransaction, recoverTransactionAddress, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signTransfers, testAccounts } from '../node/wallets.js';
 import { bytes, rpc, startNodeProcess, verifySignedBlock, type NodeProcess } from './node-process.js';
@@ -125,6 +125,7 @@ describe('dst run --single with viem', () => {
         expect(tx.value).toBe(original.value);
         expect(tx.type).toBe(original.type);
         expect(tx.chainId).toBe(CHAIN_ID);
+        expect(tx.from.toLowerCase()).toBe((await recoverTransactionAddress({ serializedTransaction: raw as never })).toLowerCase());
       }
     }
   });
