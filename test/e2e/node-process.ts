@@ -1,8 +1,10 @@
 /**
- * Runs `dst run --single` as a separate process for end-to-end tests: starts it from the TypeScript
- * sources (node --import tsx, so the pid is the node process itself), waits for its "rpc listening"
- * log line, and stops or kills it by pid. Also a minimal JSON-RPC client (fetch) and the reference
- * checks shared by the end-to-end tests.
+ * Runs `dst` as a separate process for end-to-end tests: `spawnDst` starts any `dst` command from the
+ * TypeScript sources (node --import tsx, so the pid is the node process itself) and parses its log
+ * lines; `startNodeProcess` runs `dst run --single` and waits for its "rpc listening" line (the
+ * cluster harness, ./cluster-process.ts, starts `dst run --dir` the same way). Processes are stopped
+ * or killed by pid. Also a minimal JSON-RPC client (fetch) and the reference checks shared by the
+ * end-to-end tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -12,30 +14,45 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface NodeProcess {
+/** A `dst` process started from the sources, with its log lines parsed as they arrive. */
+export interface DstProcess {
   pid: number;
-  url: string;
-  wsUrl: string;
-  groupPublicKey: string;
-  /** Every log line, parsed. */
+  /** Every JSON log line (stdout), parsed, in order. */
   logs: Array<Record<string, any>>;
+  /** Everything the process wrote to stderr so far (usage errors, crashes). */
+  stderr(): string;
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   exited: Promise<number | string>;
-  /** Sends a signal to the process by pid. */
+  /** Resolves with the "rpc listening" line; rejects if the process exits before logging it. */
+  listening: Promise<Record<string, any>>;
+  /** Sends a signal to the process by pid (nothing if it has exited). */
   signal(signal: NodeJS.Signals): void;
 }
 
-export async function startNodeProcess(options: { dataDir: string; chainId: bigint; blockTimeMs: number }): Promise<NodeProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'run', '--single', '--data-dir', options.dataDir, '--chain-id', options.chainId.toString(),
-      '--block-time', String(options.blockTimeMs), '--rpc-port', '0', '--log-level', 'info'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/** A node that is listening: its RPC URLs and group public key from the "rpc listening" line. */
+export interface NodeProcess extends DstProcess {
+  url: string;
+  wsUrl: string;
+  groupPublicKey: string;
+}
+
+/**
+ * Spawns `node --import tsx src/cli/main.ts <args>` from the repository root (so the pid is the node
+ * process itself) and parses its stdout as pino JSON lines. Never throws for the process's behaviour:
+ * callers wait on `listening` or `exited`.
+ */
+export function spawnDst(args: readonly string[]): DstProcess {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, any>> = [];
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  let hasExited = false;
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      hasExited = true;
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
   const listening = new Promise<Record<string, any>>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let entry: Record<string, any>;
@@ -47,18 +64,32 @@ export async function startNodeProcess(options: { dataDir: string; chainId: bigi
       logs.push(entry);
       if (entry.msg === 'rpc listening') resolve(entry);
     });
-    void exited.then((code) => reject(new Error(`the node exited (${code}) before listening; stderr: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`dst ${args.join(' ')}: exited (${code}) before listening; stderr: ${stderr}; last log: ${JSON.stringify(logs.at(-1))}`)));
   });
-  const ready = await listening;
+  // A caller that only waits for the exit (a node expected to fail) must not leave this unhandled.
+  listening.catch(() => {});
   return {
     pid: child.pid!,
-    url: ready.url,
-    wsUrl: ready.wsUrl,
-    groupPublicKey: ready.groupPublicKey,
     logs,
+    stderr: () => stderr,
     exited,
-    signal: (signal) => process.kill(child.pid!, signal),
+    listening,
+    signal: (signal) => {
+      if (!hasExited) process.kill(child.pid!, signal);
+    },
   };
+}
+
+/** Waits for a spawned process's "rpc listening" line and returns it as a listening node. */
+export async function whenListening(started: DstProcess): Promise<NodeProcess> {
+  const ready = await started.listening;
+  return Object.assign(started, { url: ready.url as string, wsUrl: ready.wsUrl as string, groupPublicKey: ready.groupPublicKey as string });
+}
+
+export async function startNodeProcess(options: { dataDir: string; chainId: bigint; blockTimeMs: number }): Promise<NodeProcess> {
+  return whenListening(
+    spawnDst(['run', '--single', '--data-dir', options.dataDir, '--chain-id', options.chainId.toString(), '--block-time', String(options.blockTimeMs), '--rpc-port', '0', '--log-level', 'info']),
+  );
 }
 
 let nextId = 1;

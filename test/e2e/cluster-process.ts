@@ -1,0 +1,388 @@
+/**
+ * Harness for multi-process cluster tests and the cluster benchmark (issue 7, "Tests"): a cluster made
+ * by `createCluster` (src/cluster) in a temporary directory with free loopback p2p ports, each node run
+ * as its own `dst run --dir <node dir> --rpc-port 0` process (spawned and parsed by ./node-process.ts),
+ * stopped, killed and restarted by pid. Every process the harness starts is remembered, so its logs stay
+ * readable after it died and `shutdown()` (for afterAll/afterEach) stops whatever still runs.
+ *
+ * The checks are independent of src/: block hashes, signing roots and signatures with noble keccak-256
+ * and blst (`verifySignedBlock`), headers decoded with @ethereumjs/rlp against the layout in the README
+ * ("Block header": [chainId, number, parentHash, timestampMs, proposer, transactionsRoot,
+ * transactionCount]), and transactionsRoot recomputed by @ethereumjs/block over the transactions parsed
+ * by @ethereumjs/tx.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { genTransactionsTrieRoot } from '@ethereumjs/block';
+import { createCustomCommon, Mainnet } from '@ethereumjs/common';
+import { RLP } from '@ethereumjs/rlp';
+import { createTxFromRLP } from '@ethereumjs/tx';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { createPublicClient, http, type PublicClient } from 'viem';
+import { createCluster, nodeDirName, type ClusterLock } from '../../src/cluster/index.js';
+import { freePort } from '../helpers/net.js';
+import { signTransfers, testAccounts } from '../node/wallets.js';
+import { bytes, rpc, spawnDst, verifySignedBlock, whenListening, type DstProcess, type NodeProcess } from './node-process.js';
+
+/** What `dst_getSignedBlock` answers (src/api/methods.ts), as JSON. */
+export interface SignedBlockJson {
+  chainId: string;
+  number: string;
+  hash: string;
+  header: string;
+  round: number;
+  signingRoot: string;
+  signature: string;
+  transactions: string[];
+}
+
+/** The fields of a "block signed and stored" log line the tests use. */
+export interface StoredBlockLog {
+  number: number;
+  hash: string;
+  round: number;
+  transactions: number;
+  proposer: number;
+  timeToSignatureMs: number;
+}
+
+export interface TestClusterOptions {
+  nodes: number;
+  /** Default: the quorum (createCluster's default). */
+  threshold?: number;
+  chainId: bigint;
+  blockTimeMs: number;
+  logLevel?: string;
+}
+
+/**
+ * Leader of (height, round) as a 1-based share index: QBFT's round-robin, operator (height + round) mod n
+ * (0-based, src/consensus/qbft/rules.ts `roundRobinLeader`; rounds start at 1), written out here so the
+ * tests can check the nodes' proposers against it.
+ */
+export const leaderOf = (height: number, round: number, nodes: number): number => ((height + round) % nodes) + 1;
+
+const toHex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
+/** An RLP integer (big-endian, no leading zeros; empty = 0). */
+const rlpInteger = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt(toHex(b)));
+/** Transaction hash: keccak-256 of the raw signed transaction. */
+export const transactionHash = (raw: string): string => toHex(keccak_256(bytes(raw)));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Time a SIGTERM'd node gets to exit before `shutdown` kills it. */
+const STOP_GRACE_MS = 10_000;
+
+export class TestCluster {
+  /** Every process started for node i (1-based), oldest first. */
+  private readonly started = new Map<number, DstProcess[]>();
+  private readonly running = new Map<number, NodeProcess>();
+
+  private constructor(
+    readonly dir: string,
+    readonly lock: ClusterLock,
+    readonly p2pPorts: readonly number[],
+    private readonly logLevel: string,
+  ) {}
+
+  /** Creates the cluster's directories (free p2p ports on 127.0.0.1); starts nothing. */
+  static async create(options: TestClusterOptions): Promise<TestCluster> {
+    const dir = await mkdtemp(join(tmpdir(), 'dst-cluster-e2e-'));
+    const ports: number[] = [];
+    while (ports.length < options.nodes) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const lock = await createCluster({
+      nodes: options.nodes,
+      threshold: options.threshold,
+      chainId: options.chainId,
+      blockTimeMs: options.blockTimeMs,
+      outDir: join(dir, 'cluster'),
+      addresses: ports.map((port) => `/ip4/127.0.0.1/tcp/${port}`),
+    });
+    return new TestCluster(dir, lock, ports, options.logLevel ?? 'info');
+  }
+
+  get size(): number {
+    return this.lock.operators.length;
+  }
+
+  get groupPublicKey(): string {
+    return toHex(this.lock.groupPublicKey);
+  }
+
+  /** Node i's directory (1-based, as `dst create cluster` names them). */
+  nodeDir(i: number): string {
+    return join(this.dir, 'cluster', nodeDirName(i));
+  }
+
+  /** Spawns `dst run --dir` for node i without waiting for it (for nodes expected to fail). */
+  spawn(i: number, extraArgs: readonly string[] = []): DstProcess {
+    if (this.running.has(i)) throw new Error(`node ${i} is already running (pid ${this.running.get(i)!.pid})`);
+    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', this.logLevel, ...extraArgs]);
+    this.started.set(i, [...(this.started.get(i) ?? []), started]);
+    return started;
+  }
+
+  /** Starts node i and waits for its "rpc listening" line. */
+  async start(i: number): Promise<NodeProcess> {
+    const node = await whenListening(this.spawn(i));
+    this.running.set(i, node);
+    void node.exited.then(() => {
+      if (this.running.get(i) === node) this.running.delete(i);
+    });
+    return node;
+  }
+
+  /** Starts nodes `which` (default all) at once; resolves when every one listens. */
+  async startAll(which: readonly number[] = this.indices()): Promise<NodeProcess[]> {
+    return Promise.all(which.map((i) => this.start(i)));
+  }
+
+  /** Stops node i with `signal` (SIGTERM: clean stop; SIGKILL: crash) and waits for its exit. */
+  async stop(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+    const node = this.running.get(i);
+    if (!node) throw new Error(`node ${i} is not running`);
+    node.signal(signal);
+    const code = await node.exited;
+    this.running.delete(i);
+    return code;
+  }
+
+  kill(i: number): Promise<number | string> {
+    return this.stop(i, 'SIGKILL');
+  }
+
+  /** The listening process of node i, if it runs. */
+  node(i: number): NodeProcess | undefined {
+    return this.running.get(i);
+  }
+
+  /** Indices of the nodes running now. */
+  runningNodes(): number[] {
+    return [...this.running.keys()].sort((a, b) => a - b);
+  }
+
+  indices(): number[] {
+    return Array.from({ length: this.size }, (_, i) => i + 1);
+  }
+
+  /** Every process ever started for node i (or for all nodes), oldest first: killed ones included. */
+  processes(i?: number): DstProcess[] {
+    return i === undefined ? this.indices().flatMap((n) => this.started.get(n) ?? []) : [...(this.started.get(i) ?? [])];
+  }
+
+  /** Every "block signed and stored" line of node i's processes (or of all nodes'), in log order. */
+  storedBlocks(i?: number): StoredBlockLog[] {
+    return this.processes(i).flatMap((p) => p.logs.filter((l) => l.msg === 'block signed and stored').map(storedBlock));
+  }
+
+  /** Stops every process still running by pid: SIGTERM, then SIGKILL after a grace period; removes the directory. */
+  async shutdown(): Promise<void> {
+    const all = this.processes();
+    await Promise.all(
+      all.map(async (p) => {
+        p.signal('SIGTERM');
+        const timer = setTimeout(() => p.signal('SIGKILL'), STOP_GRACE_MS);
+        await p.exited;
+        clearTimeout(timer);
+      }),
+    );
+    this.running.clear();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function storedBlock(line: Record<string, any>): StoredBlockLog {
+  return {
+    number: Number(line.number),
+    hash: line.hash,
+    round: line.round,
+    transactions: line.transactions,
+    proposer: line.proposer,
+    timeToSignatureMs: line.timeToSignatureMs,
+  };
+}
+
+/** The node's head (eth_blockNumber). */
+export async function blockNumber(url: string): Promise<number> {
+  const response = await rpc(url, 'eth_blockNumber');
+  if (response.error) throw new Error(`eth_blockNumber at ${url}: ${response.error.message}`);
+  return Number(BigInt(response.result));
+}
+
+/** Polls eth_blockNumber until the node's head is at least `height`; fails naming the head it saw. */
+export async function waitForHeight(node: { url: string }, height: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let head = -1;
+  for (;;) {
+    head = await blockNumber(node.url);
+    if (head >= height) return head;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for height ${height} at ${node.url}: head is ${head}`);
+    await sleep(50);
+  }
+}
+
+/** Waits until a log line of `process` from index `from` on satisfies `match`; returns it. */
+export async function waitForLog(
+  process: DstProcess,
+  what: string,
+  match: (line: Record<string, any>) => boolean,
+  options: { from?: number; timeoutMs?: number } = {},
+): Promise<Record<string, any>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let next = options.from ?? 0;
+  for (;;) {
+    for (; next < process.logs.length; next++) if (match(process.logs[next]!)) return process.logs[next]!;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last log line: ${JSON.stringify(process.logs.at(-1))}`);
+    await sleep(20);
+  }
+}
+
+/** Blocks 1..head of a node (dst_getSignedBlock), index k holding block k + 1. */
+export async function readChain(url: string, head?: number): Promise<SignedBlockJson[]> {
+  const last = head ?? (await blockNumber(url));
+  const blocks: SignedBlockJson[] = [];
+  for (let n = 1; n <= last; n++) {
+    const response = await rpc(url, 'dst_getSignedBlock', [`0x${n.toString(16)}`]);
+    if (response.error || !response.result) throw new Error(`dst_getSignedBlock(${n}) at ${url}: ${response.error?.message ?? 'no block'}`);
+    blocks.push(response.result as SignedBlockJson);
+  }
+  return blocks;
+}
+
+/**
+ * Checks one node's chain independently of src/: block k has number k and links to block k − 1 (by the
+ * header's parentHash; block 1's parent is not checked, genesis is not signed), the signature verifies
+ * against the group key over the recomputed signing root, the header's transactionCount and
+ * transactionsRoot match the transactions served. Throws at the first fault, naming the block.
+ */
+export async function verifyChain(blocks: readonly SignedBlockJson[], groupPublicKey: string, chainId: bigint): Promise<void> {
+  const common = createCustomCommon({ chainId: Number(chainId) }, Mainnet);
+  let parentHash: string | undefined;
+  for (const [k, block] of blocks.entries()) {
+    const where = `block ${k + 1} (${block.hash})`;
+    const [headerChainId, number, parent, , , transactionsRoot, transactionCount] = RLP.decode(bytes(block.header)) as Uint8Array[];
+    if (rlpInteger(headerChainId!) !== chainId) throw new Error(`${where}: header chain id is ${rlpInteger(headerChainId!)}, expected ${chainId}`);
+    if (rlpInteger(number!) !== BigInt(k + 1)) throw new Error(`${where}: header number is ${rlpInteger(number!)}`);
+    if (parentHash !== undefined && toHex(parent!) !== parentHash) throw new Error(`${where}: parent ${toHex(parent!)} is not block ${k}'s hash ${parentHash}`);
+    parentHash = block.hash;
+    if (!verifySignedBlock(block, groupPublicKey)) throw new Error(`${where}: the signature does not verify against the group key ${groupPublicKey}`);
+    if (rlpInteger(transactionCount!) !== BigInt(block.transactions.length)) {
+      throw new Error(`${where}: header says ${rlpInteger(transactionCount!)} transactions, ${block.transactions.length} served`);
+    }
+    const parsed = block.transactions.map((raw) => createTxFromRLP(bytes(raw), { common }));
+    if (toHex(await genTransactionsTrieRoot(parsed)) !== toHex(transactionsRoot!)) throw new Error(`${where}: transactionsRoot does not match its transactions`);
+  }
+}
+
+/**
+ * Every block hash any node ever had at each height: the "block signed and stored" lines of every
+ * process of the cluster (killed ones included) and the chains given (read over RPC).
+ */
+export function hashesByHeight(cluster: TestCluster, chains: readonly (readonly SignedBlockJson[])[] = []): Map<number, Set<string>> {
+  const byHeight = new Map<number, Set<string>>();
+  const add = (height: number, hash: string): void => {
+    byHeight.set(height, (byHeight.get(height) ?? new Set()).add(hash));
+  };
+  for (const block of cluster.storedBlocks()) add(block.number, block.hash);
+  for (const chain of chains) for (const block of chain) add(Number(BigInt(block.number)), block.hash);
+  return byHeight;
+}
+
+/** Heights at which two different blocks were signed, with their hashes (empty: none). */
+export function conflictingHeights(byHeight: Map<number, Set<string>>): Array<[number, string[]]> {
+  return [...byHeight].filter(([, hashes]) => hashes.size > 1).map(([height, hashes]) => [height, [...hashes]]);
+}
+
+/** Throws unless the chains hold the same blocks (by hash) at every height and have the same length. */
+export function assertIdenticalChains(chains: ReadonlyMap<number, readonly SignedBlockJson[]>): void {
+  const entries = [...chains];
+  const [firstNode, reference] = entries[0]!;
+  for (const [node, chain] of entries.slice(1)) {
+    if (chain.length !== reference.length) throw new Error(`node ${node} has ${chain.length} blocks, node ${firstNode} has ${reference.length}`);
+    for (const [k, block] of chain.entries()) {
+      if (block.hash !== reference[k]!.hash) throw new Error(`block ${k + 1}: node ${node} has ${block.hash}, node ${firstNode} has ${reference[k]!.hash}`);
+    }
+  }
+}
+
+/** Hashes of every transaction in `chain`, with how many times each appears. */
+export function includedTransactions(chain: readonly SignedBlockJson[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const block of chain) {
+    for (const raw of block.transactions) {
+      const hash = transactionHash(raw);
+      counts.set(hash, (counts.get(hash) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+export interface TransactionLoad {
+  /** Transactions a node acknowledged (eth_sendRawTransaction returned their hash): hash → node index. */
+  readonly acknowledged: Map<string, number>;
+  /** Rejections and failed requests, with the node and the message. */
+  readonly failures: string[];
+  /** Stops sending and waits for the requests in flight. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Sends transactions signed by viem (test/node/wallets.ts) through viem's JSON-RPC client: `senders`
+ * accounts, each sending its transfers in nonce order (from 0), one request at a time, `intervalMs`
+ * apart, to the node `target(sender)` names (undefined: hold back for now), until `perSender` are
+ * acknowledged or `stop()`. A sender whose request fails stops (its later nonces could not be included).
+ */
+export function startTransactionLoad(options: {
+  chainId: number;
+  senders: number;
+  seed: string;
+  target: (sender: number) => { index: number; url: string } | undefined;
+  intervalMs: number;
+  perSender?: number;
+}): TransactionLoad {
+  const acknowledged = new Map<string, number>();
+  const failures: string[] = [];
+  const clients = new Map<string, PublicClient>();
+  const clientFor = (url: string): PublicClient => {
+    let client = clients.get(url);
+    if (!client) {
+      client = createPublicClient({ transport: http(url, { batch: false, retryCount: 0 }) });
+      clients.set(url, client);
+    }
+    return client;
+  };
+  let stopped = false;
+  const accounts = testAccounts(options.senders, options.seed);
+  const perSender = options.perSender ?? Number.POSITIVE_INFINITY;
+  const senders = accounts.map(async (account, s) => {
+    for (let nonce = 0; nonce < perSender && !stopped; ) {
+      const node = options.target(s);
+      if (node === undefined) {
+        await sleep(options.intervalMs);
+        continue;
+      }
+      const [raw] = await signTransfers(account, options.chainId, nonce, 1);
+      try {
+        const hash = await clientFor(node.url).sendRawTransaction({ serializedTransaction: raw! });
+        if (hash !== transactionHash(raw!)) throw new Error(`answered ${hash}, expected ${transactionHash(raw!)}`);
+        acknowledged.set(hash, node.index);
+      } catch (error) {
+        failures.push(`sender ${s} nonce ${nonce} to node ${node.index}: ${(error as Error).message.split('\n')[0]}`);
+        return;
+      }
+      nonce++;
+      await sleep(options.intervalMs);
+    }
+  });
+  return {
+    acknowledged,
+    failures,
+    async stop() {
+      stopped = true;
+      await Promise.all(senders);
+    },
+  };
+}
