@@ -320,13 +320,24 @@ export function includedTransactions(chain: readonly SignedBlockJson[]): Map<str
   return counts;
 }
 
+export interface AcknowledgedTransaction {
+  /** The node that acknowledged it (1-based). */
+  node: number;
+  sender: number;
+  nonce: number;
+}
+
 export interface TransactionLoad {
-  /** Transactions a node acknowledged (eth_sendRawTransaction returned their hash): hash → node index. */
-  readonly acknowledged: Map<string, number>;
+  /** Transactions a node acknowledged (eth_sendRawTransaction returned their hash), by hash. */
+  readonly acknowledged: Map<string, AcknowledgedTransaction>;
   /** Rejections and failed requests, with the node and the message. */
   readonly failures: string[];
+  /** Resolves when every sender has sent all its transactions (or stopped). */
+  readonly finished: Promise<void>;
   /** Stops sending and waits for the requests in flight. */
   stop(): Promise<void>;
+  /** Hash of each sender's highest acknowledged nonce: once these are included, all acknowledged ones are. */
+  lastAcknowledged(): string[];
 }
 
 /**
@@ -343,7 +354,7 @@ export function startTransactionLoad(options: {
   intervalMs: number;
   perSender?: number;
 }): TransactionLoad {
-  const acknowledged = new Map<string, number>();
+  const acknowledged = new Map<string, AcknowledgedTransaction>();
   const failures: string[] = [];
   const clients = new Map<string, PublicClient>();
   const clientFor = (url: string): PublicClient => {
@@ -368,7 +379,7 @@ export function startTransactionLoad(options: {
       try {
         const hash = await clientFor(node.url).sendRawTransaction({ serializedTransaction: raw! });
         if (hash !== transactionHash(raw!)) throw new Error(`answered ${hash}, expected ${transactionHash(raw!)}`);
-        acknowledged.set(hash, node.index);
+        acknowledged.set(hash, { node: node.index, sender: s, nonce });
       } catch (error) {
         failures.push(`sender ${s} nonce ${nonce} to node ${node.index}: ${(error as Error).message.split('\n')[0]}`);
         return;
@@ -377,12 +388,46 @@ export function startTransactionLoad(options: {
       await sleep(options.intervalMs);
     }
   });
+  const finished = Promise.all(senders).then(() => undefined);
   return {
     acknowledged,
     failures,
+    finished,
     async stop() {
       stopped = true;
-      await Promise.all(senders);
+      await finished;
+    },
+    lastAcknowledged() {
+      const last = new Map<number, { nonce: number; hash: string }>();
+      for (const [hash, { sender, nonce }] of acknowledged) if ((last.get(sender)?.nonce ?? -1) < nonce) last.set(sender, { nonce, hash });
+      return [...last.values()].map((entry) => entry.hash);
     },
   };
+}
+
+/** Polls until each of `hashes` is in a block on each node (eth_getTransactionByHash has a blockNumber). */
+export async function waitForInclusion(hashes: readonly string[], urls: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const url of urls) {
+    for (const hash of hashes) {
+      for (;;) {
+        const response = await rpc(url, 'eth_getTransactionByHash', [hash]);
+        if (response.result?.blockNumber != null) break;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${hash} to be included at ${url}: ${JSON.stringify(response.result ?? response.error)}`);
+        await sleep(50);
+      }
+    }
+  }
+}
+
+/** Polls GET /readyz until it answers 200 (a quorum of peers connected and the node at the head). */
+export async function waitForReady(node: { url: string }, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(new URL('/readyz', node.url));
+    const body = await response.text();
+    if (response.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${node.url}readyz: ${response.status} ${body}`);
+    await sleep(100);
+  }
 }
