@@ -175,7 +175,9 @@ describe('4 nodes: 1,000 transactions over every RPC, then bad start-ups and bad
     await rename(ownPassword, `${ownPassword}.saved`);
     await copyFile(join(cluster.nodeDir(2), KEYS_DIR, 'keystore-share-2.json'), ownKeystore);
     await copyFile(join(cluster.nodeDir(2), KEYS_DIR, 'keystore-share-2.txt'), ownPassword);
-    expect(await failedStart()).toContain(keys);
+    const keystoreError = await failedStart();
+    expect(keystoreError).toContain(ownKeystore);
+    expect(keystoreError).toMatch(/does not match public share 1/);
     await rename(`${ownKeystore}.saved`, ownKeystore);
     await rename(`${ownPassword}.saved`, ownPassword);
 
@@ -185,7 +187,9 @@ describe('4 nodes: 1,000 transactions over every RPC, then bad start-ups and bad
     const edited = JSON.parse(lockText) as { blockTimeMs: number };
     edited.blockTimeMs += 1;
     await writeFile(lockPath, JSON.stringify(edited, null, 2));
-    expect(await failedStart()).toContain(lockPath);
+    const lockError = await failedStart();
+    expect(lockError).toContain(lockPath);
+    expect(lockError).toMatch(/lockHash .* does not match/);
     await writeFile(lockPath, lockText);
     await expectProducing();
 
@@ -294,7 +298,11 @@ describe('4 nodes: the leader killed under load, then 2 of 4', () => {
       line.msg === 'block signed and stored' && leaderOf(Number(line.number) + 1, 1, 4) === 1, { from });
     expect(await cluster.kill(1)).toBe('SIGKILL');
     const killedAt = Number(before.number);
-    await waitForHeight(observer, killedAt + 5, 60_000);
+    // killedAt + 5 is node 1's next height: it can only be decided in a later round.
+    await waitForLog(observer, `block ${killedAt + 5} on node 3`, (line) => line.msg === 'block signed and stored' && Number(line.number) >= killedAt + 5, {
+      from,
+      timeoutMs: 60_000,
+    });
     // After the kill, node 1 proposed nothing: the heights it leads in round 1 went to later rounds.
     const afterKill = cluster.storedBlocks(3).filter((block) => block.number >= killedAt + 2);
     for (const block of afterKill) expect(block.proposer, `block ${block.number}`).not.toBe(1);
