@@ -39,7 +39,7 @@ const CHAIN_ID = 904n;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BATCH = 1_000;
 
-async function cpuSeconds(pid: number): Promise<number> {
+export async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat, i.e. 11 and 12 after "pid (comm) ".
   return (Number(fields[11]) + Number(fields[12])) / 100;

@@ -1,0 +1,119 @@
+/**
+ * The 4-node cluster on loopback (issue 7 "Benchmark"; DESIGN.md §5 targets): four `dst run --dir`
+ * processes made by `createCluster` with block time 0 (test/e2e/cluster-process.ts), and the load
+ * generator in a fifth process (bench/cluster-load.ts: pre-signed transfers, senders spread over all
+ * four RPC URLs). Two runs:
+ *
+ * - light load (4 requests in flight, one transaction each): blocks are small, so blocks per second
+ *   and time to signature show the consensus pipeline itself (PRE-PREPARE → PREPARE → COMMIT with
+ *   partials → combine → verify → store);
+ * - full load (32 requests in flight, JSON-RPC batches of 25): transactions per second end to end
+ *   (from the first eth_sendRawTransaction until the last transaction is in a signed block).
+ *
+ * Reported per run, each next to its target: signed blocks per second (new heads over the run ÷ its
+ * seconds), time from proposal to combined signature p50/p99 over every node's "block signed and
+ * stored" `timeToSignatureMs`, transactions per second; and CPU (user + system from /proc/<pid>/stat,
+ * all threads) per block and per transaction for each node and for the load generator.
+ *
+ * BENCH_CLUSTER_TRANSACTIONS sets the full run's transactions (default 20,000; the light run sends a
+ * tenth).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { blockNumber, storedBlock, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
+import { cpuSeconds } from './node.bench.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TRANSACTIONS = Number(process.env.BENCH_CLUSTER_TRANSACTIONS ?? 20_000);
+const NODES = 4;
+const CHAIN_ID = 914n;
+const TRANSACTIONS_PER_SENDER = 50;
+
+const TARGET_BLOCKS_PER_SECOND = 50;
+const TARGET_P50_MS = 20;
+const TARGET_TPS = 5_000;
+
+interface LoadShape {
+  transactions: number;
+  inFlight: number;
+  batch: number;
+}
+
+interface LoadResult {
+  accepted: number;
+  acceptSeconds: number;
+  includeSeconds: number;
+  cpuSeconds: number;
+}
+
+/** Senders already used on the cluster's chain: each run takes fresh ones (nonces from 0). */
+let sendersUsed = 0;
+
+function runLoad(urls: string[], shape: LoadShape): Promise<LoadResult> {
+  const senders = Math.ceil(shape.transactions / TRANSACTIONS_PER_SENDER);
+  const first = sendersUsed;
+  sendersUsed += senders;
+  const args = [urls.join(','), CHAIN_ID.toString(), String(first), String(senders), String(TRANSACTIONS_PER_SENDER), String(shape.inFlight), String(shape.batch)];
+  return new Promise((resolve, reject) => {
+    const load = spawn(process.execPath, ['--import', 'tsx', 'bench/cluster-load.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    load.stdout.on('data', (chunk) => (out += String(chunk)));
+    load.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`cluster-load exited with ${code}`))));
+  });
+}
+
+/** The q-quantile (0..1) of `sorted` (ascending), nearest rank. */
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+
+async function measure(cluster: TestCluster, title: string, shape: LoadShape): Promise<void> {
+  const nodes = cluster.indices().map((i) => cluster.node(i)!);
+  const logStart = nodes.map((node) => node.logs.length);
+  const cpuBefore = await Promise.all(nodes.map((node) => cpuSeconds(node.pid)));
+  const headBefore = await blockNumber(nodes[0]!.url);
+  const load = await runLoad(nodes.map((node) => node.url), shape);
+  const cpuAfter = await Promise.all(nodes.map((node) => cpuSeconds(node.pid)));
+  const blocks = (await blockNumber(nodes[0]!.url)) - headBefore;
+  const stored = nodes.map((node, k) => node.logs.slice(logStart[k]).filter((line) => line.msg === 'block signed and stored').map(storedBlock));
+  // A node that learnt a block without seeing its proposal (sync, a DECIDED message) logs no time.
+  const times = stored.flat().flatMap((block) => (block.timeToSignatureMs === null ? [] : [block.timeToSignatureMs])).sort((a, b) => a - b);
+  const rounds = stored[0]!.filter((block) => block.round > 1).length;
+  const blocksPerSecond = blocks / load.includeSeconds;
+  const p50 = quantile(times, 0.5);
+  const transactionsPerSecond = load.accepted / load.includeSeconds;
+
+  const requests = shape.batch > 1 ? `JSON-RPC batches of ${shape.batch}` : 'one transaction per request';
+  console.log(`\n${title}: 4 nodes (threshold ${cluster.lock.threshold}), block time 0, loopback; ${fmt(shape.transactions)} transactions over the 4 RPCs, ${shape.inFlight} requests in flight, ${requests}`);
+  console.log(`  load: ${fmt(load.accepted)} accepted in ${load.acceptSeconds.toFixed(2)} s, all in signed blocks after ${load.includeSeconds.toFixed(2)} s`);
+  console.log(`  signed blocks per second      ${fmt(blocksPerSecond, 1).padStart(10)}   target ≥ ${TARGET_BLOCKS_PER_SECOND}: ${verdict(blocksPerSecond >= TARGET_BLOCKS_PER_SECOND)}  (${blocks} blocks, ${rounds} decided after round 1)`);
+  console.log(`  proposal → signature p50      ${fmt(p50, 1).padStart(10)} ms   target ≤ ${TARGET_P50_MS} ms: ${verdict(p50 <= TARGET_P50_MS)}`);
+  console.log(`  proposal → signature p99      ${fmt(quantile(times, 0.99), 1).padStart(10)} ms   (${times.length} samples: every node, every block)`);
+  console.log(`  transactions per second       ${fmt(transactionsPerSecond).padStart(10)}   target ≥ ${fmt(TARGET_TPS)}: ${verdict(transactionsPerSecond >= TARGET_TPS)}`);
+  console.log('  CPU (user + system)              total    per block    per transaction');
+  const row = (name: string, seconds: number): void =>
+    console.log(`    ${name.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s ${fmt((seconds / blocks) * 1e3, 2).padStart(9)} ms ${fmt((seconds / load.accepted) * 1e6, 1).padStart(12)} µs`);
+  let nodesTotal = 0;
+  for (const [k, node] of nodes.entries()) {
+    const seconds = cpuAfter[k]! - cpuBefore[k]!;
+    nodesTotal += seconds;
+    row(`node ${k + 1} (pid ${node.pid})`, seconds);
+  }
+  row('all nodes', nodesTotal);
+  row('load generator', load.cpuSeconds);
+}
+
+export async function run(): Promise<void> {
+  const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: 0 });
+  try {
+    await cluster.startAll();
+    await Promise.all(cluster.indices().map((i) => waitForReady(cluster.node(i)!)));
+    await measure(cluster, 'Light load', { transactions: TRANSACTIONS / 10, inFlight: 4, batch: 1 });
+    await measure(cluster, 'Full load', { transactions: TRANSACTIONS, inFlight: 32, batch: 25 });
+  } finally {
+    await cluster.shutdown();
+  }
+}
