@@ -726,8 +726,11 @@ export class Sequencer implements SequencerView {
     const head = this.head.header.number;
     if (height >= head + SYNC_LAG_HEIGHTS && !this.syncing) this.requestSync();
     if (message.type === 'PRE-PREPARE' && height === head + 1n) this.proposalSeenAt ||= performance.now();
-    if (height > head && height > this.peerStartedHeight) {
-      this.peerStartedHeight = height;
+    // A message of any later height shows the next height has started; never record more than the next:
+    // one message with a far height (a faulty or Byzantine operator) would otherwise start every height
+    // up to it at once, with no transaction and no block time. Heights further on are sync's business.
+    if (height > head && this.peerStartedHeight < head + 1n) {
+      this.peerStartedHeight = head + 1n;
       this.notify();
     }
     if (this.holding) {
