@@ -44,7 +44,8 @@ export interface StoredBlockLog {
   round: number;
   transactions: number;
   proposer: number;
-  timeToSignatureMs: number;
+  /** Proposal seen → combined signature verified; null when the node never saw the proposal. */
+  timeToSignatureMs: number | null;
 }
 
 export interface TestClusterOptions {
@@ -221,6 +222,24 @@ export async function waitForHeight(node: { url: string }, height: number, timeo
     if (head >= height) return head;
     if (Date.now() > deadline) throw new Error(`timed out waiting for height ${height} at ${node.url}: head is ${head}`);
     await sleep(50);
+  }
+}
+
+/**
+ * Waits until the nodes agree on one head that then stays put for `quietMs`: with no transaction
+ * pending a cluster makes no block (README), so after a load has been included the heads settle.
+ * Fails naming the heads if they keep moving or disagree.
+ */
+export async function settledHead(nodes: ReadonlyArray<{ url: string }>, options: { quietMs?: number; timeoutMs?: number } = {}): Promise<number> {
+  const quietMs = options.quietMs ?? 1_000;
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let heads = await Promise.all(nodes.map((node) => blockNumber(node.url)));
+  for (;;) {
+    await sleep(quietMs);
+    const now = await Promise.all(nodes.map((node) => blockNumber(node.url)));
+    if (now.every((head) => head === now[0]) && now.every((head, k) => head === heads[k])) return now[0]!;
+    if (Date.now() > deadline) throw new Error(`the heads did not settle: ${heads.join(', ')} then ${now.join(', ')} ${quietMs} ms later`);
+    heads = now;
   }
 }
 
