@@ -21,6 +21,7 @@ import { createTxFromRLP } from '@ethereumjs/tx';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createPublicClient, http, type PublicClient } from 'viem';
 import { createCluster, nodeDirName, type ClusterLock } from '../../src/cluster/index.js';
+import { NodeStore } from '../../src/node/store.js';
 import { freePort } from '../helpers/net.js';
 import { signTransfers, testAccounts } from '../node/wallets.js';
 import { bytes, rpc, spawnDst, verifySignedBlock, whenListening, type DstProcess, type NodeProcess } from './node-process.js';
@@ -179,6 +180,20 @@ export class TestCluster {
     return this.processes(i).flatMap((p) => p.logs.filter((l) => l.msg === 'block signed and stored').map(storedBlock));
   }
 
+  /**
+   * Node i's signing guard: every (height, round) → block hash it recorded before sending a partial
+   * signature (src/node/store.ts). The node must be stopped: its LMDB environment is opened here.
+   */
+  async guardEntries(i: number): Promise<Array<{ height: number; round: number; blockHash: string }>> {
+    if (this.running.has(i)) throw new Error(`node ${i} is running: stop it before reading its store`);
+    const store = new NodeStore(join(this.nodeDir(i), 'db'));
+    try {
+      return store.guardEntries().map((entry) => ({ ...entry, blockHash: toHex(entry.blockHash) }));
+    } finally {
+      await store.close();
+    }
+  }
+
   /** Stops every process still running by pid: SIGTERM, then SIGKILL after a grace period; removes the directory. */
   async shutdown(): Promise<void> {
     const all = this.processes();
@@ -313,6 +328,36 @@ export function hashesByHeight(cluster: TestCluster, chains: readonly (readonly 
 /** Heights at which two different blocks were signed, with their hashes (empty: none). */
 export function conflictingHeights(byHeight: Map<number, Set<string>>): Array<[number, string[]]> {
   return [...byHeight].filter(([, hashes]) => hashes.size > 1).map(([height, hashes]) => [height, [...hashes]]);
+}
+
+/**
+ * What the threshold scheme could have signed, from every node's signing guard: per height, the hashes
+ * that t or more nodes partially signed in one round (a group signature on them could exist). Safety
+ * means at most one such hash per height, and it is the chain's block (which t nodes must have signed).
+ * Returns the heights that break it.
+ */
+export function unsafeHeights(
+  guards: ReadonlyArray<ReadonlyArray<{ height: number; round: number; blockHash: string }>>,
+  threshold: number,
+  chain: readonly SignedBlockJson[],
+): Array<{ height: number; signable: string[]; block: string | undefined }> {
+  const signers = new Map<string, number>(); // `${height}/${round}/${hash}` → nodes that signed it
+  for (const entries of guards) for (const { height, round, blockHash } of entries) signers.set(`${height}/${round}/${blockHash}`, (signers.get(`${height}/${round}/${blockHash}`) ?? 0) + 1);
+  const signable = new Map<number, Set<string>>();
+  for (const [key, count] of signers) {
+    if (count < threshold) continue;
+    const [height, , hash] = key.split('/');
+    signable.set(Number(height), (signable.get(Number(height)) ?? new Set()).add(hash!));
+  }
+  const problems = [];
+  const heights = new Set([...signable.keys(), ...chain.map((_, k) => k + 1)]);
+  for (const height of [...heights].sort((a, b) => a - b)) {
+    const hashes = signable.get(height) ?? new Set<string>();
+    const block = chain[height - 1]?.hash;
+    // Each chain block was signed by t nodes in its round; nothing else may have been.
+    if (hashes.size > 1 || (block !== undefined && !hashes.has(block))) problems.push({ height, signable: [...hashes], block });
+  }
+  return problems;
 }
 
 /** Throws unless the chains hold the same blocks (by hash) at every height and have the same length. */

@@ -48,6 +48,7 @@ import {
   settledHead,
   startTransactionLoad,
   TestCluster,
+  unsafeHeights,
   verifyChain,
   waitForHeight,
   waitForInclusion,
@@ -346,6 +347,12 @@ describe('4 nodes: the leader killed under load, then 2 of 4', () => {
     expectIncludedOnce(load, chains.get(3)!);
     // Every block any process ever stored, killed ones included, agrees with the others at its height.
     expect(conflictingHeights(hashesByHeight(cluster, [...chains.values()]))).toEqual([]);
+    // Nothing signed unsafely: from every node's durable signing guard, killed ones included, no
+    // height where t partials exist on a block other than the chain's.
+    for (const i of live) expect(await cluster.stop(i)).toBe(0);
+    const guards = await Promise.all(cluster.indices().map((i) => cluster.guardEntries(i)));
+    expect(guards.flat().length).toBeGreaterThan(0);
+    expect(unsafeHeights(guards, cluster.lock.threshold, chains.get(3)!)).toEqual([]);
   });
 });
 
