@@ -207,6 +207,8 @@ export class Sequencer implements SequencerView {
   private roundTimer: NodeJS.Timeout | undefined;
   private peerMetricsTimer: NodeJS.Timeout | undefined;
   private pendingDecision: { height: number; resolve: (outcome: Outcome) => void; reject: (e: Error) => void } | undefined;
+  /** A round-only QBFT state written ahead of the machine's own `persist` (see `decide`). */
+  private persistedRoundOnly: QbftPersistedState<Block> | undefined;
   /** A decision the machine made while nobody waited for it (during sync). */
   private lateDecision: Decision<Block> | undefined;
   private loop: Promise<void> | undefined;
@@ -561,6 +563,13 @@ export class Sequencer implements SequencerView {
   private async decide(height: number, resume: QbftPersistedState<Block> | undefined): Promise<Decision<Block> | undefined> {
     this.checkedProposals.clear();
     this.lateDecision = undefined;
+    if (this.network && resume === undefined) {
+      // The state the machine persists before its first vote of the height, written now, while the
+      // proposal is on its way, so that the PREPARE need not wait for a disk flush. Safe: a node that
+      // restarts from it merely resumes in round 2 without having voted in round 1.
+      this.persistedRoundOnly = { height, round: 1 };
+      this.awaitDurable(this.store.persistQbftState(this.persistedRoundOnly));
+    }
     let outcome = await this.awaitOutcome(height, () => {
       this.act(() => this.qbft.start(height, resume));
       this.releaseHeld();
@@ -620,9 +629,15 @@ export class Sequencer implements SequencerView {
 
   private handle(output: QbftOutput<Block>): void {
     switch (output.kind) {
-      case 'persist':
-        this.awaitDurable(this.store.persistQbftState(output.state));
+      case 'persist': {
+        const { state } = output;
+        const written = this.persistedRoundOnly;
+        // Already written when the height started (see `decide`): no second write, no second wait.
+        if (written !== undefined && state.prepared === undefined && state.height === written.height && state.round === written.round) return;
+        this.persistedRoundOnly = undefined;
+        this.awaitDurable(this.store.persistQbftState(state));
         return;
+      }
       case 'timer': {
         clearTimeout(this.roundTimer);
         const { height, round } = output;
