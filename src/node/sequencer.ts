@@ -437,7 +437,7 @@ export class Sequencer implements SequencerView {
   }
 
   private hasIncludable(): boolean {
-    return this.pool.size > 0 && this.pool.selectForBlock({ maxTransactions: 1, maxBytes: this.options.block.maxBytes }).length > 0;
+    return this.pool.hasIncludable(this.options.block.maxBytes);
   }
 
   // ---- waiting -----------------------------------------------------------------------------------
