@@ -1,0 +1,12 @@
+import { spawn } from 'node:child_process';
+import { TestCluster, waitForReady } from './test/e2e/cluster-process.js';
+const c = await TestCluster.create({ nodes: 4, chainId: 914n, blockTimeMs: 0 });
+const n1 = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof', '--import', 'tsx', 'src/cli/main.ts', 'run', '--dir', c.nodeDir(1), '--rpc-port', '18999'], { stdio: 'ignore' });
+await c.startAll([2, 3, 4]);
+await Promise.all([2, 3, 4].map((i) => waitForReady(c.node(i)!)));
+await waitForReady({ url: 'http://127.0.0.1:18999/' });
+const urls = ['http://127.0.0.1:18999/', ...[2, 3, 4].map((i) => c.node(i)!.url)].join(',');
+await new Promise((res) => spawn(process.execPath, ['--import', 'tsx', 'bench/cluster-load.ts', urls, '914', '0', '40', '50', '4', '1'], { stdio: 'inherit' }).once('exit', res));
+n1.kill('SIGTERM');
+await new Promise((res) => n1.once('exit', res));
+await c.shutdown();
