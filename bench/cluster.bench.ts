@@ -12,7 +12,7 @@
  *
  * Reported per run, each next to its target: signed blocks per second (new heads over the run ÷ its
  * seconds), time from proposal to combined signature p50/p99 over every node's "block signed and
- * stored" `timeToSignatureMs`, transactions per second; and CPU (user + system from /proc/<pid>/stat,
+ * stored" `timeToSignatureMs` with the p50 of each stage (`stagesMs`), transactions per second; and CPU (user + system from /proc/<pid>/stat,
  * all threads) per block and per transaction for each node and for the load generator.
  *
  * BENCH_CLUSTER_TRANSACTIONS sets the full run's transactions (default 20,000; the light run sends a
@@ -82,6 +82,12 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape): P
   // A node that learnt a block without seeing its proposal (sync, a DECIDED message) logs no time.
   const times = stored.flat().flatMap((block) => (block.timeToSignatureMs === null ? [] : [block.timeToSignatureMs])).sort((a, b) => a - b);
   const rounds = stored[0]!.filter((block) => block.round > 1).length;
+  // Each stage's end after the proposal (src/node/sequencer.ts timeline), p50 over every node and block.
+  const stageLines = nodes.flatMap((node, k) => node.logs.slice(logStart[k]).filter((line) => line.msg === 'block signed and stored' && line.stagesMs));
+  const stageP50 = (stage: string): string => {
+    const values = stageLines.flatMap((line) => (typeof line.stagesMs[stage] === 'number' ? [line.stagesMs[stage] as number] : [])).sort((a, b) => a - b);
+    return values.length === 0 ? 'n/a' : `${fmt(quantile(values, 0.5), 1)} ms`;
+  };
   const blocksPerSecond = blocks / load.includeSeconds;
   const p50 = quantile(times, 0.5);
   const transactionsPerSecond = load.accepted / load.includeSeconds;
@@ -92,6 +98,7 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape): P
   console.log(`  signed blocks per second      ${fmt(blocksPerSecond, 1).padStart(10)}   target ≥ ${TARGET_BLOCKS_PER_SECOND}: ${verdict(blocksPerSecond >= TARGET_BLOCKS_PER_SECOND)}  (${blocks} blocks, ${rounds} decided after round 1)`);
   console.log(`  proposal → signature p50      ${fmt(p50, 1).padStart(10)} ms   target ≤ ${TARGET_P50_MS} ms: ${verdict(p50 <= TARGET_P50_MS)}`);
   console.log(`  proposal → signature p99      ${fmt(quantile(times, 0.99), 1).padStart(10)} ms   (${times.length} samples: every node, every block)`);
+  console.log(`  stages, p50 after the proposal: validated ${stageP50('validated')}, partial signed ${stageP50('signed')}, decided ${stageP50('decided')}, combined ${stageP50('combined')}, stored ${stageP50('stored')}`);
   console.log(`  transactions per second       ${fmt(transactionsPerSecond).padStart(10)}   target ≥ ${fmt(TARGET_TPS)}: ${verdict(transactionsPerSecond >= TARGET_TPS)}`);
   console.log('  CPU (user + system)              total    per block    per transaction');
   const row = (name: string, seconds: number): void =>
