@@ -196,6 +196,8 @@ export class Sequencer implements SequencerView {
   private readonly commits = new Map<string, RoundCommits>();
   /** Share indices whose partial failed verification, by height (logged and counted once). */
   private readonly invalidPartials = new Map<number, Set<number>>();
+  /** Gossiped batches being admitted. */
+  private readonly admissions = new Set<Promise<void>>();
   /** Peers' messages waiting for consensus to resume. */
   private held: Array<{ message: QbftMessage<Block>; from: number }> = [];
   private holding = true;
@@ -270,7 +272,11 @@ export class Sequencer implements SequencerView {
     if (this.network && network) {
       network.onConsensusMessage((message, from) => this.onConsensusMessage(message, from));
       network.onTransactions((transactions) => {
-        this.admitGossip(transactions).catch((error: Error) => this.logger.error({ err: error }, 'admitting gossiped transactions failed'));
+        if (!this.running) return;
+        const admission = this.admitGossip(transactions)
+          .catch((error: Error) => this.logger.error({ err: error }, 'admitting gossiped transactions failed'))
+          .finally(() => this.admissions.delete(admission));
+        this.admissions.add(admission);
       });
       serveBlocks(network, this.store);
       if (metrics) this.peerMetricsTimer = setInterval(() => this.updatePeerMetrics(), PEER_METRICS_INTERVAL_MS);
@@ -291,6 +297,8 @@ export class Sequencer implements SequencerView {
     this.notify();
     this.pendingDecision?.resolve('stopped');
     await this.loop;
+    // Admissions in flight finish (or see `running` false) before the caller closes the store.
+    await Promise.all(this.admissions);
     clearTimeout(this.roundTimer);
     clearInterval(this.peerMetricsTimer);
   }
@@ -408,8 +416,10 @@ export class Sequencer implements SequencerView {
       }
     }
     if (fresh.length === 0 || !this.running) return;
+    const recovered = await recoverSenders(fresh, this.options.executor);
+    if (!this.running) return;
     const writes: Promise<void>[] = [];
-    for (const tx of await recoverSenders(fresh, this.options.executor)) {
+    for (const tx of recovered) {
       try {
         if (tx instanceof TransactionRejected) throw tx;
         writes.push(this.admit(tx));
