@@ -196,8 +196,8 @@ export class Sequencer implements SequencerView {
   private readonly commits = new Map<string, RoundCommits>();
   /** Share indices whose partial failed verification, by height (logged and counted once). */
   private readonly invalidPartials = new Map<number, Set<number>>();
-  /** Gossiped batches being admitted. */
-  private readonly admissions = new Set<Promise<void>>();
+  /** Work that reads the store off the production loop (gossip admissions, validations), until settled. */
+  private readonly background = new Set<Promise<void>>();
   /** Peers' messages waiting for consensus to resume. */
   private held: Array<{ message: QbftMessage<Block>; from: number }> = [];
   private holding = true;
@@ -273,10 +273,7 @@ export class Sequencer implements SequencerView {
       network.onConsensusMessage((message, from) => this.onConsensusMessage(message, from));
       network.onTransactions((transactions) => {
         if (!this.running) return;
-        const admission = this.admitGossip(transactions)
-          .catch((error: Error) => this.logger.error({ err: error }, 'admitting gossiped transactions failed'))
-          .finally(() => this.admissions.delete(admission));
-        this.admissions.add(admission);
+        this.track(this.admitGossip(transactions).catch((error: Error) => this.logger.error({ err: error }, 'admitting gossiped transactions failed')));
       });
       serveBlocks(network, this.store);
       if (metrics) this.peerMetricsTimer = setInterval(() => this.updatePeerMetrics(), PEER_METRICS_INTERVAL_MS);
@@ -297,8 +294,8 @@ export class Sequencer implements SequencerView {
     this.notify();
     this.pendingDecision?.resolve('stopped');
     await this.loop;
-    // Admissions in flight finish (or see `running` false) before the caller closes the store.
-    await Promise.all(this.admissions);
+    // Admissions and validations in flight finish (or see `running` false) before the caller closes the store.
+    await Promise.all(this.background);
     clearTimeout(this.roundTimer);
     clearInterval(this.peerMetricsTimer);
   }
@@ -677,9 +674,11 @@ export class Sequencer implements SequencerView {
           return;
         }
         // Validation recovers the senders it does not know on the worker pool; QBFT waits for the answer.
-        void this.validateForeign(value).then((valid) => {
-          if (this.running) this.act(() => this.qbft.validated(height, valueId, valid));
-        });
+        this.track(
+          this.validateForeign(value).then((valid) => {
+            if (this.running) this.act(() => this.qbft.validated(height, valueId, valid));
+          }),
+        );
         return;
       }
       case 'broadcast':
@@ -705,6 +704,11 @@ export class Sequencer implements SequencerView {
         return;
       }
     }
+  }
+
+  private track(work: Promise<void>): void {
+    const settled = work.finally(() => this.background.delete(settled));
+    this.background.add(settled);
   }
 
   /** A value this node did not build (a restored lock, or a peer's proposal): the checks of src/chain/validation.ts. */
