@@ -16,10 +16,12 @@ import { WorkerPoolExecutor } from '../crypto/index.js';
 import { hasCluster, initSingleNode, loadDataDir } from '../node/datadir.js';
 import { Sequencer } from '../node/sequencer.js';
 import { runCreateCommand } from '../cluster/cli.js';
+import { runLoadCommand } from '../load/cli.js';
 import { NodeStore } from '../node/store.js';
 
 const HELP = `Usage: dst run --single [options]
        dst create cluster --help    (creating a multi-node cluster)
+       dst load --help              (sending signed transactions to nodes at a steady rate)
 
 Runs a single-node DST sequencer: accepts Ethereum transactions over JSON-RPC, orders them into
 blocks, signs each block with the node's threshold BLS key (1-of-1) and stores it in LMDB.
@@ -183,6 +185,7 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
 async function main(): Promise<number> {
   // `dst create cluster ...`: the dealer flow, in src/cluster/cli.ts.
   if (process.argv[2] === 'create') return runCreateCommand(process.argv.slice(3));
+  if (process.argv[2] === 'load') return runLoadCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2));
