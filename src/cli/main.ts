@@ -17,11 +17,13 @@ import { hasCluster, initSingleNode, loadDataDir } from '../node/datadir.js';
 import { Sequencer } from '../node/sequencer.js';
 import { runCreateCommand } from '../cluster/cli.js';
 import { runLoadCommand } from '../load/cli.js';
+import { runDevnetCommand } from '../devnet/cli.js';
 import { NodeStore } from '../node/store.js';
 
 const HELP = `Usage: dst run --single [options]
        dst create cluster --help    (creating a multi-node cluster)
        dst load --help              (sending signed transactions to nodes at a steady rate)
+       dst devnet --help            (a whole cluster on this machine, one process per node)
 
 Runs a single-node DST sequencer: accepts Ethereum transactions over JSON-RPC, orders them into
 blocks, signs each block with the node's threshold BLS key (1-of-1) and stores it in LMDB.
@@ -186,6 +188,7 @@ async function main(): Promise<number> {
   // `dst create cluster ...`: the dealer flow, in src/cluster/cli.ts.
   if (process.argv[2] === 'create') return runCreateCommand(process.argv.slice(3));
   if (process.argv[2] === 'load') return runLoadCommand(process.argv.slice(3));
+  if (process.argv[2] === 'devnet') return runDevnetCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2));
