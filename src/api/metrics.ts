@@ -11,7 +11,10 @@
  * - the node: `blocks` and `transactionsIncluded` for every stored signed block, `blockProduction`
  *   (build → stored) and `signing` (partial signature → combined and verified) durations, and
  *   `transactionsAccepted`/`transactionsRejected` with `source="gossip"` for transactions reaching it
- *   from peers rather than from its own RPC.
+ *   from peers rather than from its own RPC;
+ * - the node in a cluster, in addition: consensus duration and rounds per height, round timeouts, the
+ *   current round's leader, peers connected and their ping latency, partial signatures received from
+ *   peers and found invalid, and sync progress (src/node/sequencer.ts).
  * Process metrics (CPU, memory, event-loop lag, GC) are collected with prom-client's defaults.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -34,6 +37,26 @@ export interface DstMetrics {
   signing: Histogram;
   /** JSON-RPC calls by method (known names only, else "unknown"/"invalid") and outcome. */
   rpcRequests: Counter<'method' | 'outcome'>;
+  /** Seconds from starting a height's consensus to its decision. */
+  consensusDuration: Histogram;
+  /** The QBFT round in which each height was decided (1 = no round change). */
+  consensusRounds: Histogram;
+  /** Round timers that expired (each asks for a round change). */
+  roundTimeouts: Counter;
+  /** 1-based share index of the leader of the current round. */
+  leader: Gauge;
+  /** Other operators currently connected. */
+  peersConnected: Gauge;
+  /** Last ping round trip to each connected operator, seconds, by 1-based share index. */
+  peerPing: Gauge<'peer'>;
+  /** COMMIT partial signatures received from peers. */
+  partialsReceived: Counter;
+  /** Partial signatures that failed verification, by 1-based share index of the signer. */
+  partialsInvalid: Counter<'peer'>;
+  /** Sync: the highest block number peers have offered (0 when not syncing). */
+  syncTarget: Gauge;
+  /** Signed blocks fetched from peers and stored by sync. */
+  syncBlocks: Counter;
 }
 
 /** Block times go down to 250 ms and signing is milliseconds: buckets from 0.5 ms to 10 s. */
@@ -77,6 +100,36 @@ export function createMetrics(): DstMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     }),
+    consensusDuration: new Histogram({
+      name: 'dst_consensus_duration_seconds',
+      help: 'Time from starting a height to its QBFT decision',
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    consensusRounds: new Histogram({
+      name: 'dst_consensus_rounds',
+      help: 'Round in which each height was decided',
+      buckets: [1, 2, 3, 4, 6, 8, 16],
+      registers,
+    }),
+    roundTimeouts: new Counter({ name: 'dst_round_timeouts_total', help: 'QBFT round timers that expired', registers }),
+    leader: new Gauge({ name: 'dst_leader_index', help: 'Share index (1-based) of the current round leader', registers }),
+    peersConnected: new Gauge({ name: 'dst_peers_connected', help: 'Other operators currently connected', registers }),
+    peerPing: new Gauge({
+      name: 'dst_peer_ping_seconds',
+      help: 'Last ping round-trip time to each connected operator, by share index',
+      labelNames: ['peer'] as const,
+      registers,
+    }),
+    partialsReceived: new Counter({ name: 'dst_partial_signatures_received_total', help: 'COMMIT partial signatures received from peers', registers }),
+    partialsInvalid: new Counter({
+      name: 'dst_partial_signatures_invalid_total',
+      help: 'Partial signatures that failed verification, by share index of the signer',
+      labelNames: ['peer'] as const,
+      registers,
+    }),
+    syncTarget: new Gauge({ name: 'dst_sync_target_block_number', help: 'Highest block number offered by peers during sync', registers }),
+    syncBlocks: new Counter({ name: 'dst_sync_blocks_total', help: 'Signed blocks fetched from peers and stored by sync', registers }),
     rpcRequests: new Counter({
       name: 'dst_rpc_requests_total',
       help: 'JSON-RPC requests by method and outcome',

@@ -47,6 +47,11 @@ export interface ValidationContext {
   maxFutureDriftMs: bigint;
   /** Where the block's sender recoveries run. */
   executor: CryptoExecutor;
+  /**
+   * The sender of a transaction this node already recovered (by transaction hash, hex), e.g. one in its
+   * pool: the same raw bytes have the same sender, so only the others are recovered.
+   */
+  knownSender?: (hash: string) => Uint8Array | undefined;
 }
 
 export interface ValidatedBlock {
@@ -90,7 +95,7 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
       return invalid(position, error);
     }
   });
-  const recovered = await recoverSenders(decoded, context.executor);
+  const recovered = await recoverUnknownSenders(decoded, context);
   const transactions: Transaction[] = [];
   const seen = new Set<string>();
   const expectedNonce = new Map<string, bigint>();
@@ -122,4 +127,16 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
     reject('header-mismatch', `transactionsRoot/transactionCount in the header do not match the transactions (recomputed 0x${hex(block.header.transactionsRoot)}, ${block.header.transactionCount})`);
   }
   return { block, transactions };
+}
+
+/** Every transaction with its sender: known ones looked up, the rest recovered in one executor batch. */
+async function recoverUnknownSenders(decoded: DecodedTransaction[], context: ValidationContext): Promise<Array<Transaction | TransactionRejected>> {
+  const result: Array<Transaction | TransactionRejected | undefined> = decoded.map((tx) => {
+    const sender = context.knownSender?.(hex(tx.hash));
+    return sender === undefined ? undefined : { ...tx, sender };
+  });
+  const unknown = decoded.filter((_, i) => result[i] === undefined);
+  const recovered = await recoverSenders(unknown, context.executor);
+  let next = 0;
+  return result.map((known) => known ?? recovered[next++]!);
 }

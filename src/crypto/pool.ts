@@ -128,6 +128,17 @@ export class WorkerPoolExecutor implements CryptoExecutor {
     return addresses;
   }
 
+  /**
+   * Starts every worker and loads its modules (WASM, blst, secp256k1) with one small task each, so that
+   * the first real batch — a peer's first proposal, which QBFT waits for — does not pay seconds of
+   * start-up inside a round timeout.
+   */
+  async warmUp(): Promise<void> {
+    this.#assertOpen('warmUp');
+    const item: RecoveryItem = { hash: new Uint8Array(32).fill(1), signature: new Uint8Array(64).fill(1), recovery: 0 };
+    await Promise.all(Array.from({ length: this.workers }, () => this.#run(packRecoverTask([item], 0, 1))));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const pool = this.#pool;

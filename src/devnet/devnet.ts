@@ -33,7 +33,7 @@ const STDERR_LINES_KEPT = 3;
 /** The load generator reports every second; the devnet shows one progress line per this many. */
 const LOAD_PROGRESS_EVERY = 5;
 /** Environment variables of `dst run` that would make every node share one setting: the devnet sets these per node. */
-const PER_NODE_ENVIRONMENT = ['DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RPC_PORT', 'DST_P2P_LISTEN', 'DST_LOG_LEVEL'];
+const PER_NODE_ENVIRONMENT = ['DST_DIR', 'DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RPC_PORT', 'DST_P2P_LISTEN', 'DST_LOG_LEVEL'];
 
 export interface DevnetPlan {
   dir: string;

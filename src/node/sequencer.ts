@@ -1,15 +1,27 @@
 /**
- * The sequencer node's pipeline (issue 6; DESIGN.md §3): one height at a time,
+ * The sequencer node's pipeline (issues 6 and 7; DESIGN.md §3): one height at a time,
  *
- *   wait for the block time and an includable transaction → build the block from the pool → QBFT
- *   (src/consensus; a cluster of one decides alone) → equivocation guard, durable in LMDB → partial
- *   signature over the round's signing root → combine the decision's COMMIT quorum (optimistic
- *   combine: combine, then verify once against the group key) → store block, index and pool removal in
- *   one LMDB transaction → publish (`onBlock`) → drop what the block made obsolete from the pool.
+ *   the height starts → the round's leader builds the block from its pool, the others validate it
+ *   (src/chain/validation.ts) before they PREPARE → QBFT (src/consensus) → on a PREPARE quorum the
+ *   equivocation guard, durable in LMDB → COMMIT carrying the partial signature over the round's
+ *   signing root → on a COMMIT quorum, optimistic combine of every partial of that round (one bad
+ *   partial never stalls a block while t good ones exist) and one verification against the group key
+ *   → store block, index and pool removal in one LMDB transaction → publish (`onBlock`) → drop what the
+ *   block made obsolete from the pool.
  *
- * An empty pool gives no block: the node waits for a transaction rather than signing empty blocks (a
- * chain that grows only with content; block time 0 would otherwise spin). The block time is the least
- * spacing between block timestamps.
+ * When a height starts. A node starts height head + 1 once the block time since the head has passed
+ * and its pool holds a transaction the block can include, or as soon as a peer's consensus message for
+ * that height arrives (transactions are gossiped, so every node usually has them; the first message
+ * pulls in a node that has not). An idle cluster therefore signs no empty blocks and runs no round
+ * timers. A leader asked for a value waits for the block time and, in a cluster, for transactions at
+ * most a quarter of the round's timeout; then it proposes what its pool has, possibly nothing.
+ *
+ * A cluster (n > 1) adds the network (src/p2p's ClusterHost): QBFT messages go out only after the
+ * state and guard they depend on are on disk (`durable`); transactions accepted over RPC are gossiped
+ * in batches, gossiped ones are admitted after one batched sender recovery on the worker pool. Sync
+ * (./sync.ts): at start-up, and whenever a peer's message shows this node two or more heights behind,
+ * consensus pauses (peers' messages are held), signed blocks are fetched, checked, batch-verified and
+ * stored, and the node joins consensus at the new head; a height that sync completed is abandoned.
  *
  * Restart: the pool is reloaded from LMDB in arrival order, the head from the stored chain, and the
  * QBFT state of an undecided height is handed back to the machine (`start(height, state)`), which
@@ -17,9 +29,6 @@
  * sign another hash in a round this node already signed in. The guard is per round, not per height as
  * DESIGN.md §3 first had it: partial signatures cover the round (docs/qbft.md), so one per round is
  * all safety needs, and a per-height rule could stall a height forever.
- *
- * Only n = 1 runs here; the consensus calls, the COMMIT quorum's partials and the combine are already
- * those of n nodes, and the cluster issue adds the transport that carries `broadcast`/`send`.
  */
 import type { Logger } from 'pino';
 import {
@@ -29,15 +38,26 @@ import {
   hex,
   Mempool,
   parseTransaction,
+  recoverSenders,
   TransactionRejected,
   validateProposal,
   type Block,
   type BlockLimits,
+  type DecodedTransaction,
   type MempoolLimits,
   type Transaction,
   type TransactionRules,
 } from '../chain/index.js';
-import { QbftMachine, type Decision, type QbftOutput } from '../consensus/index.js';
+import {
+  linearRoundTimeout,
+  QbftMachine,
+  quorumSize,
+  roundRobinLeader,
+  type Decision,
+  type QbftMessage,
+  type QbftOutput,
+  type QbftPersistedState,
+} from '../consensus/index.js';
 import {
   BLOCK_DOMAIN,
   optimisticCombine,
@@ -47,7 +67,9 @@ import {
   type KeyShare,
   type PublicShare,
 } from '../crypto/index.js';
+import type { ClusterHost } from '../p2p/index.js';
 import type { NodeStore } from './store.js';
+import { catchUp, serveBlocks } from './sync.js';
 import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord } from './types.js';
 
 /** The key material of this node: its share and what verifies the cluster's signatures. */
@@ -58,19 +80,60 @@ export interface NodeKey {
   threshold: number;
 }
 
+interface CounterLike {
+  inc(value?: number): void;
+}
+interface LabelledCounterLike<L extends string> {
+  inc(labels: Partial<Record<L, string>>, value?: number): void;
+}
+interface HistogramLike {
+  observe(value: number): void;
+}
+interface GaugeLike {
+  set(value: number): void;
+}
+
 /** What the node reports to a metrics registry (src/api/metrics.ts `DstMetrics` fits). */
 export interface SequencerMetrics {
-  blocks: { inc(value?: number): void };
-  transactionsIncluded: { inc(value?: number): void };
-  blockProduction: { observe(seconds: number): void };
-  signing: { observe(seconds: number): void };
+  blocks: CounterLike;
+  transactionsIncluded: CounterLike;
+  blockProduction: HistogramLike;
+  signing: HistogramLike;
+  transactionsAccepted: LabelledCounterLike<'source'>;
+  transactionsRejected: LabelledCounterLike<'reason' | 'source'>;
+  consensusDuration: HistogramLike;
+  consensusRounds: HistogramLike;
+  roundTimeouts: CounterLike;
+  leader: GaugeLike;
+  peersConnected: GaugeLike;
+  peerPing: { set(labels: Partial<Record<'peer', string>>, value: number): void; reset(): void };
+  partialsReceived: CounterLike;
+  partialsInvalid: LabelledCounterLike<'peer'>;
+  syncTarget: GaugeLike;
+  syncBlocks: CounterLike;
 }
+
+/** What a node of a cluster uses of its libp2p host (src/p2p/host.ts). */
+export type SequencerNetwork = Pick<
+  ClusterHost<Block>,
+  | 'self'
+  | 'limits'
+  | 'connectedPeers'
+  | 'pingLatencies'
+  | 'send'
+  | 'broadcast'
+  | 'onConsensusMessage'
+  | 'gossipTransactions'
+  | 'onTransactions'
+  | 'provideBlocks'
+  | 'requestBlocks'
+>;
 
 export interface SequencerOptions {
   store: NodeStore;
   chainId: bigint;
   key: NodeKey;
-  /** Cluster size; only 1 is supported until the cluster issue. */
+  /** Cluster size n; the key's shares are 1..n. */
   nodes: number;
   /** Least spacing between blocks in milliseconds; 0 = as fast as the pipeline goes. */
   blockTimeMs: number;
@@ -81,12 +144,35 @@ export interface SequencerOptions {
   /** How far a proposal's timestamp may be ahead of this node's clock. */
   maxFutureDriftMs: number;
   logger: Logger;
-  /** Where batch crypto runs (the senders of a proposed block): the worker pool in the process. */
+  /** Where batch crypto runs (senders of proposed blocks and gossip, sync's signatures): the worker pool. */
   executor: CryptoExecutor;
+  /** The peers, required when nodes > 1. */
+  network?: SequencerNetwork;
   metrics?: SequencerMetrics;
   /** Unix milliseconds; injectable for tests. */
   now?: () => number;
 }
+
+/** How long a node waits at start-up for a quorum of peers before it syncs with whoever is there. */
+const STARTUP_PEER_WAIT_MS = 5_000;
+/** Least time between two syncs, so that a peer far ahead that cannot serve does not make sync spin. */
+const MIN_SYNC_INTERVAL_MS = 1_000;
+/** A peer's message this many heights above the head means this node missed blocks: sync. One height
+ * ahead is normal (peers decided the height this node is finishing); two ahead means they stored a
+ * block this node does not have. */
+const SYNC_LAG_HEIGHTS = 3n;
+/** Peers' messages held while consensus is paused (before the first height, during sync), at most. */
+const MAX_HELD_MESSAGES = 4_096;
+/** COMMITs are collected for heights up to this far above the head, rounds up to this far above the current one. */
+const COMMIT_HEIGHTS_AHEAD = 3n;
+const COMMIT_ROUNDS_AHEAD = 8;
+/** How often the peer gauges are refreshed. */
+const PEER_METRICS_INTERVAL_MS = 1_000;
+
+type Outcome = Decision<Block> | 'sync' | 'stopped';
+
+/** One round's COMMIT partials of a height, by sender: the first COMMIT of each sender counts. */
+type RoundCommits = Map<number, { valueId: string; signature: Uint8Array }>;
 
 export class Sequencer implements SequencerView {
   readonly chainId: bigint;
@@ -95,74 +181,116 @@ export class Sequencer implements SequencerView {
   private readonly rules: TransactionRules;
   private readonly genesis: Block;
   private readonly qbft: QbftMachine<Block>;
+  private readonly network: SequencerNetwork | undefined;
+  private readonly quorum: number;
+  private readonly roundTimeout = linearRoundTimeout();
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly listeners = new Set<(block: SignedBlock) => void>();
   /** Pool database sequence number of every pending transaction, by hash (hex). */
   private readonly poolSequence = new Map<string, number>();
-  /** Blocks this node built for the current height, by hash (hex): they need no re-validation. */
-  private readonly ownProposals = new Map<string, Block>();
+  /** Blocks this node built or validated for the current height, by hash (hex), with their senders. */
+  private readonly checkedProposals = new Map<string, Transaction[]>();
+  /** COMMIT partials seen, by `${height}/${round}`. */
+  private readonly commits = new Map<string, RoundCommits>();
+  /** Share indices whose partial failed verification, by height (logged and counted once). */
+  private readonly invalidPartials = new Map<number, Set<number>>();
+  /** Peers' messages waiting for consensus to resume. */
+  private held: Array<{ message: QbftMessage<Block>; from: number }> = [];
+  private holding = true;
+  /** Waiters woken by `notify()`: new transactions, a peer starting a height, a COMMIT, sync, stop. */
+  private waiters = new Set<() => void>();
   private nextSequence = 0;
   private head: Block;
   private running = false;
   private fatal: Error | undefined;
-  private wakeUp: (() => void) | undefined;
   private roundTimer: NodeJS.Timeout | undefined;
-  private blockTimer: NodeJS.Timeout | undefined;
-  private pendingDecision: { height: number; resolve: (d: Decision<Block>) => void; reject: (e: Error) => void } | undefined;
+  private peerMetricsTimer: NodeJS.Timeout | undefined;
+  private pendingDecision: { height: number; resolve: (outcome: Outcome) => void; reject: (e: Error) => void } | undefined;
+  /** A decision the machine made while nobody waited for it (during sync). */
+  private lateDecision: Decision<Block> | undefined;
   private loop: Promise<void> | undefined;
   private partialSignedAt = 0;
+  private proposalSeenAt = 0;
+  /** The height a peer's consensus message has started (its leader proposed, or it asks for a round change). */
+  private peerStartedHeight = 0n;
+  private syncRequested = false;
+  private syncing = false;
+  private joined = false;
+  private lastSyncAt = -Infinity;
+  private highestPeerHeight = 0n;
   private readonly calls: Array<() => QbftOutput<Block>[]> = [];
   private draining = false;
   /** Resolves once every guard entry and QBFT state queued so far is on disk. */
   private durable: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SequencerOptions) {
-    if (options.nodes !== 1 || options.key.threshold !== 1) {
-      throw new RangeError(`Sequencer: only a single node (n = 1, t = 1) runs until the cluster issue; got n = ${options.nodes}, t = ${options.key.threshold}`);
+    const { nodes, key, network } = options;
+    if (!Number.isSafeInteger(nodes) || nodes < 1) throw new RangeError(`Sequencer: nodes must be a positive integer, got ${nodes}`);
+    this.quorum = quorumSize(nodes);
+    if (key.threshold < this.quorum || key.threshold > nodes) {
+      throw new RangeError(`Sequencer: threshold must be in ${this.quorum}..${nodes} (the quorum of ${nodes} nodes up to n), got ${key.threshold}`);
+    }
+    if (key.publicShares.length !== nodes) throw new RangeError(`Sequencer: expected ${nodes} public shares, got ${key.publicShares.length}`);
+    if (nodes > 1 && network === undefined) throw new RangeError(`Sequencer: a cluster of ${nodes} nodes needs a network`);
+    if (network !== undefined && network.self !== key.share.index - 1) {
+      throw new RangeError(`Sequencer: the network's operator index ${network.self} is not that of share ${key.share.index} (expected ${key.share.index - 1})`);
     }
     if (!Number.isSafeInteger(options.blockTimeMs) || options.blockTimeMs < 0) {
       throw new RangeError(`Sequencer: blockTimeMs must be a non-negative integer, got ${options.blockTimeMs}`);
     }
     this.chainId = options.chainId;
     this.store = options.store;
+    this.network = nodes > 1 ? network : undefined;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.rules = { chainId: options.chainId, maxBytes: options.maxTransactionBytes };
     this.pool = new Mempool(options.pool, this.store);
     this.genesis = genesisBlock(options.chainId);
-    const headNumber = this.store.headNumber();
-    this.head = headNumber === 0n ? this.genesis : this.store.getBlock(headNumber)!.block;
-    const self = options.key.share.index - 1;
+    this.head = this.storedHead();
     this.qbft = new QbftMachine<Block>({
-      self,
-      nodes: options.nodes,
+      self: key.share.index - 1,
+      nodes,
       valueId: (block) => hex(block.hash),
       signCommit: (height, round, block) => this.signCommit(height, round, block),
+      roundTimeout: this.roundTimeout,
     });
   }
 
-  /** Reloads the pool and starts producing blocks. */
+  /** Reloads the pool, connects to the network and starts producing blocks (after a first sync in a cluster). */
   async start(): Promise<void> {
     await this.restorePool();
     this.running = true;
+    const { network, metrics } = this.options;
+    if (this.network && network) {
+      network.onConsensusMessage((message, from) => this.onConsensusMessage(message, from));
+      network.onTransactions((transactions) => {
+        this.admitGossip(transactions).catch((error: Error) => this.logger.error({ err: error }, 'admitting gossiped transactions failed'));
+      });
+      serveBlocks(network, this.store);
+      if (metrics) this.peerMetricsTimer = setInterval(() => this.updatePeerMetrics(), PEER_METRICS_INTERVAL_MS);
+    }
     this.loop = this.produce().catch((error: Error) => {
       this.fatal = error;
       this.logger.fatal({ err: error }, 'block production stopped');
     });
-    this.logger.info({ head: this.head.header.number.toString(), pending: this.pool.size }, 'sequencer started');
+    this.logger.info(
+      { head: this.head.header.number.toString(), pending: this.pool.size, nodes: this.options.nodes, self: this.options.key.share.index },
+      'sequencer started',
+    );
   }
 
   /** Stops after the block in progress (if any) is stored; the store stays open for the caller to close. */
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.blockTimer);
-    this.wakeUp?.();
+    this.notify();
+    this.pendingDecision?.resolve('stopped');
     await this.loop;
     clearTimeout(this.roundTimer);
+    clearInterval(this.peerMetricsTimer);
   }
 
-  /** Resolves when block production has stopped because of an error (for the process to exit). */
+  /** Set when block production has stopped because of an error (for the process to exit). */
   get failure(): Error | undefined {
     return this.fatal;
   }
@@ -174,11 +302,9 @@ export class Sequencer implements SequencerView {
   async submitTransaction(raw: Uint8Array): Promise<Uint8Array> {
     if (this.fatal) throw new Error(`node is not sequencing: ${this.fatal.message}`);
     const tx = parseTransaction(raw, this.rules);
-    const pooled = this.pool.add(tx);
-    const sequence = this.nextSequence++;
-    this.poolSequence.set(pooled.hash, sequence);
-    this.wakeUp?.();
-    await this.store.addPending(sequence, tx.raw);
+    const write = this.admit(tx);
+    this.network?.gossipTransactions([tx.raw]);
+    await write;
     return tx.hash;
   }
 
@@ -221,15 +347,74 @@ export class Sequencer implements SequencerView {
     };
   }
 
+  /** Ready: producing, and in a cluster a quorum connected (this node included) and not behind its peers. */
   health(): NodeHealth {
     const reasons: string[] = [];
     if (!this.running) reasons.push('block production is not running');
     if (this.fatal) reasons.push(`block production failed: ${this.fatal.message}`);
+    if (this.network) {
+      const connected = this.network.connectedPeers().length;
+      if (connected + 1 < this.quorum) {
+        reasons.push(`${connected} of ${this.options.nodes - 1} peers connected: a quorum of ${this.quorum} nodes needs ${this.quorum - 1}`);
+      }
+      if (!this.joined) reasons.push('syncing with peers before joining consensus');
+      else if (this.syncing || this.syncRequested) reasons.push(`behind: peers are at height ${this.highestPeerHeight}, this node's head is ${this.head.header.number}; syncing`);
+    }
     return { live: this.fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: this.pool.size, reasons };
   }
 
   private genesisSigned(): SignedBlock {
     return { block: this.genesis, round: 0, signingRoot: new Uint8Array(0), signature: new Uint8Array(0) };
+  }
+
+  private storedHead(): Block {
+    const number = this.store.headNumber();
+    return number === 0n ? this.genesis : this.store.getBlock(number)!.block;
+  }
+
+  // ---- transactions ------------------------------------------------------------------------------
+
+  /** Adds a checked transaction to the pool and its database; resolves once it is on disk. */
+  private admit(tx: Transaction): Promise<void> {
+    const pooled = this.pool.add(tx);
+    const sequence = this.nextSequence++;
+    this.poolSequence.set(pooled.hash, sequence);
+    this.notify();
+    return this.store.addPending(sequence, tx.raw);
+  }
+
+  /** Transactions gossiped by a peer: new ones decoded, their senders recovered in one batch on the pool, admitted. */
+  private async admitGossip(raws: readonly Uint8Array[]): Promise<void> {
+    const metrics = this.options.metrics;
+    const rejected = (error: TransactionRejected): void => {
+      // A transaction the pool already has or a block already includes is the normal echo of gossip.
+      if (error.reason === 'already-known' || error.reason === 'already-included') return;
+      metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
+    };
+    const fresh: DecodedTransaction[] = [];
+    for (const raw of raws) {
+      try {
+        const tx = decodeTransaction(raw, this.rules);
+        const hash = hex(tx.hash);
+        if (!this.pool.has(hash) && !this.store.isIncluded(hash)) fresh.push(tx);
+      } catch (error) {
+        if (!(error instanceof TransactionRejected)) throw error;
+        rejected(error);
+      }
+    }
+    if (fresh.length === 0 || !this.running) return;
+    const writes: Promise<void>[] = [];
+    for (const tx of await recoverSenders(fresh, this.options.executor)) {
+      try {
+        if (tx instanceof TransactionRejected) throw tx;
+        writes.push(this.admit(tx));
+        metrics?.transactionsAccepted.inc({ source: 'gossip' });
+      } catch (error) {
+        if (!(error instanceof TransactionRejected)) throw error;
+        rejected(error);
+      }
+    }
+    await Promise.all(writes);
   }
 
   private async restorePool(): Promise<void> {
@@ -249,56 +434,157 @@ export class Sequencer implements SequencerView {
     await this.store.removePending(obsolete);
   }
 
-  /** The production loop: one height after another until stopped. */
+  private hasIncludable(): boolean {
+    return this.pool.size > 0 && this.pool.selectForBlock({ maxTransactions: 1, maxBytes: this.options.block.maxBytes }).length > 0;
+  }
+
+  // ---- waiting -----------------------------------------------------------------------------------
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves at the next `notify()` or after `timeoutMs` (never, if undefined). */
+  private nextChange(timeoutMs?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.waiters.delete(wake);
+        resolve();
+      }, Math.max(0, timeoutMs));
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.add(wake);
+    });
+  }
+
+  /** Milliseconds until the block time since the head has passed (≤ 0: it has). */
+  private blockTimeRemaining(): number {
+    if (this.head === this.genesis) return 0;
+    return Number(this.head.header.timestampMs) + this.options.blockTimeMs - this.now();
+  }
+
+  /**
+   * Waits until the next height should start: the block time has passed and an includable transaction
+   * is pooled, or a peer started the height. False when stopped or a sync is due first.
+   */
+  private async waitForNextHeight(): Promise<boolean> {
+    const next = this.head.header.number + 1n;
+    while (this.running && !this.syncRequested) {
+      if (this.peerStartedHeight >= next) return true;
+      const remaining = this.blockTimeRemaining();
+      if (this.hasIncludable() && remaining <= 0) return true;
+      await this.nextChange(this.hasIncludable() ? remaining : undefined);
+    }
+    return false;
+  }
+
+  /**
+   * The leader's value for `height`: after the block time, the pool's best transactions — in a cluster
+   * waiting for some at most a quarter of the round's timeout, then possibly none. Undefined if the
+   * height is over meanwhile.
+   */
+  private async proposal(height: number, round: number): Promise<Block | undefined> {
+    const current = (): boolean => this.running && this.head.header.number + 1n === BigInt(height) && this.qbft.decision === undefined;
+    while (current() && this.blockTimeRemaining() > 0) await this.nextChange(this.blockTimeRemaining());
+    const deadline = performance.now() + this.roundTimeout(round) / 4;
+    while (current() && !this.hasIncludable()) {
+      if (this.network) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        await this.nextChange(left);
+      } else {
+        await this.nextChange();
+      }
+    }
+    if (!current()) return undefined;
+    this.logger.debug({ height, round, pending: this.pool.size }, 'proposing');
+    const block = buildBlock(this.head, this.pool, {
+      proposer: this.options.key.share.index,
+      nowMs: BigInt(this.now()),
+      limits: this.options.block,
+    });
+    this.checkedProposals.set(hex(block.hash), block.transactionHashes.map((hash) => this.pool.get(hex(hash))!.tx));
+    this.proposalSeenAt ||= performance.now();
+    return block;
+  }
+
+  // ---- the production loop -----------------------------------------------------------------------
+
   private async produce(): Promise<void> {
+    if (this.network) await this.joinCluster();
     const persisted = this.store.qbftState();
     let resume = persisted !== undefined && BigInt(persisted.height) === this.head.header.number + 1n ? persisted : undefined;
     while (this.running) {
-      if (!resume) {
-        await this.waitForBlockTime();
-        if (!this.running) return;
-        if (!(await this.waitForTransactions())) return;
+      if (this.syncRequested) {
+        await this.sync();
+        resume = undefined;
+        continue;
       }
+      if (!resume && !(await this.waitForNextHeight())) continue;
       const height = Number(this.head.header.number + 1n);
       const startedAt = performance.now();
+      this.logger.debug({ height, resume: resume !== undefined, peerStarted: this.peerStartedHeight >= BigInt(height), pending: this.pool.size }, 'height started');
       const decision = await this.decide(height, resume);
       resume = undefined;
-      const signed = this.combine(decision);
+      if (decision === undefined) continue;
+      this.options.metrics?.consensusDuration.observe((performance.now() - startedAt) / 1000);
+      this.options.metrics?.consensusRounds.observe(decision.round);
+      const signed = await this.combine(decision);
+      if (signed === undefined) continue;
       await this.durable;
       await this.storeAndPublish(signed);
       this.options.metrics?.blockProduction.observe((performance.now() - startedAt) / 1000);
     }
   }
 
-  private waitForBlockTime(): Promise<void> {
-    const due = Number(this.head.header.timestampMs) + this.options.blockTimeMs - this.now();
-    if (this.head === this.genesis || due <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.blockTimer = setTimeout(resolve, due);
-      this.wakeUp = () => {
-        if (!this.running) {
-          clearTimeout(this.blockTimer);
-          resolve();
-        }
-      };
-    });
-  }
-
-  /** Waits until the pool holds a transaction the next block can include; false when stopped. */
-  private async waitForTransactions(): Promise<boolean> {
-    while (this.running) {
-      if (this.pool.size > 0 && this.pool.selectForBlock({ maxTransactions: 1, maxBytes: this.options.block.maxBytes }).length > 0) return true;
-      await new Promise<void>((resolve) => (this.wakeUp = resolve));
+  /** Start-up in a cluster: wait (briefly) for a quorum of peers, then sync before taking part in consensus. */
+  private async joinCluster(): Promise<void> {
+    const network = this.network!;
+    const deadline = performance.now() + STARTUP_PEER_WAIT_MS;
+    while (this.running && network.connectedPeers().length + 1 < this.quorum && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return false;
+    if (!this.running) return;
+    await this.sync();
+    this.joined = true;
   }
 
-  /** Runs QBFT for one height until it decides. */
-  private decide(height: number, resume: Parameters<QbftMachine<Block>['start']>[1]): Promise<Decision<Block>> {
-    this.ownProposals.clear();
-    return new Promise((resolve, reject) => {
-      this.pendingDecision = { height, resolve, reject };
+  /**
+   * Runs QBFT for one height until it decides; undefined if the node stopped, or a sync stored the
+   * height meanwhile. A sync requested during the height pauses it (peers' messages held) and, if the
+   * head did not move past the height, resumes it.
+   */
+  private async decide(height: number, resume: QbftPersistedState<Block> | undefined): Promise<Decision<Block> | undefined> {
+    this.checkedProposals.clear();
+    this.lateDecision = undefined;
+    let outcome = await this.awaitOutcome(height, () => {
       this.act(() => this.qbft.start(height, resume));
+      this.releaseHeld();
+    });
+    while (outcome === 'sync') {
+      await this.sync();
+      if (this.head.header.number >= BigInt(height)) {
+        clearTimeout(this.roundTimer);
+        this.proposalSeenAt = 0;
+        return undefined;
+      }
+      const late = this.lateDecision as Decision<Block> | undefined;
+      outcome = late?.height === height ? late : await this.awaitOutcome(height, () => this.releaseHeld());
+    }
+    return outcome === 'stopped' ? undefined : outcome;
+  }
+
+  private awaitOutcome(height: number, begin: () => void): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      if (!this.running) return resolve('stopped');
+      this.pendingDecision = { height, resolve, reject };
+      begin();
+    }).finally(() => {
+      this.pendingDecision = undefined;
     });
   }
 
@@ -316,13 +602,20 @@ export class Sequencer implements SequencerView {
       }
     } catch (error) {
       this.calls.length = 0;
-      const pending = this.pendingDecision;
-      this.pendingDecision = undefined;
       clearTimeout(this.roundTimer);
-      pending?.reject(error as Error);
+      if (this.pendingDecision) this.pendingDecision.reject(error as Error);
+      else this.fail(error as Error);
     } finally {
       this.draining = false;
     }
+  }
+
+  private fail(error: Error): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    this.running = false;
+    this.notify();
+    this.logger.fatal({ err: error }, 'block production stopped');
   }
 
   private handle(output: QbftOutput<Block>): void {
@@ -333,41 +626,53 @@ export class Sequencer implements SequencerView {
       case 'timer': {
         clearTimeout(this.roundTimer);
         const { height, round } = output;
-        this.roundTimer = setTimeout(() => this.act(() => this.qbft.timeout(height, round)), output.afterMs);
+        this.options.metrics?.leader.set(roundRobinLeader(height, round, this.options.nodes) + 1);
+        this.roundTimer = setTimeout(() => {
+          this.options.metrics?.roundTimeouts.inc();
+          this.logger.info({ height, round }, 'round timeout');
+          this.act(() => this.qbft.timeout(height, round));
+        }, output.afterMs);
         return;
       }
       case 'need-value': {
-        const block = buildBlock(this.head, this.pool, {
-          proposer: this.options.key.share.index,
-          nowMs: BigInt(this.now()),
-          limits: this.options.block,
-        });
-        this.ownProposals.set(hex(block.hash), block);
-        this.act(() => this.qbft.propose(output.height, block));
+        const { height, round } = output;
+        void this.proposal(height, round).then(
+          (block) => block && this.act(() => this.qbft.propose(height, block)),
+          (error: Error) => this.pendingDecision?.reject(error),
+        );
         return;
       }
       case 'validate': {
         const { height, valueId, value } = output;
-        if (this.ownProposals.has(valueId)) {
+        if (this.checkedProposals.has(valueId)) {
           this.act(() => this.qbft.validated(height, valueId, true));
           return;
         }
-        // Validation recovers the block's senders on the worker pool; QBFT waits for the answer.
+        // Validation recovers the senders it does not know on the worker pool; QBFT waits for the answer.
         void this.validateForeign(value).then((valid) => {
           if (this.running) this.act(() => this.qbft.validated(height, valueId, valid));
         });
         return;
       }
       case 'broadcast':
-      case 'send':
-        // A cluster of one has no peers to send to. The cluster issue adds the transport, which must
-        // send only after `this.durable` (the persisted state and guard the message depends on).
+      case 'send': {
+        const { message } = output;
+        if (message.type === 'COMMIT') this.recordCommit(message.height, message.round, message.sender, message.valueId, message.signature);
+        if (message.type === 'PRE-PREPARE') this.proposalSeenAt ||= performance.now();
+        const network = this.network;
+        if (network === undefined) return;
+        // Sent only once the persisted state and guard the message depends on are on disk.
+        const to = output.kind === 'send' ? output.to : undefined;
+        void this.durable
+          .then(() => (to === undefined ? network.broadcast(message) : network.send(to, message)))
+          .catch((error: Error) => this.logger.warn({ err: error.message, type: message.type }, 'sending a consensus message failed'));
         return;
+      }
       case 'decide': {
         clearTimeout(this.roundTimer);
         const pending = this.pendingDecision;
-        this.pendingDecision = undefined;
         if (pending?.height === output.decision.height) pending.resolve(output.decision);
+        else this.lateDecision = output.decision;
         return;
       }
     }
@@ -376,7 +681,7 @@ export class Sequencer implements SequencerView {
   /** A value this node did not build (a restored lock, or a peer's proposal): the checks of src/chain/validation.ts. */
   private async validateForeign(block: Block): Promise<boolean> {
     try {
-      await validateProposal(block.header, block.transactions, {
+      const { transactions } = await validateProposal(block.header, block.transactions, {
         parent: this.head,
         chain: this.store,
         transactionRules: this.rules,
@@ -384,7 +689,9 @@ export class Sequencer implements SequencerView {
         nowMs: BigInt(this.now()),
         maxFutureDriftMs: BigInt(this.options.maxFutureDriftMs),
         executor: this.options.executor,
+        knownSender: (hash) => this.pool.get(hash)?.tx.sender,
       });
+      this.checkedProposals.set(hex(block.hash), transactions);
       return true;
     } catch (error) {
       this.logger.warn({ err: error, height: block.header.number.toString() }, 'rejected a proposed block');
@@ -404,28 +711,180 @@ export class Sequencer implements SequencerView {
     this.durable = Promise.all([this.durable, write]).then(() => undefined);
   }
 
-  /** Combines the decision's COMMIT quorum into the group signature, verified against the group key. */
-  private combine(decision: Decision<Block>): SignedBlock {
-    const { key } = this.options;
-    const root = signingRoot(BLOCK_DOMAIN, this.chainId, decision.round, decision.value.hash);
-    const partials = decision.commits.map((commit) => ({ index: commit.sender + 1, signature: commit.signature }));
-    const { signature, invalidIndices } = optimisticCombine({
-      threshold: key.threshold,
-      groupPublicKey: key.groupPublicKey,
-      publicShares: key.publicShares,
-      message: root,
-      partials,
-    });
-    if (signature === undefined) {
-      throw new Error(`height ${decision.height}: the COMMIT quorum's partial signatures do not combine into a valid group signature (invalid shares: ${invalidIndices.join(', ')})`);
+  // ---- peers' consensus messages -------------------------------------------------------------------
+
+  private onConsensusMessage(message: QbftMessage<Block>, from: number): void {
+    if (!this.running) return;
+    const height = BigInt(message.height);
+    if (height > this.highestPeerHeight) this.highestPeerHeight = height;
+    if (message.type === 'COMMIT') {
+      this.options.metrics?.partialsReceived.inc();
+      this.recordCommit(message.height, message.round, message.sender, message.valueId, message.signature);
+    } else if (message.type === 'DECIDED') {
+      for (const c of message.commits) this.recordCommit(c.height, c.round, c.sender, c.valueId, c.signature);
     }
-    this.options.metrics?.signing.observe((performance.now() - this.partialSignedAt) / 1000);
-    return { block: decision.value, round: decision.round, signingRoot: root, signature };
+    const head = this.head.header.number;
+    if (height >= head + SYNC_LAG_HEIGHTS && !this.syncing) this.requestSync();
+    if (message.type === 'PRE-PREPARE' && height === head + 1n) this.proposalSeenAt ||= performance.now();
+    if (height > head && height > this.peerStartedHeight) {
+      this.peerStartedHeight = height;
+      this.notify();
+    }
+    if (this.holding) {
+      if (height <= head) return; // a laggard's message: answered once consensus runs again
+      this.held.push({ message, from });
+      if (this.held.length > MAX_HELD_MESSAGES) this.held.shift();
+      return;
+    }
+    this.deliver(message, from);
+  }
+
+  private deliver(message: QbftMessage<Block>, from: number): void {
+    this.act(() => {
+      try {
+        return this.qbft.receive(message);
+      } catch (error) {
+        // The codec checked the envelope; a message the machine still finds malformed is the peer's fault.
+        if (!(error instanceof TypeError)) throw error;
+        this.logger.warn({ from, err: error.message }, 'malformed consensus message dropped');
+        return [];
+      }
+    });
+  }
+
+  private releaseHeld(): void {
+    this.holding = false;
+    const held = this.held;
+    this.held = [];
+    for (const { message, from } of held) this.deliver(message, from);
+  }
+
+  private requestSync(): void {
+    if (this.syncRequested) return;
+    this.syncRequested = true;
+    this.holding = true;
+    this.notify();
+    this.pendingDecision?.resolve('sync');
+  }
+
+  /** Fetches and stores the signed blocks peers have beyond the head (./sync.ts); consensus is paused meanwhile. */
+  private async sync(): Promise<void> {
+    const network = this.network;
+    this.syncRequested = false;
+    if (network === undefined) return;
+    this.syncing = true;
+    this.holding = true;
+    const wait = this.lastSyncAt + MIN_SYNC_INTERVAL_MS - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      const { metrics } = this.options;
+      const result = await catchUp({
+        host: network,
+        store: this.store,
+        executor: this.options.executor,
+        groupPublicKey: this.options.key.groupPublicKey,
+        chainId: this.chainId,
+        logger: this.logger,
+        onProgress: ({ target }) => metrics?.syncTarget.set(Number(target)),
+      });
+      metrics?.syncTarget.set(0);
+      if (result.stored > 0) {
+        metrics?.syncBlocks.inc(result.stored);
+        this.head = this.storedHead();
+        await this.dropIncludedAfterSync();
+        this.pruneCommits();
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'sync failed; consensus continues from the stored head');
+    } finally {
+      this.lastSyncAt = performance.now();
+      this.syncing = false;
+    }
+  }
+
+  /** Synced blocks included some pooled transactions: remove them (and what they made obsolete) from the pool. */
+  private async dropIncludedAfterSync(): Promise<void> {
+    const included = this.pool.pending().filter(({ hash, sender, tx }) => {
+      const last = this.store.lastIncludedNonce(sender);
+      return this.store.isIncluded(hash) || (last !== undefined && tx.nonce <= last);
+    });
+    this.pool.removeIncluded(included.map(({ tx }) => tx));
+    await this.dropObsoletePending();
+  }
+
+  // ---- combining -----------------------------------------------------------------------------------
+
+  private recordCommit(height: number, round: number, sender: number, valueId: string, signature: Uint8Array): void {
+    const head = this.head.header.number;
+    if (BigInt(height) <= head || BigInt(height) > head + COMMIT_HEIGHTS_AHEAD) return;
+    if (round > Math.max(this.qbft.round, 1) + COMMIT_ROUNDS_AHEAD) return;
+    const key = `${height}/${round}`;
+    let byRound = this.commits.get(key);
+    if (byRound === undefined) this.commits.set(key, (byRound = new Map()));
+    if (byRound.has(sender)) return;
+    byRound.set(sender, { valueId, signature });
+    this.notify();
+  }
+
+  private pruneCommits(): void {
+    const head = this.head.header.number;
+    for (const key of this.commits.keys()) if (BigInt(key.split('/')[0]!) <= head) this.commits.delete(key);
+    for (const height of this.invalidPartials.keys()) if (BigInt(height) <= head) this.invalidPartials.delete(height);
+  }
+
+  /**
+   * Combines the decision round's partials into the group signature, verified against the group key.
+   * The decision's COMMIT quorum comes first, then any other COMMIT of that round for the value; if
+   * fewer than t of them are valid, it waits for more (or for a sync that brings the signed block).
+   * Undefined if the node stopped or sync stored the height.
+   */
+  private async combine(decision: Decision<Block>): Promise<SignedBlock | undefined> {
+    const { key, metrics } = this.options;
+    const { height, round, valueId } = decision;
+    const root = signingRoot(BLOCK_DOMAIN, this.chainId, round, decision.value.hash);
+    let invalid = this.invalidPartials.get(height);
+    if (invalid === undefined) this.invalidPartials.set(height, (invalid = new Set()));
+    for (;;) {
+      const partials = new Map<number, Uint8Array>();
+      for (const commit of decision.commits) partials.set(commit.sender + 1, commit.signature);
+      for (const [sender, commit] of this.commits.get(`${height}/${round}`) ?? []) {
+        if (commit.valueId === valueId && !partials.has(sender + 1)) partials.set(sender + 1, commit.signature);
+      }
+      for (const index of invalid) partials.delete(index);
+      if (partials.size >= key.threshold) {
+        const { signature, invalidIndices } = optimisticCombine({
+          threshold: key.threshold,
+          groupPublicKey: key.groupPublicKey,
+          publicShares: key.publicShares,
+          message: root,
+          partials: [...partials].map(([index, signature]) => ({ index, signature })),
+        });
+        for (const index of invalidIndices) {
+          invalid.add(index);
+          metrics?.partialsInvalid.inc({ peer: String(index) });
+          this.logger.warn({ height, round, share: index }, 'invalid partial signature: its node signed something else or is faulty');
+        }
+        if (signature !== undefined) {
+          metrics?.signing.observe((performance.now() - this.partialSignedAt) / 1000);
+          return { block: decision.value, round, signingRoot: root, signature };
+        }
+      }
+      if (this.network === undefined) {
+        throw new Error(`height ${height}: the COMMIT quorum's partial signatures do not combine into a valid group signature (invalid shares: ${[...invalid].join(', ')})`);
+      }
+      this.logger.warn({ height, round, valid: partials.size, threshold: key.threshold }, 'waiting for more partial signatures of the decided round');
+      await this.nextChange();
+      if (!this.running) return undefined;
+      if (this.syncRequested) {
+        await this.sync();
+        if (this.head.header.number >= BigInt(height)) return undefined;
+      }
+    }
   }
 
   private async storeAndPublish(signed: SignedBlock): Promise<void> {
     const { block } = signed;
-    const transactions = block.transactions.map((raw, index) => this.decodedForStorage(raw, index, block));
+    const transactions = await this.includedTransactions(block);
     const included = new Set(block.transactionHashes.map((hash) => hex(hash)));
     const sequences: number[] = [];
     for (const hash of included) {
@@ -434,15 +893,25 @@ export class Sequencer implements SequencerView {
     }
     await this.store.commitBlock(signed, transactions, sequences);
     this.head = block;
+    this.pruneCommits();
     for (const hash of included) this.poolSequence.delete(hash);
     this.pool.removeIncluded(transactions);
     await this.dropObsoletePending();
     this.options.metrics?.blocks.inc();
     this.options.metrics?.transactionsIncluded.inc(transactions.length);
     this.logger.info(
-      { number: block.header.number.toString(), hash: `0x${hex(block.hash)}`, round: signed.round, transactions: transactions.length, pending: this.pool.size },
+      {
+        number: block.header.number.toString(),
+        hash: `0x${hex(block.hash)}`,
+        round: signed.round,
+        transactions: transactions.length,
+        proposer: block.header.proposer,
+        timeToSignatureMs: this.proposalSeenAt === 0 ? null : Math.round((performance.now() - this.proposalSeenAt) * 100) / 100,
+        pending: this.pool.size,
+      },
       'block signed and stored',
     );
+    this.proposalSeenAt = 0;
     for (const listener of this.listeners) {
       try {
         listener(signed);
@@ -452,10 +921,23 @@ export class Sequencer implements SequencerView {
     }
   }
 
-  /** The decoded transaction: from the pool when it is there (already parsed), else parsed again. */
-  private decodedForStorage(raw: Uint8Array, index: number, block: Block): Transaction {
-    const pooled = this.pool.get(hex(block.transactionHashes[index]!));
-    return pooled ? pooled.tx : parseTransaction(raw, { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER });
+  /**
+   * The block's transactions with their senders: from validation or this node's own proposal, else from
+   * the pool, else (a block learnt from a DECIDED) recovered in one batch on the executor.
+   */
+  private async includedTransactions(block: Block): Promise<Transaction[]> {
+    const checked = this.checkedProposals.get(hex(block.hash));
+    if (checked !== undefined) return checked;
+    const known = block.transactionHashes.map((hash) => this.pool.get(hex(hash))?.tx);
+    const missing = block.transactions.flatMap((raw, i) => (known[i] ? [] : [decodeTransaction(raw, { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER })]));
+    const recovered = await recoverSenders(missing, this.options.executor);
+    let next = 0;
+    return known.map((tx) => {
+      if (tx) return tx;
+      const result = recovered[next++]!;
+      if (result instanceof TransactionRejected) throw new Error(`a decided block holds a transaction whose sender does not recover: ${result.message}`);
+      return result;
+    });
   }
 
   /**
@@ -473,5 +955,14 @@ export class Sequencer implements SequencerView {
       }
     }
     await this.store.removePending(obsolete);
+  }
+
+  private updatePeerMetrics(): void {
+    const { metrics } = this.options;
+    const network = this.network;
+    if (!metrics || !network) return;
+    metrics.peersConnected.set(network.connectedPeers().length);
+    metrics.peerPing.reset();
+    for (const [peer, ms] of network.pingLatencies()) metrics.peerPing.set({ peer: String(peer + 1) }, ms / 1000);
   }
 }

@@ -18,7 +18,10 @@
  *                prepared = [preparedRound, value, prepareEnvelopes[]]
  *   DECIDED      [5, height, round, sender, value, commitEnvelopes[]]
  * Nested messages are embedded as their own envelopes, each signed by its own sender.
- * `value` is the consensus value as msgpack (opaque here; the node gives it a deterministic form).
+ * `value` is the consensus value in the form a `ValueCodec` gives it (the identity by default: the value
+ * itself as msgpack). The node's codec sends a block as `[headerRlp, rawTransactions[]]` and rebuilds
+ * (and checks) the block while the envelope is opened, so a value that does not decode is a malformed
+ * frame and the message objects handed up are still the ones whose envelopes are remembered.
  *
  * Forwarding: the QBFT machine forwards the very message objects it received (types.ts), so the
  * codec remembers the envelope of every message it opened, by object identity, and reuses it when
@@ -35,6 +38,15 @@ export const CONSENSUS_SIGNING_DOMAIN = new TextEncoder().encode('DST/consensus-
 /** `[body, signature]`; see the module docblock. */
 export type Envelope = readonly [body: Uint8Array, signature: Uint8Array];
 
+/** How consensus values travel: `encode` gives a msgpack-encodable form, `decode` rebuilds the value
+ * from what was received and throws (any Error) if it is not a well-formed value. */
+export interface ValueCodec<V> {
+  encode(value: V): unknown;
+  decode(wire: unknown): V;
+}
+
+const IDENTITY_VALUES: ValueCodec<never> = { encode: (value) => value, decode: (wire) => wire as never };
+
 /** A well-formed message whose signature or sender does not check out. */
 export class AuthenticationError extends Error {
   override readonly name = 'AuthenticationError';
@@ -49,11 +61,13 @@ export class ConsensusCodec<V> {
    * @param identity this node's identity key (signs its messages)
    * @param self this node's operator index
    * @param operatorKeys identity public key of every operator, by index
+   * @param values how values travel (default: as they are)
    */
   constructor(
     private readonly identity: PrivateKey,
     private readonly self: number,
     private readonly operatorKeys: readonly PublicKey[],
+    private readonly values: ValueCodec<V> = IDENTITY_VALUES,
   ) {}
 
   /** The envelope of `message`: remembered if it was received, otherwise signed by this node. */
@@ -94,7 +108,7 @@ export class ConsensusCodec<V> {
         const justification = j
           ? [await this.sealAll(j.roundChanges), await this.sealAll(j.prepares)]
           : null;
-        return [...head, message.value, justification];
+        return [...head, this.values.encode(message.value), justification];
       }
       case 'PREPARE':
         return [...head, message.valueId];
@@ -102,10 +116,18 @@ export class ConsensusCodec<V> {
         return [...head, message.valueId, message.signature];
       case 'ROUND-CHANGE': {
         const p = message.prepared;
-        return [...head, p ? [p.round, p.value, await this.sealAll(p.prepares)] : null];
+        return [...head, p ? [p.round, this.values.encode(p.value), await this.sealAll(p.prepares)] : null];
       }
       case 'DECIDED':
-        return [...head, message.value, await this.sealAll(message.commits)];
+        return [...head, this.values.encode(message.value), await this.sealAll(message.commits)];
+    }
+  }
+
+  private decodeValue(wire: unknown): V {
+    try {
+      return this.values.decode(wire);
+    } catch (error) {
+      throw new FrameError(`malformed consensus value: ${(error as Error).message}`);
     }
   }
 
@@ -151,7 +173,7 @@ export class ConsensusCodec<V> {
             prepares: await this.openAll(j[1], 'PREPARE'),
           };
         }
-        message = { type: 'PRE-PREPARE', height: h, round: r, sender: s, value: fields[4] as V, ...(justification && { justification }) };
+        message = { type: 'PRE-PREPARE', height: h, round: r, sender: s, value: this.decodeValue(fields[4]), ...(justification && { justification }) };
         break;
       }
       case TYPE_CODE.PREPARE:
@@ -171,14 +193,14 @@ export class ConsensusCodec<V> {
           if (!Array.isArray(p) || p.length !== 3 || !Number.isSafeInteger(p[0]) || p[0] < 0) {
             throw new FrameError('malformed ROUND-CHANGE: expected prepared = [round, value, prepares]');
           }
-          prepared = { round: p[0] as number, value: p[1] as V, prepares: await this.openAll(p[2], 'PREPARE') };
+          prepared = { round: p[0] as number, value: this.decodeValue(p[1]), prepares: await this.openAll(p[2], 'PREPARE') };
         }
         message = { type: 'ROUND-CHANGE', height: h, round: r, sender: s, ...(prepared && { prepared }) };
         break;
       }
       case TYPE_CODE.DECIDED:
         expectLength(fields, 6, 'DECIDED');
-        message = { type: 'DECIDED', height: h, round: r, sender: s, value: fields[4] as V, commits: await this.openAll(fields[5], 'COMMIT') };
+        message = { type: 'DECIDED', height: h, round: r, sender: s, value: this.decodeValue(fields[4]), commits: await this.openAll(fields[5], 'COMMIT') };
         break;
       default:
         throw new FrameError(`malformed consensus message: unknown type code ${String(code)}`);

@@ -24,7 +24,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import type { QbftMessage } from '../consensus/qbft/types.js';
-import { AuthenticationError, ConsensusCodec } from './consensus-codec.js';
+import { AuthenticationError, ConsensusCodec, type ValueCodec } from './consensus-codec.js';
 import { FrameError, FrameReader, encodeFrame } from './framing.js';
 import {
   CONSENSUS_PROTOCOL,
@@ -51,7 +51,7 @@ export interface ClusterPeer {
   readonly addrs: readonly string[];
 }
 
-export interface ClusterHostOptions {
+export interface ClusterHostOptions<V = unknown> {
   /** This node's Ed25519 identity key (its peer id; signs its consensus messages). */
   readonly identity: PrivateKey;
   /** Multiaddrs to listen on, e.g. `/ip4/0.0.0.0/tcp/9000` (port 0 picks a free port). */
@@ -59,6 +59,8 @@ export interface ClusterHostOptions {
   /** Every operator of the cluster, this node included (found by its peer id). */
   readonly peers: readonly ClusterPeer[];
   readonly limits?: Partial<ClusterLimits>;
+  /** How consensus values travel (default: as they are, msgpack-encoded); see consensus-codec.ts. */
+  readonly values?: ValueCodec<V>;
   readonly logger?: Logger;
 }
 
@@ -109,7 +111,7 @@ export interface ClusterHost<V> {
   stop(): Promise<void>;
 }
 
-export async function createClusterHost<V>(options: ClusterHostOptions): Promise<ClusterHost<V>> {
+export async function createClusterHost<V>(options: ClusterHostOptions<V>): Promise<ClusterHost<V>> {
   const limits: ClusterLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.logger;
   if (options.identity.type !== 'Ed25519') {
@@ -126,7 +128,7 @@ export async function createClusterHost<V>(options: ClusterHostOptions): Promise
   const others = operators.filter((p) => p.index !== self);
   const isOperator = (peer: PeerId): boolean => indexByPeer.has(peer.toString());
   const operatorKeys: PublicKey[] = operators.map((p) => p.publicKey);
-  const codec = new ConsensusCodec<V>(options.identity, self, operatorKeys);
+  const codec = new ConsensusCodec<V>(options.identity, self, operatorKeys, options.values);
 
   const node: Libp2p<{ ping: ReturnType<ReturnType<typeof ping>> }> = await createLibp2p({
     privateKey: options.identity,

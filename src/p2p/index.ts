@@ -13,6 +13,6 @@ export type {
   ConsensusHandler,
   TransactionsHandler,
 } from './host.js';
-export { AuthenticationError, CONSENSUS_SIGNING_DOMAIN, ConsensusCodec, type Envelope } from './consensus-codec.js';
+export { AuthenticationError, CONSENSUS_SIGNING_DOMAIN, ConsensusCodec, type Envelope, type ValueCodec } from './consensus-codec.js';
 export { FRAME_HEADER_BYTES, FrameError, FrameReader, encodeFrame } from './framing.js';
 export * from './limits.js';
