@@ -9,9 +9,10 @@
  * src/cli/main.ts`). A node's stdout and stderr are appended to node-<i>/node.log; its stdout log lines
  * (./logs.ts) drive the live output and the summary (./tracker.ts).
  *
- * Shutdown (Ctrl-C, SIGTERM, or fewer live nodes than the threshold): the load generator stops, every
- * live node gets SIGTERM by pid, and any still running after 10 s gets SIGKILL. A second Ctrl-C sends
- * SIGKILL at once.
+ * Nodes run in their own process groups, so a terminal's Ctrl-C reaches the devnet alone. Shutdown
+ * (Ctrl-C, SIGTERM, or fewer live nodes than the threshold): the load generator stops, every live node
+ * gets SIGTERM by pid, and any still running after 10 s gets SIGKILL. A second Ctrl-C sends SIGKILL at
+ * once; if the devnet process exits any other way, its nodes get SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
@@ -161,15 +162,19 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
 
   const alive = () => nodes.filter((node) => node.running).length;
   let settled = 0;
+  let allUpAt: number | undefined;
   const nodeSettled = () => {
-    settled++;
-    if (settled === n && args.loadTps > 0 && !stopping) void beginLoad();
+    if (++settled < n) return;
+    allUpAt = performance.now();
+    if (args.loadTps > 0 && !stopping) void beginLoad();
   };
 
   function startNode(index: number): RunningNode {
     const nodeDir = join(dir, nodeDirName(index));
     const { file, args: commandArgs } = nodeCommand(nodeDir, plan.rpcPorts[index - 1]!);
-    const child = spawn(file, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: environment });
+    // Its own process group: a Ctrl-C in the terminal reaches only the devnet, which stops the load
+    // before the nodes.
+    const child = spawn(file, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: environment, detached: true });
     const log = createWriteStream(join(nodeDir, 'node.log'), { flags: 'a' });
     const node: RunningNode = { index, child, log, url: undefined, lastError: undefined, recentStderr: [], closed: Promise.resolve(), running: true };
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -269,7 +274,8 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
     }, STOP_GRACE_MS);
     await Promise.all(nodes.map((node) => node.closed));
     clearTimeout(grace);
-    print(formatDevnetSummary(tracker.summary(performance.now() - startedAt)));
+    const now = performance.now();
+    print(formatDevnetSummary(tracker.summary(now - startedAt, allUpAt === undefined ? 0 : now - allUpAt)));
     finish(exitCode);
   }
 
@@ -289,8 +295,11 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
     print('second interrupt: SIGKILL to every node still running');
     for (const node of nodes.filter((node) => node.running)) signalNode(node, 'SIGKILL');
   };
+  // Should this process end without a shutdown (an uncaught error), no node outlives it.
+  const onExitProcess = () => nodes.filter((node) => node.running).forEach((node) => signalNode(node, 'SIGKILL'));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('exit', onExitProcess);
 
   for (let index = 1; index <= n; index++) nodes.push(startNode(index));
   try {
@@ -298,5 +307,6 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('exit', onExitProcess);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * What the devnet knows about its chain, from the nodes' logs (./logs.ts): the first time any node
  * stores a height it becomes one live line; each node's head and exit; and the closing summary
- * (blocks, transactions, transactions per second, blocks that needed more than one round, per-node
+ * (blocks, transactions, transactions per second since every node was up, blocks that needed more than one round, per-node
  * head and exit code).
  */
 import type { StoredBlock } from './logs.js';
@@ -17,6 +17,8 @@ export interface NodeState {
 
 export interface DevnetSummary {
   elapsedMs: number;
+  /** How long every node had been up (listening, or exited at start) by the end; transactions per second are over this. */
+  allUpMs: number;
   /** Heights first stored during this run. */
   blocks: number;
   firstHeight: bigint | undefined;
@@ -61,9 +63,10 @@ export class ChainTracker {
     if (node.head === undefined || head > node.head) node.head = head;
   }
 
-  summary(elapsedMs: number): DevnetSummary {
+  summary(elapsedMs: number, allUpMs: number): DevnetSummary {
     return {
       elapsedMs,
+      allUpMs,
       blocks: this.#seen.size,
       firstHeight: this.#firstHeight,
       lastHeight: this.#lastHeight,
@@ -88,11 +91,12 @@ export function formatBlockLine(block: StoredBlock, firstNode: number): string {
 }
 
 export function formatDevnetSummary(summary: DevnetSummary): string {
-  const seconds = summary.elapsedMs / 1000;
+  const upSeconds = summary.allUpMs / 1000;
   const heights = summary.blocks === 0 ? '' : ` (heights ${summary.firstHeight}..${summary.lastHeight})`;
   const lines = [
-    `devnet summary: ${seconds.toFixed(1)} s, ${summary.blocks} blocks${heights}, ${summary.transactions} transactions, ` +
-      `${seconds > 0 ? (summary.transactions / seconds).toFixed(1) : '0.0'} tx/s, ${summary.blocksAfterRoundOne} blocks needed more than one round`,
+    `devnet summary: ${(summary.elapsedMs / 1000).toFixed(1)} s (all nodes up for ${upSeconds.toFixed(1)} s), ${summary.blocks} blocks${heights}, ` +
+      `${summary.transactions} transactions, ${upSeconds > 0 ? (summary.transactions / upSeconds).toFixed(1) : '0.0'} tx/s while all were up, ` +
+      `${summary.blocksAfterRoundOne} blocks needed more than one round`,
     ...summary.nodes.map((node) => `  node ${node.index}: head ${node.head ?? 'none'}, exit ${node.exit ?? 'still running'}`),
   ];
   return lines.join('\n');

@@ -137,9 +137,10 @@ describe('ChainTracker', () => {
     tracker.advanceHead(4, 3n);
     tracker.node(2).exit = 0;
     tracker.node(4).exit = 'SIGKILL';
-    const summary = tracker.summary(2_000);
+    const summary = tracker.summary(3_000, 2_000);
     expect(summary).toEqual({
-      elapsedMs: 2_000,
+      elapsedMs: 3_000,
+      allUpMs: 2_000,
       blocks: 2,
       firstHeight: 5n,
       lastHeight: 6n,
@@ -153,7 +154,7 @@ describe('ChainTracker', () => {
       ],
     });
     expect(formatDevnetSummary(summary).split('\n')).toEqual([
-      'devnet summary: 2.0 s, 2 blocks (heights 5..6), 17 transactions, 8.5 tx/s, 1 blocks needed more than one round',
+      'devnet summary: 3.0 s (all nodes up for 2.0 s), 2 blocks (heights 5..6), 17 transactions, 8.5 tx/s while all were up, 1 blocks needed more than one round',
       '  node 1: head 6, exit still running',
       '  node 2: head 5, exit 0',
       '  node 3: head 6, exit still running',
@@ -166,7 +167,7 @@ describe('ChainTracker', () => {
     tracker.advanceHead(1, 9n);
     tracker.blockStored(1, block(4n));
     expect(tracker.node(1).head).toBe(9n);
-    expect(formatDevnetSummary(tracker.summary(0))).toContain('1 blocks (heights 4..4), 10 transactions, 0.0 tx/s');
+    expect(formatDevnetSummary(tracker.summary(0, 0))).toContain('1 blocks (heights 4..4), 10 transactions, 0.0 tx/s');
   });
 });
 
