@@ -227,11 +227,11 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
     tracker.node(node.index).exit = exit;
     await new Promise((done) => node.log.end(done));
     if (node.url === undefined) nodeSettled();
+    const why = node.lastError ?? (node.recentStderr.length > 0 ? node.recentStderr.join(' ') : undefined);
     if (stopping) {
-      print(`node ${node.index} stopped (exit ${exit})`);
+      print(`node ${node.index} stopped (exit ${exit})${exit !== 0 && why ? `: ${why}` : ''}`);
       return;
     }
-    const why = node.lastError ?? (node.recentStderr.length > 0 ? node.recentStderr.join(' ') : undefined);
     print(`node ${node.index} exited unexpectedly (exit ${exit})${why ? `: ${why}` : ''}; its log: ${join(dir, nodeDirName(node.index), 'node.log')}`);
     if (alive() < lock.threshold) {
       print(`only ${alive()} of ${n} nodes are running, fewer than the threshold ${lock.threshold}: no block can be signed; stopping the devnet`);
