@@ -205,7 +205,8 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       log.write(`${line}\n`);
-      if (line.trim() === '') return;
+      // Stack frames and Node's version banner say nothing about the cause.
+      if (line.trim() === '' || /^\s+at |^Node\.js v/.test(line)) return;
       node.recentStderr.push(line.trim());
       if (node.recentStderr.length > STDERR_LINES_KEPT) node.recentStderr.shift();
     });
