@@ -14,6 +14,8 @@
  * A rejected transaction (an error answer, or no answer at all) retires its sender: it is replaced by a
  * fresh key, so later transactions never depend on one whose fate is unknown.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { keccak256 } from '../wasm/index.js';
 import { randomSenderKey, signTransfer, type SenderKey } from './transactions.js';
 
@@ -23,6 +25,8 @@ const TICK_MS = 10;
 const BURST_SECONDS = 0.1;
 /** A request without an answer by then counts as failed. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Keep-alive sockets idle this long are closed. */
+const IDLE_SOCKET_MS = 4_000;
 /** A URL whose request failed (no answer) gets no transactions for this long. */
 const URL_BACKOFF_MS = 1_000;
 /** How often `onProgress` is called. */
@@ -127,35 +131,68 @@ function checkOptions(options: LoadOptions): { senders: number; batch: number } 
 
 const hex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString('hex')}`;
 
-/** POSTs a JSON-RPC body and returns the parsed answer; throws on a transport or HTTP error. */
-async function postJson(url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+/** Keep-alive HTTP(S) agents for one run. */
+interface Agents {
+  'http:': http.Agent;
+  'https:': https.Agent;
+}
+
+function createAgents(): Agents {
+  // Idle sockets close before Node's HTTP server drops them (its keepAliveTimeout is 5 s), so a
+  // request never goes out on a socket the server is closing.
+  const options = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+  return { 'http:': new http.Agent(options), 'https:': new https.Agent(options) };
+}
+
+/**
+ * POSTs a JSON-RPC body and returns the parsed answer; throws on a transport or HTTP error. node:http
+ * rather than fetch: it costs a quarter of the CPU per request, CPU the nodes on the same machine need.
+ */
+function postJson(agents: Agents, url: string, body: unknown): Promise<unknown> {
+  const target = new URL(url);
+  const protocol = target.protocol as keyof Agents;
+  const payload = Buffer.from(JSON.stringify(body));
+  const request = protocol === 'https:' ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      target,
+      { method: 'POST', agent: agents[protocol], headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}`));
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch {
+            reject(new Error('the answer is not JSON'));
+          }
+        });
+      },
+    );
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    req.on('error', reject);
+    req.end(payload);
   });
-  if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}`);
-  return response.json();
 }
 
 /** `eth_chainId` of `url`. */
 export async function fetchChainId(url: string): Promise<bigint> {
   let answer: { result?: unknown; error?: { message?: string } };
+  const agents = createAgents();
   try {
-    answer = (await postJson(url, { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] })) as typeof answer;
+    answer = (await postJson(agents, url, { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] })) as typeof answer;
   } catch (error) {
     throw new Error(`eth_chainId from ${url} failed: ${(error as Error).message}`);
+  } finally {
+    agents['http:'].destroy();
+    agents['https:'].destroy();
   }
   if (typeof answer?.result !== 'string' || !/^0x[0-9a-f]+$/i.test(answer.result)) {
     throw new Error(`eth_chainId from ${url}: expected a hex quantity, got ${JSON.stringify(answer?.error?.message ?? answer?.result)}`);
   }
   return BigInt(answer.result);
-}
-
-function describeFailure(error: unknown): string {
-  const cause = (error as { cause?: { message?: string } }).cause?.message;
-  return cause ? `${(error as Error).message}: ${cause}` : (error as Error).message;
 }
 
 /** Starts sending; resolves once the chain id is known and the first tick is scheduled. */
@@ -173,6 +210,7 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
   const backoffUntil = urls.map(() => 0);
   // Transfers go to a fixed address: where the wei go does not matter on a chain without balances.
   const recipient = randomSenderKey().address;
+  const agents = createAgents();
 
   const counts: LoadCounts = { sent: 0, accepted: 0, rejected: 0, firstError: undefined, behind: 0 };
   let inFlight = 0;
@@ -199,11 +237,11 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
     const calls = items.map((item, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [hex(item.raw)] }));
     let answers: Array<{ id?: unknown; result?: unknown; error?: { message?: string } }>;
     try {
-      const answer = await postJson(urls[url]!, calls.length === 1 ? calls[0] : calls);
+      const answer = await postJson(agents, urls[url]!, calls.length === 1 ? calls[0] : calls);
       answers = (Array.isArray(answer) ? answer : [answer]) as typeof answers;
     } catch (error) {
       backoffUntil[url] = performance.now() + URL_BACKOFF_MS;
-      for (const item of items) reject(item.sender, `${urls[url]}: ${describeFailure(error)}`);
+      for (const item of items) reject(item.sender, `${urls[url]}: ${(error as Error).message}`);
       return;
     } finally {
       inFlight -= items.length;
@@ -273,6 +311,8 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
         clearInterval(ticker);
         clearInterval(reporter);
         await Promise.all(requests);
+        agents['http:'].destroy();
+        agents['https:'].destroy();
         const elapsedMs = performance.now() - startedAt;
         return { ...counts, chainId, elapsedMs, acceptedPerSecond: (counts.accepted * 1000) / elapsedMs };
       })();
