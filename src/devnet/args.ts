@@ -18,8 +18,9 @@ Runs a whole DST cluster on this machine: creates it (as "dst create cluster" do
 already holds one, starts every node as its own "dst run" process on loopback, and prints one line
 per block the first time any node stores it (height, transactions, proposer, round, time from proposal
 to signature), and the nodes' start and exit events. Each node's raw log goes to DIR/node-<i>/node.log.
-The devnet keeps running while a quorum of nodes lives. Ctrl-C (or SIGTERM) stops the load, stops
-every node cleanly (SIGKILL after 10 s) and prints a summary.
+A node that exits is reported with its last error; the devnet goes on while at least the threshold
+of nodes run, and below that (no block can be signed) it stops with exit code 1. Ctrl-C (or
+SIGTERM) stops the load, stops every node cleanly (SIGKILL after 10 s), prints a summary and exits 0.
 
 Options:
   --nodes <n>            Number of nodes of a new cluster, 1..${MAX_NODES} (default: ${DEFAULT_NODES}).

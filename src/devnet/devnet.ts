@@ -101,6 +101,11 @@ export async function planDevnet(args: DevnetArgs): Promise<DevnetPlan> {
   if (existsSync(lockFile)) {
     const lock = parseClusterLock(await readFile(lockFile, 'utf8'), lockFile);
     assertMatchesLock(args, lock, lockFile);
+    for (const operator of lock.operators) {
+      if (!existsSync(join(dir, nodeDirName(operator.index)))) {
+        throw new DevnetUsageError(`${dir} holds a cluster lock but no ${nodeDirName(operator.index)}/: give the cluster directory (the one holding node-1 … node-${lock.operators.length}), not a node's`);
+      }
+    }
     const p2pPorts = lock.operators.map((operator) => loopbackPort(operator.addresses[0]!, operator.index));
     const rpcPorts = rpcPortsFor(lock.operators.length);
     await assertPortsFree(rpcPorts, p2pPorts);

@@ -211,6 +211,9 @@ describe('planDevnet', () => {
     const same = await planDevnet(args({ dir, nodes: 2, chainId: 77n, blockTimeMs: 10, p2pBasePort: base, rpcBasePort: base + 3 }));
     expect(same.reused).toBe(true);
 
+    await expect(planDevnet(args({ dir: join(dir, nodeDirName(1)) }))).rejects.toThrow(
+      `${join(dir, nodeDirName(1))} holds a cluster lock but no node-1/: give the cluster directory (the one holding node-1 … node-2), not a node's`,
+    );
     const lockFile = join(dir, CLUSTER_LOCK_FILE);
     await expect(planDevnet(args({ dir, nodes: 4 }))).rejects.toThrow(`--nodes 4 does not match the cluster in ${lockFile} (2 nodes)`);
     await expect(planDevnet(args({ dir, chainId: 901n }))).rejects.toThrow('--chain-id 901 does not match the cluster');
