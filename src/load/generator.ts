@@ -247,10 +247,12 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
       inFlight -= items.length;
     }
     const byId = new Map(answers.map((answer) => [answer?.id, answer]));
+    // A batch refused as a whole is answered with one error object (id null) instead of an array.
+    const wholeError = answers.length === 1 && items.length > 1 ? answers[0]?.error?.message : undefined;
     items.forEach((item, i) => {
       const answer = byId.get(i);
       if (typeof answer?.result === 'string') accept(item);
-      else reject(item.sender, answer?.error?.message ?? `${urls[url]}: no answer for a transaction in the batch`);
+      else reject(item.sender, answer?.error?.message ?? wholeError ?? `${urls[url]}: no answer for a transaction in the batch`);
     });
   }
 
