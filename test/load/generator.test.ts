@@ -2,7 +2,8 @@
  * The load generator (src/load) against a real `dst run --single` process (test/e2e/node-process.ts):
  * every transaction sent is accepted and ends up in a signed block exactly once, each sender's in nonce
  * order; the rate caps what is sent (counts, never speed); senders are split over the URLs with each
- * sender on one URL; a URL that does not answer counts as rejections with its error. Also the
+ * sender on one URL; a URL that does not answer, and transactions the node refuses, count as rejections
+ * with their error. Also the
  * `dst load` command: --help, usage errors (exit 2) and a short run (exit 0, summary).
  */
 import { execFile } from 'node:child_process';
@@ -112,6 +113,17 @@ describe('startLoad against a node', () => {
     expect(summary.accepted).toBe(0);
     expect(accepted).toHaveLength(0);
     expect(summary.firstError).toContain(dead);
+  });
+
+  it('counts transactions the node refuses as rejected, with its message, in single requests and in batches', async () => {
+    for (const batch of [1, 5]) {
+      // Signed for another chain: the node refuses every one.
+      const { summary, accepted } = await runFor(300, { urls: [node.url], tps: 100, chainId: CHAIN_ID + 1n, senders: 10, batch });
+      expect(summary.sent).toBeGreaterThan(0);
+      expect(summary.rejected).toBe(summary.sent);
+      expect(accepted).toHaveLength(0);
+      expect(summary.firstError).toMatch(/chain/i);
+    }
   });
 
   it('refuses bad options with a clear message', async () => {
