@@ -126,6 +126,17 @@ export class Mempool {
   }
 
   /** The transactions of the next block, by the ordering rule above, within the limits. */
+  /** Whether `selectForBlock` would select anything: some sender's next nonce is pooled and fits. Stops
+   * at the first such sender, so it is cheap to ask after every arrival. */
+  hasIncludable(maxBytes: number): boolean {
+    for (const [sender, queue] of this.bySender) {
+      const last = this.chain.lastIncludedNonce(sender);
+      const head = queue.get(last === undefined ? minKey(queue) : last + 1n);
+      if (head && head.tx.raw.length <= maxBytes) return true;
+    }
+    return false;
+  }
+
   selectForBlock(limits: BlockLimits): Transaction[] {
     const heap = new ArrivalHeap();
     for (const [sender, queue] of this.bySender) {

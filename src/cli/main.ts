@@ -274,8 +274,11 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
   });
   clearInterval(watchdog);
   await server.close();
-  await sequencer.stop();
+  // The host stops while the sequencer winds down, so that a sync in progress ends at once instead of
+  // at its request timeout.
+  const stopping = sequencer.stop();
   await setup.host?.stop();
+  await stopping;
   await store.close();
   await executor.close();
   logger.info({ exitCode }, 'stopped');

@@ -207,11 +207,13 @@ export class Sequencer implements SequencerView {
   private roundTimer: NodeJS.Timeout | undefined;
   private peerMetricsTimer: NodeJS.Timeout | undefined;
   private pendingDecision: { height: number; resolve: (outcome: Outcome) => void; reject: (e: Error) => void } | undefined;
+  /** A round-only QBFT state written ahead of the machine's own `persist` (see `decide`). */
+  private persistedRoundOnly: QbftPersistedState<Block> | undefined;
   /** A decision the machine made while nobody waited for it (during sync). */
   private lateDecision: Decision<Block> | undefined;
   private loop: Promise<void> | undefined;
-  private partialSignedAt = 0;
-  private proposalSeenAt = 0;
+  /** When the current height reached each stage (performance.now(), 0 = not yet): logged with its block. */
+  private timeline = emptyTimeline();
   /** The height a peer's consensus message has started (its leader proposed, or it asks for a round change). */
   private peerStartedHeight = 0n;
   private syncRequested = false;
@@ -435,7 +437,7 @@ export class Sequencer implements SequencerView {
   }
 
   private hasIncludable(): boolean {
-    return this.pool.size > 0 && this.pool.selectForBlock({ maxTransactions: 1, maxBytes: this.options.block.maxBytes }).length > 0;
+    return this.pool.hasIncludable(this.options.block.maxBytes);
   }
 
   // ---- waiting -----------------------------------------------------------------------------------
@@ -508,7 +510,7 @@ export class Sequencer implements SequencerView {
       limits: this.options.block,
     });
     this.checkedProposals.set(hex(block.hash), block.transactionHashes.map((hash) => this.pool.get(hex(hash))!.tx));
-    this.proposalSeenAt ||= performance.now();
+    this.timeline.proposal ||= performance.now();
     return block;
   }
 
@@ -561,6 +563,13 @@ export class Sequencer implements SequencerView {
   private async decide(height: number, resume: QbftPersistedState<Block> | undefined): Promise<Decision<Block> | undefined> {
     this.checkedProposals.clear();
     this.lateDecision = undefined;
+    if (this.network && resume === undefined) {
+      // The state the machine persists before its first vote of the height, written now, while the
+      // proposal is on its way, so that the PREPARE need not wait for a disk flush. Safe: a node that
+      // restarts from it merely resumes in round 2 without having voted in round 1.
+      this.persistedRoundOnly = { height, round: 1 };
+      this.awaitDurable(this.store.persistQbftState(this.persistedRoundOnly));
+    }
     let outcome = await this.awaitOutcome(height, () => {
       this.act(() => this.qbft.start(height, resume));
       this.releaseHeld();
@@ -569,7 +578,7 @@ export class Sequencer implements SequencerView {
       await this.sync();
       if (this.head.header.number >= BigInt(height)) {
         clearTimeout(this.roundTimer);
-        this.proposalSeenAt = 0;
+        this.timeline = emptyTimeline();
         return undefined;
       }
       const late = this.lateDecision as Decision<Block> | undefined;
@@ -620,9 +629,15 @@ export class Sequencer implements SequencerView {
 
   private handle(output: QbftOutput<Block>): void {
     switch (output.kind) {
-      case 'persist':
-        this.awaitDurable(this.store.persistQbftState(output.state));
+      case 'persist': {
+        const { state } = output;
+        const written = this.persistedRoundOnly;
+        // Already written when the height started (see `decide`): no second write, no second wait.
+        if (written !== undefined && state.prepared === undefined && state.height === written.height && state.round === written.round) return;
+        this.persistedRoundOnly = undefined;
+        this.awaitDurable(this.store.persistQbftState(state));
         return;
+      }
       case 'timer': {
         clearTimeout(this.roundTimer);
         const { height, round } = output;
@@ -658,7 +673,7 @@ export class Sequencer implements SequencerView {
       case 'send': {
         const { message } = output;
         if (message.type === 'COMMIT') this.recordCommit(message.height, message.round, message.sender, message.valueId, message.signature);
-        if (message.type === 'PRE-PREPARE') this.proposalSeenAt ||= performance.now();
+        if (message.type === 'PRE-PREPARE') this.timeline.proposal ||= performance.now();
         const network = this.network;
         if (network === undefined) return;
         // Sent only once the persisted state and guard the message depends on are on disk.
@@ -670,6 +685,7 @@ export class Sequencer implements SequencerView {
       }
       case 'decide': {
         clearTimeout(this.roundTimer);
+        this.timeline.decided ||= performance.now();
         const pending = this.pendingDecision;
         if (pending?.height === output.decision.height) pending.resolve(output.decision);
         else this.lateDecision = output.decision;
@@ -680,9 +696,10 @@ export class Sequencer implements SequencerView {
 
   /** A value this node did not build (a restored lock, or a peer's proposal): the checks of src/chain/validation.ts. */
   private async validateForeign(block: Block): Promise<boolean> {
+    const parent = this.head;
     try {
       const { transactions } = await validateProposal(block.header, block.transactions, {
-        parent: this.head,
+        parent,
         chain: this.store,
         transactionRules: this.rules,
         limits: this.options.block,
@@ -692,8 +709,11 @@ export class Sequencer implements SequencerView {
         knownSender: (hash) => this.pool.get(hash)?.tx.sender,
       });
       this.checkedProposals.set(hex(block.hash), transactions);
+      this.timeline.validated ||= performance.now();
       return true;
     } catch (error) {
+      // Checked against a head that has moved meanwhile (the height was decided without this node): moot.
+      if (this.head !== parent) return false;
       this.logger.warn({ err: error, height: block.header.number.toString() }, 'rejected a proposed block');
       return false;
     }
@@ -702,7 +722,7 @@ export class Sequencer implements SequencerView {
   /** The machine's `signCommit`: guard first (durable), then the partial signature over the round's signing root. */
   private signCommit(height: number, round: number, block: Block): Uint8Array {
     this.awaitDurable(this.store.guardSigning(height, round, block.hash));
-    this.partialSignedAt = performance.now();
+    this.timeline.signed = performance.now();
     return partialSign(this.options.key.share, signingRoot(BLOCK_DOMAIN, this.chainId, round, block.hash)).signature;
   }
 
@@ -725,7 +745,7 @@ export class Sequencer implements SequencerView {
     }
     const head = this.head.header.number;
     if (height >= head + SYNC_LAG_HEIGHTS && !this.syncing) this.requestSync();
-    if (message.type === 'PRE-PREPARE' && height === head + 1n) this.proposalSeenAt ||= performance.now();
+    if (message.type === 'PRE-PREPARE' && height === head + 1n) this.timeline.proposal ||= performance.now();
     if (height > head && height > this.peerStartedHeight) {
       this.peerStartedHeight = height;
       this.notify();
@@ -865,7 +885,8 @@ export class Sequencer implements SequencerView {
           this.logger.warn({ height, round, share: index }, 'invalid partial signature: its node signed something else or is faulty');
         }
         if (signature !== undefined) {
-          metrics?.signing.observe((performance.now() - this.partialSignedAt) / 1000);
+          this.timeline.combined = performance.now();
+          if (this.timeline.signed) metrics?.signing.observe((this.timeline.combined - this.timeline.signed) / 1000);
           return { block: decision.value, round, signingRoot: root, signature };
         }
       }
@@ -892,6 +913,7 @@ export class Sequencer implements SequencerView {
       if (sequence !== undefined) sequences.push(sequence);
     }
     await this.store.commitBlock(signed, transactions, sequences);
+    this.timeline.stored = performance.now();
     this.head = block;
     this.pruneCommits();
     for (const hash of included) this.poolSequence.delete(hash);
@@ -906,12 +928,12 @@ export class Sequencer implements SequencerView {
         round: signed.round,
         transactions: transactions.length,
         proposer: block.header.proposer,
-        timeToSignatureMs: this.proposalSeenAt === 0 ? null : Math.round((performance.now() - this.proposalSeenAt) * 100) / 100,
         pending: this.pool.size,
+        ...timelineFields(this.timeline),
       },
       'block signed and stored',
     );
-    this.proposalSeenAt = 0;
+    this.timeline = emptyTimeline();
     for (const listener of this.listeners) {
       try {
         listener(signed);
@@ -965,4 +987,31 @@ export class Sequencer implements SequencerView {
     metrics.peerPing.reset();
     for (const [peer, ms] of network.pingLatencies()) metrics.peerPing.set({ peer: String(peer + 1) }, ms / 1000);
   }
+}
+
+interface Timeline {
+  proposal: number;
+  validated: number;
+  signed: number;
+  decided: number;
+  combined: number;
+  stored: number;
+}
+
+function emptyTimeline(): Timeline {
+  return { proposal: 0, validated: 0, signed: 0, decided: 0, combined: 0, stored: 0 };
+}
+
+/**
+ * A height's timeline for its log line: `timeToSignatureMs` from the proposal (built here, or first
+ * received) to the verified group signature, and `stagesMs`, each stage's end relative to the proposal
+ * (validated: a peer's block checked; signed: PREPARE quorum, guard, partial; decided: COMMIT quorum;
+ * combined; stored). Absent stages (a block learnt from DECIDED) are null.
+ */
+function timelineFields(t: Timeline): { timeToSignatureMs: number | null; stagesMs: Record<string, number | null> } {
+  const since = (at: number): number | null => (t.proposal === 0 || at === 0 ? null : Math.round((at - t.proposal) * 100) / 100);
+  return {
+    timeToSignatureMs: since(t.combined),
+    stagesMs: { validated: since(t.validated), signed: since(t.signed), decided: since(t.decided), combined: since(t.combined), stored: since(t.stored) },
+  };
 }

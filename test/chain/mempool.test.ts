@@ -93,7 +93,11 @@ describe('Mempool ordering', () => {
     const late = tx(1, 11n);
     const other = tx(2, 0n);
     pool.add(late);
+    expect(pool.hasIncludable(limits.maxBytes)).toBe(false);
+    expect(pool.selectForBlock(limits)).toEqual([]);
     pool.add(other);
+    expect(pool.hasIncludable(limits.maxBytes)).toBe(true);
+    expect(pool.hasIncludable(other.raw.length - 1)).toBe(false);
     expect(pool.selectForBlock(limits)).toEqual([other]);
     const gap = tx(1, 10n);
     pool.add(gap);
