@@ -50,6 +50,7 @@ import {
 } from '../chain/index.js';
 import {
   linearRoundTimeout,
+  faultTolerance,
   QbftMachine,
   quorumSize,
   roundRobinLeader,
@@ -214,8 +215,10 @@ export class Sequencer implements SequencerView {
   private loop: Promise<void> | undefined;
   /** When the current height reached each stage (performance.now(), 0 = not yet): logged with its block. */
   private timeline = emptyTimeline();
-  /** The height a peer's consensus message has started (its leader proposed, or it asks for a round change). */
+  /** The next height, once peers have started it (see `notePeerStart`). */
   private peerStartedHeight = 0n;
+  /** Peers seen working on the next height, by height (only head + 1 is kept). */
+  private peersOnNextHeight = new Map<bigint, Set<number>>();
   private syncRequested = false;
   private syncing = false;
   private joined = false;
@@ -746,10 +749,7 @@ export class Sequencer implements SequencerView {
     const head = this.head.header.number;
     if (height >= head + SYNC_LAG_HEIGHTS && !this.syncing) this.requestSync();
     if (message.type === 'PRE-PREPARE' && height === head + 1n) this.timeline.proposal ||= performance.now();
-    if (height > head && height > this.peerStartedHeight) {
-      this.peerStartedHeight = height;
-      this.notify();
-    }
+    if (height > head) this.notePeerStart(message, from);
     if (this.holding) {
       if (height <= head) return; // a laggard's message: answered once consensus runs again
       this.held.push({ message, from });
@@ -757,6 +757,26 @@ export class Sequencer implements SequencerView {
       return;
     }
     this.deliver(message, from);
+  }
+
+  /**
+   * Starts the next height for peers that have: on a PRE-PREPARE from the leader its round names, or
+   * once f + 1 peers (at least one honest) sent anything of a later height. Never more than the next
+   * height (later ones are sync's business), and no single other node can make this one start heights
+   * (and sign empty blocks) at will — except a leader, once per round it leads.
+   */
+  private notePeerStart(message: QbftMessage<Block>, from: number): void {
+    const next = this.head.header.number + 1n;
+    if (this.peerStartedHeight >= next) return;
+    const { nodes } = this.options;
+    const byLeader = message.type === 'PRE-PREPARE' && BigInt(message.height) === next && roundRobinLeader(message.height, message.round, nodes) === from;
+    let peers = this.peersOnNextHeight.get(next);
+    if (peers === undefined) this.peersOnNextHeight = new Map([[next, (peers = new Set())]]);
+    peers.add(from);
+    if (byLeader || peers.size >= faultTolerance(nodes) + 1) {
+      this.peerStartedHeight = next;
+      this.notify();
+    }
   }
 
   private deliver(message: QbftMessage<Block>, from: number): void {
