@@ -33,7 +33,7 @@ import { NodeStore } from '../src/node/store.js';
 import { keccak256, transactionsRootWithHashes } from '../src/wasm/index.js';
 import { startNodeProcess } from '../test/e2e/node-process.js';
 import { compareAsync } from './harness.js';
-import { makeLoad } from './tps-transactions.js';
+import { makeLoad } from '../src/load/index.js';
 
 const CHAIN_ID = 904n;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

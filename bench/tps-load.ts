@@ -4,13 +4,13 @@
  *
  *   tsx bench/tps-load.ts <rpc url> <chain id> <senders> <transactions per sender> <concurrency> [batch]
  *
- * Signs EIP-155 legacy transfers up front (bench/tps-transactions.ts), then sends them with eth_sendRawTransaction, `concurrency` requests in flight, each sender's
+ * Signs EIP-155 legacy transfers up front (src/load/transactions.ts), then sends them with eth_sendRawTransaction, `concurrency` requests in flight, each sender's
  * transactions in nonce order. Prints one JSON line: how many were accepted, the seconds until the
  * last acceptance and until the last inclusion (every sender's last transaction in a signed block).
  */
 import { parseTransaction } from '../src/chain/index.js';
 import { keccak256 } from '../src/wasm/index.js';
-import { makeLoad } from './tps-transactions.js';
+import { makeLoad } from '../src/load/index.js';
 
 const [url, chainIdText, sendersText, perSenderText, concurrencyText, batchText = '1'] = process.argv.slice(2);
 if (!url || !chainIdText || !sendersText || !perSenderText || !concurrencyText) {

@@ -24,6 +24,8 @@ import { runCreateCommand } from '../cluster/cli.js';
 import { WorkerPoolExecutor } from '../crypto/index.js';
 import { hasCluster, initSingleNode, loadDataDir } from '../node/datadir.js';
 import { Sequencer, type NodeKey, type SequencerNetwork } from '../node/sequencer.js';
+import { runLoadCommand } from '../load/cli.js';
+import { runDevnetCommand } from '../devnet/cli.js';
 import { NodeStore } from '../node/store.js';
 import { proposalCodec } from '../node/wire.js';
 import { createClusterHost, type ClusterHost } from '../p2p/index.js';
@@ -31,6 +33,8 @@ import { createClusterHost, type ClusterHost } from '../p2p/index.js';
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst run --single [options]           a single-node sequencer
        dst create cluster --help            creating a cluster (the dealer flow)
+       dst devnet --help                    a whole cluster on this machine, one process per node
+       dst load --help                      signed transactions sent to nodes at a steady rate
 
 Runs a DST sequencer node: accepts Ethereum transactions over JSON-RPC, orders them into blocks
 with the other nodes of its cluster (QBFT over libp2p), signs each block with its share of the
@@ -284,6 +288,8 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
 async function main(): Promise<number> {
   // `dst create cluster ...`: the dealer flow, in src/cluster/cli.ts.
   if (process.argv[2] === 'create') return runCreateCommand(process.argv.slice(3));
+  if (process.argv[2] === 'load') return runLoadCommand(process.argv.slice(3));
+  if (process.argv[2] === 'devnet') return runDevnetCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2), process.env);

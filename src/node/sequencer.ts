@@ -50,6 +50,7 @@ import {
 } from '../chain/index.js';
 import {
   linearRoundTimeout,
+  faultTolerance,
   QbftMachine,
   quorumSize,
   roundRobinLeader,
@@ -195,6 +196,8 @@ export class Sequencer implements SequencerView {
   private readonly commits = new Map<string, RoundCommits>();
   /** Share indices whose partial failed verification, by height (logged and counted once). */
   private readonly invalidPartials = new Map<number, Set<number>>();
+  /** Work that reads the store off the production loop (gossip admissions, validations), until settled. */
+  private readonly background = new Set<Promise<void>>();
   /** Peers' messages waiting for consensus to resume. */
   private held: Array<{ message: QbftMessage<Block>; from: number }> = [];
   private holding = true;
@@ -214,8 +217,10 @@ export class Sequencer implements SequencerView {
   private loop: Promise<void> | undefined;
   /** When the current height reached each stage (performance.now(), 0 = not yet): logged with its block. */
   private timeline = emptyTimeline();
-  /** The height a peer's consensus message has started (its leader proposed, or it asks for a round change). */
+  /** The next height, once peers have started it (see `notePeerStart`). */
   private peerStartedHeight = 0n;
+  /** Peers seen working on the next height, by height (only head + 1 is kept). */
+  private peersOnNextHeight = new Map<bigint, Set<number>>();
   private syncRequested = false;
   private syncing = false;
   private joined = false;
@@ -267,7 +272,8 @@ export class Sequencer implements SequencerView {
     if (this.network && network) {
       network.onConsensusMessage((message, from) => this.onConsensusMessage(message, from));
       network.onTransactions((transactions) => {
-        this.admitGossip(transactions).catch((error: Error) => this.logger.error({ err: error }, 'admitting gossiped transactions failed'));
+        if (!this.running) return;
+        this.track(this.admitGossip(transactions).catch((error: Error) => this.logger.error({ err: error }, 'admitting gossiped transactions failed')));
       });
       serveBlocks(network, this.store);
       if (metrics) this.peerMetricsTimer = setInterval(() => this.updatePeerMetrics(), PEER_METRICS_INTERVAL_MS);
@@ -288,6 +294,8 @@ export class Sequencer implements SequencerView {
     this.notify();
     this.pendingDecision?.resolve('stopped');
     await this.loop;
+    // Admissions and validations in flight finish (or see `running` false) before the caller closes the store.
+    await Promise.all(this.background);
     clearTimeout(this.roundTimer);
     clearInterval(this.peerMetricsTimer);
   }
@@ -405,8 +413,10 @@ export class Sequencer implements SequencerView {
       }
     }
     if (fresh.length === 0 || !this.running) return;
+    const recovered = await recoverSenders(fresh, this.options.executor);
+    if (!this.running) return;
     const writes: Promise<void>[] = [];
-    for (const tx of await recoverSenders(fresh, this.options.executor)) {
+    for (const tx of recovered) {
       try {
         if (tx instanceof TransactionRejected) throw tx;
         writes.push(this.admit(tx));
@@ -664,9 +674,11 @@ export class Sequencer implements SequencerView {
           return;
         }
         // Validation recovers the senders it does not know on the worker pool; QBFT waits for the answer.
-        void this.validateForeign(value).then((valid) => {
-          if (this.running) this.act(() => this.qbft.validated(height, valueId, valid));
-        });
+        this.track(
+          this.validateForeign(value).then((valid) => {
+            if (this.running) this.act(() => this.qbft.validated(height, valueId, valid));
+          }),
+        );
         return;
       }
       case 'broadcast':
@@ -692,6 +704,11 @@ export class Sequencer implements SequencerView {
         return;
       }
     }
+  }
+
+  private track(work: Promise<void>): void {
+    const settled = work.finally(() => this.background.delete(settled));
+    this.background.add(settled);
   }
 
   /** A value this node did not build (a restored lock, or a peer's proposal): the checks of src/chain/validation.ts. */
@@ -746,13 +763,7 @@ export class Sequencer implements SequencerView {
     const head = this.head.header.number;
     if (height >= head + SYNC_LAG_HEIGHTS && !this.syncing) this.requestSync();
     if (message.type === 'PRE-PREPARE' && height === head + 1n) this.timeline.proposal ||= performance.now();
-    // A message of any later height shows the next height has started; never record more than the next:
-    // one message with a far height (a faulty or Byzantine operator) would otherwise start every height
-    // up to it at once, with no transaction and no block time. Heights further on are sync's business.
-    if (height > head && this.peerStartedHeight < head + 1n) {
-      this.peerStartedHeight = head + 1n;
-      this.notify();
-    }
+    if (height > head) this.notePeerStart(message, from);
     if (this.holding) {
       if (height <= head) return; // a laggard's message: answered once consensus runs again
       this.held.push({ message, from });
@@ -760,6 +771,26 @@ export class Sequencer implements SequencerView {
       return;
     }
     this.deliver(message, from);
+  }
+
+  /**
+   * Starts the next height for peers that have: on a PRE-PREPARE from the leader its round names, or
+   * once f + 1 peers (at least one honest) sent anything of a later height. Never more than the next
+   * height (later ones are sync's business), and no single other node can make this one start heights
+   * (and sign empty blocks) at will — except a leader, once per round it leads.
+   */
+  private notePeerStart(message: QbftMessage<Block>, from: number): void {
+    const next = this.head.header.number + 1n;
+    if (this.peerStartedHeight >= next) return;
+    const { nodes } = this.options;
+    const byLeader = message.type === 'PRE-PREPARE' && BigInt(message.height) === next && roundRobinLeader(message.height, message.round, nodes) === from;
+    let peers = this.peersOnNextHeight.get(next);
+    if (peers === undefined) this.peersOnNextHeight = new Map([[next, (peers = new Set())]]);
+    peers.add(from);
+    if (byLeader || peers.size >= faultTolerance(nodes) + 1) {
+      this.peerStartedHeight = next;
+      this.notify();
+    }
   }
 
   private deliver(message: QbftMessage<Block>, from: number): void {
