@@ -1,22 +1,22 @@
 /**
  * The 4-node cluster on loopback (issue 7 "Benchmark"; DESIGN.md §5 targets): four `dst run --dir`
  * processes made by `createCluster` with block time 0 (test/e2e/cluster-process.ts), and the load
- * generator in a fifth process (bench/cluster-load.ts: pre-signed transfers, senders spread over all
- * four RPC URLs). Two runs:
+ * generator (src/load `startLoad`) in a fifth process, bench/cluster-load.ts, its senders spread over
+ * all four RPC URLs. Two runs:
  *
- * - light load (4 requests in flight, one transaction each): blocks are small, so blocks per second
- *   and time to signature show the consensus pipeline itself (PRE-PREPARE → PREPARE → COMMIT with
+ * - light load (200 tx/s, one transaction per request): blocks are small, so blocks per second and
+ *   time to signature show the consensus pipeline itself (PRE-PREPARE → PREPARE → COMMIT with
  *   partials → combine → verify → store);
- * - full load (32 requests in flight, JSON-RPC batches of 25): transactions per second end to end
- *   (from the first eth_sendRawTransaction until the last transaction is in a signed block).
+ * - full load (8,000 tx/s asked, JSON-RPC batches of 10): transactions per second end to end (from
+ *   the first eth_sendRawTransaction until the last accepted transaction is in a signed block).
  *
  * Reported per run, each next to its target: signed blocks per second (new heads over the run ÷ its
  * seconds), time from proposal to combined signature p50/p99 over every node's "block signed and
  * stored" `timeToSignatureMs` with the p50 of each stage (`stagesMs`), transactions per second; and CPU (user + system from /proc/<pid>/stat,
  * all threads) per block and per transaction for each node and for the load generator.
  *
- * BENCH_CLUSTER_TRANSACTIONS sets the full run's transactions (default 20,000; the light run sends a
- * tenth).
+ * BENCH_CLUSTER_SECONDS sets each run's load duration (default 10), BENCH_CLUSTER_TPS the full run's
+ * rate (default 8,000).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,36 +24,36 @@ import { blockNumber, storedBlock, TestCluster, waitForReady } from '../test/e2e
 import { cpuSeconds } from './node.bench.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TRANSACTIONS = Number(process.env.BENCH_CLUSTER_TRANSACTIONS ?? 20_000);
+const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 10);
+const FULL_TPS = Number(process.env.BENCH_CLUSTER_TPS ?? 8_000);
 const NODES = 4;
 const CHAIN_ID = 914n;
-const TRANSACTIONS_PER_SENDER = 50;
 
 const TARGET_BLOCKS_PER_SECOND = 50;
 const TARGET_P50_MS = 20;
 const TARGET_TPS = 5_000;
 
 interface LoadShape {
-  transactions: number;
-  inFlight: number;
+  /** Rate asked of the load generator. */
+  tps: number;
+  senders: number;
+  /** Transactions per JSON-RPC request. */
   batch: number;
 }
 
 interface LoadResult {
   accepted: number;
-  acceptSeconds: number;
+  rejected: number;
+  firstError?: string;
+  /** Transactions the rate asked for but not sent: every sender was waiting on a node. */
+  behind: number;
+  loadSeconds: number;
   includeSeconds: number;
   cpuSeconds: number;
 }
 
-/** Senders already used on the cluster's chain: each run takes fresh ones (nonces from 0). */
-let sendersUsed = 0;
-
 function runLoad(urls: string[], shape: LoadShape): Promise<LoadResult> {
-  const senders = Math.ceil(shape.transactions / TRANSACTIONS_PER_SENDER);
-  const first = sendersUsed;
-  sendersUsed += senders;
-  const args = [urls.join(','), CHAIN_ID.toString(), String(first), String(senders), String(TRANSACTIONS_PER_SENDER), String(shape.inFlight), String(shape.batch)];
+  const args = [urls.join(','), String(shape.tps), String(SECONDS), String(shape.senders), String(shape.batch)];
   return new Promise((resolve, reject) => {
     const load = spawn(process.execPath, ['--import', 'tsx', 'bench/cluster-load.ts', ...args], {
       cwd: ROOT,
@@ -93,8 +93,11 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape): P
   const transactionsPerSecond = load.accepted / load.includeSeconds;
 
   const requests = shape.batch > 1 ? `JSON-RPC batches of ${shape.batch}` : 'one transaction per request';
-  console.log(`\n${title}: 4 nodes (threshold ${cluster.lock.threshold}), block time 0, loopback; ${fmt(shape.transactions)} transactions over the 4 RPCs, ${shape.inFlight} requests in flight, ${requests}`);
-  console.log(`  load: ${fmt(load.accepted)} accepted in ${load.acceptSeconds.toFixed(2)} s, all in signed blocks after ${load.includeSeconds.toFixed(2)} s`);
+  console.log(`\n${title}: 4 nodes (threshold ${cluster.lock.threshold}), block time 0, loopback; load ${fmt(shape.tps)} tx/s asked for ${SECONDS} s from ${shape.senders} senders over the 4 RPCs, ${requests}`);
+  console.log(
+    `  load: ${fmt(load.accepted)} accepted (${fmt(load.accepted / load.loadSeconds)} tx/s while sending), ${load.rejected} rejected${load.firstError ? ` (first: ${load.firstError})` : ''}, ` +
+      `${fmt(load.behind)} behind (not sent: every sender waiting on a node); all in signed blocks after ${load.includeSeconds.toFixed(2)} s`,
+  );
   console.log(`  signed blocks per second      ${fmt(blocksPerSecond, 1).padStart(10)}   target ≥ ${TARGET_BLOCKS_PER_SECOND}: ${verdict(blocksPerSecond >= TARGET_BLOCKS_PER_SECOND)}  (${blocks} blocks, ${rounds} decided after round 1)`);
   console.log(`  proposal → signature p50      ${fmt(p50, 1).padStart(10)} ms   target ≤ ${TARGET_P50_MS} ms: ${verdict(p50 <= TARGET_P50_MS)}`);
   console.log(`  proposal → signature p99      ${fmt(quantile(times, 0.99), 1).padStart(10)} ms   (${times.length} samples: every node, every block)`);
@@ -118,8 +121,8 @@ export async function run(): Promise<void> {
   try {
     await cluster.startAll();
     await Promise.all(cluster.indices().map((i) => waitForReady(cluster.node(i)!)));
-    await measure(cluster, 'Light load', { transactions: TRANSACTIONS / 10, inFlight: 4, batch: 1 });
-    await measure(cluster, 'Full load', { transactions: TRANSACTIONS, inFlight: 32, batch: 25 });
+    await measure(cluster, 'Light load', { tps: 200, senders: 20, batch: 1 });
+    await measure(cluster, 'Full load', { tps: FULL_TPS, senders: 400, batch: 10 });
   } finally {
     await cluster.shutdown();
   }
