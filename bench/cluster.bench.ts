@@ -12,13 +12,16 @@
  *
  * Reported per run, each next to its target: signed blocks per second (new heads over the run ÷ its
  * seconds), time from proposal to combined signature p50/p99 over every node's "block signed and
- * stored" `timeToSignatureMs` with the p50 of each stage (`stagesMs`), transactions per second; and CPU (user + system from /proc/<pid>/stat,
- * all threads) per block and per transaction for each node and for the load generator.
+ * stored" `timeToSignatureMs` with the p50 of each stage (`stagesMs`), transactions per second; and
+ * CPU (user + system from /proc/<pid>/stat, all threads) per block and per transaction for each node,
+ * split into the nodes' main threads (/proc/<pid>/task/<pid>/stat) and their other threads (worker
+ * pool, GC, libuv), and for the load generator.
  *
  * BENCH_CLUSTER_SECONDS sets each run's load duration (default 10), BENCH_CLUSTER_TPS the full run's
  * rate (default 8,000).
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { blockNumber, storedBlock, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
 import { cpuSeconds } from './node.bench.js';
@@ -65,6 +68,13 @@ function runLoad(urls: string[], shape: LoadShape): Promise<LoadResult> {
   });
 }
 
+/** CPU seconds of a process (all threads, exited ones included) and of its main thread (task id = pid). */
+async function cpuOf(pid: number): Promise<{ total: number; main: number }> {
+  const mainFields = (await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  // utime and stime: fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ", in clock ticks (100/s).
+  return { total: await cpuSeconds(pid), main: (Number(mainFields[11]) + Number(mainFields[12])) / 100 };
+}
+
 /** The q-quantile (0..1) of `sorted` (ascending), nearest rank. */
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -73,10 +83,10 @@ const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
 async function measure(cluster: TestCluster, title: string, shape: LoadShape): Promise<void> {
   const nodes = cluster.indices().map((i) => cluster.node(i)!);
   const logStart = nodes.map((node) => node.logs.length);
-  const cpuBefore = await Promise.all(nodes.map((node) => cpuSeconds(node.pid)));
+  const cpuBefore = await Promise.all(nodes.map((node) => cpuOf(node.pid)));
   const headBefore = await blockNumber(nodes[0]!.url);
   const load = await runLoad(nodes.map((node) => node.url), shape);
-  const cpuAfter = await Promise.all(nodes.map((node) => cpuSeconds(node.pid)));
+  const cpuAfter = await Promise.all(nodes.map((node) => cpuOf(node.pid)));
   const blocks = (await blockNumber(nodes[0]!.url)) - headBefore;
   const stored = nodes.map((node, k) => node.logs.slice(logStart[k]).filter((line) => line.msg === 'block signed and stored').map(storedBlock));
   // A node that learnt a block without seeing its proposal (sync, a DECIDED message) logs no time.
@@ -103,16 +113,21 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape): P
   console.log(`  proposal → signature p99      ${fmt(quantile(times, 0.99), 1).padStart(10)} ms   (${times.length} samples: every node, every block)`);
   console.log(`  stages, p50 after the proposal: validated ${stageP50('validated')}, partial signed ${stageP50('signed')}, decided ${stageP50('decided')}, combined ${stageP50('combined')}, stored ${stageP50('stored')}`);
   console.log(`  transactions per second       ${fmt(transactionsPerSecond).padStart(10)}   target ≥ ${fmt(TARGET_TPS)}: ${verdict(transactionsPerSecond >= TARGET_TPS)}`);
-  console.log('  CPU (user + system)              total    per block    per transaction');
+  console.log("  CPU (user + system)                    total    per block    per transaction");
   const row = (name: string, seconds: number): void =>
-    console.log(`    ${name.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s ${fmt((seconds / blocks) * 1e3, 2).padStart(9)} ms ${fmt((seconds / load.accepted) * 1e6, 1).padStart(12)} µs`);
+    console.log(`    ${name.padEnd(32)} ${seconds.toFixed(2).padStart(7)} s ${fmt((seconds / blocks) * 1e3, 2).padStart(9)} ms ${fmt((seconds / load.accepted) * 1e6, 1).padStart(12)} µs`);
   let nodesTotal = 0;
+  let nodesMain = 0;
   for (const [k, node] of nodes.entries()) {
-    const seconds = cpuAfter[k]! - cpuBefore[k]!;
-    nodesTotal += seconds;
-    row(`node ${k + 1} (pid ${node.pid})`, seconds);
+    const total = cpuAfter[k]!.total - cpuBefore[k]!.total;
+    const main = cpuAfter[k]!.main - cpuBefore[k]!.main;
+    nodesTotal += total;
+    nodesMain += main;
+    row(`node ${k + 1} (pid ${node.pid})`, total);
   }
   row('all nodes', nodesTotal);
+  row('  main threads', nodesMain);
+  row('  other threads (pool, GC, I/O)', nodesTotal - nodesMain);
   row('load generator', load.cpuSeconds);
 }
 
