@@ -113,7 +113,7 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape): P
   console.log(`  proposal → signature p99      ${fmt(quantile(times, 0.99), 1).padStart(10)} ms   (${times.length} samples: every node, every block)`);
   console.log(`  stages, p50 after the proposal: validated ${stageP50('validated')}, partial signed ${stageP50('signed')}, decided ${stageP50('decided')}, combined ${stageP50('combined')}, stored ${stageP50('stored')}`);
   console.log(`  transactions per second       ${fmt(transactionsPerSecond).padStart(10)}   target ≥ ${fmt(TARGET_TPS)}: ${verdict(transactionsPerSecond >= TARGET_TPS)}`);
-  console.log("  CPU (user + system)                    total    per block    per transaction");
+  console.log('  CPU (user + system)                    total    per block    per transaction');
   const row = (name: string, seconds: number): void =>
     console.log(`    ${name.padEnd(32)} ${seconds.toFixed(2).padStart(7)} s ${fmt((seconds / blocks) * 1e3, 2).padStart(9)} ms ${fmt((seconds / load.accepted) * 1e6, 1).padStart(12)} µs`);
   let nodesTotal = 0;
