@@ -241,21 +241,31 @@ export async function waitForHeight(node: { url: string }, height: number, timeo
 }
 
 /**
- * Waits until the nodes agree on one head that then stays put for `quietMs`: with no transaction
- * pending a cluster makes no block (README), so after a load has been included the heads settle.
- * Fails naming the heads if they keep moving or disagree.
+ * Waits until every node's head stays put for `quietMs` and returns the heads; with `agree`, also
+ * until they are all equal. Fails naming the heads if they keep moving (or disagree).
  */
-export async function settledHead(nodes: ReadonlyArray<{ url: string }>, options: { quietMs?: number; timeoutMs?: number } = {}): Promise<number> {
+export async function quietHeads(
+  nodes: ReadonlyArray<{ url: string }>,
+  options: { quietMs?: number; timeoutMs?: number; agree?: boolean } = {},
+): Promise<number[]> {
   const quietMs = options.quietMs ?? 1_000;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let heads = await Promise.all(nodes.map((node) => blockNumber(node.url)));
   for (;;) {
     await sleep(quietMs);
     const now = await Promise.all(nodes.map((node) => blockNumber(node.url)));
-    if (now.every((head) => head === now[0]) && now.every((head, k) => head === heads[k])) return now[0]!;
+    if (now.every((head, k) => head === heads[k]) && (!options.agree || now.every((head) => head === now[0]))) return now;
     if (Date.now() > deadline) throw new Error(`the heads did not settle: ${heads.join(', ')} then ${now.join(', ')} ${quietMs} ms later`);
     heads = now;
   }
+}
+
+/**
+ * Waits until the nodes agree on one head that then stays put for `quietMs`: with no transaction
+ * pending a cluster makes no block (README), so after a load has been included the heads settle.
+ */
+export async function settledHead(nodes: ReadonlyArray<{ url: string }>, options: { quietMs?: number; timeoutMs?: number } = {}): Promise<number> {
+  return (await quietHeads(nodes, { ...options, agree: true }))[0]!;
 }
 
 /** Waits until a log line of `process` from index `from` on satisfies `match`; returns it. */

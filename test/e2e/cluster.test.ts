@@ -44,6 +44,7 @@ import {
   hashesByHeight,
   includedTransactions,
   leaderOf,
+  quietHeads,
   readChain,
   settledHead,
   startTransactionLoad,
@@ -321,11 +322,10 @@ describe('4 nodes: the leader killed under load, then 2 of 4', () => {
     await waitForLog(observer, 'a block proposed by node 1 after its restart', (line) =>
       line.msg === 'block signed and stored' && line.proposer === 1 && Number(line.number) > headAtRestart, { from: observer.logs.length, timeoutMs: 60_000 });
 
-    // SIGKILL 2 of 4: no quorum. Once what was in flight settles, the head stays put while transactions wait.
+    // SIGKILL 2 of 4: no quorum. Once what was in flight settles, the heads stay put while transactions wait.
     await Promise.all([cluster.kill(1), cluster.kill(2)]);
-    await sleep(2_000);
-    const stalledHead = await blockNumber(observer.url);
-    const stalledHead4 = await blockNumber(cluster.node(4)!.url);
+    const survivors = [observer, cluster.node(4)!];
+    const [stalledHead, stalledHead4] = await quietHeads(survivors, { quietMs: 2_000 });
     const storedBefore = cluster.storedBlocks(3).length + cluster.storedBlocks(4).length;
     const acknowledgedBefore = load.acknowledged.size;
     await sleep(4_000);
@@ -337,7 +337,7 @@ describe('4 nodes: the leader killed under load, then 2 of 4', () => {
     // Restart one: a quorum again, production resumes and the pending transactions go in.
     const back = await cluster.start(2);
     await waitForLog(back, '"sync: done" on node 2', (line) => line.msg === 'sync: done');
-    await waitForHeight(observer, stalledHead + 2, 60_000);
+    await waitForHeight(observer, stalledHead! + 2, 60_000);
     await load.stop();
     expect(load.failures).toEqual([]);
     const live = [2, 3, 4];
