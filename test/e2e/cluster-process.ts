@@ -55,7 +55,6 @@ export interface TestClusterOptions {
   threshold?: number;
   chainId: bigint;
   blockTimeMs: number;
-  logLevel?: string;
 }
 
 /**
@@ -69,7 +68,7 @@ const toHex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 /** An RLP integer (big-endian, no leading zeros; empty = 0). */
 const rlpInteger = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt(toHex(b)));
 /** Transaction hash: keccak-256 of the raw signed transaction. */
-export const transactionHash = (raw: string): string => toHex(keccak_256(bytes(raw)));
+const transactionHash = (raw: string): string => toHex(keccak_256(bytes(raw)));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Time a SIGTERM'd node gets to exit before `shutdown` kills it. */
@@ -84,7 +83,6 @@ export class TestCluster {
     readonly dir: string,
     readonly lock: ClusterLock,
     readonly p2pPorts: readonly number[],
-    private readonly logLevel: string,
   ) {}
 
   /** Creates the cluster's directories (free p2p ports on 127.0.0.1); starts nothing. */
@@ -103,7 +101,7 @@ export class TestCluster {
       outDir: join(dir, 'cluster'),
       addresses: ports.map((port) => `/ip4/127.0.0.1/tcp/${port}`),
     });
-    return new TestCluster(dir, lock, ports, options.logLevel ?? 'info');
+    return new TestCluster(dir, lock, ports);
   }
 
   get size(): number {
@@ -120,9 +118,9 @@ export class TestCluster {
   }
 
   /** Spawns `dst run --dir` for node i without waiting for it (for nodes expected to fail). */
-  spawn(i: number, extraArgs: readonly string[] = []): DstProcess {
+  spawn(i: number): DstProcess {
     if (this.running.has(i)) throw new Error(`node ${i} is already running (pid ${this.running.get(i)!.pid})`);
-    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', this.logLevel, ...extraArgs]);
+    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', 'info']);
     this.started.set(i, [...(this.started.get(i) ?? []), started]);
     return started;
   }
@@ -137,9 +135,9 @@ export class TestCluster {
     return node;
   }
 
-  /** Starts nodes `which` (default all) at once; resolves when every one listens. */
-  async startAll(which: readonly number[] = this.indices()): Promise<NodeProcess[]> {
-    return Promise.all(which.map((i) => this.start(i)));
+  /** Starts every node at once; resolves when every one listens. */
+  async startAll(): Promise<NodeProcess[]> {
+    return Promise.all(this.indices().map((i) => this.start(i)));
   }
 
   /** Stops node i with `signal` (SIGTERM: clean stop; SIGKILL: crash) and waits for its exit. */
@@ -152,6 +150,7 @@ export class TestCluster {
     return code;
   }
 
+  /** SIGKILL: a crash, nothing flushed or closed. */
   kill(i: number): Promise<number | string> {
     return this.stop(i, 'SIGKILL');
   }
@@ -159,11 +158,6 @@ export class TestCluster {
   /** The listening process of node i, if it runs. */
   node(i: number): NodeProcess | undefined {
     return this.running.get(i);
-  }
-
-  /** Indices of the nodes running now. */
-  runningNodes(): number[] {
-    return [...this.running.keys()].sort((a, b) => a - b);
   }
 
   indices(): number[] {
