@@ -81,9 +81,14 @@ async function expectIncludedOnce(cluster: TestCluster, load: TransactionLoad, c
   const included = includedTransactions(chain);
   for (const [hash, { sender, nonce, node }] of load.acknowledged) {
     if (included.get(hash) === 1) continue;
-    const url = cluster.node(node)?.url;
-    const known = url === undefined ? 'its node is down' : JSON.stringify(await rpc(url, 'eth_getTransactionByHash', [hash]));
-    expect.fail(`acknowledged ${hash} (sender ${sender}, nonce ${nonce}, node ${node}) is in the chain ${included.get(hash) ?? 0} times; its node says ${known}`);
+    const senderNonces = [...load.acknowledged].filter(([h, a]) => a.sender === sender && included.has(h)).map(([, a]) => a.nonce).sort((a, b) => a - b);
+    const answers = await Promise.all(
+      cluster.indices().map(async (i) => `node ${i}: ${cluster.node(i) ? JSON.stringify((await rpc(cluster.node(i)!.url, 'eth_getTransactionByHash', [hash])).result ?? null) : 'down'}`),
+    );
+    expect.fail(
+      `acknowledged ${hash} (sender ${sender}, nonce ${nonce}, by node ${node}) is in the chain ${included.get(hash) ?? 0} times ` +
+        `(the chain has ${chain.length} blocks and this sender's nonces ${senderNonces.join(',')}); ${answers.join('; ')}`,
+    );
   }
   if (exactly) expect(included.size).toBe(load.acknowledged.size);
 }
