@@ -446,6 +446,19 @@ export class Sequencer implements SequencerView {
     await this.store.removePending(obsolete);
   }
 
+  /**
+   * A round passed without a proposal: perhaps the leader lacks the transactions this node started the
+   * height for (gossip lost while a peer was disconnected or restarting). Gossip them again, a block's
+   * worth; peers skip what they already have.
+   */
+  private regossipIncludable(): void {
+    if (this.network === undefined) return;
+    const transactions = this.pool.selectForBlock(this.options.block).map((tx) => tx.raw);
+    if (transactions.length === 0) return;
+    this.logger.debug({ transactions: transactions.length }, 'gossiping pending transactions again');
+    this.network.gossipTransactions(transactions);
+  }
+
   private hasIncludable(): boolean {
     return this.pool.hasIncludable(this.options.block.maxBytes);
   }
@@ -655,6 +668,7 @@ export class Sequencer implements SequencerView {
         this.roundTimer = setTimeout(() => {
           this.options.metrics?.roundTimeouts.inc();
           this.logger.info({ height, round }, 'round timeout');
+          if (this.timeline.proposal === 0) this.regossipIncludable();
           this.act(() => this.qbft.timeout(height, round));
         }, output.afterMs);
         return;
