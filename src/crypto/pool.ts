@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { describe } from '../wasm/errors.js';
 import { assertBlocks, type CryptoExecutor } from './executor.js';
-import type { RecoveryItem } from './secp256k1.js';
+import { recoverAddress, type RecoveryItem } from './secp256k1.js';
 import {
   COMBINES_PER_TASK,
   assertSignatureSets,
@@ -65,6 +65,9 @@ export function defaultWorkerCount(env: NodeJS.ProcessEnv = process.env): number
   }
   return Math.max(1, availableParallelism() - 1);
 }
+
+/** Recoveries done on the calling thread instead of as a task (see `recoverAddresses`). */
+const INLINE_RECOVERIES = 3;
 
 const ownUrl = import.meta.url;
 const runningFromTypeScript = ownUrl.endsWith('.ts');
@@ -115,6 +118,10 @@ export class WorkerPoolExecutor implements CryptoExecutor {
   async recoverAddresses(items: readonly RecoveryItem[]): Promise<Array<Uint8Array | undefined>> {
     this.#assertOpen('recoverAddresses');
     assertRecoveryItems('recoverAddresses', items);
+    // A task's round trip costs the calling thread more than a few recoveries (measured: 0.24 ms of
+    // main-thread CPU per task against 0.08 ms per native recovery), so small batches — a gossip frame
+    // or two under light load — are recovered here.
+    if (items.length <= INLINE_RECOVERIES) return items.map(recoverAddress);
     const tasks: Array<Promise<RecoverTaskResult>> = [];
     for (let start = 0; start < items.length; start += RECOVERIES_PER_TASK) {
       const end = Math.min(items.length, start + RECOVERIES_PER_TASK);

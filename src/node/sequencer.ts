@@ -69,7 +69,7 @@ import {
   type PublicShare,
 } from '../crypto/index.js';
 import type { ClusterHost } from '../p2p/index.js';
-import type { NodeStore } from './store.js';
+import type { NodeStore, StoredPoolEntry } from './store.js';
 import { catchUp, serveBlocks } from './sync.js';
 import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord } from './types.js';
 
@@ -312,7 +312,7 @@ export class Sequencer implements SequencerView {
   async submitTransaction(raw: Uint8Array): Promise<Uint8Array> {
     if (this.fatal) throw new Error(`node is not sequencing: ${this.fatal.message}`);
     const tx = parseTransaction(raw, this.rules);
-    const write = this.admit(tx);
+    const write = this.store.addPendingMany([this.addToPool(tx)]);
     this.network?.gossipTransactions([tx.raw]);
     await write;
     return tx.hash;
@@ -384,13 +384,13 @@ export class Sequencer implements SequencerView {
 
   // ---- transactions ------------------------------------------------------------------------------
 
-  /** Adds a checked transaction to the pool and its database; resolves once it is on disk. */
-  private admit(tx: Transaction): Promise<void> {
+  /** Adds a checked transaction to the pool (throws `TransactionRejected`); returns its pool database entry. */
+  private addToPool(tx: Transaction): StoredPoolEntry {
     const pooled = this.pool.add(tx);
     const sequence = this.nextSequence++;
     this.poolSequence.set(pooled.hash, sequence);
     this.notify();
-    return this.store.addPending(sequence, tx.raw);
+    return { sequence, raw: tx.raw };
   }
 
   /** Transactions gossiped by a peer: new ones decoded, their senders recovered in one batch on the pool, admitted. */
@@ -415,18 +415,18 @@ export class Sequencer implements SequencerView {
     if (fresh.length === 0 || !this.running) return;
     const recovered = await recoverSenders(fresh, this.options.executor);
     if (!this.running) return;
-    const writes: Promise<void>[] = [];
+    const entries: StoredPoolEntry[] = [];
     for (const tx of recovered) {
       try {
         if (tx instanceof TransactionRejected) throw tx;
-        writes.push(this.admit(tx));
+        entries.push(this.addToPool(tx));
         metrics?.transactionsAccepted.inc({ source: 'gossip' });
       } catch (error) {
         if (!(error instanceof TransactionRejected)) throw error;
         rejected(error);
       }
     }
-    await Promise.all(writes);
+    await this.store.addPendingMany(entries);
   }
 
   private async restorePool(): Promise<void> {

@@ -187,8 +187,14 @@ export class NodeStore implements IncludedView {
 
   /** Durably records an accepted transaction; resolves once it is on disk. */
   async addPending(sequence: number, raw: Uint8Array): Promise<void> {
+    await this.addPendingMany([{ sequence, raw }]);
+  }
+
+  /** Durably records accepted transactions in one write (a gossiped batch); resolves once on disk. */
+  async addPendingMany(entries: readonly StoredPoolEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     await this.env.transaction(() => {
-      this.pool.put(sequence, raw);
+      for (const { sequence, raw } of entries) this.pool.put(sequence, raw);
     });
   }
 

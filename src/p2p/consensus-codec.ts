@@ -28,6 +28,7 @@
  * that object is embedded in an outgoing message; a message of this node is signed afresh.
  */
 import './polyfill.js';
+import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { PrivateKey, PublicKey } from '@libp2p/interface';
 import type { Commit, Prepare, QbftMessage, RoundChange } from '../consensus/qbft/types.js';
 import { FrameError, decodeMsgpack, encodeMsgpack } from './framing.js';
@@ -54,8 +55,14 @@ export class AuthenticationError extends Error {
 
 const TYPE_CODE = { 'PRE-PREPARE': 1, PREPARE: 2, COMMIT: 3, 'ROUND-CHANGE': 4, DECIDED: 5 } as const;
 
+/** An Ed25519 signature (RFC 8032) is 64 bytes. */
+const ED25519_SIGNATURE_BYTES = 64;
+
 export class ConsensusCodec<V> {
   private readonly envelopes = new WeakMap<object, Envelope>();
+  /** Each operator's identity key as a node:crypto key object, made once: building one per message
+   * (what `PublicKey.verify` does) cost as much as the verification itself. */
+  private readonly verifiers: readonly KeyObject[];
 
   /**
    * @param identity this node's identity key (signs its messages)
@@ -68,7 +75,12 @@ export class ConsensusCodec<V> {
     private readonly self: number,
     private readonly operatorKeys: readonly PublicKey[],
     private readonly values: ValueCodec<V> = IDENTITY_VALUES,
-  ) {}
+  ) {
+    this.verifiers = operatorKeys.map((key, index) => {
+      if (key.type !== 'Ed25519') throw new TypeError(`operator ${index}: expected an Ed25519 identity key, got ${key.type}`);
+      return createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.raw).toString('base64url') } });
+    });
+  }
 
   /** The envelope of `message`: remembered if it was received, otherwise signed by this node. */
   async seal(message: QbftMessage<V>): Promise<Envelope> {
@@ -154,7 +166,7 @@ export class ConsensusCodec<V> {
     if (senderIndex >= this.operatorKeys.length) {
       throw new AuthenticationError(`unknown sender ${senderIndex}: the cluster has ${this.operatorKeys.length} operators`);
     }
-    const valid = await this.operatorKeys[senderIndex].verify(concat(CONSENSUS_SIGNING_DOMAIN, body), signature);
+    const valid = signature.length === ED25519_SIGNATURE_BYTES && verifySignature(null, concat(CONSENSUS_SIGNING_DOMAIN, body), this.verifiers[senderIndex]!, signature);
     if (!valid) throw new AuthenticationError(`bad signature on a message of sender ${senderIndex}`);
 
     const h = height as number;

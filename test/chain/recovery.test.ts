@@ -40,6 +40,16 @@ describe.each([
     });
   });
 
+  it('recovers batches of every small size the same way (the pool does one to three on the calling thread)', async () => {
+    for (const size of [1, 2, 3, 4, 5]) {
+      const decoded = objects.slice(10, 10 + size).map((tx) => decodeTransaction(tx.serialize(), rules));
+      decoded[size - 1] = unrecoverable(decoded[size - 1]!);
+      const results = await recoverSenders(decoded, executor);
+      expect(results[size - 1]).toBeInstanceOf(TransactionRejected);
+      for (let i = 0; i < size - 1; i++) expect(hex((results[i] as { sender: Uint8Array }).sender)).toBe(hex(objects[10 + i]!.getSenderAddress().bytes));
+    }
+  });
+
   it('reports an unrecoverable signature for that transaction only', async () => {
     const decoded = objects.slice(0, 5).map((tx) => decodeTransaction(tx.serialize(), rules));
     decoded[2] = unrecoverable(decoded[2]!);
