@@ -576,6 +576,10 @@ export class Sequencer implements SequencerView {
     if (!this.running) return;
     await this.sync();
     this.joined = true;
+    // Transactions restored from disk may never have reached the peers (a crash before the gossip
+    // batch left): offer them again; peers skip what they have.
+    const pending = this.pool.pending().map(({ tx }) => tx.raw);
+    if (pending.length > 0) network.gossipTransactions(pending);
   }
 
   /**

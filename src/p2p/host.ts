@@ -42,6 +42,9 @@ import {
   type ClusterLimits,
 } from './limits.js';
 
+/** How long `stop()` waits for queued frames (gossip, consensus) to be sent. */
+const STOP_FLUSH_TIMEOUT_MS = 1_000;
+
 export interface ClusterPeer {
   /** Operator index, 0..n-1 (the QBFT node index). */
   readonly index: number;
@@ -436,6 +439,10 @@ export async function createClusterHost<V>(options: ClusterHostOptions<V>): Prom
     },
 
     async stop() {
+      // Transactions queued for gossip leave first: a node stopped cleanly right after accepting a
+      // transaction must not keep it to itself. Bounded, so that an unreachable peer cannot hold the stop.
+      flushBatch();
+      await Promise.race([Promise.all(sendChains.values()), new Promise((resolve) => setTimeout(resolve, STOP_FLUSH_TIMEOUT_MS))]);
       stopped = true;
       clearInterval(pingTimer);
       clearTimeout(batchTimer);
