@@ -9,7 +9,9 @@
  *   consensus and signing (src/node/sequencer.ts).
  * - `dst run --single` runs a single-node sequencer: on first start it creates a 1-of-1 threshold key in
  *   the data directory (EIP-2335 keystore and password file, and cluster.json).
- * - `dst create cluster …` is the dealer flow (src/cluster/cli.ts).
+ * - `dst create cluster …` is the dealer flow (src/cluster/cli.ts); `dst devnet …` runs a whole cluster on
+ *   this machine, one process per node (src/devnet); `dst load …` sends signed transactions at a steady
+ *   rate (src/load).
  *
  * Logs are pino JSON lines on standard output. SIGINT or SIGTERM stops the node cleanly: the server
  * closes, the block in progress is stored, the host and the store are closed, exit code 0.
@@ -123,7 +125,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
   });
   if (values.help) return 'help';
   if (positionals[0] !== 'run' || positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing command: expected "run", "create" or "devnet"' : `unknown command ${JSON.stringify(positionals.join(' '))}`);
+    throw new UsageError(positionals.length === 0 ? 'missing command: expected "run", "create", "devnet" or "load"' : `unknown command ${JSON.stringify(positionals.join(' '))}`);
   }
   const dir = values.dir ?? (values.single ? undefined : env.DST_DIR);
   if (values.single && values.dir !== undefined) throw new UsageError('--single and --dir exclude each other: give one of them');
