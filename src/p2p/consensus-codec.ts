@@ -28,7 +28,7 @@
  * that object is embedded in an outgoing message; a message of this node is signed afresh.
  */
 import './polyfill.js';
-import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as signBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { PrivateKey, PublicKey } from '@libp2p/interface';
 import type { Commit, Prepare, QbftMessage, RoundChange } from '../consensus/qbft/types.js';
 import { FrameError, decodeMsgpack, encodeMsgpack } from './framing.js';
@@ -60,9 +60,10 @@ const ED25519_SIGNATURE_BYTES = 64;
 
 export class ConsensusCodec<V> {
   private readonly envelopes = new WeakMap<object, Envelope>();
-  /** Each operator's identity key as a node:crypto key object, made once: building one per message
-   * (what `PublicKey.verify` does) cost as much as the verification itself. */
+  /** Each operator's identity key, and this node's, as node:crypto key objects made once: building one
+   * per message (what libp2p's `verify` and `sign` do) cost as much as the signature operation. */
   private readonly verifiers: readonly KeyObject[];
+  private readonly signer: KeyObject;
 
   /**
    * @param identity this node's identity key (signs its messages)
@@ -71,14 +72,21 @@ export class ConsensusCodec<V> {
    * @param values how values travel (default: as they are)
    */
   constructor(
-    private readonly identity: PrivateKey,
+    identity: PrivateKey,
     private readonly self: number,
     private readonly operatorKeys: readonly PublicKey[],
     private readonly values: ValueCodec<V> = IDENTITY_VALUES,
   ) {
+    if (identity.type !== 'Ed25519') throw new TypeError(`identity: expected an Ed25519 key, got ${identity.type}`);
+    // libp2p's Ed25519 private key `raw` is the 32-byte seed followed by the 32-byte public key.
+    const jwk = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+    this.signer = createPrivateKey({
+      format: 'jwk',
+      key: { kty: 'OKP', crv: 'Ed25519', d: jwk(identity.raw.subarray(0, 32)), x: jwk(identity.publicKey.raw) },
+    });
     this.verifiers = operatorKeys.map((key, index) => {
       if (key.type !== 'Ed25519') throw new TypeError(`operator ${index}: expected an Ed25519 identity key, got ${key.type}`);
-      return createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.raw).toString('base64url') } });
+      return createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: jwk(key.raw) } });
     });
   }
 
@@ -93,7 +101,7 @@ export class ConsensusCodec<V> {
       );
     }
     const body = encodeMsgpack(await this.tuple(message));
-    const signature = await this.identity.sign(concat(CONSENSUS_SIGNING_DOMAIN, body));
+    const signature = new Uint8Array(signBytes(null, concat(CONSENSUS_SIGNING_DOMAIN, body), this.signer));
     const envelope: Envelope = [body, signature];
     this.envelopes.set(message, envelope);
     return envelope;
