@@ -82,6 +82,21 @@ export const methods: Record<string, Method> = {
     return record ? formatTransaction(record.tx, record.location) : null;
   },
 
+  /** Only the latest nonces are kept: "latest", "safe", "finalized" or the head's number, and "pending". */
+  eth_getTransactionCount: (params, { view }) => {
+    arity(params, 1, 2);
+    const address = parseData(params[0], 0, 'address', 20);
+    const tag = params[1] ?? 'latest';
+    if (tag === 'pending') return quantity(view.nextNonce(address, true));
+    const atHead =
+      tag === 'latest' || tag === 'safe' || tag === 'finalized' ||
+      (typeof tag === 'string' && tag.startsWith('0x') && parseQuantity(tag, 1, 'block') === view.headNumber());
+    if (!atHead) {
+      throw invalidParam(1, 'block', `"latest", "pending", "safe", "finalized" or the head's number ${quantity(view.headNumber())} (nonces at earlier blocks are not kept)`, tag);
+    }
+    return quantity(view.nextNonce(address, false));
+  },
+
   eth_subscribe: (params, { subscriptions }) => {
     if (!subscriptions) throw new RpcError(METHOD_NOT_FOUND, 'eth_subscribe is available only over WebSocket');
     arity(params, 1, 1);

@@ -126,6 +126,13 @@ export class Mempool {
   }
 
   /** The transactions of the next block, by the ordering rule above, within the limits. */
+  /** The nonce after `sender`'s pooled transactions that continue, without a gap, from nonce `next`. */
+  nextPendingNonce(sender: string, next: bigint): bigint {
+    const queue = this.bySender.get(sender);
+    while (queue?.has(next)) next++;
+    return next;
+  }
+
   /** Whether `selectForBlock` would select anything: some sender's next nonce is pooled and fits. Stops
    * at the first such sender, so it is cheap to ask after every arrival. */
   hasIncludable(maxBytes: number): boolean {

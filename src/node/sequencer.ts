@@ -340,6 +340,13 @@ export class Sequencer implements SequencerView {
     return { tx: { ...tx, sender: Uint8Array.from(included.sender) }, location: included.location };
   }
 
+  nextNonce(address: Uint8Array, pending: boolean): bigint {
+    const sender = hex(address);
+    const last = this.store.lastIncludedNonce(sender);
+    const latest = last === undefined ? 0n : last + 1n;
+    return pending ? this.pool.nextPendingNonce(sender, latest) : latest;
+  }
+
   onBlock(listener: (block: SignedBlock) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -67,6 +67,12 @@ export interface SequencerView {
   getBlockByNumber(number: bigint): SignedBlock | undefined;
   getBlockByHash(hash: Uint8Array): SignedBlock | undefined;
   getTransaction(hash: Uint8Array): TransactionRecord | undefined;
+  /**
+   * The next nonce of the account at `address` (20 bytes): one above its last included transaction's
+   * (0 if none), or with `pending` also past its pooled transactions that follow without a gap — what
+   * `eth_getTransactionCount` answers for "latest" and "pending".
+   */
+  nextNonce(address: Uint8Array, pending: boolean): bigint;
   /** Called once per newly stored signed block, in order; returns an unsubscribe function. */
   onBlock(listener: (block: SignedBlock) => void): () => void;
   clusterInfo(): ClusterInfo;

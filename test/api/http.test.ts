@@ -10,6 +10,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TypedTransaction } from '@ethereumjs/tx';
 import { makeSignedTransactionObjects, mutateTransaction, rlpInteger } from '../helpers/transactions.js';
+import { testAccounts, signTransfers } from '../node/wallets.js';
 import { CHAIN_ID, MAX_BODY_BYTES, startFixture, toHex, type Fixture } from './fixture.js';
 
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -334,5 +335,32 @@ describe('JSON-RPC over HTTP', () => {
     expect((await get('/')).status).toBe(405);
     expect((await fetch(new URL('/metrics', f.server.url), { method: 'POST' })).status).toBe(405);
     expect(f.logs.some((line) => line.msg === 'transaction rejected' && line.reason === 'high-s')).toBe(true);
+  });
+
+  it('eth_getTransactionCount: the next nonce after included transactions (latest), and past pooled ones without a gap (pending)', async () => {
+    // Its own node (the other cases share one and count its blocks). A sender signed by viem sends
+    // nonces 0, 1 and 3 (2 missing); another address sends nothing.
+    const own = await startFixture();
+    const [account] = testAccounts(1, 'http-test-nonces');
+    const address = account!.address;
+    const count = async (who: string, tag?: string) => (await own.call('eth_getTransactionCount', tag === undefined ? [who] : [who, tag])).result;
+    const idle = '0x' + '00'.repeat(19) + '01';
+    expect(await count(address, 'latest')).toBe('0x0');
+    for (const raw of [...(await signTransfers(account!, Number(CHAIN_ID), 0, 2)), ...(await signTransfers(account!, Number(CHAIN_ID), 3, 1))]) {
+      expect((await own.call('eth_sendRawTransaction', [raw])).error).toBeUndefined();
+    }
+    expect(await count(address, 'latest')).toBe('0x0');
+    expect(await count(address, 'pending')).toBe('0x2');
+    own.sequencer.produceBlock(1_700_000_000_500n);
+    expect(await count(address)).toBe('0x2');
+    expect(await count(address, 'finalized')).toBe('0x2');
+    expect(await count(address, quantity(own.sequencer.headNumber()))).toBe('0x2');
+    expect(await count(address, 'pending')).toBe('0x2');
+    expect(await count(idle, 'pending')).toBe('0x0');
+    const earlier = await own.call('eth_getTransactionCount', [address, 'earliest']);
+    expect(earlier.error?.code).toBe(-32602);
+    expect(earlier.error?.message).toMatch(/nonces at earlier blocks are not kept/);
+    expect((await own.call('eth_getTransactionCount', ['0x1234', 'latest'])).error?.code).toBe(-32602);
+    await own.server.close();
   });
 });

@@ -98,6 +98,12 @@ export class MemorySequencer implements SequencerView {
     return this.transactions.get(hex(hash));
   }
 
+  nextNonce(address: Uint8Array, pending: boolean): bigint {
+    const last = this.lastNonce.get(hex(address));
+    const latest = last === undefined ? 0n : last + 1n;
+    return pending ? this.pool.nextPendingNonce(hex(address), latest) : latest;
+  }
+
   onBlock(listener: (block: SignedBlock) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

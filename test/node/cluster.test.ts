@@ -136,6 +136,13 @@ describe('a 4-node cluster in one process, one node with a wrong share', () => {
       }
     }
     expect(seen.size).toBe(total);
+    // Every node answers every sender's next nonce from its own store (eth_getTransactionCount).
+    for (const sequencer of sequencers) {
+      for (const account of accounts) {
+        expect(sequencer.nextNonce(hexToBytes(account.address), false)).toBe(BigInt(PER_SENDER));
+        expect(sequencer.nextNonce(hexToBytes(account.address), true)).toBe(BigInt(PER_SENDER));
+      }
+    }
 
     // The faulty node's partials were found invalid wherever a decision's quorum included them.
     const invalid = await Promise.all(metrics.map(async (m) => (await m.partialsInvalid.get()).values.reduce((sum, v) => sum + v.value, 0)));
