@@ -28,6 +28,7 @@ import { hasCluster, initSingleNode, loadDataDir } from '../node/datadir.js';
 import { Sequencer, type NodeKey, type SequencerNetwork } from '../node/sequencer.js';
 import { runLoadCommand } from '../load/cli.js';
 import { runDevnetCommand } from '../devnet/cli.js';
+import { integerFlag, UsageError } from './usage.js';
 import { NodeStore } from '../node/store.js';
 import { proposalCodec } from '../node/wire.js';
 import { createClusterHost, type ClusterHost } from '../p2p/index.js';
@@ -85,8 +86,6 @@ const LIMITS = {
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-class UsageError extends Error {}
-
 interface RunOptions {
   /** The node directory of a cluster node; undefined with --single. */
   nodeDir: string | undefined;
@@ -97,13 +96,6 @@ interface RunOptions {
   rpcHost: string;
   rpcPort: number;
   logLevel: (typeof LOG_LEVELS)[number];
-}
-
-function integer(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`${flag}: expected an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
 }
 
 function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | 'help' {
@@ -148,10 +140,10 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     nodeDir: dir === undefined ? undefined : resolve(dir),
     dataDir: resolve(dataDir ?? (dir === undefined ? './dst-data' : join(dir, 'db'))),
     chainId: chainIdText === undefined ? undefined : BigInt(chainIdText),
-    blockTimeMs: integer('--block-time', values['block-time'] ?? '1000', 0, 3_600_000),
+    blockTimeMs: integerFlag('--block-time', values['block-time'] ?? '1000', 0, 3_600_000),
     p2pListen: values['p2p-listen'] ?? (dir === undefined ? undefined : env.DST_P2P_LISTEN),
     rpcHost: values['rpc-host'] ?? env.DST_RPC_HOST ?? '127.0.0.1',
-    rpcPort: integer('--rpc-port', values['rpc-port'] ?? env.DST_RPC_PORT ?? '8545', 0, 65_535),
+    rpcPort: integerFlag('--rpc-port', values['rpc-port'] ?? env.DST_RPC_PORT ?? '8545', 0, 65_535),
     logLevel,
   };
 }

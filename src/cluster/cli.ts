@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { integerFlag, UsageError } from '../cli/usage.js';
 import { createCluster, DEFAULT_BASE_PORT, MAX_NODES } from './create.js';
 import { assertMultiaddr, MAX_BLOCK_TIME_MS, MAX_CHAIN_ID, thresholdProblem } from './lock.js';
 
@@ -33,14 +34,10 @@ Options:
   -h, --help           Print this help.
 `;
 
-class UsageError extends Error {}
-
+/** A required integer flag (see `integerFlag`). */
 function integer(flag: string, text: string | undefined, min: number, max: number): number {
   if (text === undefined) throw new UsageError(`${flag} is required`);
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`${flag}: expected an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
+  return integerFlag(flag, text, min, max);
 }
 
 async function createClusterCommand(args: string[]): Promise<number> {

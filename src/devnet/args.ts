@@ -4,6 +4,7 @@
  * when not given, so that a reused cluster directory can be checked against only what was asked for.
  */
 import { parseArgs } from 'node:util';
+import { integerFlag, UsageError } from '../cli/usage.js';
 import { MAX_NODES, thresholdProblem } from '../cluster/index.js';
 import { MAX_BLOCK_TIME_MS, MAX_CHAIN_ID } from '../cluster/lock.js';
 
@@ -49,8 +50,6 @@ Running the same nodes by hand, one terminal each (what the devnet does for you)
   dst load --rpc http://127.0.0.1:8545,http://127.0.0.1:8546,http://127.0.0.1:8547,http://127.0.0.1:8548 --tps 50
 `;
 
-export class DevnetUsageError extends Error {}
-
 export interface DevnetArgs {
   nodes: number | undefined;
   threshold: number | undefined;
@@ -63,15 +62,12 @@ export interface DevnetArgs {
   loadTps: number;
 }
 
+/** An optional integer flag (see `integerFlag`). */
 function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new DevnetUsageError(`${flag}: expected an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
+  return text === undefined ? undefined : integerFlag(flag, text, min, max);
 }
 
-/** Parses the words after `devnet`; 'help' for --help. Throws DevnetUsageError on bad usage. */
+/** Parses the words after `devnet`; 'help' for --help. Throws UsageError on bad usage. */
 export function parseDevnetArgs(args: string[]): DevnetArgs | 'help' {
   let parsed;
   try {
@@ -91,24 +87,24 @@ export function parseDevnetArgs(args: string[]): DevnetArgs | 'help' {
       },
     });
   } catch (error) {
-    throw new DevnetUsageError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  if (positionals.length > 0) throw new DevnetUsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const nodes = integer('--nodes', values.nodes, 1, MAX_NODES);
   const threshold = integer('--threshold', values.threshold, 1, MAX_NODES);
   if (threshold !== undefined) {
     const problem = thresholdProblem(nodes ?? DEFAULT_NODES, threshold);
-    if (problem !== undefined) throw new DevnetUsageError(`--threshold: ${problem}`);
+    if (problem !== undefined) throw new UsageError(`--threshold: ${problem}`);
   }
   const chainIdText = values['chain-id'];
   if (chainIdText !== undefined && (!/^[1-9]\d*$/.test(chainIdText) || BigInt(chainIdText) > MAX_CHAIN_ID)) {
-    throw new DevnetUsageError(`--chain-id: expected a decimal integer in 1..2^64-1, got ${JSON.stringify(chainIdText)}`);
+    throw new UsageError(`--chain-id: expected a decimal integer in 1..2^64-1, got ${JSON.stringify(chainIdText)}`);
   }
   const loadText = values.load ?? '0';
-  if (!/^\d+(\.\d+)?$/.test(loadText)) throw new DevnetUsageError(`--load: expected a number of transactions per second ≥ 0, got ${JSON.stringify(loadText)}`);
-  if (values.dir === '') throw new DevnetUsageError('--dir: expected a directory, got ""');
+  if (!/^\d+(\.\d+)?$/.test(loadText)) throw new UsageError(`--load: expected a number of transactions per second ≥ 0, got ${JSON.stringify(loadText)}`);
+  if (values.dir === '') throw new UsageError('--dir: expected a directory, got ""');
   const portsNeeded = nodes ?? DEFAULT_NODES;
   return {
     nodes,

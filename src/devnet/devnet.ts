@@ -23,7 +23,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLUSTER_LOCK_FILE, createCluster, DEFAULT_BASE_PORT, nodeDirName, parseClusterLock, type ClusterLock } from '../cluster/index.js';
 import { formatProgress, formatSummary, startLoad, type LoadRun } from '../load/index.js';
-import { DEFAULT_BLOCK_TIME_MS, DEFAULT_CHAIN_ID, DEFAULT_NODES, DevnetUsageError, type DevnetArgs } from './args.js';
+import { UsageError } from '../cli/usage.js';
+import { DEFAULT_BLOCK_TIME_MS, DEFAULT_CHAIN_ID, DEFAULT_NODES, type DevnetArgs } from './args.js';
 import { parseNodeLine } from './logs.js';
 import { ChainTracker, formatDevnetSummary } from './tracker.js';
 
@@ -48,7 +49,7 @@ export interface DevnetPlan {
 /** The TCP port of a loopback multiaddr the devnet can run, or an error naming the node. */
 function loopbackPort(address: string, node: number): number {
   const match = /^\/ip4\/127\.0\.0\.1\/tcp\/(\d+)$/.exec(address);
-  if (!match) throw new DevnetUsageError(`node ${node} listens on ${address} in the cluster lock: dst devnet runs only clusters on 127.0.0.1 (/ip4/127.0.0.1/tcp/<port>)`);
+  if (!match) throw new UsageError(`node ${node} listens on ${address} in the cluster lock: dst devnet runs only clusters on 127.0.0.1 (/ip4/127.0.0.1/tcp/<port>)`);
   return Number(match[1]);
 }
 
@@ -65,7 +66,7 @@ async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<
   const owners = new Map<number, string>();
   const claim = (port: number, owner: string) => {
     const other = owners.get(port);
-    if (other !== undefined) throw new DevnetUsageError(`port ${port} is both ${other} and ${owner}: choose other ports with --rpc-base-port or --p2p-base-port`);
+    if (other !== undefined) throw new UsageError(`port ${port} is both ${other} and ${owner}: choose other ports with --rpc-base-port or --p2p-base-port`);
     owners.set(port, owner);
   };
   rpcPorts.forEach((port, i) => claim(port, `the RPC port of node ${i + 1}`));
@@ -73,7 +74,7 @@ async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<
   for (const [port, owner] of owners) {
     if (await portInUse(port)) {
       const flag = owner.includes('RPC') ? '--rpc-base-port' : '--p2p-base-port (or a new --dir)';
-      throw new DevnetUsageError(`port ${port}, ${owner}, is in use on 127.0.0.1 (another devnet or node still running?): stop it or choose other ports with ${flag}`);
+      throw new UsageError(`port ${port}, ${owner}, is in use on 127.0.0.1 (another devnet or node still running?): stop it or choose other ports with ${flag}`);
     }
   }
 }
@@ -81,7 +82,7 @@ async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<
 /** Checks that flags given for a reused cluster agree with its lock. */
 function assertMatchesLock(args: DevnetArgs, lock: ClusterLock, lockFile: string): void {
   const mismatch = (flag: string, given: unknown, locked: unknown) => {
-    throw new DevnetUsageError(`${flag} ${given} does not match the cluster in ${lockFile} (${locked}): leave it out to reuse that cluster, or give a new --dir`);
+    throw new UsageError(`${flag} ${given} does not match the cluster in ${lockFile} (${locked}): leave it out to reuse that cluster, or give a new --dir`);
   };
   if (args.nodes !== undefined && args.nodes !== lock.operators.length) mismatch('--nodes', args.nodes, `${lock.operators.length} nodes`);
   if (args.threshold !== undefined && args.threshold !== lock.threshold) mismatch('--threshold', args.threshold, `threshold ${lock.threshold}`);
@@ -103,7 +104,7 @@ export async function planDevnet(args: DevnetArgs): Promise<DevnetPlan> {
     assertMatchesLock(args, lock, lockFile);
     for (const operator of lock.operators) {
       if (!existsSync(join(dir, nodeDirName(operator.index)))) {
-        throw new DevnetUsageError(`${dir} holds a cluster lock but no ${nodeDirName(operator.index)}/: give the cluster directory (the one holding node-1 … node-${lock.operators.length}), not a node's`);
+        throw new UsageError(`${dir} holds a cluster lock but no ${nodeDirName(operator.index)}/: give the cluster directory (the one holding node-1 … node-${lock.operators.length}), not a node's`);
       }
     }
     const p2pPorts = lock.operators.map((operator) => loopbackPort(operator.addresses[0]!, operator.index));

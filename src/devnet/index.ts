@@ -9,7 +9,6 @@ export {
   DEFAULT_NODES,
   DEFAULT_RPC_BASE_PORT,
   DEVNET_HELP,
-  DevnetUsageError,
   parseDevnetArgs,
   type DevnetArgs,
 } from './args.js';
@@ -17,3 +16,4 @@ export { parseNodeLine, type NodeEvent, type StoredBlock } from './logs.js';
 export { ChainTracker, formatBlockLine, formatDevnetSummary, type DevnetSummary, type NodeState } from './tracker.js';
 export { nodeCommand, planDevnet, portInUse, runDevnet, type DevnetPlan } from './devnet.js';
 export { runDevnetCommand } from './cli.js';
+export { UsageError } from '../cli/usage.js';

@@ -5,6 +5,7 @@
  * transaction was rejected, 1 otherwise or when the run could not start, 2 on bad usage.
  */
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli/usage.js';
 import { DEFAULT_BATCH, DEFAULT_SENDERS, formatProgress, formatSummary, startLoad } from './generator.js';
 
 export const LOAD_HELP = `Usage: dst load --rpc URL[,URL...] --tps N [options]
@@ -35,8 +36,6 @@ output. Exit code 0 when nothing was rejected, 1 otherwise, 2 on bad usage.
 Example, against a devnet ("dst devnet") of 4 nodes on the default ports:
   dst load --rpc http://127.0.0.1:8545,http://127.0.0.1:8546,http://127.0.0.1:8547,http://127.0.0.1:8548 --tps 200 --duration 30
 `;
-
-class UsageError extends Error {}
 
 export interface LoadCommand {
   urls: string[];

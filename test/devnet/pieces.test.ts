@@ -13,7 +13,7 @@ import { createLogger } from '../../src/api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, nodeDirName } from '../../src/cluster/index.js';
 import {
   ChainTracker,
-  DevnetUsageError,
+  UsageError,
   formatDevnetSummary,
   nodeCommand,
   parseDevnetArgs,
@@ -63,7 +63,7 @@ describe('parseDevnetArgs', () => {
     [['--verbose'], "Unknown option '--verbose'"],
     [['now'], 'unexpected argument "now"'],
   ])('%j → %s', (args, message) => {
-    expect(() => parseDevnetArgs(args)).toThrow(DevnetUsageError);
+    expect(() => parseDevnetArgs(args)).toThrow(UsageError);
     expect(() => parseDevnetArgs(args)).toThrow(message);
   });
 });
@@ -230,7 +230,7 @@ describe('planDevnet', () => {
     await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 3 }))).rejects.toThrow(
       `port ${base + 4}, the RPC port of node 2, is in use on 127.0.0.1`,
     );
-    await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 3 }))).rejects.toBeInstanceOf(DevnetUsageError);
+    await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 3 }))).rejects.toBeInstanceOf(UsageError);
     await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 1 }))).rejects.toThrow(
       `port ${base + 1} is both the RPC port of node 1 and the p2p port of node 1`,
     );

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as blst from '@chainsafe/blst';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { referenceSigningRoot } from '../helpers/signing-root.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -104,10 +105,6 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
   return (await response.json()) as { result?: any; error?: { code: number; message: string } };
 }
 
-/** The block signature domain as docs and the README define it: ASCII "dst.block.v1", zero-padded to 32 bytes. */
-const BLOCK_DOMAIN = Buffer.concat([Buffer.from('dst.block.v1', 'ascii'), Buffer.alloc(20)]);
-
-const uint256 = (value: bigint): Uint8Array => Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'));
 export const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'));
 
 /**
@@ -118,7 +115,7 @@ export const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(he
 export function verifySignedBlock(signed: { chainId: string; hash: string; header: string; round: number; signingRoot: string; signature: string }, groupPublicKey: string): boolean {
   const hash = keccak_256(bytes(signed.header));
   if (Buffer.from(hash).toString('hex') !== signed.hash.slice(2)) return false;
-  const root = keccak_256(Buffer.concat([BLOCK_DOMAIN, uint256(BigInt(signed.chainId)), uint256(BigInt(signed.round)), hash]));
+  const root = referenceSigningRoot(BigInt(signed.chainId), signed.round, hash);
   if (Buffer.from(root).toString('hex') !== signed.signingRoot.slice(2)) return false;
   return blst.verify(root, blst.PublicKey.fromBytes(bytes(groupPublicKey)), blst.Signature.fromBytes(bytes(signed.signature)));
 }

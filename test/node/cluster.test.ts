@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type DstMetrics } from '../../src/api/metrics.js';
 import { assembleBlock, encodeHeader, genesisBlock, hex } from '../../src/chain/index.js';
-import { BLOCK_DOMAIN, MainThreadExecutor, createThresholdKey } from '../../src/crypto/index.js';
+import { MainThreadExecutor, createThresholdKey } from '../../src/crypto/index.js';
 import { Sequencer } from '../../src/node/sequencer.js';
 import { NodeStore } from '../../src/node/store.js';
 import type { SignedBlock } from '../../src/node/types.js';
@@ -28,6 +28,7 @@ import { proposalCodec } from '../../src/node/wire.js';
 import { createClusterHost, type ClusterHost, type ClusterPeer } from '../../src/p2p/index.js';
 import type { Block } from '../../src/chain/index.js';
 import { freePort, waitFor } from '../helpers/net.js';
+import { referenceSigningRoot } from '../helpers/signing-root.js';
 import { hexToBytes, signTransfers, testAccounts } from './wallets.js';
 
 const CHAIN_ID = 4242;
@@ -38,11 +39,9 @@ const FAULTY = 3;
 const SENDERS = 8;
 const PER_SENDER = 6;
 
-const uint256 = (value: bigint): Uint8Array => Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'));
-
 function verifiesAgainstGroupKey(signed: SignedBlock, groupPublicKey: Uint8Array): boolean {
   const hash = keccak_256(encodeHeader(signed.block.header));
-  const root = keccak_256(Buffer.concat([BLOCK_DOMAIN, uint256(BigInt(CHAIN_ID)), uint256(BigInt(signed.round)), hash]));
+  const root = referenceSigningRoot(BigInt(CHAIN_ID), signed.round, hash);
   return hex(hash) === hex(signed.block.hash) && blst.verify(root, blst.PublicKey.fromBytes(groupPublicKey), blst.Signature.fromBytes(signed.signature));
 }
 

@@ -10,24 +10,16 @@ import * as blst from '@chainsafe/blst';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BLOCK_DOMAIN, MainThreadExecutor } from '../../src/crypto/index.js';
+import { MainThreadExecutor } from '../../src/crypto/index.js';
 import { assembleBlock, encodeHeader, hex, parseTransaction } from '../../src/chain/index.js';
 import { initSingleNode, loadDataDir } from '../../src/node/datadir.js';
 import { Sequencer } from '../../src/node/sequencer.js';
 import { NodeStore, SigningGuardViolation } from '../../src/node/store.js';
 import type { SignedBlock } from '../../src/node/types.js';
+import { referenceSigningRoot } from '../helpers/signing-root.js';
 import { hexToBytes, signTransfers, testAccounts } from './wallets.js';
 
 const CHAIN_ID = 901n;
-
-function uint256(value: bigint): Uint8Array {
-  return Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'));
-}
-
-/** The signing root computed independently of src/: noble keccak over domain ‖ chainId ‖ round ‖ hash. */
-function referenceSigningRoot(chainId: bigint, round: number, blockHash: Uint8Array): Uint8Array {
-  return keccak_256(Buffer.concat([BLOCK_DOMAIN, uint256(chainId), uint256(BigInt(round)), blockHash]));
-}
 
 function verifyBlock(signed: SignedBlock, groupPublicKey: Uint8Array): boolean {
   const root = referenceSigningRoot(CHAIN_ID, signed.round, signed.block.hash);
