@@ -110,7 +110,7 @@ export class Mempool {
    * Removes what a stored block made obsolete: its transactions, and any pending transaction whose
    * nonce is now at or below its sender's last included nonce.
    */
-  removeIncluded(transactions: readonly Transaction[]): void {
+  removeIncluded(transactions: readonly Pick<Transaction, 'hash' | 'sender'>[]): void {
     const touched = new Set<string>();
     for (const tx of transactions) {
       const pooled = this.byHash.get(hex(tx.hash));

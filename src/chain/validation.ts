@@ -69,12 +69,7 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
   const reject = (reason: BlockRejectionReason, message: string): never => {
     throw new BlockRejected(reason, `block ${header.number}: ${message}`);
   };
-  if (header.chainId !== parent.header.chainId) reject('wrong-chain-id', `chain id ${header.chainId}, expected ${parent.header.chainId}`);
-  if (header.number !== parent.header.number + 1n) reject('wrong-number', `expected number ${parent.header.number + 1n}`);
-  if (hex(header.parentHash) !== hex(parent.hash)) reject('wrong-parent', `parent hash 0x${hex(header.parentHash)} is not 0x${hex(parent.hash)}`);
-  if (header.timestampMs < parent.header.timestampMs) {
-    reject('timestamp-before-parent', `timestamp ${header.timestampMs} is before the parent's ${parent.header.timestampMs}`);
-  }
+  checkLinkage(header, parent);
   if (header.timestampMs > context.nowMs + context.maxFutureDriftMs) {
     reject('timestamp-in-future', `timestamp ${header.timestampMs} is more than ${context.maxFutureDriftMs} ms ahead of this node's clock ${context.nowMs}`);
   }
@@ -118,15 +113,45 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
     expectedNonce.set(sender, tx.nonce + 1n);
     transactions.push(tx);
   });
+  return { block: assembleChecked(header, rawTransactions), transactions };
+}
 
+/**
+ * The header's place in the chain after `parent`: same chain id, the next number, the parent's hash,
+ * a timestamp not before the parent's. Throws `BlockRejected`. Proposal validation and sync both
+ * check this; the future-drift check is proposal validation's only (a synced block may be old).
+ */
+export function checkLinkage(header: BlockHeader, parent: Block): void {
+  const reject = (reason: BlockRejectionReason, message: string): never => {
+    throw new BlockRejected(reason, `block ${header.number}: ${message}`);
+  };
+  if (header.chainId !== parent.header.chainId) reject('wrong-chain-id', `chain id ${header.chainId}, expected ${parent.header.chainId}`);
+  if (header.number !== parent.header.number + 1n) reject('wrong-number', `expected number ${parent.header.number + 1n}`);
+  if (hex(header.parentHash) !== hex(parent.hash)) reject('wrong-parent', `parent hash 0x${hex(header.parentHash)} is not 0x${hex(parent.hash)} (block ${parent.header.number})`);
+  if (header.timestampMs < parent.header.timestampMs) {
+    reject('timestamp-before-parent', `timestamp ${header.timestampMs} is before the parent's ${parent.header.timestampMs}`);
+  }
+}
+
+/**
+ * The block a header and its raw transactions make, with transactionsRoot, transactionCount and the
+ * hash recomputed; throws `BlockRejected('header-mismatch')` when the header's root or count does not
+ * match the transactions. Every block that arrives from a peer (a proposal, a synced block) is rebuilt
+ * here, so a block hash always stands for exactly one list of transactions.
+ */
+export function assembleChecked(header: BlockHeader, rawTransactions: Uint8Array[]): Block {
   const block = assembleBlock(
     { chainId: header.chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
     rawTransactions,
   );
   if (block.header.transactionCount !== header.transactionCount || hex(block.header.transactionsRoot) !== hex(header.transactionsRoot)) {
-    reject('header-mismatch', `transactionsRoot/transactionCount in the header do not match the transactions (recomputed 0x${hex(block.header.transactionsRoot)}, ${block.header.transactionCount})`);
+    throw new BlockRejected(
+      'header-mismatch',
+      `block ${header.number}: its ${rawTransactions.length} transactions (root 0x${hex(block.header.transactionsRoot)}) do not match ` +
+        `the header's transactionsRoot 0x${hex(header.transactionsRoot)} and transactionCount ${header.transactionCount}`,
+    );
   }
-  return { block, transactions };
+  return block;
 }
 
 /** Every transaction with its sender: known ones looked up, the rest recovered in one executor batch. */

@@ -30,10 +30,13 @@
  * entry written before a block that includes it is always removed by that block's transaction.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { decodeHeader, encodeHeader, hex, type Block, type IncludedView } from '../chain/index.js';
+import { decodeHeader, encodeHeader, hex, type Block } from '../chain/index.js';
 import type { Prepare, QbftPersistedState } from '../consensus/index.js';
 import { keccak256 } from '../wasm/index.js';
+import { SigningGuardViolation, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from './storage.js';
 import type { SignedBlock, TransactionLocation } from './types.js';
+
+export { SigningGuardViolation, type IncludedTransaction, type StoredPoolEntry } from './storage.js';
 
 /** What a stored block record holds (msgpack-encoded by lmdb-js; byte strings come back as Buffers). */
 interface BlockRecord {
@@ -59,25 +62,9 @@ interface QbftStateRecord {
   prepared?: { round: number; value: BlockValueRecord; prepares: unknown[] };
 }
 
-/** A pending transaction read back from the pool database, in arrival order. */
-export interface StoredPoolEntry {
-  sequence: number;
-  raw: Uint8Array;
-}
-
-/** What `commitBlock` needs of each included transaction. */
-export interface IncludedTransaction {
-  sender: Uint8Array;
-  nonce: bigint;
-}
-
 const HASH_BYTES = 32;
 
-export class SigningGuardViolation extends Error {
-  override name = 'SigningGuardViolation';
-}
-
-export class NodeStore implements IncludedView {
+export class NodeStore implements NodeStorage {
   private readonly env: RootDatabase;
   private readonly blocks: Database<BlockRecord, number>;
   private readonly blockNumbers: Database<number, Buffer>;

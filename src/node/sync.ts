@@ -11,7 +11,7 @@
  * ask for `head + 1`: every peer has reported that it has nothing more, or was dropped.
  *
  * Checks, per range, before anything is stored (README "Formats"): each block decodes (./wire.ts);
- * its chain id is ours, its number is its parent's plus one and its parentHash is its parent's hash
+ * linkage and body as src/chain/validation.ts checks them (`checkLinkage`, `assembleChecked`): its chain id is ours, its number is its parent's plus one and its parentHash is its parent's hash
  * (the first block's parent is our stored head, or genesis); its timestamp is not before its parent's;
  * its transactionsRoot and transactionCount match the raw transactions it came with (recomputed, as is
  * the block hash); its signing root is recomputed with the block's own QBFT round; then all the
@@ -21,14 +21,16 @@
  * whose request fails, is named in the result and the log, not asked again, and the range is asked
  * of another peer in the next wave; blocks before the bad one in that range are not stored either.
  *
- * It runs before the node joins consensus: nothing else stores blocks meanwhile (`commitBlock` would
- * refuse a block that does not extend the head, and that error ends the sync).
+ * Checked blocks are stored through `commit`, the node's block committer (./committer.ts), so synced
+ * blocks are published like decided ones. Consensus is paused meanwhile: nothing else stores blocks
+ * (the store refuses a block that does not extend the head, and that error ends the sync).
  */
 import type { Logger } from 'pino';
 import {
-  assembleBlock,
+  assembleChecked,
+  BlockRejected,
+  checkLinkage,
   decodeTransaction,
-  genesisBlock,
   hex,
   recoverSenders,
   TransactionRejected,
@@ -37,8 +39,9 @@ import {
 } from '../chain/index.js';
 import { BLOCK_DOMAIN, signingRoot, type CryptoExecutor, type SignatureSet } from '../crypto/index.js';
 import type { ClusterHost } from '../p2p/index.js';
-import { keccak256 } from '../wasm/index.js';
-import type { IncludedTransaction, NodeStore } from './store.js';
+import { sleep, type Clock } from './clock.js';
+import type { SequencerMetrics } from './options.js';
+import type { IncludedTransaction, NodeStorage } from './storage.js';
 import type { SignedBlock } from './types.js';
 import { decodeWireBlock, encodeWireBlock, type WireBlock } from './wire.js';
 
@@ -51,7 +54,10 @@ export interface SyncProgress {
 
 export interface CatchUpOptions {
   host: Pick<ClusterHost<unknown>, 'connectedPeers' | 'requestBlocks' | 'limits'>;
-  store: NodeStore;
+  /** The newest block this node has (genesis on a fresh node): the first fetched block extends it. */
+  head: Block;
+  /** Stores one checked block (in order, each extending the previous): the node's block committer. */
+  commit: (signed: SignedBlock, transactions: IncludedTransaction[]) => Promise<void>;
   executor: CryptoExecutor;
   /** Compressed 48-byte group public key every block signature must verify against. */
   groupPublicKey: Uint8Array;
@@ -76,11 +82,7 @@ export interface CatchUpResult {
 }
 
 /** A check a received block failed: the peer that sent it is at fault. */
-class BadBlock extends Error {
-  constructor(number: bigint, reason: string) {
-    super(`block ${number}: ${reason}`);
-  }
-}
+class BadBlock extends Error {}
 
 interface CheckedBlock {
   signed: SignedBlock;
@@ -88,7 +90,7 @@ interface CheckedBlock {
 }
 
 /** Answer the host's sync requests from the store (blocks are encoded by ./wire.ts). */
-export function serveBlocks(host: Pick<ClusterHost<unknown>, 'provideBlocks'>, store: NodeStore): void {
+export function serveBlocks(host: Pick<ClusterHost<unknown>, 'provideBlocks'>, store: Pick<NodeStorage, 'getBlock'>): void {
   host.provideBlocks((first, last) => {
     const blocks: Uint8Array[] = [];
     for (let number = BigInt(first); number <= BigInt(last); number++) {
@@ -101,15 +103,14 @@ export function serveBlocks(host: Pick<ClusterHost<unknown>, 'provideBlocks'>, s
 }
 
 export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
-  const { host, store, chainId, logger } = options;
+  const { host, logger } = options;
   // K: a peer answers at most the host's `syncMaxBlocks` per request, so a shorter answer means its head.
   const K = BigInt(host.limits.syncMaxBlocks);
   const rejected: RejectedPeer[] = [];
   const dropped = new Set<number>();
   /** The first block number a peer reported not having. */
   const peerEnd = new Map<number, bigint>();
-  const poolEntries = pendingByHash(store);
-  let parent = headBlock(store, chainId);
+  let parent = options.head;
   const start = parent.header.number;
   let target = start;
 
@@ -155,8 +156,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
         break;
       }
       for (const { signed, transactions } of checked) {
-        const sequences = signed.block.transactionHashes.flatMap((hash) => poolEntries.get(hex(hash)) ?? []);
-        await store.commitBlock(signed, transactions, sequences);
+        await options.commit(signed, transactions);
         parent = signed.block;
       }
       options.onProgress?.({ current: parent.header.number, target });
@@ -177,33 +177,20 @@ async function checkRange(bytes: readonly Uint8Array[], first: bigint, parent: B
     try {
       return decodeWireBlock(raw);
     } catch (error) {
-      throw new BadBlock(first + BigInt(i), `malformed: ${(error as Error).message}`);
+      throw new BadBlock(`block ${first + BigInt(i)}: malformed: ${(error as Error).message}`);
     }
   });
   const blocks: Block[] = [];
   const sets: SignatureSet[] = [];
   let previous = parent;
   for (const wire of received) {
-    const { header } = wire;
-    const expected = previous.header.number + 1n;
-    if (header.number !== expected) throw new BadBlock(expected, `expected number ${expected}, got ${header.number}`);
-    if (header.chainId !== chainId) throw new BadBlock(expected, `expected chain id ${chainId}, got ${header.chainId}`);
-    if (hex(header.parentHash) !== hex(previous.hash)) {
-      throw new BadBlock(expected, `parentHash 0x${hex(header.parentHash)} is not the hash of block ${previous.header.number}, 0x${hex(previous.hash)}`);
-    }
-    if (header.timestampMs < previous.header.timestampMs) {
-      throw new BadBlock(expected, `timestamp ${header.timestampMs} is before its parent's, ${previous.header.timestampMs}`);
-    }
-    const block = assembleBlock(
-      { chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
-      wire.transactions,
-    );
-    if (hex(block.header.transactionsRoot) !== hex(header.transactionsRoot) || block.header.transactionCount !== header.transactionCount) {
-      throw new BadBlock(
-        expected,
-        `header has transactionsRoot 0x${hex(header.transactionsRoot)} with ${header.transactionCount} transactions; ` +
-          `the ${wire.transactions.length} transactions sent have root 0x${hex(block.header.transactionsRoot)}`,
-      );
+    let block: Block;
+    try {
+      checkLinkage(wire.header, previous);
+      block = assembleChecked(wire.header, wire.transactions);
+    } catch (error) {
+      // BlockRejected's message names the block.
+      throw error instanceof BlockRejected ? new BadBlock(error.message) : error;
     }
     sets.push({ publicKey: groupPublicKey, message: signingRoot(BLOCK_DOMAIN, chainId, wire.round, block.hash), signature: wire.signature });
     blocks.push(block);
@@ -212,7 +199,7 @@ async function checkRange(bytes: readonly Uint8Array[], first: bigint, parent: B
   const invalid = await executor.batchVerify(sets);
   if (invalid.length > 0) {
     const i = invalid[0]!;
-    throw new BadBlock(first + BigInt(i), `signature does not verify against the group public key over signing root 0x${hex(sets[i]!.message)} (round ${received[i]!.round})`);
+    throw new BadBlock(`block ${first + BigInt(i)}: signature does not verify against the group public key over signing root 0x${hex(sets[i]!.message)} (round ${received[i]!.round})`);
   }
   const senders = await recoverRangeSenders(blocks, chainId, executor);
   return blocks.map((block, i) => ({
@@ -231,7 +218,7 @@ async function recoverRangeSenders(blocks: readonly Block[], chainId: bigint, ex
       try {
         decoded.push(decodeTransaction(raw, rules));
       } catch (error) {
-        throw new BadBlock(block.header.number, `transaction ${index}: ${(error as Error).message}`);
+        throw new BadBlock(`block ${block.header.number}: transaction ${index}: ${(error as Error).message}`);
       }
       owner.push({ number: block.header.number, index });
     });
@@ -241,23 +228,83 @@ async function recoverRangeSenders(blocks: readonly Block[], chainId: bigint, ex
   const firstNumber = blocks[0]?.header.number ?? 0n;
   recovered.forEach((tx, i) => {
     const { number, index } = owner[i]!;
-    if (tx instanceof TransactionRejected) throw new BadBlock(number, `transaction ${index}: ${tx.message}`);
+    if (tx instanceof TransactionRejected) throw new BadBlock(`block ${number}: transaction ${index}: ${tx.message}`);
     result[Number(number - firstNumber)]!.push({ sender: tx.sender, nonce: tx.nonce });
   });
   return result;
 }
 
-function headBlock(store: NodeStore, chainId: bigint): Block {
-  const head = store.headNumber();
-  if (head === 0n) return genesisBlock(chainId);
-  const signed = store.getBlock(head);
-  if (signed === undefined) throw new Error(`catchUp: the store's head block ${head} cannot be read`);
-  return signed.block;
+/** Least time between two syncs, so that a peer far ahead that cannot serve does not make sync spin. */
+const MIN_SYNC_INTERVAL_MS = 1_000;
+
+export interface SyncRunnerOptions {
+  network: Pick<ClusterHost<unknown>, 'connectedPeers' | 'requestBlocks' | 'limits'>;
+  executor: CryptoExecutor;
+  groupPublicKey: Uint8Array;
+  chainId: bigint;
+  clock: Clock;
+  logger: Logger;
+  metrics?: SequencerMetrics;
+  /** The head before each sync. */
+  head: () => Block;
+  commit: (signed: SignedBlock, transactions: IncludedTransaction[]) => Promise<void>;
 }
 
-/** The store's pending pool entries by transaction hash, so that synced blocks remove what they include. */
-function pendingByHash(store: NodeStore): Map<string, number> {
-  const entries = new Map<string, number>();
-  for (const { sequence, raw } of store.pendingTransactions()) entries.set(hex(keccak256(raw)), sequence);
-  return entries;
+/**
+ * When a node syncs: `request()` marks a sync due (the production loop runs it at its next step);
+ * `run()` runs one `catchUp`, at most one per `MIN_SYNC_INTERVAL_MS`, and reports the target to the
+ * metrics. A failed sync is logged and the node continues from the head it has.
+ */
+export class SyncRunner {
+  private requested = false;
+  private running = false;
+  private lastRunAt = -Infinity;
+
+  constructor(private readonly options: SyncRunnerOptions) {}
+
+  /** A sync was requested and has not started yet. */
+  get due(): boolean {
+    return this.requested;
+  }
+
+  /** Requested or running. */
+  get active(): boolean {
+    return this.requested || this.running;
+  }
+
+  /** Marks a sync due; false if one is already due or running. */
+  request(): boolean {
+    if (this.requested || this.running) return false;
+    this.requested = true;
+    return true;
+  }
+
+  /** Runs a sync; resolves with the number of blocks it stored. */
+  async run(): Promise<number> {
+    const { clock, metrics } = this.options;
+    this.requested = false;
+    this.running = true;
+    try {
+      const wait = this.lastRunAt + MIN_SYNC_INTERVAL_MS - clock.monotonic();
+      if (wait > 0) await sleep(clock, wait);
+      const result = await catchUp({
+        host: this.options.network,
+        head: this.options.head(),
+        commit: this.options.commit,
+        executor: this.options.executor,
+        groupPublicKey: this.options.groupPublicKey,
+        chainId: this.options.chainId,
+        logger: this.options.logger,
+        onProgress: ({ target }) => metrics?.syncTarget.set(Number(target)),
+      });
+      metrics?.syncTarget.set(0);
+      return result.stored;
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'sync failed; consensus continues from the stored head');
+      return 0;
+    } finally {
+      this.lastRunAt = clock.monotonic();
+      this.running = false;
+    }
+  }
 }

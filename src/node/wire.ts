@@ -10,7 +10,7 @@
  * a peer cannot make a block verify against a root of its choosing. RLP is the chain's own encoding
  * (src/chain/rlp.ts), whose decoder accepts only canonical input.
  */
-import { assembleBlock, bigIntToBytes, decodeHeader, encodeHeader, hex, rlpDecode, rlpEncode, rlpToBigInt, type Block, type BlockHeader } from '../chain/index.js';
+import { assembleChecked, bigIntToBytes, decodeHeader, encodeHeader, rlpDecode, rlpEncode, rlpToBigInt, type Block, type BlockHeader } from '../chain/index.js';
 import type { ValueCodec } from '../p2p/index.js';
 import { SIGNATURE_LENGTH } from '../crypto/index.js';
 import type { SignedBlock } from './types.js';
@@ -58,7 +58,7 @@ export function decodeWireBlock(bytes: Uint8Array): WireBlock {
  * How a proposed block travels inside consensus messages (the `ValueCodec` of src/p2p/consensus-codec.ts):
  * `[headerRlp, [rawTransaction, …]]`. The receiver rebuilds the block — transaction hashes, root and
  * count recomputed, the header's hash taken over the header bytes received — and refuses a value whose
- * transactions do not match its header, so a block's id (its hash, the QBFT value id) always stands for
+ * transactions do not match its header (`assembleChecked`, src/chain/validation.ts), so a block's id (its hash, the QBFT value id) always stands for
  * exactly one list of transactions. Whether the block is valid to extend the chain is decided later, by
  * proposal validation (src/chain/validation.ts).
  */
@@ -71,14 +71,6 @@ export const proposalCodec: ValueCodec<Block> = {
     if (!Array.isArray(transactions) || !transactions.every((tx): tx is Uint8Array => tx instanceof Uint8Array)) {
       throw new Error('proposed block: transactions: expected a list of byte strings');
     }
-    const header = decodeHeader(headerBytes);
-    const block = assembleBlock(
-      { chainId: header.chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
-      transactions,
-    );
-    if (block.header.transactionCount !== header.transactionCount || hex(block.header.transactionsRoot) !== hex(header.transactionsRoot)) {
-      throw new Error(`proposed block ${header.number}: its ${transactions.length} transactions do not match the header's transactionsRoot and transactionCount`);
-    }
-    return block;
+    return assembleChecked(decodeHeader(headerBytes), transactions);
   },
 };

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleBlock, genesisBlock, hex, parseTransaction, rlpEncode, type Block } from '../../src/chain/index.js';
 import { BLOCK_DOMAIN, WorkerPoolExecutor, combine, createThresholdKey, partialSign, signingRoot, type ThresholdKey } from '../../src/crypto/index.js';
 import { NodeStore } from '../../src/node/store.js';
+import { storedHead } from '../../src/node/committer.js';
 import { catchUp, serveBlocks, type SyncProgress } from '../../src/node/sync.js';
 import type { SignedBlock } from '../../src/node/types.js';
 import { decodeWireBlock, encodeWireBlock } from '../../src/node/wire.js';
@@ -156,7 +157,8 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
   const sync = (store: NodeStore, progress: SyncProgress[] = []) =>
     catchUp({
       host: hosts[SYNCING]!,
-      store,
+      head: storedHead(store, CHAIN_ID),
+      commit: (signed, transactions) => store.commitBlock(signed, transactions, []),
       executor,
       groupPublicKey: key.groupPublicKey,
       chainId: CHAIN_ID,
@@ -222,8 +224,8 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
 
   it.each([
     ['bad signature', /block \d+: signature does not verify against the group public key/],
-    ['broken linkage', /block \d+: parentHash 0x0707\w+ is not the hash of block \d+/],
-    ['tampered transaction', /block \d+: header has transactionsRoot 0x\w+ with 2 transactions; the 2 transactions sent have root 0x\w+/],
+    ['broken linkage', /block \d+: parent hash 0x0707\w+ is not 0x\w+ \(block \d+\)/],
+    ['tampered transaction', /block \d+: its 2 transactions \(root 0x\w+\) do not match the header's transactionsRoot 0x\w+ and transactionCount 2/],
     ['malformed bytes', /block \d+: malformed: /],
   ] as const)('a peer serving a block with a %s is named and dropped, and the node completes from honest peers', async (kind, reason) => {
     misbehaviour = kind;

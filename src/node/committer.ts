@@ -1,0 +1,94 @@
+/**
+ * The block committer (issue 19): the ONE path by which a signed block enters the node. Consensus (a
+ * decided and combined block) and sync (a fetched and verified block) both call `commit`, so every
+ * stored block — however it came — updates the head, leaves the pool, reaches the metrics and is
+ * published to `onBlock` listeners (the API's `newHeads`, a follower) exactly once, in order.
+ *
+ * One commit: the block, its index entries, its senders' nonces and the removal of its transactions'
+ * pool entries are one store write (./storage.ts; atomic in LMDB); after it is durable the head moves,
+ * the pool drops what the block made obsolete, and the listeners run. The committer owns the head.
+ */
+import type { Logger } from 'pino';
+import { genesisBlock, hex, type Block } from '../chain/index.js';
+import type { Admission } from './admission.js';
+import type { SequencerMetrics } from './options.js';
+import type { IncludedTransaction, NodeStorage } from './storage.js';
+import type { SignedBlock } from './types.js';
+
+/** The stored chain's newest block, or genesis. */
+export function storedHead(store: Pick<NodeStorage, 'headNumber' | 'getBlock'>, chainId: bigint): Block {
+  const number = store.headNumber();
+  if (number === 0n) return genesisBlock(chainId);
+  const signed = store.getBlock(number);
+  if (signed === undefined) throw new Error(`the store's head block ${number} cannot be read`);
+  return signed.block;
+}
+
+export type CommitSource = 'consensus' | 'sync';
+
+export class BlockCommitter {
+  private current: Block;
+  private readonly listeners = new Set<(block: SignedBlock) => void>();
+
+  constructor(
+    private readonly store: NodeStorage,
+    private readonly admission: Admission,
+    chainId: bigint,
+    private readonly logger: Logger,
+    private readonly metrics?: SequencerMetrics,
+  ) {
+    this.current = storedHead(store, chainId);
+  }
+
+  get head(): Block {
+    return this.current;
+  }
+
+  onBlock(listener: (block: SignedBlock) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Stores `signed` (which must extend the head) with its decoded transactions in block order, then
+   * publishes it. `stored()`, called once the write is durable, returns fields for the "block signed
+   * and stored" line of a consensus block.
+   */
+  async commit(
+    signed: SignedBlock,
+    transactions: readonly IncludedTransaction[],
+    source: CommitSource,
+    stored: () => Record<string, unknown> = () => ({}),
+  ): Promise<void> {
+    const { block } = signed;
+    await this.store.commitBlock(signed, transactions, this.admission.poolEntriesOf(block));
+    this.current = block;
+    const fields = stored();
+    await this.admission.afterCommit(block, transactions.map((tx) => tx.sender));
+    if (source === 'consensus') {
+      this.metrics?.blocks.inc();
+      this.metrics?.transactionsIncluded.inc(transactions.length);
+      this.logger.info(
+        {
+          number: block.header.number.toString(),
+          hash: `0x${hex(block.hash)}`,
+          round: signed.round,
+          transactions: transactions.length,
+          proposer: block.header.proposer,
+          pending: this.admission.size,
+          ...fields,
+        },
+        'block signed and stored',
+      );
+    } else {
+      this.metrics?.syncBlocks.inc();
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(signed);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a block listener threw');
+      }
+    }
+  }
+}

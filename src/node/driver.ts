@@ -1,0 +1,279 @@
+/**
+ * The consensus driver (issue 19): runs the pure QBFT machine (src/consensus, Moniz arXiv 2002.03613)
+ * for one height at a time and turns its outputs into effects, in order.
+ *
+ * - **Persist before send.** A `persist` output and the equivocation guard are queued as store writes;
+ *   every message leaves the node only after every write queued before it is durable (`durable`).
+ *   The guard (height, round) → block hash is written before this node's partial signature exists
+ *   (`signCommit`), so a crash can never make it sign two blocks in one round. When a height starts,
+ *   the state the machine persists before its first vote (round 1, nothing prepared) is written at
+ *   once, while the proposal is on its way, so the PREPARE need not wait for a flush; a node restarting
+ *   from it merely resumes in round 2 without having voted in round 1.
+ * - **One call at a time.** Machine calls are queued; each call's outputs are acted on before the next
+ *   call (a `propose` or `validated` an output asked for) runs.
+ * - **Timers** on the injected clock: one round timer, re-armed by each `timer` output.
+ * - **Holding.** Before the first height and while sync runs, peers' messages are held (at most
+ *   `MAX_HELD_MESSAGES`, oldest dropped) and delivered when the driver resumes.
+ * - **Blocks checked this height** (built here or validated), with their senders, so the committer
+ *   need not recover them again.
+ *
+ * What the outputs mean for the rest of the node — a value to propose, a block to validate, a
+ * decision, a timeout, a failure — goes to the `DriverHooks`.
+ */
+import type { Logger } from 'pino';
+import { hex, type Block, type Transaction } from '../chain/index.js';
+import { linearRoundTimeout, QbftMachine, roundRobinLeader, type Commit, type Decision, type QbftMessage, type QbftOutput, type QbftPersistedState } from '../consensus/index.js';
+import { BLOCK_DOMAIN, partialSign, signingRoot } from '../crypto/index.js';
+import type { Clock, Timer } from './clock.js';
+import type { NodeKey, SequencerMetrics, SequencerNetwork } from './options.js';
+import type { NodeStorage } from './storage.js';
+import type { HeightTimeline } from './timeline.js';
+
+/** Peers' messages held while consensus is paused (before the first height, during sync), at most. */
+const MAX_HELD_MESSAGES = 4_096;
+
+export interface DriverHooks {
+  /** This node leads `round`: its block and the block's transactions, or undefined if the height ended meanwhile. */
+  propose(height: number, round: number): Promise<{ block: Block; transactions: Transaction[] } | undefined>;
+  /** A block this node did not build: its transactions with senders when valid, undefined when not. */
+  validate(block: Block): Promise<Transaction[] | undefined>;
+  /** A COMMIT this node sends (its own partial). */
+  ownCommit(commit: Commit): void;
+  decided(decision: Decision<Block>): void;
+  /** The round timer expired (before the machine hears of it). */
+  timedOut(height: number, round: number): void;
+  /** Acting on an output failed: block production cannot go on. */
+  failed(error: Error): void;
+}
+
+export interface DriverOptions {
+  chainId: bigint;
+  key: NodeKey;
+  nodes: number;
+  store: NodeStorage;
+  clock: Clock;
+  logger: Logger;
+  timeline: HeightTimeline;
+  hooks: DriverHooks;
+  /** The network, absent for a single node (its messages go nowhere). */
+  network?: SequencerNetwork;
+  metrics?: SequencerMetrics;
+}
+
+export class ConsensusDriver {
+  readonly roundTimeout = linearRoundTimeout();
+  private readonly qbft: QbftMachine<Block>;
+  private readonly calls: Array<() => QbftOutput<Block>[]> = [];
+  private draining = false;
+  private roundTimer: Timer | undefined;
+  /** Resolves once every guard entry and QBFT state queued so far is durable. */
+  private durableWrites: Promise<void> = Promise.resolve();
+  /** A round-only QBFT state written ahead of the machine's own `persist` (see the module comment). */
+  private persistedRoundOnly: QbftPersistedState<Block> | undefined;
+  private held: Array<{ message: QbftMessage<Block>; from: number }> = [];
+  private holding = true;
+  private stopped = false;
+  /** Blocks built or validated for the current height, by hash (hex), with their senders. */
+  private readonly checked = new Map<string, Transaction[]>();
+
+  constructor(private readonly options: DriverOptions) {
+    this.qbft = new QbftMachine<Block>({
+      self: options.key.share.index - 1,
+      nodes: options.nodes,
+      valueId: (block) => hex(block.hash),
+      signCommit: (height, round, block) => this.signCommit(height, round, block),
+      roundTimeout: this.roundTimeout,
+    });
+  }
+
+  /** The machine's current round (0 before the first height). */
+  get round(): number {
+    return this.qbft.round;
+  }
+
+  /** The current height's decision, once made. */
+  decisionAt(height: number): Decision<Block> | undefined {
+    const decision = this.qbft.decision;
+    return decision?.height === height ? decision : undefined;
+  }
+
+  /** The transactions of a block this node built or validated at the current height. */
+  checkedTransactions(block: Block): Transaction[] | undefined {
+    return this.checked.get(hex(block.hash));
+  }
+
+  /** Resolves once every write queued so far (guard, QBFT state) is durable. */
+  get durable(): Promise<void> {
+    return this.durableWrites;
+  }
+
+  /** Starts `height` (resuming from its persisted state, if given) and delivers the held messages. */
+  begin(height: number, resume?: QbftPersistedState<Block>): void {
+    this.checked.clear();
+    if (this.options.network && resume === undefined) {
+      this.persistedRoundOnly = { height, round: 1 };
+      this.awaitDurable(this.options.store.persistQbftState(this.persistedRoundOnly));
+    }
+    this.act(() => this.qbft.start(height, resume));
+    this.resume();
+  }
+
+  /** A peer's authenticated message: delivered, or held while paused. */
+  receive(message: QbftMessage<Block>, from: number): void {
+    if (this.stopped) return;
+    if (this.holding) {
+      this.held.push({ message, from });
+      if (this.held.length > MAX_HELD_MESSAGES) this.held.shift();
+      return;
+    }
+    this.deliver(message, from);
+  }
+
+  /** Holds peers' messages until `resume` (sync is running). */
+  pause(): void {
+    this.holding = true;
+  }
+
+  get paused(): boolean {
+    return this.holding;
+  }
+
+  resume(): void {
+    this.holding = false;
+    const held = this.held;
+    this.held = [];
+    for (const { message, from } of held) this.deliver(message, from);
+  }
+
+  /** The height was completed elsewhere (sync stored it): no more timeouts for it. */
+  abandon(): void {
+    this.roundTimer?.cancel();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.roundTimer?.cancel();
+  }
+
+  private deliver(message: QbftMessage<Block>, from: number): void {
+    this.act(() => {
+      try {
+        return this.qbft.receive(message);
+      } catch (error) {
+        // The codec checked the envelope; a message the machine still finds malformed is the peer's fault.
+        if (!(error instanceof TypeError)) throw error;
+        this.options.logger.warn({ from, err: error.message }, 'malformed consensus message dropped');
+        return [];
+      }
+    });
+  }
+
+  /** Queues a machine call; calls run one at a time, each call's outputs acted on in order. */
+  private act(call: () => QbftOutput<Block>[]): void {
+    this.calls.push(call);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.calls.shift(); next; next = this.calls.shift()) {
+        for (const output of next()) this.handle(output);
+      }
+    } catch (error) {
+      this.calls.length = 0;
+      this.roundTimer?.cancel();
+      this.options.hooks.failed(error as Error);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private handle(output: QbftOutput<Block>): void {
+    const { hooks, timeline, store, metrics } = this.options;
+    switch (output.kind) {
+      case 'persist': {
+        const { state } = output;
+        const written = this.persistedRoundOnly;
+        // Already written when the height started: no second write, no second wait.
+        if (written !== undefined && state.prepared === undefined && state.height === written.height && state.round === written.round) return;
+        this.persistedRoundOnly = undefined;
+        this.awaitDurable(store.persistQbftState(state));
+        return;
+      }
+      case 'timer': {
+        this.roundTimer?.cancel();
+        const { height, round } = output;
+        metrics?.leader.set(roundRobinLeader(height, round, this.options.nodes) + 1);
+        this.roundTimer = this.options.clock.after(output.afterMs, () => {
+          if (this.stopped) return;
+          hooks.timedOut(height, round);
+          this.act(() => this.qbft.timeout(height, round));
+        });
+        return;
+      }
+      case 'need-value': {
+        const { height, round } = output;
+        void hooks.propose(height, round).then(
+          (proposal) => {
+            if (proposal === undefined || this.stopped) return;
+            this.checked.set(hex(proposal.block.hash), proposal.transactions);
+            timeline.mark('proposal');
+            this.act(() => this.qbft.propose(height, proposal.block));
+          },
+          (error: Error) => hooks.failed(error),
+        );
+        return;
+      }
+      case 'validate': {
+        const { height, valueId, value } = output;
+        if (this.checked.has(valueId)) {
+          this.act(() => this.qbft.validated(height, valueId, true));
+          return;
+        }
+        // Validation recovers the senders it does not know on the worker pool; QBFT waits for the answer.
+        void hooks.validate(value).then(
+          (transactions) => {
+            if (this.stopped) return;
+            if (transactions !== undefined) {
+              this.checked.set(valueId, transactions);
+              timeline.mark('validated');
+            }
+            this.act(() => this.qbft.validated(height, valueId, transactions !== undefined));
+          },
+          (error: Error) => hooks.failed(error),
+        );
+        return;
+      }
+      case 'broadcast':
+      case 'send': {
+        const { message } = output;
+        if (message.type === 'COMMIT') hooks.ownCommit(message);
+        if (message.type === 'PRE-PREPARE') timeline.mark('proposal');
+        const network = this.options.network;
+        if (network === undefined) return;
+        // Sent only once the persisted state and guard the message depends on are durable.
+        const to = output.kind === 'send' ? output.to : undefined;
+        void this.durableWrites
+          .then(() => (to === undefined ? network.broadcast(message) : network.send(to, message)))
+          .catch((error: Error) => this.options.logger.warn({ err: error.message, type: message.type }, 'sending a consensus message failed'));
+        return;
+      }
+      case 'decide': {
+        this.roundTimer?.cancel();
+        timeline.mark('decided');
+        hooks.decided(output.decision);
+        return;
+      }
+    }
+  }
+
+  /** The machine's `signCommit`: guard first (durable before anything that carries the partial), then the partial signature. */
+  private signCommit(height: number, round: number, block: Block): Uint8Array {
+    this.awaitDurable(this.options.store.guardSigning(height, round, block.hash));
+    this.options.timeline.mark('signed');
+    return partialSign(this.options.key.share, signingRoot(BLOCK_DOMAIN, this.options.chainId, round, block.hash)).signature;
+  }
+
+  /** Chains a write whose durability must precede whatever leaves the node next. */
+  private awaitDurable(write: Promise<void>): void {
+    this.durableWrites = Promise.all([this.durableWrites, write]).then(() => undefined);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The types a node's parts share (issue 19): its key material, what it reports to a metrics registry,
+ * what it uses of the network, and the options a `Sequencer` is made with. Kept apart from the
+ * pipeline so that the parts, `startNode` and the simulator import them without importing the loop.
+ */
+import type { Logger } from 'pino';
+import type { Block, BlockLimits, MempoolLimits } from '../chain/index.js';
+import type { CryptoExecutor, KeyShare, PublicShare } from '../crypto/index.js';
+import type { ClusterHost } from '../p2p/index.js';
+import type { Clock } from './clock.js';
+import type { NodeStorage } from './storage.js';
+
+/** The key material of this node: its share and what verifies the cluster's signatures. */
+export interface NodeKey {
+  share: KeyShare;
+  publicShares: PublicShare[];
+  groupPublicKey: Uint8Array;
+  threshold: number;
+}
+
+interface CounterLike {
+  inc(value?: number): void;
+}
+interface LabelledCounterLike<L extends string> {
+  inc(labels: Partial<Record<L, string>>, value?: number): void;
+}
+interface HistogramLike {
+  observe(value: number): void;
+}
+interface GaugeLike {
+  set(value: number): void;
+}
+
+/** What the node reports to a metrics registry (src/api/metrics.ts `DstMetrics` fits). */
+export interface SequencerMetrics {
+  blocks: CounterLike;
+  transactionsIncluded: CounterLike;
+  blockProduction: HistogramLike;
+  signing: HistogramLike;
+  transactionsAccepted: LabelledCounterLike<'source'>;
+  transactionsRejected: LabelledCounterLike<'reason' | 'source'>;
+  consensusDuration: HistogramLike;
+  consensusRounds: HistogramLike;
+  roundTimeouts: CounterLike;
+  leader: GaugeLike;
+  peersConnected: GaugeLike;
+  peerPing: { set(labels: Partial<Record<'peer', string>>, value: number): void; reset(): void };
+  partialsReceived: CounterLike;
+  partialsInvalid: LabelledCounterLike<'peer'>;
+  syncTarget: GaugeLike;
+  syncBlocks: CounterLike;
+}
+
+/** What a node of a cluster uses of its libp2p host (src/p2p/host.ts); the simulator's network has the same shape. */
+export type SequencerNetwork = Pick<
+  ClusterHost<Block>,
+  | 'self'
+  | 'limits'
+  | 'connectedPeers'
+  | 'pingLatencies'
+  | 'send'
+  | 'broadcast'
+  | 'onConsensusMessage'
+  | 'gossipTransactions'
+  | 'onTransactions'
+  | 'provideBlocks'
+  | 'requestBlocks'
+>;
+
+export interface SequencerOptions {
+  store: NodeStorage;
+  chainId: bigint;
+  key: NodeKey;
+  /** Cluster size n; the key's shares are 1..n. */
+  nodes: number;
+  /** Least spacing between blocks in milliseconds; 0 = as fast as the pipeline goes. */
+  blockTimeMs: number;
+  pool: MempoolLimits;
+  block: BlockLimits;
+  /** Largest raw transaction accepted, in bytes. */
+  maxTransactionBytes: number;
+  /** How far a proposal's timestamp may be ahead of this node's clock. */
+  maxFutureDriftMs: number;
+  logger: Logger;
+  /** Where batch crypto runs (senders of proposed blocks and gossip, sync's signatures): the worker pool. */
+  executor: CryptoExecutor;
+  /** The peers, required when nodes > 1. */
+  network?: SequencerNetwork;
+  metrics?: SequencerMetrics;
+  /** Time and timers; default the system's (./clock.ts). */
+  clock?: Clock;
+}

@@ -1,0 +1,82 @@
+/**
+ * The peer tracker (issue 19): what this node knows of its peers' progress from their consensus
+ * messages, and the decisions that follow from it.
+ *
+ * - **When the next height starts for peers** (`peerStarted`): on a PRE-PREPARE for head + 1 from the
+ *   leader its round names, or once f + 1 peers (at least one honest) sent anything of a later height.
+ *   Never more than the next height (later ones are sync's business), and no single other node can make
+ *   this one start heights (and sign empty blocks) at will — except a leader, once per round it leads.
+ * - **When to sync** (`observe` → `syncDue`): a peer's message `SYNC_LAG_HEIGHTS` or more above the
+ *   head. One height ahead is normal (peers decided the height this node is finishing); two ahead
+ *   happens while a decision is in flight; three means peers stored blocks this node lacks.
+ * - The highest height any peer has shown (for health), and the peer gauges, refreshed every second.
+ */
+import { faultTolerance, roundRobinLeader, type QbftMessage } from '../consensus/index.js';
+import type { Block } from '../chain/index.js';
+import type { Clock, Timer } from './clock.js';
+import type { SequencerMetrics, SequencerNetwork } from './options.js';
+
+/** See the module comment. */
+const SYNC_LAG_HEIGHTS = 3n;
+/** How often the peer gauges are refreshed. */
+const PEER_METRICS_INTERVAL_MS = 1_000;
+
+export class PeerTracker {
+  /** The next height, once peers have started it. */
+  private startedHeight = 0n;
+  /** Peers seen working on the next height (only head + 1 is kept). */
+  private onNext: { height: bigint; peers: Set<number> } = { height: 0n, peers: new Set() };
+  private highest = 0n;
+  private metricsTimer: Timer | undefined;
+
+  constructor(
+    private readonly nodes: number,
+    private readonly network: SequencerNetwork,
+  ) {}
+
+  /** The highest height of any peer's message seen. */
+  get highestPeerHeight(): bigint {
+    return this.highest;
+  }
+
+  connectedPeers(): number {
+    return this.network.connectedPeers().length;
+  }
+
+  /** Notes a peer's message given this node's head; returns whether it shows this node behind enough to sync. */
+  observe(message: QbftMessage<Block>, from: number, head: bigint): { syncDue: boolean; startedNext: boolean } {
+    const height = BigInt(message.height);
+    if (height > this.highest) this.highest = height;
+    const syncDue = height >= head + SYNC_LAG_HEIGHTS;
+    const startedNext = height > head && this.noteStart(message, from, head + 1n);
+    return { syncDue, startedNext };
+  }
+
+  /** Whether peers have started height `next` (head + 1). */
+  peerStarted(next: bigint): boolean {
+    return this.startedHeight >= next;
+  }
+
+  startMetrics(clock: Clock, metrics: SequencerMetrics): void {
+    this.metricsTimer = clock.every(PEER_METRICS_INTERVAL_MS, () => {
+      metrics.peersConnected.set(this.network.connectedPeers().length);
+      metrics.peerPing.reset();
+      for (const [peer, ms] of this.network.pingLatencies()) metrics.peerPing.set({ peer: String(peer + 1) }, ms / 1000);
+    });
+  }
+
+  stop(): void {
+    this.metricsTimer?.cancel();
+  }
+
+  /** True when this message made peers' start of `next` known. */
+  private noteStart(message: QbftMessage<Block>, from: number, next: bigint): boolean {
+    if (this.startedHeight >= next) return false;
+    const byLeader = message.type === 'PRE-PREPARE' && BigInt(message.height) === next && roundRobinLeader(message.height, message.round, this.nodes) === from;
+    if (this.onNext.height !== next) this.onNext = { height: next, peers: new Set() };
+    this.onNext.peers.add(from);
+    if (!byLeader && this.onNext.peers.size < faultTolerance(this.nodes) + 1) return false;
+    this.startedHeight = next;
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * What the node's parts need of durable storage (issue 19): the signed chain and its indices, the
+ * pool's pending transactions, the equivocation guard and the QBFT state of the current height.
+ * `NodeStore` (./store.ts) is the LMDB implementation every node runs; the whole-node simulator
+ * (test/node/sim/memory-store.ts) has an in-memory one with the same durability contract, so that it
+ * can run thousands of seeded scenarios per second-ish and crash a node between a write's start and
+ * its flush.
+ *
+ * The contract, as LMDB gives it (./store.ts): asynchronous writes commit in call order, each one's
+ * promise resolves once it is durable; a crash loses the writes whose promise has not resolved and
+ * keeps every one whose promise has, never part of one; reads see committed data only.
+ */
+import type { Block, IncludedView } from '../chain/index.js';
+import type { QbftPersistedState } from '../consensus/index.js';
+import type { SignedBlock, TransactionLocation } from './types.js';
+
+/** A pending transaction read back from the pool database, in arrival order. */
+export interface StoredPoolEntry {
+  sequence: number;
+  raw: Uint8Array;
+}
+
+/** What `commitBlock` needs of each included transaction. */
+export interface IncludedTransaction {
+  sender: Uint8Array;
+  nonce: bigint;
+}
+
+export class SigningGuardViolation extends Error {
+  override name = 'SigningGuardViolation';
+}
+
+export interface NodeStorage extends IncludedView {
+  /** Number of the newest stored block, 0 when only genesis exists (genesis itself is not stored). */
+  headNumber(): bigint;
+  getBlock(number: bigint): SignedBlock | undefined;
+  blockNumberOf(hash: Uint8Array): bigint | undefined;
+  /** An included transaction: raw bytes, the sender recorded when its block was stored, where it is. */
+  includedTransaction(hash: Uint8Array): { raw: Uint8Array; sender: Uint8Array; location: TransactionLocation } | undefined;
+  /**
+   * Stores a signed block with its index entries and senders' nonces, and removes
+   * `includedPoolEntries` from the pool, in one write. Refuses a block that does not extend the head.
+   */
+  commitBlock(signed: SignedBlock, transactions: readonly IncludedTransaction[], includedPoolEntries: readonly number[]): Promise<void>;
+  /** Durably records accepted transactions in one write; resolves once on disk. */
+  addPendingMany(entries: readonly StoredPoolEntry[]): Promise<void>;
+  removePending(sequences: readonly number[]): Promise<void>;
+  /** The pool's pending transactions in arrival order. */
+  pendingTransactions(): StoredPoolEntry[];
+  /**
+   * The equivocation guard: records that this node signs `blockHash` in (height, round). Throws
+   * `SigningGuardViolation` at once if it already signed a different hash there (in this process or
+   * durably before); otherwise the returned promise resolves once the entry is durable.
+   */
+  guardSigning(height: number, round: number, blockHash: Uint8Array): Promise<void>;
+  /** Replaces the QBFT state; resolves once durable. */
+  persistQbftState(state: QbftPersistedState<Block>): Promise<void>;
+  qbftState(): QbftPersistedState<Block> | undefined;
+}
