@@ -5,8 +5,11 @@
  *   nonce is rejected ("nonce-taken"), not swapped in, because the sequencer has no fee market to
  *   arbitrate replacements.
  * - A nonce at or below the sender's last included nonce is rejected ("nonce-too-low"). The sequencer
- *   orders and does not execute (DESIGN.md §1), so there are no balance checks, and a sender the chain has
- *   never included starts from the lowest nonce it has pending.
+ *   orders and does not execute (DESIGN.md §1), so there are no balance checks; a sender the chain has
+ *   never included starts at nonce 0, as every account does (and as `eth_getTransactionCount` answers).
+ *   (It once started from the lowest nonce pending at the proposer: a block could then include a
+ *   sender's nonces 1.. before its nonce 0 reached that node, and every node dropped the accepted nonce 0
+ *   as obsolete — found by the whole-node simulator, test/node/sim.)
  * - Bounded in count and bytes: a full pool rejects new transactions ("pool-full"); it never evicts one it
  *   has accepted, so an accepted transaction is only ever removed by inclusion.
  * - Ordering for a block: first come, first served by arrival, keeping each sender's nonces consecutive:
@@ -138,7 +141,7 @@ export class Mempool {
   hasIncludable(maxBytes: number): boolean {
     for (const [sender, queue] of this.bySender) {
       const last = this.chain.lastIncludedNonce(sender);
-      const head = queue.get(last === undefined ? minKey(queue) : last + 1n);
+      const head = queue.get(last === undefined ? 0n : last + 1n);
       if (head && head.tx.raw.length <= maxBytes) return true;
     }
     return false;
@@ -148,7 +151,7 @@ export class Mempool {
     const heap = new ArrivalHeap();
     for (const [sender, queue] of this.bySender) {
       const last = this.chain.lastIncludedNonce(sender);
-      const head = queue.get(last === undefined ? minKey(queue) : last + 1n);
+      const head = queue.get(last === undefined ? 0n : last + 1n);
       if (head) heap.push(head);
     }
     const selected: Transaction[] = [];
@@ -172,12 +175,6 @@ export class Mempool {
     if (queue && queue.size === 0) this.bySender.delete(pooled.sender);
     this.totalBytes -= pooled.tx.raw.length;
   }
-}
-
-function minKey(queue: Map<bigint, PooledTransaction>): bigint {
-  let min: bigint | undefined;
-  for (const nonce of queue.keys()) if (min === undefined || nonce < min) min = nonce;
-  return min!;
 }
 
 /** A binary min-heap of pooled transactions by arrival number. */

@@ -2,7 +2,7 @@
  * Validation of a block another node proposed, before this node PREPAREs it (DESIGN.md §3). Everything
  * is recomputed from the raw transactions rather than trusted from the header: each transaction decodes
  * with a valid signature and sender for this chain, none is already included or repeated, each sender's
- * nonces continue from its last included nonce without gaps, the limits hold, and transactionsRoot,
+ * nonces continue from its last included nonce (from 0 for a sender never included) without gaps, the limits hold, and transactionsRoot,
  * transactionCount and the block hash match. The senders of the whole block are recovered in one batch
  * on the given executor (the worker pool in a node). Rejections carry a typed reason for logs and
  * metrics.
@@ -105,7 +105,7 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
     let expected = expectedNonce.get(sender);
     if (expected === undefined) {
       const last = context.chain.lastIncludedNonce(sender);
-      expected = last === undefined ? tx.nonce : last + 1n;
+      expected = last === undefined ? 0n : last + 1n;
     }
     if (tx.nonce !== expected) {
       reject('nonce-gap', `transaction ${position} from 0x${sender} has nonce ${tx.nonce}, expected ${expected}`);

@@ -91,6 +91,11 @@ export class PartialAggregator {
     return { signed: { block: decision.value, round, signingRoot: root, signature }, candidates: partials.size - invalidIndices.length };
   }
 
+  /** Whether a COMMIT partial of `sender` (0-based) is recorded for (height, round). */
+  has(height: number, round: number, sender: number): boolean {
+    return this.commits.get(`${height}/${round}`)?.has(sender) ?? false;
+  }
+
   /** Share indices found invalid at `height`. */
   invalidAt(height: number): number[] {
     return [...(this.invalid.get(height) ?? [])];

@@ -64,7 +64,9 @@ export class BlockCommitter {
     await this.store.commitBlock(signed, transactions, this.admission.poolEntriesOf(block));
     this.current = block;
     const fields = stored();
-    await this.admission.afterCommit(block, transactions.map((tx) => tx.sender));
+    // The pool forgets the block's transactions now; the write that drops obsolete entries is awaited
+    // only after the block is published, so that nothing can come between a durable block and its listeners.
+    const poolWrite = this.admission.afterCommit(block, transactions.map((tx) => tx.sender));
     if (source === 'consensus') {
       this.metrics?.blocks.inc();
       this.metrics?.transactionsIncluded.inc(transactions.length);
@@ -90,5 +92,6 @@ export class BlockCommitter {
         this.logger.error({ err: error }, 'a block listener threw');
       }
     }
+    await poolWrite;
   }
 }

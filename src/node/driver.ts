@@ -129,6 +129,22 @@ export class ConsensusDriver {
     this.deliver(message, from);
   }
 
+  /**
+   * Adds this node's partial to a decision it reached without committing itself (a quorum of COMMITs
+   * came before its own PREPARE quorum), when the decision's partials do not combine (one is a
+   * Byzantine node's invalid partial): the guard, then a COMMIT for the decided value in the decided
+   * round, broadcast. Safe: a quorum of COMMITs for (round, value) holds f + 1 honest ones, so the
+   * value is decided in that round, and a partial over that round's signing root can only ever
+   * complete its signature (docs/qbft.md).
+   */
+  commitDecided(decision: Decision<Block>): void {
+    const { height, round, valueId, value } = decision;
+    this.act(() => {
+      const commit: Commit = { type: 'COMMIT', height, round, sender: this.options.key.share.index - 1, valueId, signature: this.signCommit(height, round, value) };
+      return [{ kind: 'broadcast', message: commit }];
+    });
+  }
+
   /** Holds peers' messages until `resume` (sync is running). */
   pause(): void {
     this.holding = true;

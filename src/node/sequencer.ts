@@ -51,6 +51,8 @@ export type { NodeKey, SequencerMetrics, SequencerNetwork, SequencerOptions } fr
 /** How long a node waits at start-up for a quorum of peers before it syncs with whoever is there. */
 const STARTUP_PEER_WAIT_MS = 5_000;
 const STARTUP_PEER_POLL_MS = 50;
+/** A decided height still without t valid partials asks its peers for the signed block this often. */
+const PARTIALS_WAIT_MS = 1_000;
 
 type Phase = 'created' | 'joining' | 'running' | 'stopped' | 'failed';
 
@@ -326,10 +328,17 @@ export class Sequencer implements SequencerView {
     }
   }
 
-  /** The decision's group signature; waits for more partials while fewer than t valid ones are known. */
+  /**
+   * The decision's group signature. While fewer than t valid partials are known: add this node's own
+   * if the decision came without it (`commitDecided`), wait for more, and every `PARTIALS_WAIT_MS`
+   * without news ask peers for the signed block (a sync), in case they combined it from partials that
+   * never reached this node.
+   */
   private async awaitSignature(decision: Decision<Block>): Promise<SignedBlock | undefined> {
     const { height, round } = decision;
-    for (;;) {
+    const self = this.options.key.share.index - 1;
+    let committedHere = false;
+    for (let attempts = 0; ; attempts++) {
       const attempt = this.aggregator.combine(decision);
       if (attempt.signed) {
         this.timeline.mark('combined');
@@ -340,12 +349,23 @@ export class Sequencer implements SequencerView {
       if (this.network === undefined) {
         throw new Error(`height ${height}: the COMMIT quorum's partial signatures do not combine into a valid group signature (invalid shares: ${this.aggregator.invalidAt(height).join(', ')})`);
       }
-      this.logger.warn({ height, round, valid: attempt.candidates, threshold: this.options.key.threshold }, 'waiting for more partial signatures of the decided round');
-      await this.signal.wait();
+      if (!committedHere && !this.aggregator.has(height, round, self)) {
+        committedHere = true;
+        this.driver.commitDecided(decision);
+        continue;
+      }
+      if (attempts === 0 || attempts % 10 === 0) {
+        this.logger.warn({ height, round, valid: attempt.candidates, threshold: this.options.key.threshold }, 'waiting for more partial signatures of the decided round');
+      }
+      const waitedSince = this.clock.monotonic();
+      await this.signal.wait(PARTIALS_WAIT_MS);
       if (!this.producing) return undefined;
+      if (this.clock.monotonic() - waitedSince >= PARTIALS_WAIT_MS) this.requestSync();
       if (this.syncer?.due) {
         await this.runSync();
         if (this.headNumber() >= BigInt(height)) return undefined;
+        // Still this height: the machine answers peers' ROUND-CHANGEs with the DECIDED they need.
+        this.driver.resume();
       }
     }
   }
@@ -421,14 +441,18 @@ export class Sequencer implements SequencerView {
   }
 
   /**
-   * A round passed: if no proposal came, perhaps the leader lacks the transactions this node started
-   * the height for (gossip lost while a peer was disconnected or restarting). Gossip them again, a
-   * block's worth; peers skip what they already have.
+   * A round passed without a decision. Perhaps the peers have stored this height already and moved on
+   * (this node missed the decision while partitioned or restarting, and an idle cluster sends nothing
+   * that would show it behind): ask them, with a sync (at most one a second; cheap when there is
+   * nothing to fetch). And if no proposal came, perhaps the leader lacks the transactions this node
+   * started the height for (gossip lost): gossip them again, a block's worth; peers skip what they have.
    */
   private roundTimedOut(height: number, round: number): void {
     this.options.metrics?.roundTimeouts.inc();
     this.logger.info({ height, round }, 'round timeout');
-    if (this.network === undefined || this.timeline.has('proposal')) return;
+    if (this.network === undefined) return;
+    this.requestSync();
+    if (this.timeline.has('proposal')) return;
     const transactions = this.admission.includableRaw();
     if (transactions.length === 0) return;
     this.logger.debug({ transactions: transactions.length }, 'gossiping pending transactions again');
