@@ -83,14 +83,24 @@ export class Admission {
     return pending ? this.pool.nextPendingNonce(sender, latest) : latest;
   }
 
-  /** Raw bytes of every pending transaction, in pool order (offered again to peers after a restart). */
-  pendingRaw(): Uint8Array[] {
-    return this.pool.pending().map(({ tx }) => tx.raw);
+  /**
+   * Gossips every pending transaction again (after a restart: restored transactions may never have
+   * reached the peers, if the node crashed before the gossip batch left); peers skip what they have.
+   */
+  offerPending(): void {
+    const raws = this.pool.pending().map(({ tx }) => tx.raw);
+    if (raws.length > 0) this.options.gossip?.(raws);
   }
 
-  /** Raw bytes of what the next block would include (offered again when a round passes without a proposal). */
-  includableRaw(): Uint8Array[] {
-    return this.pool.selectForBlock(this.options.block).map((tx) => tx.raw);
+  /**
+   * Gossips again what the next block would include (a round passed without a proposal: perhaps the
+   * leader lacks the transactions this node started the height for, after lost gossip).
+   */
+  offerIncludable(): void {
+    const raws = this.pool.selectForBlock(this.options.block).map((tx) => tx.raw);
+    if (raws.length === 0) return;
+    this.options.logger.debug({ transactions: raws.length }, 'gossiping pending transactions again');
+    this.options.gossip?.(raws);
   }
 
   async restore(): Promise<void> {

@@ -4,6 +4,7 @@
  * pipeline so that the parts, `startNode` and the simulator import them without importing the loop.
  */
 import type { Logger } from 'pino';
+import { quorumSize } from '../consensus/index.js';
 import type { Block, BlockLimits, MempoolLimits } from '../chain/index.js';
 import type { CryptoExecutor, KeyShare, PublicShare } from '../crypto/index.js';
 import type { ClusterHost } from '../p2p/index.js';
@@ -89,4 +90,22 @@ export interface SequencerOptions {
   metrics?: SequencerMetrics;
   /** Time and timers; default the system's (./clock.ts). */
   clock?: Clock;
+}
+
+/** Refuses options a node cannot run with, saying what was expected. */
+export function checkOptions(options: SequencerOptions): void {
+  const { nodes, key, network } = options;
+  if (!Number.isSafeInteger(nodes) || nodes < 1) throw new RangeError(`Sequencer: nodes must be a positive integer, got ${nodes}`);
+  const quorum = quorumSize(nodes);
+  if (key.threshold < quorum || key.threshold > nodes) {
+    throw new RangeError(`Sequencer: threshold must be in ${quorum}..${nodes} (the quorum of ${nodes} nodes up to n), got ${key.threshold}`);
+  }
+  if (key.publicShares.length !== nodes) throw new RangeError(`Sequencer: expected ${nodes} public shares, got ${key.publicShares.length}`);
+  if (nodes > 1 && network === undefined) throw new RangeError(`Sequencer: a cluster of ${nodes} nodes needs a network`);
+  if (network !== undefined && network.self !== key.share.index - 1) {
+    throw new RangeError(`Sequencer: the network's operator index ${network.self} is not that of share ${key.share.index} (expected ${key.share.index - 1})`);
+  }
+  if (!Number.isSafeInteger(options.blockTimeMs) || options.blockTimeMs < 0) {
+    throw new RangeError(`Sequencer: blockTimeMs must be a non-negative integer, got ${options.blockTimeMs}`);
+  }
 }

@@ -43,6 +43,13 @@ export class PeerTracker {
     return this.network.connectedPeers().length;
   }
 
+  /** Why this node lacks a quorum of connected nodes (itself included), if it does. */
+  quorumProblems(quorum: number): string[] {
+    const connected = this.connectedPeers();
+    if (connected + 1 >= quorum) return [];
+    return [`${connected} of ${this.nodes - 1} peers connected: a quorum of ${quorum} nodes needs ${quorum - 1}`];
+  }
+
   /** Notes a peer's message given this node's head; returns whether it shows this node behind enough to sync. */
   observe(message: QbftMessage<Block>, from: number, head: bigint): { syncDue: boolean; startedNext: boolean } {
     const height = BigInt(message.height);

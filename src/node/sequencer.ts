@@ -1,46 +1,27 @@
 /**
- * The sequencer node's production loop (issues 6, 7 and 19; DESIGN.md §3), wiring the parts that own
- * the node's state (src/node/README.md has the diagram):
+ * The sequencer node (issues 6, 7 and 19; DESIGN.md §3): the production loop and the `SequencerView`
+ * the API serves, wiring the parts that own the node's state (src/node/README.md: the diagram, who owns
+ * what, the rules for when a height starts and when a node syncs).
  *
- *   Admission (./admission.ts)        the pool: RPC and gossip admission, restore, block selection
- *   ConsensusDriver (./driver.ts)     one QBFT height: persist-before-send, the guard, timers, holding
- *   PartialAggregator (./aggregator.ts) COMMIT partials by (height, round, sender), optimistic combine
- *   BlockCommitter (./committer.ts)   the one path that stores a signed block and publishes it; the head
- *   PeerTracker (./peers.ts)          peers' heights: when the next height starts, when to sync
- *   SyncRunner (./sync.ts)            catch-up sync through the committer
- *   Clock (./clock.ts)                all time and timers, real or virtual
- *
- * One height: it starts → the round's leader builds the block from its pool, the others validate it
- * (src/chain/validation.ts) → QBFT → on a PREPARE quorum the guard, durable → COMMIT with the partial
- * signature over the round's signing root → on a COMMIT quorum the partials combine into the group
- * signature, verified once → the committer stores and publishes the block.
- *
- * When a height starts. A node starts height head + 1 once the block time since the head has passed
- * and its pool holds a transaction the block can include, or as soon as peers have started it (see
- * ./peers.ts). An idle cluster therefore signs no empty blocks and runs no round timers. A leader asked
- * for a value waits for the block time and, in a cluster, for transactions at most a quarter of the
- * round's timeout; then it proposes what its pool has, possibly nothing.
- *
- * Sync: at start-up (after waiting briefly for a quorum of peers) and whenever a peer's message shows
- * this node behind, consensus pauses (the driver holds peers' messages), signed blocks are fetched,
- * checked, batch-verified and stored through the committer, and the node carries on at the new head; a
- * height that sync completed is abandoned.
- *
- * Restart: the pool is reloaded from the store in arrival order, the head from the stored chain, and
- * the QBFT state of an undecided height is handed back to the machine, which resumes in the next round
- * and keeps reporting its lock; the guard refuses to sign another hash in a round this node signed in.
- * The guard is per round, not per height as DESIGN.md §3 first had it (docs/qbft.md).
+ * One height: wait until it should start (block time passed and an includable transaction pooled, or
+ * peers started it) → QBFT until it decides (ConsensusDriver, values from BlockProposer) → the decision
+ * round's partials combined into the group signature (PartialAggregator; this node's own partial added
+ * if the decision came without it; peers asked for the block when partials are missing) → the commit
+ * (BlockCommitter). Sync (SyncRunner, through the committer) pauses consensus: at start-up, when a peer
+ * shows this node behind, when a round times out, while a decided height lacks partials.
  */
 import type { Logger } from 'pino';
-import { decodeTransaction, genesisBlock, hex, validateProposal, type Block, type Transaction, type TransactionRules } from '../chain/index.js';
+import type { Block, TransactionRules } from '../chain/index.js';
 import { quorumSize, type Decision, type QbftMessage, type QbftPersistedState } from '../consensus/index.js';
 import { Admission } from './admission.js';
 import { PartialAggregator } from './aggregator.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { BlockCommitter } from './committer.js';
 import { ConsensusDriver } from './driver.js';
-import type { SequencerNetwork, SequencerOptions } from './options.js';
+import { checkOptions, type SequencerNetwork, type SequencerOptions } from './options.js';
 import { PeerTracker } from './peers.js';
+import { BlockProposer } from './proposer.js';
+import { ChainQueries } from './queries.js';
 import { ChangeSignal } from './signal.js';
 import { serveBlocks, SyncRunner } from './sync.js';
 import { HeightTimeline } from './timeline.js';
@@ -61,15 +42,16 @@ export class Sequencer implements SequencerView {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly rules: TransactionRules;
-  private readonly genesis: Block;
   private readonly quorum: number;
   private readonly network: SequencerNetwork | undefined;
   private readonly signal: ChangeSignal;
   private readonly timeline: HeightTimeline;
   private readonly admission: Admission;
   private readonly committer: BlockCommitter;
+  private readonly queries: ChainQueries;
   private readonly aggregator: PartialAggregator;
   private readonly driver: ConsensusDriver;
+  private readonly proposer: BlockProposer;
   private readonly peers: PeerTracker | undefined;
   private readonly syncer: SyncRunner | undefined;
   private phase: Phase = 'created';
@@ -85,52 +67,47 @@ export class Sequencer implements SequencerView {
     this.network = options.nodes > 1 ? options.network : undefined;
     this.quorum = quorumSize(options.nodes);
     this.rules = { chainId: options.chainId, maxBytes: options.maxTransactionBytes };
-    this.genesis = genesisBlock(options.chainId);
     this.signal = new ChangeSignal(this.clock);
     this.timeline = new HeightTimeline(this.clock);
     const network = this.network;
-    this.admission = new Admission({
-      store,
-      rules: this.rules,
-      pool: options.pool,
-      block: options.block,
-      executor,
-      logger,
-      metrics,
-      gossip: network && ((transactions) => network.gossipTransactions(transactions)),
-      onPooled: () => this.signal.notify(),
-    });
+    const gossip = network && ((transactions: readonly Uint8Array[]) => network.gossipTransactions(transactions));
+    this.admission = new Admission({ ...options, rules: this.rules, gossip, onPooled: () => this.signal.notify() });
+    this.queries = new ChainQueries(options.chainId, store, this.admission);
     this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, metrics);
     this.aggregator = new PartialAggregator(options.chainId, key, logger, metrics);
+    const isCurrent = (height: number) => (): boolean => this.producing && this.headNumber() + 1n === BigInt(height) && this.driver.decisionAt(height) === undefined;
     this.driver = new ConsensusDriver({
-      chainId: options.chainId,
-      key,
-      nodes: options.nodes,
-      store,
+      ...options,
       clock: this.clock,
-      logger,
       timeline: this.timeline,
       network,
-      metrics,
       hooks: {
-        propose: (height, round) => this.proposal(height, round),
-        validate: (block) => this.validate(block),
+        propose: (height, round) => this.proposer.propose(height, round, isCurrent(height)),
+        validate: (block) => this.proposer.validate(block),
         ownCommit: (commit) => this.recordCommit(commit),
         decided: () => this.signal.notify(),
         timedOut: (height, round) => this.roundTimedOut(height, round),
         failed: (error) => this.fail(error),
       },
     });
+    this.proposer = new BlockProposer({
+      ...options,
+      admission: this.admission,
+      committer: this.committer,
+      clock: this.clock,
+      signal: this.signal,
+      rules: this.rules,
+      proposer: key.share.index,
+      cluster: network !== undefined,
+      roundTimeout: this.driver.roundTimeout,
+    });
     if (network) {
       this.peers = new PeerTracker(options.nodes, network);
       this.syncer = new SyncRunner({
+        ...options,
         network,
-        executor,
         groupPublicKey: key.groupPublicKey,
-        chainId: options.chainId,
         clock: this.clock,
-        logger,
-        metrics,
         head: () => this.committer.head,
         commit: (signed, transactions) => this.committer.commit(signed, transactions, 'sync'),
       });
@@ -182,33 +159,10 @@ export class Sequencer implements SequencerView {
     return this.admission.submit(raw);
   }
 
-  getBlockByNumber(number: bigint): SignedBlock | undefined {
-    if (number === 0n) return this.genesisSigned();
-    return this.options.store.getBlock(number);
-  }
-
-  getBlockByHash(hash: Uint8Array): SignedBlock | undefined {
-    if (hex(hash) === hex(this.genesis.hash)) return this.genesisSigned();
-    const number = this.options.store.blockNumberOf(hash);
-    return number === undefined ? undefined : this.options.store.getBlock(number);
-  }
-
-  getTransaction(hash: Uint8Array): TransactionRecord | undefined {
-    const pending = this.admission.get(hex(hash));
-    if (pending) return { tx: pending.tx };
-    const included = this.options.store.includedTransaction(hash);
-    if (included === undefined) return undefined;
-    // Stored transactions passed these checks when they were accepted (the size limit may have changed
-    // since); their sender was recorded then, so no signature is recovered again.
-    const tx = decodeTransaction(Uint8Array.from(included.raw), { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER });
-    return { tx: { ...tx, sender: Uint8Array.from(included.sender) }, location: included.location };
-  }
-
-  nextNonce(address: Uint8Array, pending: boolean): bigint {
-    const sender = hex(address);
-    const last = this.options.store.lastIncludedNonce(sender);
-    return this.admission.nextNonce(sender, last === undefined ? 0n : last + 1n, pending);
-  }
+  getBlockByNumber = (number: bigint): SignedBlock | undefined => this.queries.getBlockByNumber(number);
+  getBlockByHash = (hash: Uint8Array): SignedBlock | undefined => this.queries.getBlockByHash(hash);
+  getTransaction = (hash: Uint8Array): TransactionRecord | undefined => this.queries.getTransaction(hash);
+  nextNonce = (address: Uint8Array, pending: boolean): bigint => this.queries.nextNonce(address, pending);
 
   onBlock(listener: (block: SignedBlock) => void): () => void {
     return this.committer.onBlock(listener);
@@ -225,10 +179,7 @@ export class Sequencer implements SequencerView {
     if (this.phase !== 'running' && this.phase !== 'joining') reasons.push('block production is not running');
     if (this.fatal) reasons.push(`block production failed: ${this.fatal.message}`);
     if (this.peers) {
-      const connected = this.peers.connectedPeers();
-      if (connected + 1 < this.quorum) {
-        reasons.push(`${connected} of ${this.options.nodes - 1} peers connected: a quorum of ${this.quorum} nodes needs ${this.quorum - 1}`);
-      }
+      reasons.push(...this.peers.quorumProblems(this.quorum));
       if (this.phase === 'joining') reasons.push('syncing with peers before joining consensus');
       else if (this.syncer!.active) reasons.push(`behind: peers are at height ${this.peers.highestPeerHeight}, this node's head is ${this.headNumber()}; syncing`);
     }
@@ -266,10 +217,7 @@ export class Sequencer implements SequencerView {
     if (!this.producing) return;
     await this.runSync();
     if (this.phase === 'joining') this.phase = 'running';
-    // Transactions restored from disk may never have reached the peers (a crash before the gossip
-    // batch left): offer them again; peers skip what they have.
-    const pending = this.admission.pendingRaw();
-    if (pending.length > 0) this.network!.gossipTransactions(pending);
+    this.admission.offerPending();
   }
 
   /** Waits until the next height should start; false when stopped or a sync is due first. */
@@ -277,7 +225,7 @@ export class Sequencer implements SequencerView {
     const next = this.headNumber() + 1n;
     while (this.producing && !this.syncer?.due) {
       if (this.peers?.peerStarted(next)) return true;
-      const remaining = this.blockTimeRemaining();
+      const remaining = this.proposer.blockTimeRemaining();
       const includable = this.admission.hasIncludable();
       if (includable && remaining <= 0) return true;
       await this.signal.wait(includable ? remaining : undefined);
@@ -314,17 +262,13 @@ export class Sequencer implements SequencerView {
       if (!this.producing) return undefined;
       const decision = this.driver.decisionAt(height);
       if (decision) return decision;
-      if (this.syncer?.due) {
-        await this.runSync();
-        if (this.headNumber() >= BigInt(height)) {
-          this.driver.abandon();
-          this.timeline.reset();
-          return undefined;
-        }
-        this.driver.resume();
-        continue;
+      // No await between the check above and the wait: a decision's notify must not fall in between.
+      if (!this.syncer?.due) await this.signal.wait();
+      else if (await this.syncCompleted(height)) {
+        this.driver.abandon();
+        this.timeline.reset();
+        return undefined;
       }
-      await this.signal.wait();
     }
   }
 
@@ -361,13 +305,20 @@ export class Sequencer implements SequencerView {
       await this.signal.wait(PARTIALS_WAIT_MS);
       if (!this.producing) return undefined;
       if (this.clock.monotonic() - waitedSince >= PARTIALS_WAIT_MS) this.requestSync();
-      if (this.syncer?.due) {
-        await this.runSync();
-        if (this.headNumber() >= BigInt(height)) return undefined;
-        // Still this height: the machine answers peers' ROUND-CHANGEs with the DECIDED they need.
-        this.driver.resume();
-      }
+      if (await this.syncCompleted(height)) return undefined;
     }
+  }
+
+  /**
+   * Runs a sync if one is due; true if it stored `height`. Otherwise consensus resumes on the height
+   * (a decided machine answers peers' ROUND-CHANGEs with the DECIDED they need).
+   */
+  private async syncCompleted(height: number): Promise<boolean> {
+    if (!this.syncer?.due) return false;
+    await this.runSync();
+    if (this.headNumber() >= BigInt(height)) return true;
+    this.driver.resume();
+    return false;
   }
 
   private async runSync(): Promise<void> {
@@ -392,54 +343,6 @@ export class Sequencer implements SequencerView {
 
   // ---- what the driver asks ----------------------------------------------------------------------
 
-  /** Milliseconds until the block time since the head has passed (≤ 0: it has). */
-  private blockTimeRemaining(): number {
-    const head = this.committer.head;
-    if (head.header.number === 0n) return 0;
-    return Number(head.header.timestampMs) + this.options.blockTimeMs - this.clock.now();
-  }
-
-  /** The leader's value: after the block time, the pool's best transactions (waiting a little for some in a cluster). */
-  private async proposal(height: number, round: number): Promise<{ block: Block; transactions: Transaction[] } | undefined> {
-    const current = (): boolean => this.producing && this.headNumber() + 1n === BigInt(height) && this.driver.decisionAt(height) === undefined;
-    while (current() && this.blockTimeRemaining() > 0) await this.signal.wait(this.blockTimeRemaining());
-    const deadline = this.clock.monotonic() + this.driver.roundTimeout(round) / 4;
-    while (current() && !this.admission.hasIncludable()) {
-      if (this.network === undefined) {
-        await this.signal.wait();
-        continue;
-      }
-      const left = deadline - this.clock.monotonic();
-      if (left <= 0) break;
-      await this.signal.wait(left);
-    }
-    if (!current()) return undefined;
-    this.logger.debug({ height, round, pending: this.admission.size }, 'proposing');
-    return this.admission.proposalFor(this.committer.head, this.options.key.share.index, BigInt(this.clock.now()));
-  }
-
-  /** A block this node did not build (a restored lock, or a peer's proposal): the checks of src/chain/validation.ts. */
-  private async validate(block: Block): Promise<Transaction[] | undefined> {
-    const parent = this.committer.head;
-    try {
-      const { transactions } = await validateProposal(block.header, block.transactions, {
-        parent,
-        chain: this.options.store,
-        transactionRules: this.rules,
-        limits: this.options.block,
-        nowMs: BigInt(this.clock.now()),
-        maxFutureDriftMs: BigInt(this.options.maxFutureDriftMs),
-        executor: this.options.executor,
-        knownSender: (hash) => this.admission.knownSender(hash),
-      });
-      return transactions;
-    } catch (error) {
-      // Checked against a head that has moved meanwhile (the height was decided without this node): moot.
-      if (this.committer.head === parent) this.logger.warn({ err: error, height: block.header.number.toString() }, 'rejected a proposed block');
-      return undefined;
-    }
-  }
-
   /**
    * A round passed without a decision. Perhaps the peers have stored this height already and moved on
    * (this node missed the decision while partitioned or restarting, and an idle cluster sends nothing
@@ -452,11 +355,7 @@ export class Sequencer implements SequencerView {
     this.logger.info({ height, round }, 'round timeout');
     if (this.network === undefined) return;
     this.requestSync();
-    if (this.timeline.has('proposal')) return;
-    const transactions = this.admission.includableRaw();
-    if (transactions.length === 0) return;
-    this.logger.debug({ transactions: transactions.length }, 'gossiping pending transactions again');
-    this.network.gossipTransactions(transactions);
+    if (!this.timeline.has('proposal')) this.admission.offerIncludable();
   }
 
   // ---- peers' messages ---------------------------------------------------------------------------
@@ -481,26 +380,5 @@ export class Sequencer implements SequencerView {
 
   private recordCommit(commit: { height: number; round: number; sender: number; valueId: string; signature: Uint8Array }): void {
     if (this.aggregator.record(this.headNumber(), this.driver.round, commit)) this.signal.notify();
-  }
-
-  private genesisSigned(): SignedBlock {
-    return { block: this.genesis, round: 0, signingRoot: new Uint8Array(0), signature: new Uint8Array(0) };
-  }
-}
-
-function checkOptions(options: SequencerOptions): void {
-  const { nodes, key, network } = options;
-  if (!Number.isSafeInteger(nodes) || nodes < 1) throw new RangeError(`Sequencer: nodes must be a positive integer, got ${nodes}`);
-  const quorum = quorumSize(nodes);
-  if (key.threshold < quorum || key.threshold > nodes) {
-    throw new RangeError(`Sequencer: threshold must be in ${quorum}..${nodes} (the quorum of ${nodes} nodes up to n), got ${key.threshold}`);
-  }
-  if (key.publicShares.length !== nodes) throw new RangeError(`Sequencer: expected ${nodes} public shares, got ${key.publicShares.length}`);
-  if (nodes > 1 && network === undefined) throw new RangeError(`Sequencer: a cluster of ${nodes} nodes needs a network`);
-  if (network !== undefined && network.self !== key.share.index - 1) {
-    throw new RangeError(`Sequencer: the network's operator index ${network.self} is not that of share ${key.share.index} (expected ${key.share.index - 1})`);
-  }
-  if (!Number.isSafeInteger(options.blockTimeMs) || options.blockTimeMs < 0) {
-    throw new RangeError(`Sequencer: blockTimeMs must be a non-negative integer, got ${options.blockTimeMs}`);
   }
 }

@@ -2,8 +2,8 @@
  * A wake-up signal for the production loop (./sequencer.ts): the parts call `notify()` when something
  * the loop may be waiting for has changed (a transaction pooled, a peer started a height, a COMMIT or a
  * decision arrived, a sync is due, the node stops), and the loop re-checks its condition after
- * `wait()`. Waiting has no condition of its own, so a notify never gets lost between a check and a wait:
- * every waiter is woken by the next notify after it started waiting, or by its timeout.
+ * `wait()`. Every waiter is woken by the next notify after it started waiting, or by its timeout; so a
+ * caller checks its condition and calls `wait()` with no `await` in between, or a notify can be missed.
  */
 import type { Clock, Timer } from './clock.js';
 

@@ -1,0 +1,55 @@
+/**
+ * The read side of a node (what `SequencerView`, src/node/types.ts, serves to the API): blocks by
+ * number or hash (genesis derived, not stored), a transaction pending or included, and an account's
+ * next nonce — answered from the store and the pool without touching the production loop.
+ */
+import { decodeTransaction, genesisBlock, hex, type Block } from '../chain/index.js';
+import type { Admission } from './admission.js';
+import type { NodeStorage } from './storage.js';
+import type { SignedBlock, TransactionRecord } from './types.js';
+
+export class ChainQueries {
+  private readonly genesis: Block;
+
+  constructor(
+    private readonly chainId: bigint,
+    private readonly store: NodeStorage,
+    private readonly admission: Admission,
+  ) {
+    this.genesis = genesisBlock(chainId);
+  }
+
+  getBlockByNumber(number: bigint): SignedBlock | undefined {
+    if (number === 0n) return this.genesisSigned();
+    return this.store.getBlock(number);
+  }
+
+  getBlockByHash(hash: Uint8Array): SignedBlock | undefined {
+    if (hex(hash) === hex(this.genesis.hash)) return this.genesisSigned();
+    const number = this.store.blockNumberOf(hash);
+    return number === undefined ? undefined : this.store.getBlock(number);
+  }
+
+  getTransaction(hash: Uint8Array): TransactionRecord | undefined {
+    const pending = this.admission.get(hex(hash));
+    if (pending) return { tx: pending.tx };
+    const included = this.store.includedTransaction(hash);
+    if (included === undefined) return undefined;
+    // Stored transactions passed these checks when they were accepted (the size limit may have changed
+    // since); their sender was recorded then, so no signature is recovered again.
+    const tx = decodeTransaction(Uint8Array.from(included.raw), { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER });
+    return { tx: { ...tx, sender: Uint8Array.from(included.sender) }, location: included.location };
+  }
+
+  /** One above the account's last included nonce (0 if none), with `pending` past its gapless pooled ones. */
+  nextNonce(address: Uint8Array, pending: boolean): bigint {
+    const sender = hex(address);
+    const last = this.store.lastIncludedNonce(sender);
+    return this.admission.nextNonce(sender, last === undefined ? 0n : last + 1n, pending);
+  }
+
+  /** Genesis (number 0) is derived by every node, not signed: its signature and signing root are empty. */
+  private genesisSigned(): SignedBlock {
+    return { block: this.genesis, round: 0, signingRoot: new Uint8Array(0), signature: new Uint8Array(0) };
+  }
+}
