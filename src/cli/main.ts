@@ -4,34 +4,28 @@
  *
  * - `dst run --dir NODE_DIR` runs one node of a cluster made by `dst create cluster`: it loads and checks
  *   the node directory (src/cluster/load.ts: lock hash, identity, keystore against its public share),
- *   opens the LMDB store, starts the libp2p host (src/p2p) with the lock's operators as its only peers,
- *   serves JSON-RPC over HTTP and WebSocket with metrics and health (src/api), and takes part in
- *   consensus and signing (src/node/sequencer.ts).
- * - `dst run --single` runs a single-node sequencer: on first start it creates a 1-of-1 threshold key in
- *   the data directory (EIP-2335 keystore and password file, and cluster.json).
- * - `dst create cluster …` is the dealer flow (src/cluster/cli.ts); `dst devnet …` runs a whole cluster on
- *   this machine, one process per node (src/devnet); `dst load …` sends signed transactions at a steady
- *   rate (src/load).
+ *   starts the node (src/node `startNode`: the LMDB store, the libp2p host with the lock's operators as
+ *   its only peers, consensus and signing), and serves JSON-RPC over HTTP and WebSocket with metrics
+ *   and health (src/api).
+ * - `dst run --single` runs a single-node sequencer, a 1-of-1 cluster without a host: its data directory
+ *   is a node directory (cluster-lock.json, p2p-identity.key, keys/, db/), created on first start and
+ *   migrated in place from the earlier cluster.json format (src/cluster/single.ts), then loaded like any
+ *   node directory.
+ * - `dst create cluster …` is the dealer flow (./create.ts); `dst devnet …` runs a whole cluster on this
+ *   machine, one process per node (./devnet.ts); `dst load …` sends signed transactions at a steady rate
+ *   (./load.ts). Flag parsing helpers for every command are in ./usage.ts.
  *
  * Logs are pino JSON lines on standard output. SIGINT or SIGTERM stops the node cleanly: the server
  * closes, the block in progress is stored, the host and the store are closed, exit code 0.
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createLogger, createMetrics, startApiServer, type Logger } from '../api/index.js';
-import { DEFAULT_MAX_TRANSACTION_BYTES, type Block } from '../chain/index.js';
-import { loadNodeDir } from '../cluster/load.js';
-import { runCreateCommand } from '../cluster/cli.js';
-import { WorkerPoolExecutor } from '../crypto/index.js';
-import { hasCluster, initSingleNode, loadDataDir } from '../node/datadir.js';
-import { Sequencer, type NodeKey, type SequencerNetwork } from '../node/sequencer.js';
-import { runLoadCommand } from '../load/cli.js';
-import { runDevnetCommand } from '../devnet/cli.js';
-import { integerFlag, UsageError } from './usage.js';
-import { NodeStore } from '../node/store.js';
-import { proposalCodec } from '../node/wire.js';
-import { createClusterHost, type ClusterHost } from '../p2p/index.js';
+import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir, SingleNodeMigrationError, type NodeDir } from '../cluster/index.js';
+import { startNode, type NodeNetworkConfig } from '../node/index.js';
+import { runCreateCommand } from './create.js';
+import { runDevnetCommand } from './devnet.js';
+import { runLoadCommand } from './load.js';
+import { chainIdFlag, integerFlag, optionalInteger, parseFlags, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst run --single [options]           a single-node sequencer
@@ -42,21 +36,28 @@ const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
 Runs a DST sequencer node: accepts Ethereum transactions over JSON-RPC, orders them into blocks
 with the other nodes of its cluster (QBFT over libp2p), signs each block with its share of the
 cluster's threshold BLS key, combines the shares into the one group signature and stores the block
-in LMDB. Block time, chain id, threshold and peers come from the cluster lock.
+in LMDB. Block time, chain id, threshold and peers come from the cluster lock (with --single too:
+its data directory holds a 1-of-1 cluster's lock).
 
 Options (each may also be set by the environment variable in brackets; a flag wins):
   --dir <path>           [DST_DIR] A node directory made by "dst create cluster" (cluster-lock.json,
                          p2p-identity.key, keys/). Checked at start: the lock hash, the identity
                          among the lock's operators, the keystore against its public share.
-  --single               Run one node on its own (n = 1, t = 1) instead.
-  --data-dir <path>      [DST_DATA_DIR] Where the database lives (default: NODE_DIR/db; with --single
-                         the key, cluster.json and the database, default ./dst-data, created with a
-                         fresh 1-of-1 key on first start).
+  --single               Run one node on its own: a 1-of-1 cluster (n = t = 1) with no peers.
+  --data-dir <path>      [DST_DATA_DIR] Where the database lives (default: NODE_DIR/db). With --single:
+                         the node's directory (default: ./dst-data), on first start created as the
+                         node directory "dst create cluster --nodes 1" writes as node-1
+                         (cluster-lock.json, p2p-identity.key, keys/ with a fresh 1-of-1 key), with
+                         the database in its db/. A directory of the earlier format (cluster.json,
+                         keys/, db/) is migrated in place: its key and chain are kept.
   --p2p-listen <maddr>   [DST_P2P_LISTEN] libp2p listen address, e.g. /ip4/0.0.0.0/tcp/9001
                          (default: this operator's addresses in the lock). Cluster only.
-  --chain-id <n>         With --single: chain id of a new data directory (default: 901).
-  --block-time <ms>      With --single: least time between blocks (default: 1000; 0 = as fast as
-                         possible). A cluster's block time is in its lock. No transactions, no block.
+  --chain-id <n>         With --single: chain id of a new data directory (default: 901). For an
+                         existing one it is in its lock: if given, it must match.
+  --block-time <ms>      With --single: least time between blocks of a new (or migrated) data
+                         directory, written to its lock (default: 1000; 0 = as fast as possible). For
+                         an existing one it is in its lock: if given, it must match. A cluster's block
+                         time is in its lock. No transactions, no block.
   --rpc-host <host>      [DST_RPC_HOST] Interface the JSON-RPC server listens on (default: 127.0.0.1).
   --rpc-port <port>      [DST_RPC_PORT] JSON-RPC port, HTTP and WebSocket (default: 8545; 0 = any free
                          port, logged as "rpc listening" with its url).
@@ -73,25 +74,19 @@ Example, a 4-node cluster on one machine:
   dst run --dir ./cluster/node-2 --rpc-port 8546 &   (and so on for node-3, node-4)
 `;
 
-const LIMITS = {
-  /** Pending transactions and bytes the pool holds before it rejects new ones (pool-full). */
-  pool: { maxTransactions: 100_000, maxBytes: 256 * 1024 * 1024 },
-  /** Transactions and bytes per block (1 MiB: the block size the p2p frame limits are made for). */
-  block: { maxTransactions: 5_000, maxBytes: 1024 * 1024 },
-  /** Largest JSON-RPC body or WebSocket message: a batch of transactions of the largest size. */
-  maxBodyBytes: 5 * 1024 * 1024,
-  /** How far a proposal's timestamp may run ahead of this node's clock. */
-  maxFutureDriftMs: 2_000,
-};
+/** Largest JSON-RPC body or WebSocket message: a batch of transactions of the largest size. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 interface RunOptions {
   /** The node directory of a cluster node; undefined with --single. */
   nodeDir: string | undefined;
+  /** The database (--dir) or, with --single, the node's directory holding its database in db/. */
   dataDir: string;
+  /** --chain-id and --block-time, with --single only: for a new data directory, or checked against its lock. */
   chainId: bigint | undefined;
-  blockTimeMs: number;
+  blockTimeMs: number | undefined;
   p2pListen: string | undefined;
   rpcHost: string;
   rpcPort: number;
@@ -99,21 +94,17 @@ interface RunOptions {
 }
 
 function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | 'help' {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      dir: { type: 'string' },
-      single: { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      'p2p-listen': { type: 'string' },
-      'chain-id': { type: 'string' },
-      'block-time': { type: 'string' },
-      'rpc-host': { type: 'string' },
-      'rpc-port': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseFlags(args, {
+    dir: { type: 'string' },
+    single: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    'p2p-listen': { type: 'string' },
+    'chain-id': { type: 'string' },
+    'block-time': { type: 'string' },
+    'rpc-host': { type: 'string' },
+    'rpc-port': { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
   if (positionals[0] !== 'run' || positionals.length !== 1) {
@@ -129,18 +120,14 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
   } else if (values['p2p-listen'] !== undefined) {
     throw new UsageError('--p2p-listen applies to a cluster node (--dir) only');
   }
-  const chainIdText = values['chain-id'];
-  if (chainIdText !== undefined && !/^[1-9]\d{0,18}$/.test(chainIdText)) {
-    throw new UsageError(`--chain-id: expected a positive decimal integer, got ${JSON.stringify(chainIdText)}`);
-  }
   const logLevel = (values['log-level'] ?? env.DST_LOG_LEVEL ?? 'info') as RunOptions['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const dataDir = values['data-dir'] ?? env.DST_DATA_DIR;
   return {
     nodeDir: dir === undefined ? undefined : resolve(dir),
     dataDir: resolve(dataDir ?? (dir === undefined ? './dst-data' : join(dir, 'db'))),
-    chainId: chainIdText === undefined ? undefined : BigInt(chainIdText),
-    blockTimeMs: integerFlag('--block-time', values['block-time'] ?? '1000', 0, 3_600_000),
+    chainId: chainIdFlag(values['chain-id']),
+    blockTimeMs: optionalInteger('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS),
     p2pListen: values['p2p-listen'] ?? (dir === undefined ? undefined : env.DST_P2P_LISTEN),
     rpcHost: values['rpc-host'] ?? env.DST_RPC_HOST ?? '127.0.0.1',
     rpcPort: integerFlag('--rpc-port', values['rpc-port'] ?? env.DST_RPC_PORT ?? '8545', 0, 65_535),
@@ -148,109 +135,83 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
   };
 }
 
+/** Chain id and block time of a new single-node data directory when the flags do not give them. */
 const DEFAULT_CHAIN_ID = 901n;
+const DEFAULT_BLOCK_TIME_MS = 1000;
 
-/** What differs between a single node and a cluster node: the key, the cluster's shape and the network. */
+/** A loaded node directory, where its database is, and how it reaches its peers (none for --single). */
 interface NodeSetup {
-  chainId: bigint;
-  key: NodeKey;
-  nodes: number;
-  blockTimeMs: number;
+  node: NodeDir;
   dbPath: string;
-  host?: ClusterHost<Block>;
-  /** Logged with "rpc listening". */
-  details: Record<string, unknown>;
+  network: NodeNetworkConfig | undefined;
 }
 
 async function setUpSingle(options: RunOptions, logger: Logger): Promise<NodeSetup> {
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  if (!(await hasCluster(options.dataDir))) {
-    const chainId = options.chainId ?? DEFAULT_CHAIN_ID;
-    logger.info({ dataDir: options.dataDir, chainId: chainId.toString() }, 'new data directory: creating a 1-of-1 key');
-    await initSingleNode(options.dataDir, chainId);
+  const dir = options.dataDir;
+  const state = await prepareSingleNodeDir(dir, {
+    chainId: options.chainId ?? DEFAULT_CHAIN_ID,
+    blockTimeMs: options.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS,
+  });
+  if (state.kind !== 'existing') {
+    const lock = { chainId: state.lock.chainId.toString(), blockTimeMs: state.lock.blockTimeMs, lockHash: `0x${Buffer.from(state.lock.lockHash).toString('hex')}` };
+    if (state.kind === 'created') {
+      logger.info({ dataDir: dir, ...lock }, 'new data directory: created a 1-of-1 cluster (cluster-lock.json, p2p-identity.key, keys/)');
+    } else {
+      logger.warn(
+        { dataDir: dir, ...lock, identityCreated: state.identityCreated },
+        `migrated the data directory from cluster.json to a 1-of-1 ${CLUSTER_LOCK_FILE} (chain id, group key and public share from cluster.json, ` +
+          'block time from --block-time or its default) and p2p-identity.key; keys/ and db/ are unchanged, cluster.json is no longer read',
+      );
+    }
   }
-  const data = await loadDataDir(options.dataDir);
-  if (options.chainId !== undefined && options.chainId !== data.cluster.chainId) {
-    throw new UsageError(`--chain-id ${options.chainId} does not match chain id ${data.cluster.chainId} of the data directory ${options.dataDir}`);
+  const node = await loadNodeDir(dir);
+  const { lock } = node;
+  if (lock.operators.length !== 1) {
+    throw new UsageError(`${dir} is a node directory of a ${lock.operators.length}-node cluster: run it with --dir (--single runs a 1-of-1 cluster)`);
   }
-  return {
-    chainId: data.cluster.chainId,
-    key: data.key,
-    nodes: data.cluster.nodes,
-    blockTimeMs: options.blockTimeMs,
-    dbPath: data.dbPath,
-    details: { node: 1, dataDir: options.dataDir },
-  };
+  if (options.chainId !== undefined && options.chainId !== lock.chainId) {
+    throw new UsageError(`--chain-id ${options.chainId} does not match chain id ${lock.chainId} of the data directory ${dir}`);
+  }
+  if (options.blockTimeMs !== undefined && options.blockTimeMs !== lock.blockTimeMs) {
+    throw new UsageError(`--block-time ${options.blockTimeMs} does not match block time ${lock.blockTimeMs} ms in the lock of the data directory ${dir}: leave it out to use the lock's`);
+  }
+  return { node, dbPath: join(dir, 'db'), network: undefined };
 }
 
-async function setUpClusterNode(nodeDir: string, options: RunOptions, logger: Logger): Promise<NodeSetup> {
+async function setUpClusterNode(nodeDir: string, options: RunOptions): Promise<NodeSetup> {
   const node = await loadNodeDir(nodeDir);
-  const { lock, operator } = node;
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const host = await createClusterHost<Block>({
-    identity: node.identityKey,
-    listen: options.p2pListen === undefined ? [...operator.addresses] : [options.p2pListen],
-    peers: lock.operators.map((entry) => ({ index: entry.index - 1, peerId: entry.peerId, addrs: entry.addresses })),
-    values: proposalCodec,
-    logger: logger.child({ module: 'p2p' }),
-  });
   return {
-    chainId: lock.chainId,
-    key: node.key,
-    nodes: lock.operators.length,
-    blockTimeMs: lock.blockTimeMs,
+    node,
     dbPath: options.dataDir,
-    host,
-    details: {
-      node: operator.index,
-      peerId: operator.peerId,
-      p2p: host.listenAddresses(),
-      threshold: lock.threshold,
-      nodes: lock.operators.length,
-      lockHash: `0x${Buffer.from(lock.lockHash).toString('hex')}`,
-      dataDir: options.dataDir,
+    network: {
+      identity: node.identityKey,
+      listen: options.p2pListen === undefined ? [...node.operator.addresses] : [options.p2pListen],
+      peers: node.lock.operators.map((entry) => ({ index: entry.index - 1, peerId: entry.peerId, addrs: entry.addresses })),
     },
   };
 }
 
 async function run(options: RunOptions, logger: Logger): Promise<number> {
-  const setup = options.nodeDir === undefined ? await setUpSingle(options, logger) : await setUpClusterNode(options.nodeDir, options, logger);
-  const store = new NodeStore(setup.dbPath);
-  const executor = new WorkerPoolExecutor();
-  await executor.warmUp();
+  const { node, dbPath, network } = options.nodeDir === undefined ? await setUpSingle(options, logger) : await setUpClusterNode(options.nodeDir, options);
+  const { lock, operator } = node;
   const metrics = createMetrics();
-  const sequencer = new Sequencer({
-    store,
-    chainId: setup.chainId,
-    key: setup.key,
-    nodes: setup.nodes,
-    blockTimeMs: setup.blockTimeMs,
-    pool: LIMITS.pool,
-    block: LIMITS.block,
-    maxTransactionBytes: DEFAULT_MAX_TRANSACTION_BYTES,
-    maxFutureDriftMs: LIMITS.maxFutureDriftMs,
-    logger: logger.child({ module: 'sequencer' }),
-    executor,
-    network: setup.host as SequencerNetwork | undefined,
-    metrics,
-  });
-  await sequencer.start();
-  const server = await startApiServer(sequencer, {
-    host: options.rpcHost,
-    port: options.rpcPort,
-    maxBodyBytes: LIMITS.maxBodyBytes,
-    logger,
-    metrics,
-  });
+  const started = await startNode({ dbPath, chainId: lock.chainId, key: node.key, blockTimeMs: lock.blockTimeMs, network, logger, metrics });
+  const { sequencer, host } = started;
+  const server = await startApiServer(sequencer, { host: options.rpcHost, port: options.rpcPort, maxBodyBytes: MAX_BODY_BYTES, logger, metrics });
   logger.info(
     {
       url: server.url,
       wsUrl: server.wsUrl,
       port: server.port,
-      chainId: setup.chainId.toString(),
-      groupPublicKey: `0x${Buffer.from(setup.key.groupPublicKey).toString('hex')}`,
-      blockTimeMs: setup.blockTimeMs,
-      ...setup.details,
+      chainId: lock.chainId.toString(),
+      groupPublicKey: `0x${Buffer.from(lock.groupPublicKey).toString('hex')}`,
+      blockTimeMs: lock.blockTimeMs,
+      node: operator.index,
+      ...(host === undefined ? {} : { peerId: operator.peerId, p2p: host.listenAddresses() }),
+      threshold: lock.threshold,
+      nodes: lock.operators.length,
+      lockHash: `0x${Buffer.from(lock.lockHash).toString('hex')}`,
+      dataDir: options.dataDir,
     },
     'rpc listening',
   );
@@ -268,19 +229,12 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
   });
   clearInterval(watchdog);
   await server.close();
-  // The host stops while the sequencer winds down, so that a sync in progress ends at once instead of
-  // at its request timeout.
-  const stopping = sequencer.stop();
-  await setup.host?.stop();
-  await stopping;
-  await store.close();
-  await executor.close();
+  await started.stop();
   logger.info({ exitCode }, 'stopped');
   return exitCode;
 }
 
 async function main(): Promise<number> {
-  // `dst create cluster ...`: the dealer flow, in src/cluster/cli.ts.
   if (process.argv[2] === 'create') return runCreateCommand(process.argv.slice(3));
   if (process.argv[2] === 'load') return runLoadCommand(process.argv.slice(3));
   if (process.argv[2] === 'devnet') return runDevnetCommand(process.argv.slice(3));
@@ -299,9 +253,9 @@ async function main(): Promise<number> {
   try {
     return await run(options, logger);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SingleNodeMigrationError) {
       process.stderr.write(`dst: ${error.message}\n`);
-      return 2;
+      return error instanceof UsageError ? 2 : 1;
     }
     logger.fatal({ err: error }, 'the node failed');
     return 1;

@@ -11,12 +11,16 @@
  *
  * Node directories are mode 0700. The dealer sees every share, so the group secret is only as safe as
  * the machine that ran it: move each node directory to its operator and delete the rest.
+ *
+ * `createSingleNodeDir` writes the same node directory for a 1-of-1 cluster (nodes = threshold = 1)
+ * straight into one directory, without the cluster directory around it: a single-node sequencer's
+ * directory (`dst run --single`, ./single.ts).
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quorumSize } from '../consensus/index.js';
-import { createThresholdKey, writeShareKeystores } from '../crypto/index.js';
-import { generateIdentityKey, IDENTITY_KEY_FILE, peerIdOf, writeIdentityKey } from './identity.js';
+import { createThresholdKey, writeShareKeystores, type KeyShare } from '../crypto/index.js';
+import { generateIdentityKey, IDENTITY_KEY_FILE, peerIdOf, writeIdentityKey, type Ed25519PrivateKey } from './identity.js';
 import {
   assertMultiaddr,
   CLUSTER_LOCK_FILE,
@@ -50,6 +54,12 @@ export interface CreateClusterOptions {
 export const nodeDirName = (index: number): string => `node-${index}`;
 /** Directory of a node's keystore and password file. */
 export const KEYS_DIR = 'keys';
+/**
+ * The address in a single node's lock (`createSingleNodeDir`): loopback, any port. A single node dials
+ * no one and `dst run --single` starts no libp2p host; `dst run --dir` on such a directory would listen
+ * on a free port.
+ */
+export const SINGLE_NODE_ADDRESS = '/ip4/127.0.0.1/tcp/0';
 
 function checkOptions(options: CreateClusterOptions): { threshold: number; addresses: string[] } {
   const { nodes, chainId, blockTimeMs } = options;
@@ -77,21 +87,19 @@ function checkOptions(options: CreateClusterOptions): { threshold: number; addre
   return { threshold, addresses: Array.from({ length: nodes }, (_, i) => `/ip4/127.0.0.1/tcp/${basePort + i + 1}`) };
 }
 
-async function assertEmptyOrMissing(dir: string): Promise<void> {
+async function assertEmptyOrMissing(dir: string, role: string): Promise<void> {
   let entries: string[];
   try {
     entries = await readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new Error(`${dir}: cannot use it as the output directory: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${dir}: cannot use it as ${role}: ${(error as Error).message}`, { cause: error });
   }
-  if (entries.length > 0) throw new Error(`${dir}: the output directory is not empty (${entries.length} entries); refusing to overwrite it`);
+  if (entries.length > 0) throw new Error(`${dir}: ${role} is not empty (${entries.length} entries); refusing to overwrite it`);
 }
 
-/** Creates a cluster in `options.outDir` (layout in the module docblock) and returns its lock. */
-export async function createCluster(options: CreateClusterOptions): Promise<ClusterLock> {
-  const { threshold, addresses } = checkOptions(options);
-  await assertEmptyOrMissing(options.outDir);
+/** The dealer's draw: a fresh threshold key, an identity key per operator, and the sealed lock. */
+async function deal(options: CreateClusterOptions, threshold: number, addresses: readonly string[]) {
   const key = createThresholdKey({ shares: options.nodes, threshold });
   const identities = await Promise.all(key.shares.map(() => generateIdentityKey()));
   const lock = sealClusterLock({
@@ -106,16 +114,49 @@ export async function createCluster(options: CreateClusterOptions): Promise<Clus
       publicShare: share.publicKey,
     })),
   });
-  const lockText = formatClusterLock(lock);
+  return { lock, lockText: formatClusterLock(lock), shares: key.shares, identities };
+}
+
+/** Writes one node's directory (mode 0700): identity key, keystore and password, and the lock, last. */
+async function writeNodeDir(nodeDir: string, identity: Ed25519PrivateKey, share: KeyShare, lockText: string): Promise<void> {
+  await mkdir(join(nodeDir, KEYS_DIR), { recursive: true, mode: 0o700 });
+  await writeIdentityKey(join(nodeDir, IDENTITY_KEY_FILE), identity);
+  await writeShareKeystores(join(nodeDir, KEYS_DIR), [share]);
+  // Written last: its presence means the node directory is complete.
+  await writeFile(join(nodeDir, CLUSTER_LOCK_FILE), lockText, { flag: 'wx' });
+}
+
+/** Creates a cluster in `options.outDir` (layout in the module docblock) and returns its lock. */
+export async function createCluster(options: CreateClusterOptions): Promise<ClusterLock> {
+  const { threshold, addresses } = checkOptions(options);
+  await assertEmptyOrMissing(options.outDir, 'the output directory');
+  const { lock, lockText, shares, identities } = await deal(options, threshold, addresses);
   await mkdir(options.outDir, { recursive: true, mode: 0o700 });
-  for (const share of key.shares) {
-    const nodeDir = join(options.outDir, nodeDirName(share.index));
-    await mkdir(join(nodeDir, KEYS_DIR), { recursive: true, mode: 0o700 });
-    await writeIdentityKey(join(nodeDir, IDENTITY_KEY_FILE), identities[share.index - 1]!);
-    await writeShareKeystores(join(nodeDir, KEYS_DIR), [share]);
-    await writeFile(join(nodeDir, CLUSTER_LOCK_FILE), lockText, { flag: 'wx' });
+  for (const share of shares) {
+    await writeNodeDir(join(options.outDir, nodeDirName(share.index)), identities[share.index - 1]!, share, lockText);
   }
   // Written last: its presence means every node directory is complete.
   await writeFile(join(options.outDir, CLUSTER_LOCK_FILE), lockText, { flag: 'wx' });
+  return lock;
+}
+
+/**
+ * Creates `dir` (missing or empty) as the node directory of a new 1-of-1 cluster — the files
+ * `createCluster` writes as node-1 for nodes = threshold = 1 — with `SINGLE_NODE_ADDRESS` as its address
+ * unless one is given. Returns the lock.
+ */
+export async function createSingleNodeDir(options: { dir: string; chainId: bigint; blockTimeMs: number; address?: string }): Promise<ClusterLock> {
+  const cluster: CreateClusterOptions = {
+    nodes: 1,
+    threshold: 1,
+    chainId: options.chainId,
+    blockTimeMs: options.blockTimeMs,
+    outDir: options.dir,
+    addresses: [options.address ?? SINGLE_NODE_ADDRESS],
+  };
+  const { threshold, addresses } = checkOptions(cluster);
+  await assertEmptyOrMissing(options.dir, 'a new node directory');
+  const { lock, lockText, shares, identities } = await deal(cluster, threshold, addresses);
+  await writeNodeDir(options.dir, identities[0]!, shares[0]!, lockText);
   return lock;
 }

@@ -1,18 +1,32 @@
 /**
  * `dst/cluster`: setting up a DST cluster (issue 7, "Cluster set-up"). The dealer flow that creates
- * every node's directory (`createCluster`, ./create.ts; the `dst create cluster` command, ./cli.ts),
- * the public `cluster-lock.json` with its canonical encoding and lock hash (./lock.ts), the operators'
- * Ed25519 identity keys (./identity.ts), and `loadNodeDir`, which reads and checks a node directory
- * before the node starts (./load.ts).
+ * every node's directory (`createCluster`, ./create.ts), the public `cluster-lock.json` with its
+ * canonical encoding and lock hash (./lock.ts), the operators' Ed25519 identity keys (./identity.ts),
+ * `loadNodeDir`, which reads and checks a node directory before the node starts (./load.ts), and a
+ * single node's directory, a 1-of-1 cluster's node directory created (or migrated from the earlier
+ * cluster.json format) on first start (`prepareSingleNodeDir`, ./single.ts). The `dst create cluster`
+ * command is src/cli/create.ts.
  */
-export { createCluster, DEFAULT_BASE_PORT, KEYS_DIR, MAX_NODES, nodeDirName, type CreateClusterOptions } from './create.js';
+export {
+  createCluster,
+  createSingleNodeDir,
+  DEFAULT_BASE_PORT,
+  KEYS_DIR,
+  MAX_NODES,
+  nodeDirName,
+  SINGLE_NODE_ADDRESS,
+  type CreateClusterOptions,
+} from './create.js';
 export { loadNodeDir, type NodeDir } from './load.js';
 export {
+  assertMultiaddr,
   CLUSTER_LOCK_FILE,
   CLUSTER_LOCK_VERSION,
   canonicalLockEncoding,
   computeLockHash,
   formatClusterLock,
+  MAX_BLOCK_TIME_MS,
+  MAX_CHAIN_ID,
   parseClusterLock,
   sealClusterLock,
   thresholdProblem,
@@ -21,4 +35,4 @@ export {
   type Operator,
 } from './lock.js';
 export { IDENTITY_KEY_FILE, generateIdentityKey, peerIdOf, readIdentityKey, writeIdentityKey, type Ed25519PrivateKey } from './identity.js';
-export { CREATE_CLUSTER_HELP, runCreateCommand } from './cli.js';
+export { LEGACY_CLUSTER_FILE, prepareSingleNodeDir, SingleNodeMigrationError, type SingleNodeDirState } from './single.js';

@@ -14,7 +14,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readShareKeystores } from '../crypto/index.js';
-import type { NodeKey } from '../node/sequencer.js';
+import type { NodeKey } from '../node/index.js';
 import { KEYS_DIR } from './create.js';
 import { IDENTITY_KEY_FILE, peerIdOf, readIdentityKey, type Ed25519PrivateKey } from './identity.js';
 import { CLUSTER_LOCK_FILE, parseClusterLock, type ClusterLock, type Operator } from './lock.js';

@@ -4,8 +4,10 @@
  * Set-up: the cluster directory is created with `createCluster` (src/cluster) unless it already holds
  * a cluster-lock.json, which is then reused (its chain continues, and flags that contradict it are
  * refused). Every port — RPC from --rpc-base-port, p2p from the lock — is checked free before any node
- * starts. Each node is spawned as `process.execPath` with this process's own exec arguments and
- * script, so it works from dist (`node dist/cli/main.js`) and from sources (`node --import tsx
+ * starts; what is wrong with the set-up (a port in use, flags that contradict the lock) is a
+ * `DevnetSetupError`, which the command (src/cli/devnet.ts) reports as bad usage. Each node is spawned
+ * by the node supervisor (./supervisor.ts) as `process.execPath` with this process's own exec arguments
+ * and script, so it works from dist (`node dist/cli/main.js`) and from sources (`node --import tsx
  * src/cli/main.ts`). A node's stdout and stderr are appended to node-<i>/node.log; its stdout log lines
  * (./logs.ts) drive the live output and the summary (./tracker.ts).
  *
@@ -14,28 +16,49 @@
  * gets SIGTERM by pid, and any still running after 10 s gets SIGKILL. A second Ctrl-C sends SIGKILL at
  * once; if the devnet process exits any other way, its nodes get SIGKILL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CLUSTER_LOCK_FILE, createCluster, DEFAULT_BASE_PORT, nodeDirName, parseClusterLock, type ClusterLock } from '../cluster/index.js';
 import { formatProgress, formatSummary, startLoad, type LoadRun } from '../load/index.js';
-import { UsageError } from '../cli/usage.js';
-import { DEFAULT_BLOCK_TIME_MS, DEFAULT_CHAIN_ID, DEFAULT_NODES, type DevnetArgs } from './args.js';
-import { parseNodeLine } from './logs.js';
+import { DEFAULT_STOP_GRACE_MS, spawnNode, stopNodes, type ExitStatus, type SupervisedNode } from './supervisor.js';
 import { ChainTracker, formatDevnetSummary } from './tracker.js';
 
-/** How long stopped nodes get to exit cleanly before SIGKILL. */
-const STOP_GRACE_MS = 10_000;
+export const DEFAULT_NODES = 4;
+export const DEFAULT_BLOCK_TIME_MS = 1_000;
+export const DEFAULT_CHAIN_ID = 901n;
+export const DEFAULT_RPC_BASE_PORT = 8545;
+
 /** Lines of a node's stderr quoted when it exits unexpectedly. */
 const STDERR_LINES_KEPT = 3;
 /** The load generator reports every second; the devnet shows one progress line per this many. */
 const LOAD_PROGRESS_EVERY = 5;
 /** Environment variables of `dst run` that would make every node share one setting: the devnet sets these per node. */
 const PER_NODE_ENVIRONMENT = ['DST_DIR', 'DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RPC_PORT', 'DST_P2P_LISTEN', 'DST_LOG_LEVEL'];
+
+/**
+ * What a devnet is asked for. The fields that shape a new cluster (nodes, threshold, blockTimeMs,
+ * chainId, p2pBasePort) are undefined when not asked for: a reused cluster directory is checked against
+ * only what was asked, and a new one takes the defaults above.
+ */
+export interface DevnetOptions {
+  nodes: number | undefined;
+  threshold: number | undefined;
+  /** The cluster directory; undefined: a fresh temporary one. */
+  dir: string | undefined;
+  blockTimeMs: number | undefined;
+  chainId: bigint | undefined;
+  p2pBasePort: number | undefined;
+  /** Node i serves JSON-RPC on 127.0.0.1:<rpcBasePort + i - 1>. */
+  rpcBasePort: number;
+  /** Transactions per second of the in-process load; 0 = none. */
+  loadTps: number;
+}
+
+/** The devnet cannot run as asked: a port in use, a lock it cannot run, options that contradict the lock. */
+export class DevnetSetupError extends Error {}
 
 export interface DevnetPlan {
   dir: string;
@@ -49,7 +72,7 @@ export interface DevnetPlan {
 /** The TCP port of a loopback multiaddr the devnet can run, or an error naming the node. */
 function loopbackPort(address: string, node: number): number {
   const match = /^\/ip4\/127\.0\.0\.1\/tcp\/(\d+)$/.exec(address);
-  if (!match) throw new UsageError(`node ${node} listens on ${address} in the cluster lock: dst devnet runs only clusters on 127.0.0.1 (/ip4/127.0.0.1/tcp/<port>)`);
+  if (!match) throw new DevnetSetupError(`node ${node} listens on ${address} in the cluster lock: dst devnet runs only clusters on 127.0.0.1 (/ip4/127.0.0.1/tcp/<port>)`);
   return Number(match[1]);
 }
 
@@ -66,7 +89,7 @@ async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<
   const owners = new Map<number, string>();
   const claim = (port: number, owner: string) => {
     const other = owners.get(port);
-    if (other !== undefined) throw new UsageError(`port ${port} is both ${other} and ${owner}: choose other ports with --rpc-base-port or --p2p-base-port`);
+    if (other !== undefined) throw new DevnetSetupError(`port ${port} is both ${other} and ${owner}: choose other ports with --rpc-base-port or --p2p-base-port`);
     owners.set(port, owner);
   };
   rpcPorts.forEach((port, i) => claim(port, `the RPC port of node ${i + 1}`));
@@ -74,15 +97,15 @@ async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<
   for (const [port, owner] of owners) {
     if (await portInUse(port)) {
       const flag = owner.includes('RPC') ? '--rpc-base-port' : '--p2p-base-port (or a new --dir)';
-      throw new UsageError(`port ${port}, ${owner}, is in use on 127.0.0.1 (another devnet or node still running?): stop it or choose other ports with ${flag}`);
+      throw new DevnetSetupError(`port ${port}, ${owner}, is in use on 127.0.0.1 (another devnet or node still running?): stop it or choose other ports with ${flag}`);
     }
   }
 }
 
 /** Checks that flags given for a reused cluster agree with its lock. */
-function assertMatchesLock(args: DevnetArgs, lock: ClusterLock, lockFile: string): void {
+function assertMatchesLock(args: DevnetOptions, lock: ClusterLock, lockFile: string): void {
   const mismatch = (flag: string, given: unknown, locked: unknown) => {
-    throw new UsageError(`${flag} ${given} does not match the cluster in ${lockFile} (${locked}): leave it out to reuse that cluster, or give a new --dir`);
+    throw new DevnetSetupError(`${flag} ${given} does not match the cluster in ${lockFile} (${locked}): leave it out to reuse that cluster, or give a new --dir`);
   };
   if (args.nodes !== undefined && args.nodes !== lock.operators.length) mismatch('--nodes', args.nodes, `${lock.operators.length} nodes`);
   if (args.threshold !== undefined && args.threshold !== lock.threshold) mismatch('--threshold', args.threshold, `threshold ${lock.threshold}`);
@@ -95,7 +118,7 @@ function assertMatchesLock(args: DevnetArgs, lock: ClusterLock, lockFile: string
 }
 
 /** Finds or creates the cluster and checks its ports; nothing is started yet. */
-export async function planDevnet(args: DevnetArgs): Promise<DevnetPlan> {
+export async function planDevnet(args: DevnetOptions): Promise<DevnetPlan> {
   const dir = args.dir === undefined ? await mkdtemp(join(tmpdir(), 'dst-devnet-')) : resolve(args.dir);
   const lockFile = join(dir, CLUSTER_LOCK_FILE);
   const rpcPortsFor = (nodes: number) => Array.from({ length: nodes }, (_, i) => args.rpcBasePort + i);
@@ -104,7 +127,7 @@ export async function planDevnet(args: DevnetArgs): Promise<DevnetPlan> {
     assertMatchesLock(args, lock, lockFile);
     for (const operator of lock.operators) {
       if (!existsSync(join(dir, nodeDirName(operator.index)))) {
-        throw new UsageError(`${dir} holds a cluster lock but no ${nodeDirName(operator.index)}/: give the cluster directory (the one holding node-1 … node-${lock.operators.length}), not a node's`);
+        throw new DevnetSetupError(`${dir} holds a cluster lock but no ${nodeDirName(operator.index)}/: give the cluster directory (the one holding node-1 … node-${lock.operators.length}), not a node's`);
       }
     }
     const p2pPorts = lock.operators.map((operator) => loopbackPort(operator.addresses[0]!, operator.index));
@@ -138,18 +161,17 @@ export function nodeCommand(nodeDir: string, rpcPort: number): { file: string; a
 
 interface RunningNode {
   index: number;
-  child: ChildProcess;
-  log: WriteStream;
+  process: SupervisedNode;
   url: string | undefined;
   lastError: string | undefined;
   /** The last few lines on stderr (a usage error is its message and a hint). */
   recentStderr: string[];
+  /** Resolves once its exit has been handled (reported, the quorum checked). */
   closed: Promise<void>;
-  running: boolean;
 }
 
 /** Runs the devnet until Ctrl-C/SIGTERM or the loss of a quorum; returns the exit code. */
-export async function runDevnet(args: DevnetArgs, print: (line: string) => void): Promise<number> {
+export async function runDevnet(args: DevnetOptions, print: (line: string) => void): Promise<number> {
   const plan = await planDevnet(args);
   const { dir, lock } = plan;
   const n = lock.operators.length;
@@ -166,7 +188,7 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((done) => (finish = done));
 
-  const alive = () => nodes.filter((node) => node.running).length;
+  const alive = () => nodes.filter((node) => node.process.running).length;
   let settled = 0;
   let allUpAt: number | undefined;
   const nodeSettled = () => {
@@ -178,61 +200,60 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
   function startNode(index: number): RunningNode {
     const nodeDir = join(dir, nodeDirName(index));
     const { file, args: commandArgs } = nodeCommand(nodeDir, plan.rpcPorts[index - 1]!);
-    // Its own process group: a Ctrl-C in the terminal reaches only the devnet, which stops the load
-    // before the nodes.
-    const child = spawn(file, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: environment, detached: true });
-    const log = createWriteStream(join(nodeDir, 'node.log'), { flags: 'a' });
-    const node: RunningNode = { index, child, log, url: undefined, lastError: undefined, recentStderr: [], closed: Promise.resolve(), running: true };
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      log.write(`${line}\n`);
-      const event = parseNodeLine(line);
-      if (event === undefined) return;
-      switch (event.kind) {
-        case 'listening':
-          node.url = event.url;
-          print(`node ${index} up: rpc ${event.url}, p2p port ${plan.p2pPorts[index - 1]}, pid ${child.pid}`);
-          nodeSettled();
-          break;
-        case 'block': {
-          const line = tracker.blockStored(index, event.block);
-          if (line !== undefined) print(line);
-          break;
-        }
-        case 'synced':
-          tracker.advanceHead(index, event.head);
-          print(`node ${index} synced: head ${event.head}`);
-          break;
-        case 'error':
-          node.lastError = event.message;
-          break;
-        case 'stopped':
-          break;
-      }
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      log.write(`${line}\n`);
-      // Stack frames and Node's version banner say nothing about the cause.
-      if (line.trim() === '' || /^\s+at |^Node\.js v/.test(line)) return;
-      node.recentStderr.push(line.trim());
-      if (node.recentStderr.length > STDERR_LINES_KEPT) node.recentStderr.shift();
-    });
-    node.closed = new Promise<void>((done) => {
-      child.once('error', (error) => {
-        node.lastError = error.message;
-        // A process that could not be spawned never emits 'close'.
-        if (child.pid === undefined) onExit(node, 1, null).then(done, done);
-      });
-      child.once('close', (code, signal) => void onExit(node, code, signal).then(done, done));
-    });
+    const node: RunningNode = {
+      index,
+      url: undefined,
+      lastError: undefined,
+      recentStderr: [],
+      closed: Promise.resolve(),
+      process: spawnNode({
+        file,
+        args: commandArgs,
+        env: environment,
+        // Its own process group: a Ctrl-C in the terminal reaches only the devnet, which stops the load
+        // before the nodes.
+        detached: true,
+        logFile: join(nodeDir, 'node.log'),
+        onEvent: (event) => {
+          switch (event.kind) {
+            case 'listening':
+              node.url = event.url;
+              print(`node ${index} up: rpc ${event.url}, p2p port ${plan.p2pPorts[index - 1]}, pid ${node.process.pid}`);
+              nodeSettled();
+              break;
+            case 'block': {
+              const line = tracker.blockStored(index, event.block);
+              if (line !== undefined) print(line);
+              break;
+            }
+            case 'synced':
+              tracker.advanceHead(index, event.head);
+              print(`node ${index} synced: head ${event.head}`);
+              break;
+            case 'error':
+              node.lastError = event.message;
+              break;
+            case 'stopped':
+              break;
+          }
+        },
+        onStderrLine: (line) => {
+          // Stack frames and Node's version banner say nothing about the cause.
+          if (line.trim() === '' || /^\s+at |^Node\.js v/.test(line)) return;
+          node.recentStderr.push(line.trim());
+          if (node.recentStderr.length > STDERR_LINES_KEPT) node.recentStderr.shift();
+        },
+        onError: (error) => {
+          node.lastError = error.message;
+        },
+      }),
+    };
+    node.closed = node.process.exited.then((exit) => onExit(node, exit));
     return node;
   }
 
-  async function onExit(node: RunningNode, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    if (!node.running) return;
-    node.running = false;
-    const exit = code ?? signal ?? 'unknown';
+  async function onExit(node: RunningNode, exit: ExitStatus): Promise<void> {
     tracker.node(node.index).exit = exit;
-    await new Promise((done) => node.log.end(done));
     if (node.url === undefined) nodeSettled();
     const why = node.lastError ?? (node.recentStderr.length > 0 ? node.recentStderr.join(' ') : undefined);
     if (stopping) {
@@ -249,7 +270,7 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
   }
 
   async function beginLoad(): Promise<void> {
-    const urls = nodes.filter((node) => node.running && node.url !== undefined).map((node) => node.url!);
+    const urls = nodes.filter((node) => node.process.running && node.url !== undefined).map((node) => node.url!);
     if (urls.length === 0) return;
     let reports = 0;
     try {
@@ -271,28 +292,20 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
     if (stopping) return;
     stopping = true;
     if (load !== undefined) print(formatSummary(await load.stop()));
-    const running = nodes.filter((node) => node.running);
+    const running = nodes.filter((node) => node.process.running);
     if (running.length > 0) print(`stopping ${running.length} node(s): SIGTERM`);
-    for (const node of running) signalNode(node, 'SIGTERM');
-    const grace = setTimeout(() => {
-      const stuck = nodes.filter((node) => node.running);
-      if (stuck.length > 0) print(`node(s) ${stuck.map((node) => node.index).join(', ')} still running after ${STOP_GRACE_MS / 1000} s: SIGKILL`);
-      for (const node of stuck) signalNode(node, 'SIGKILL');
-    }, STOP_GRACE_MS);
+    await stopNodes(running.map((node) => node.process), {
+      graceMs: DEFAULT_STOP_GRACE_MS,
+      onGraceExpired: (stuck) => {
+        const indices = running.filter((node) => stuck.includes(node.process)).map((node) => node.index);
+        print(`node(s) ${indices.join(', ')} still running after ${DEFAULT_STOP_GRACE_MS / 1000} s: SIGKILL`);
+      },
+    });
     await Promise.all(nodes.map((node) => node.closed));
-    clearTimeout(grace);
     const now = performance.now();
     print(formatDevnetSummary(tracker.summary(now - startedAt, allUpAt === undefined ? 0 : now - allUpAt)));
     finish(exitCode);
   }
-
-  const signalNode = (node: RunningNode, signal: NodeJS.Signals) => {
-    try {
-      process.kill(node.child.pid!, signal);
-    } catch {
-      // Already gone: its 'close' event reports it.
-    }
-  };
 
   const onSignal = () => {
     if (!stopping) {
@@ -300,10 +313,10 @@ export async function runDevnet(args: DevnetArgs, print: (line: string) => void)
       return;
     }
     print('second interrupt: SIGKILL to every node still running');
-    for (const node of nodes.filter((node) => node.running)) signalNode(node, 'SIGKILL');
+    for (const node of nodes) node.process.signal('SIGKILL');
   };
   // Should this process end without a shutdown (an uncaught error), no node outlives it.
-  const onExitProcess = () => nodes.filter((node) => node.running).forEach((node) => signalNode(node, 'SIGKILL'));
+  const onExitProcess = () => nodes.forEach((node) => node.process.signal('SIGKILL'));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', onExitProcess);

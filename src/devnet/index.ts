@@ -1,19 +1,31 @@
 /**
- * `dst/devnet`: a whole DST cluster on one machine, one `dst run` process per node (`dst devnet`):
- * flags (./args.ts), the nodes' log lines (./logs.ts), the live block lines and summary (./tracker.ts),
- * and the process supervision (./devnet.ts).
+ * `dst/devnet`: a whole DST cluster on one machine, one `dst run` process per node: the devnet itself
+ * (set-up, ports, the nodes' lifecycle and shutdown: ./devnet.ts), the nodes' log lines (./logs.ts),
+ * the live block lines and summary (./tracker.ts), and the node supervisor the devnet and the
+ * multi-process tests share (spawn, listening, stop, kill by pid: ./supervisor.ts). The `dst devnet`
+ * command that parses the flags and runs it is src/cli/devnet.ts.
  */
 export {
   DEFAULT_BLOCK_TIME_MS,
   DEFAULT_CHAIN_ID,
   DEFAULT_NODES,
   DEFAULT_RPC_BASE_PORT,
-  DEVNET_HELP,
-  parseDevnetArgs,
-  type DevnetArgs,
-} from './args.js';
-export { parseNodeLine, type NodeEvent, type StoredBlock } from './logs.js';
+  DevnetSetupError,
+  nodeCommand,
+  planDevnet,
+  portInUse,
+  runDevnet,
+  type DevnetOptions,
+  type DevnetPlan,
+} from './devnet.js';
+export { nodeEvent, parseNodeLine, type NodeEvent, type StoredBlock } from './logs.js';
+export {
+  DEFAULT_STOP_GRACE_MS,
+  spawnNode,
+  stopNodes,
+  type ExitStatus,
+  type NodeListening,
+  type SpawnNodeOptions,
+  type SupervisedNode,
+} from './supervisor.js';
 export { ChainTracker, formatBlockLine, formatDevnetSummary, type DevnetSummary, type NodeState } from './tracker.js';
-export { nodeCommand, planDevnet, portInUse, runDevnet, type DevnetPlan } from './devnet.js';
-export { runDevnetCommand } from './cli.js';
-export { UsageError } from '../cli/usage.js';

@@ -1,8 +1,8 @@
 /**
  * Reading a node's log: the pino JSON lines `dst run` writes on standard output (the cluster node
- * contract of issue 7) turned into the few events the devnet shows. Lines that are not JSON, or not
- * one of these messages, are ignored; a field of the wrong type makes the line ignored too, never a
- * crash.
+ * contract of issue 7) turned into the few events the node supervisor (./supervisor.ts) and the devnet
+ * act on. Lines that are not JSON, or not one of these messages, are ignored; a field of the wrong type
+ * makes the line ignored too, never a crash.
  */
 
 /** pino's numeric level for "error"; "fatal" is 60. */
@@ -32,13 +32,19 @@ const decimal = (value: unknown): bigint | undefined => (typeof value === 'strin
 
 /** The event one log line stands for, or undefined for any other line. */
 export function parseNodeLine(line: string): NodeEvent | undefined {
-  let entry: Record<string, unknown>;
+  let entry: unknown;
   try {
     entry = JSON.parse(line);
   } catch {
     return undefined;
   }
-  if (entry === null || typeof entry !== 'object') return undefined;
+  return nodeEvent(entry);
+}
+
+/** The event of a log line already parsed from JSON, or undefined for any other value. */
+export function nodeEvent(value: unknown): NodeEvent | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const entry = value as Record<string, unknown>;
   switch (entry.msg) {
     case 'rpc listening':
       if (typeof entry.url !== 'string') return undefined;

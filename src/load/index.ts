@@ -1,7 +1,7 @@
 /**
  * `dst/load`: the load generator — real signed Ethereum transfers sent to DST nodes over JSON-RPC at a
- * steady rate (`startLoad`, ./generator.ts), the `dst load` command (./cli.ts), and the transaction
- * signing it and the benchmarks use (./transactions.ts).
+ * steady rate (`startLoad`, ./generator.ts) and the transaction signing it and the benchmarks use
+ * (./transactions.ts). The `dst load` command that runs it is src/cli/load.ts.
  */
 export {
   DEFAULT_BATCH,
@@ -17,5 +17,4 @@ export {
   type LoadRun,
   type LoadSummary,
 } from './generator.js';
-export { LOAD_HELP, parseLoadArgs, runLoadCommand, type LoadCommand } from './cli.js';
 export { addressOf, makeLoad, randomSenderKey, signTransfer, type SenderKey } from './transactions.js';

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLUSTER_LOCK_FILE, loadNodeDir, nodeDirName, runCreateCommand } from '../../src/cluster/index.js';
+import { runCreateCommand } from '../../src/cli/create.js';
+import { CLUSTER_LOCK_FILE, loadNodeDir, nodeDirName } from '../../src/cluster/index.js';
 
 const run = promisify(execFile);
 const dst = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args]);

@@ -1,7 +1,8 @@
 /**
- * `dst devnet` piece by piece, without starting nodes: the flags, the node log lines (written by the
- * node's own pino logger, src/api createLogger), the live block lines and the summary, the plan (new
- * cluster, reused cluster, flags that contradict it, ports in use) and the child command line.
+ * `dst devnet` piece by piece, without starting nodes: the flags (src/cli/devnet.ts), the node log
+ * lines (written by the node's own pino logger, src/api createLogger), the live block lines and the
+ * summary, the plan (new cluster, reused cluster, flags that contradict it, ports in use: a
+ * DevnetSetupError) and the child command line.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,16 +12,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, nodeDirName } from '../../src/cluster/index.js';
+import { parseDevnetArgs } from '../../src/cli/devnet.js';
+import { UsageError } from '../../src/cli/usage.js';
 import {
   ChainTracker,
-  UsageError,
+  DevnetSetupError,
   formatDevnetSummary,
   nodeCommand,
-  parseDevnetArgs,
   parseNodeLine,
   planDevnet,
   portInUse,
-  type DevnetArgs,
+  type DevnetOptions,
   type StoredBlock,
 } from '../../src/devnet/index.js';
 import { freePort } from '../helpers/net.js';
@@ -191,7 +193,7 @@ describe('planDevnet', () => {
     }
   }
 
-  const args = (fields: Partial<DevnetArgs>): DevnetArgs => ({ ...parseDevnetArgs([]) as DevnetArgs, ...fields });
+  const args = (fields: Partial<DevnetOptions>): DevnetOptions => ({ ...parseDevnetArgs([]) as DevnetOptions, ...fields });
 
   it('creates a cluster in a new directory, then reuses it; flags that contradict it are refused', async () => {
     const dir = join(root, 'reuse');
@@ -230,7 +232,7 @@ describe('planDevnet', () => {
     await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 3 }))).rejects.toThrow(
       `port ${base + 4}, the RPC port of node 2, is in use on 127.0.0.1`,
     );
-    await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 3 }))).rejects.toBeInstanceOf(UsageError);
+    await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 3 }))).rejects.toBeInstanceOf(DevnetSetupError);
     await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 1 }))).rejects.toThrow(
       `port ${base + 1} is both the RPC port of node 1 and the p2p port of node 1`,
     );

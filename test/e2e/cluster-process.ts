@@ -1,9 +1,10 @@
 /**
  * Harness for multi-process cluster tests and the cluster benchmark (issue 7, "Tests"): a cluster made
  * by `createCluster` (src/cluster) in a temporary directory with free loopback p2p ports, each node run
- * as its own `dst run --dir <node dir> --rpc-port 0` process (spawned and parsed by ./node-process.ts),
- * stopped, killed and restarted by pid. Every process the harness starts is remembered, so its logs stay
- * readable after it died and `shutdown()` (for afterAll/afterEach) stops whatever still runs.
+ * as its own `dst run --dir <node dir> --rpc-port 0` process (./node-process.ts, on the node supervisor
+ * of src/devnet/supervisor.ts), stopped (SIGTERM, SIGKILL after a grace period), killed and restarted by
+ * pid. Every process the harness starts is remembered, so its logs stay readable after it died and
+ * `shutdown()` (for afterAll/afterEach) stops whatever still runs.
  *
  * The checks are independent of src/: block hashes, signing roots and signatures with noble keccak-256
  * and blst (`verifySignedBlock`), headers decoded with @ethereumjs/rlp against the layout in the README
@@ -21,7 +22,8 @@ import { createTxFromRLP } from '@ethereumjs/tx';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createPublicClient, http, type PublicClient } from 'viem';
 import { createCluster, nodeDirName, type ClusterLock } from '../../src/cluster/index.js';
-import { NodeStore } from '../../src/node/store.js';
+import { stopNodes } from '../../src/devnet/index.js';
+import { NodeStore } from '../../src/node/index.js';
 import { freePort } from '../helpers/net.js';
 import { signTransfers, testAccounts } from '../node/wallets.js';
 import { bytes, rpc, spawnDst, verifySignedBlock, whenListening, type DstProcess, type NodeProcess } from './node-process.js';
@@ -70,9 +72,6 @@ const rlpInteger = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt(toHe
 /** Transaction hash: keccak-256 of the raw signed transaction. */
 const transactionHash = (raw: string): string => toHex(keccak_256(bytes(raw)));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Time a SIGTERM'd node gets to exit before `shutdown` kills it. */
-const STOP_GRACE_MS = 10_000;
 
 export class TestCluster {
   /** Every process started for node i (1-based), oldest first. */
@@ -140,12 +139,14 @@ export class TestCluster {
     return Promise.all(this.indices().map((i) => this.start(i)));
   }
 
-  /** Stops node i with `signal` (SIGTERM: clean stop; SIGKILL: crash) and waits for its exit. */
-  async stop(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+  /**
+   * Stops node i and waits for its exit: SIGTERM, a clean stop (SIGKILL should it still run after the
+   * supervisor's grace period), or SIGKILL, a crash.
+   */
+  async stop(i: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | string> {
     const node = this.running.get(i);
     if (!node) throw new Error(`node ${i} is not running`);
-    node.signal(signal);
-    const code = await node.exited;
+    const code = signal === 'SIGKILL' ? await node.kill() : await node.stop();
     this.running.delete(i);
     return code;
   }
@@ -190,15 +191,7 @@ export class TestCluster {
 
   /** Stops every process still running by pid: SIGTERM, then SIGKILL after a grace period; removes the directory. */
   async shutdown(): Promise<void> {
-    const all = this.processes();
-    await Promise.all(
-      all.map(async (p) => {
-        p.signal('SIGTERM');
-        const timer = setTimeout(() => p.signal('SIGKILL'), STOP_GRACE_MS);
-        await p.exited;
-        clearTimeout(timer);
-      }),
-    );
+    await stopNodes(this.processes());
     this.running.clear();
     await rm(this.dir, { recursive: true, force: true });
   }

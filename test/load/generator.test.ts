@@ -3,8 +3,8 @@
  * every transaction sent is accepted and ends up in a signed block exactly once, each sender's in nonce
  * order; the rate caps what is sent (counts, never speed); senders are split over the URLs with each
  * sender on one URL; a URL that does not answer, and transactions the node refuses, count as rejections
- * with their error. Also the `dst load` command: --help, usage errors (exit 2) and a short run (exit 0,
- * summary).
+ * with their error. Also the `dst load` command (src/cli/load.ts): --help, usage errors (exit 2) and a
+ * short run (exit 0, summary).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLoadArgs, startLoad, type AcceptedTransaction } from '../../src/load/index.js';
+import { parseLoadArgs } from '../../src/cli/load.js';
+import { startLoad, type AcceptedTransaction } from '../../src/load/index.js';
 import { rpc, startNodeProcess, verifySignedBlock, type NodeProcess } from '../e2e/node-process.js';
 import { freePort } from '../helpers/net.js';
 

@@ -1,7 +1,7 @@
 /**
- * The cluster pipeline in one process (issue 7, "The pipeline"): four `Sequencer`s, each with its own
- * LMDB store and its own real libp2p host on loopback, blocks travelling in consensus messages through
- * `proposalCodec`. One node holds a wrong secret for its share (its public share in the cluster is the
+ * The cluster pipeline in one process (issue 7, "The pipeline"): four nodes started with `startNode`,
+ * each with its own LMDB store and its own real libp2p host on loopback (identities and ports made
+ * here), blocks travelling in consensus messages through `proposalCodec`. One node holds a wrong secret for its share (its public share in the cluster is the
  * right one), so every partial signature it sends is invalid: blocks must still be signed from the
  * three good partials (optimistic combine; t = 3 of n = 4). Checked independently of src/: every block
  * on every node verifies with blst against the group public key over a signing root recomputed with
@@ -21,12 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type DstMetrics } from '../../src/api/metrics.js';
 import { assembleBlock, encodeHeader, genesisBlock, hex } from '../../src/chain/index.js';
 import { MainThreadExecutor, createThresholdKey } from '../../src/crypto/index.js';
-import { Sequencer } from '../../src/node/sequencer.js';
-import { NodeStore } from '../../src/node/store.js';
-import type { SignedBlock } from '../../src/node/types.js';
+import { startNode, type NodeHandle, type Sequencer, type SignedBlock } from '../../src/node/index.js';
 import { proposalCodec } from '../../src/node/wire.js';
-import { createClusterHost, type ClusterHost, type ClusterPeer } from '../../src/p2p/index.js';
-import type { Block } from '../../src/chain/index.js';
+import type { ClusterPeer } from '../../src/p2p/index.js';
 import { freePort, waitFor } from '../helpers/net.js';
 import { referenceSigningRoot } from '../helpers/signing-root.js';
 import { hexToBytes, signTransfers, testAccounts } from './wallets.js';
@@ -47,8 +44,7 @@ function verifiesAgainstGroupKey(signed: SignedBlock, groupPublicKey: Uint8Array
 
 describe('a 4-node cluster in one process, one node with a wrong share', () => {
   const dirs: string[] = [];
-  const stores: NodeStore[] = [];
-  const hosts: ClusterHost<Block>[] = [];
+  const nodes: NodeHandle[] = [];
   const sequencers: Sequencer[] = [];
   const metrics: DstMetrics[] = [];
   let groupPublicKey: Uint8Array;
@@ -61,46 +57,37 @@ describe('a 4-node cluster in one process, one node with a wrong share', () => {
     const peers: ClusterPeer[] = [];
     for (let i = 0; i < NODES; i++) {
       peers.push({ index: i, peerId: peerIdFromPrivateKey(identities[i]!).toString(), addrs: [`/ip4/127.0.0.1/tcp/${await freePort()}`] });
-    }
-    for (let i = 0; i < NODES; i++) {
-      const dir = await mkdtemp(join(tmpdir(), `dst-cluster-${i}-`));
-      dirs.push(dir);
-      const store = new NodeStore(join(dir, 'db'));
-      stores.push(store);
-      const host = await createClusterHost<Block>({ identity: identities[i]!, listen: peers[i]!.addrs, peers, values: proposalCodec });
-      hosts.push(host);
+      dirs.push(await mkdtemp(join(tmpdir(), `dst-cluster-${i}-`)));
       metrics.push(createMetrics());
-      sequencers.push(
-        new Sequencer({
-          store,
-          chainId: BigInt(CHAIN_ID),
-          key: {
-            share: i === FAULTY ? impostor.shares[i]! : key.shares[i]!,
-            publicShares: [...key.publicShares],
-            groupPublicKey: key.groupPublicKey,
-            threshold: THRESHOLD,
-          },
-          nodes: NODES,
-          blockTimeMs: 0,
-          pool: { maxTransactions: 10_000, maxBytes: 16 << 20 },
-          block: { maxTransactions: 16, maxBytes: 1 << 20 },
-          maxTransactionBytes: 128 * 1024,
-          maxFutureDriftMs: 2_000,
-          logger: pino({ level: 'silent' }),
-          executor: new MainThreadExecutor(),
-          network: host,
-          metrics: metrics[i],
-        }),
-      );
     }
-    await Promise.all(sequencers.map((sequencer) => sequencer.start()));
+    nodes.push(
+      ...(await Promise.all(
+        peers.map((peer, i) =>
+          startNode({
+            dbPath: join(dirs[i]!, 'db'),
+            chainId: BigInt(CHAIN_ID),
+            key: {
+              share: i === FAULTY ? impostor.shares[i]! : key.shares[i]!,
+              publicShares: [...key.publicShares],
+              groupPublicKey: key.groupPublicKey,
+              threshold: THRESHOLD,
+            },
+            blockTimeMs: 0,
+            network: { identity: identities[i]!, listen: peer.addrs, peers },
+            limits: { pool: { maxTransactions: 10_000, maxBytes: 16 << 20 }, block: { maxTransactions: 16, maxBytes: 1 << 20 } },
+            logger: pino({ level: 'silent' }),
+            executor: new MainThreadExecutor(),
+            metrics: metrics[i],
+          }),
+        ),
+      )),
+    );
+    sequencers.push(...nodes.map((node) => node.sequencer));
     await waitFor('every node ready', () => sequencers.every((sequencer) => sequencer.health().ready));
   });
 
   afterAll(async () => {
-    await Promise.all(sequencers.map((sequencer) => sequencer.stop()));
-    await Promise.all(hosts.map((host) => host.stop()));
-    await Promise.all(stores.map((store) => store.close()));
+    await Promise.all(nodes.map((node) => node.stop()));
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 

@@ -1,7 +1,8 @@
 /**
- * The single-node pipeline in process: transactions in, signed blocks out; each block signature checked
- * with blst (@chainsafe/blst) over a signing root recomputed with @noble/hashes; restart from the
- * LMDB store; the equivocation guard; resuming an undecided height from its persisted QBFT lock.
+ * The single-node pipeline in process, started with `startNode` on a 1-of-1 key made in memory:
+ * transactions in, signed blocks out; each block signature checked with blst (@chainsafe/blst) over a
+ * signing root recomputed with @noble/hashes; restart from the LMDB store; the equivocation guard;
+ * resuming an undecided height from its persisted QBFT lock.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,12 +11,9 @@ import * as blst from '@chainsafe/blst';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MainThreadExecutor } from '../../src/crypto/index.js';
+import { createThresholdKey, MainThreadExecutor } from '../../src/crypto/index.js';
 import { assembleBlock, encodeHeader, hex, parseTransaction } from '../../src/chain/index.js';
-import { initSingleNode, loadDataDir } from '../../src/node/datadir.js';
-import { Sequencer } from '../../src/node/sequencer.js';
-import { NodeStore, SigningGuardViolation } from '../../src/node/store.js';
-import type { SignedBlock } from '../../src/node/types.js';
+import { NodeStore, SigningGuardViolation, startNode, type NodeHandle, type NodeKey, type Sequencer, type SignedBlock } from '../../src/node/index.js';
 import { referenceSigningRoot } from '../helpers/signing-root.js';
 import { hexToBytes, signTransfers, testAccounts } from './wallets.js';
 
@@ -30,32 +28,27 @@ function verifyBlock(signed: SignedBlock, groupPublicKey: Uint8Array): boolean {
 
 describe('Sequencer (single node, in process)', () => {
   let dir: string;
-  const open: Array<{ sequencer: Sequencer; store: NodeStore }> = [];
+  let dbPath: string;
+  let key: NodeKey;
+  /** What the test opened and afterEach closes. */
+  const open: Array<{ stop(): Promise<void> }> = [];
 
-  async function startNode(options: { blockTimeMs?: number } = {}) {
-    const data = await loadDataDir(dir);
-    const store = new NodeStore(data.dbPath);
-    const sequencer = new Sequencer({
-      store,
-      chainId: data.cluster.chainId,
-      key: data.key,
-      nodes: 1,
+  async function start(options: { blockTimeMs?: number } = {}) {
+    const node = await startNode({
+      dbPath,
+      chainId: CHAIN_ID,
+      key,
       blockTimeMs: options.blockTimeMs ?? 0,
-      pool: { maxTransactions: 10_000, maxBytes: 16 << 20 },
-      block: { maxTransactions: 64, maxBytes: 1 << 20 },
-      maxTransactionBytes: 128 * 1024,
-      maxFutureDriftMs: 2_000,
+      limits: { pool: { maxTransactions: 10_000, maxBytes: 16 << 20 }, block: { maxTransactions: 64, maxBytes: 1 << 20 } },
       logger: pino({ level: 'silent' }),
       executor: new MainThreadExecutor(),
     });
-    await sequencer.start();
-    open.push({ sequencer, store });
-    return { sequencer, store, data };
+    open.push(node);
+    return node;
   }
 
-  async function stopNode(node: { sequencer: Sequencer; store: NodeStore }) {
-    await node.sequencer.stop();
-    await node.store.close();
+  async function stop(node: NodeHandle) {
+    await node.stop();
     open.splice(open.indexOf(node), 1);
   }
 
@@ -74,16 +67,18 @@ describe('Sequencer (single node, in process)', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dst-node-'));
-    await initSingleNode(dir, CHAIN_ID);
+    dbPath = join(dir, 'db');
+    const { shares, publicShares, groupPublicKey } = createThresholdKey({ shares: 1, threshold: 1 });
+    key = { share: shares[0]!, publicShares: [...publicShares], groupPublicKey, threshold: 1 };
   });
 
   afterEach(async () => {
-    for (const node of [...open]) await stopNode(node);
+    for (const node of open.splice(0)) await node.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('orders, signs and stores every accepted transaction once, in nonce order per sender; survives a restart', async () => {
-    const node = await startNode();
+    const node = await start();
     const accounts = testAccounts(5);
     const batches = await Promise.all(accounts.map((a) => signTransfers(a, Number(CHAIN_ID), 0, 40)));
     const published: SignedBlock[] = [];
@@ -101,7 +96,7 @@ describe('Sequencer (single node, in process)', () => {
     let parent = node.sequencer.getBlockByNumber(0n)!.block;
     for (let n = 1n; n <= head; n++) {
       const signed = node.sequencer.getBlockByNumber(n)!;
-      expect(verifyBlock(signed, node.data.key.groupPublicKey)).toBe(true);
+      expect(verifyBlock(signed, key.groupPublicKey)).toBe(true);
       expect(hex(signed.block.header.parentHash)).toBe(hex(parent.hash));
       expect(hex(node.sequencer.getBlockByHash(signed.block.hash)!.block.hash)).toBe(hex(signed.block.hash));
       const recomputed = assembleBlock(signed.block.header, signed.block.transactions);
@@ -130,32 +125,31 @@ describe('Sequencer (single node, in process)', () => {
     await expect(node.sequencer.submitTransaction(hexToBytes(staleDifferent))).rejects.toMatchObject({ reason: 'nonce-too-low' });
 
     // Restart: head, blocks and indices come back from LMDB, and the chain continues from there.
-    await stopNode(node);
-    const again = await startNode();
+    await stop(node);
+    const again = await start();
     expect(again.sequencer.headNumber()).toBe(head);
     const more = await signTransfers(accounts[2]!, Number(CHAIN_ID), 40, 3);
     const moreHashes = await Promise.all(more.map((raw) => again.sequencer.submitTransaction(hexToBytes(raw))));
     await waitForHeadTransactions(again.sequencer, moreHashes);
     const next = again.sequencer.getBlockByNumber(head + 1n)!;
     expect(hex(next.block.header.parentHash)).toBe(hex(parent.hash));
-    expect(verifyBlock(next, again.data.key.groupPublicKey)).toBe(true);
+    expect(verifyBlock(next, key.groupPublicKey)).toBe(true);
   });
 
   it('keeps accepted transactions across a restart before they are included', async () => {
-    const data = await loadDataDir(dir);
     // Accept into the pool database without running block production, then start a node on it.
-    const store = new NodeStore(data.dbPath);
+    const store = new NodeStore(dbPath);
     const raws = (await signTransfers(testAccounts(1)[0]!, Number(CHAIN_ID), 0, 5)).map(hexToBytes);
     for (const [i, raw] of raws.entries()) await store.addPending(i, raw);
     await store.close();
-    const node = await startNode();
+    const node = await start();
     await waitForHeadTransactions(node.sequencer, raws.map((raw) => keccak_256(raw)));
     expect(node.store.pendingTransactions()).toEqual([]);
   });
 
   it('the equivocation guard refuses a second hash for one (height, round) and allows other rounds', async () => {
-    const store = new NodeStore((await loadDataDir(dir)).dbPath);
-    open.push({ sequencer: { stop: async () => {} } as unknown as Sequencer, store });
+    const store = new NodeStore(dbPath);
+    open.push({ stop: () => store.close() });
     const a = new Uint8Array(32).fill(1);
     const b = new Uint8Array(32).fill(2);
     await store.guardSigning(5, 1, a);
@@ -170,12 +164,11 @@ describe('Sequencer (single node, in process)', () => {
   });
 
   it('resumes an undecided height with its persisted lock and signs the locked block in a later round', async () => {
-    const data = await loadDataDir(dir);
     const raws = (await signTransfers(testAccounts(1)[0]!, Number(CHAIN_ID), 0, 2)).map(hexToBytes);
     const genesis = (await import('../../src/chain/index.js')).genesisBlock(CHAIN_ID);
     const locked = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesis.hash, timestampMs: BigInt(Date.now()), proposer: 1 }, raws);
     // As if the node crashed after committing to `locked` in round 1 of height 1 (signed it, did not store it).
-    const store = new NodeStore(data.dbPath);
+    const store = new NodeStore(dbPath);
     await store.persistQbftState({
       height: 1,
       round: 1,
@@ -184,7 +177,7 @@ describe('Sequencer (single node, in process)', () => {
     await store.guardSigning(1, 1, locked.hash);
     await store.close();
 
-    const node = await startNode();
+    const node = await start();
     // No transaction submitted: the node still finishes the height it locked, with the locked block.
     const block = await new Promise<SignedBlock>((resolve) => {
       const existing = node.sequencer.getBlockByNumber(1n);
@@ -193,7 +186,7 @@ describe('Sequencer (single node, in process)', () => {
     });
     expect(hex(block.block.hash)).toBe(hex(locked.hash));
     expect(block.round).toBe(2);
-    expect(verifyBlock(block, data.key.groupPublicKey)).toBe(true);
+    expect(verifyBlock(block, key.groupPublicKey)).toBe(true);
     expect(node.store.guardEntries().map((e) => [e.height, e.round, hex(e.blockHash)])).toEqual([
       [1, 1, hex(locked.hash)],
       [1, 2, hex(locked.hash)],

@@ -1,17 +1,23 @@
 /**
- * The command line of `dst devnet`: flags, their defaults and checks, and the help text. Flags that
- * shape a new cluster (--nodes, --threshold, --chain-id, --block-time, --p2p-base-port) stay undefined
- * when not given, so that a reused cluster directory can be checked against only what was asked for.
+ * `dst devnet`: the command line (flags, their defaults and checks, the help text) and the command,
+ * which runs the devnet (`runDevnet`, src/devnet/devnet.ts) and prints its lines on standard output.
+ * Flags that shape a new cluster (--nodes, --threshold, --chain-id, --block-time, --p2p-base-port) stay
+ * undefined when not given, so that a reused cluster directory is checked against only what was asked
+ * for. Exit code: 0 after a clean Ctrl-C/SIGTERM, 1 when the devnet could not start or lost its quorum,
+ * 2 on bad usage or a set-up the devnet refuses (`DevnetSetupError`: a port in use, flags that
+ * contradict the lock), with the message on standard error.
  */
-import { parseArgs } from 'node:util';
-import { integerFlag, UsageError } from '../cli/usage.js';
-import { MAX_NODES, thresholdProblem } from '../cluster/index.js';
-import { MAX_BLOCK_TIME_MS, MAX_CHAIN_ID } from '../cluster/lock.js';
-
-export const DEFAULT_NODES = 4;
-export const DEFAULT_BLOCK_TIME_MS = 1_000;
-export const DEFAULT_CHAIN_ID = 901n;
-export const DEFAULT_RPC_BASE_PORT = 8545;
+import { MAX_BLOCK_TIME_MS, MAX_NODES, thresholdProblem } from '../cluster/index.js';
+import {
+  DEFAULT_BLOCK_TIME_MS,
+  DEFAULT_CHAIN_ID,
+  DEFAULT_NODES,
+  DEFAULT_RPC_BASE_PORT,
+  DevnetSetupError,
+  runDevnet,
+  type DevnetOptions,
+} from '../devnet/index.js';
+import { chainIdFlag, commandFailed, optionalInteger, parseFlags, UsageError } from './usage.js';
 
 export const DEVNET_HELP = `Usage: dst devnet [options]
 
@@ -50,58 +56,28 @@ Running the same nodes by hand, one terminal each (what the devnet does for you)
   dst load --rpc http://127.0.0.1:8545,http://127.0.0.1:8546,http://127.0.0.1:8547,http://127.0.0.1:8548 --tps 50
 `;
 
-export interface DevnetArgs {
-  nodes: number | undefined;
-  threshold: number | undefined;
-  dir: string | undefined;
-  blockTimeMs: number | undefined;
-  chainId: bigint | undefined;
-  p2pBasePort: number | undefined;
-  rpcBasePort: number;
-  /** Transactions per second of the in-process load; 0 = none. */
-  loadTps: number;
-}
-
-/** An optional integer flag (see `integerFlag`). */
-function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
-  return text === undefined ? undefined : integerFlag(flag, text, min, max);
-}
-
-/** Parses the words after `devnet`; 'help' for --help. Throws UsageError on bad usage. */
-export function parseDevnetArgs(args: string[]): DevnetArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        nodes: { type: 'string' },
-        threshold: { type: 'string' },
-        dir: { type: 'string' },
-        'block-time': { type: 'string' },
-        'chain-id': { type: 'string' },
-        'p2p-base-port': { type: 'string' },
-        'rpc-base-port': { type: 'string' },
-        load: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+/** Parses the words after `devnet`; 'help' for --help. Throws a UsageError on bad usage. */
+export function parseDevnetArgs(args: string[]): DevnetOptions | 'help' {
+  const { values, positionals } = parseFlags(args, {
+    nodes: { type: 'string' },
+    threshold: { type: 'string' },
+    dir: { type: 'string' },
+    'block-time': { type: 'string' },
+    'chain-id': { type: 'string' },
+    'p2p-base-port': { type: 'string' },
+    'rpc-base-port': { type: 'string' },
+    load: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const nodes = integer('--nodes', values.nodes, 1, MAX_NODES);
-  const threshold = integer('--threshold', values.threshold, 1, MAX_NODES);
+  const nodes = optionalInteger('--nodes', values.nodes, 1, MAX_NODES);
+  const threshold = optionalInteger('--threshold', values.threshold, 1, MAX_NODES);
   if (threshold !== undefined) {
     const problem = thresholdProblem(nodes ?? DEFAULT_NODES, threshold);
     if (problem !== undefined) throw new UsageError(`--threshold: ${problem}`);
   }
-  const chainIdText = values['chain-id'];
-  if (chainIdText !== undefined && (!/^[1-9]\d*$/.test(chainIdText) || BigInt(chainIdText) > MAX_CHAIN_ID)) {
-    throw new UsageError(`--chain-id: expected a decimal integer in 1..2^64-1, got ${JSON.stringify(chainIdText)}`);
-  }
+  const chainId = chainIdFlag(values['chain-id']);
   const loadText = values.load ?? '0';
   if (!/^\d+(\.\d+)?$/.test(loadText)) throw new UsageError(`--load: expected a number of transactions per second ≥ 0, got ${JSON.stringify(loadText)}`);
   if (values.dir === '') throw new UsageError('--dir: expected a directory, got ""');
@@ -110,10 +86,24 @@ export function parseDevnetArgs(args: string[]): DevnetArgs | 'help' {
     nodes,
     threshold,
     dir: values.dir,
-    blockTimeMs: integer('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS),
-    chainId: chainIdText === undefined ? undefined : BigInt(chainIdText),
-    p2pBasePort: integer('--p2p-base-port', values['p2p-base-port'], 1, 65_535 - portsNeeded),
-    rpcBasePort: integer('--rpc-base-port', values['rpc-base-port'], 1, 65_536 - portsNeeded) ?? DEFAULT_RPC_BASE_PORT,
+    blockTimeMs: optionalInteger('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS),
+    chainId,
+    p2pBasePort: optionalInteger('--p2p-base-port', values['p2p-base-port'], 1, 65_535 - portsNeeded),
+    rpcBasePort: optionalInteger('--rpc-base-port', values['rpc-base-port'], 1, 65_536 - portsNeeded) ?? DEFAULT_RPC_BASE_PORT,
     loadTps: Number(loadText),
   };
+}
+
+/** Runs `dst devnet <args>`; `args` are the words after `devnet`. */
+export async function runDevnetCommand(args: string[]): Promise<number> {
+  try {
+    const parsed = parseDevnetArgs(args);
+    if (parsed === 'help') {
+      process.stdout.write(DEVNET_HELP);
+      return 0;
+    }
+    return await runDevnet(parsed, (line) => process.stdout.write(`${line}\n`));
+  } catch (error) {
+    return commandFailed('dst devnet', 'dst devnet', error, error instanceof UsageError || error instanceof DevnetSetupError);
+  }
 }

@@ -1,12 +1,11 @@
 /**
- * `dst create cluster`: parses the command line and runs the dealer flow (./create.ts). Returns the
- * process exit code: 0 done, 2 bad usage (message on standard error), 1 the creation failed.
+ * `dst create cluster`: parses the command line and runs the dealer flow (`createCluster`,
+ * src/cluster/create.ts). Returns the process exit code: 0 done, 2 bad usage (message on standard
+ * error), 1 the creation failed.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { integerFlag, UsageError } from '../cli/usage.js';
-import { createCluster, DEFAULT_BASE_PORT, MAX_NODES } from './create.js';
-import { assertMultiaddr, MAX_BLOCK_TIME_MS, MAX_CHAIN_ID, thresholdProblem } from './lock.js';
+import { assertMultiaddr, createCluster, DEFAULT_BASE_PORT, MAX_BLOCK_TIME_MS, MAX_NODES, thresholdProblem } from '../cluster/index.js';
+import { chainIdFlag, commandFailed, optionalInteger, parseFlags, requiredInteger, UsageError } from './usage.js';
 
 export const CREATE_CLUSTER_HELP = `Usage: dst create cluster --nodes N --chain-id ID --block-time MS --out DIR [options]
 
@@ -34,45 +33,32 @@ Options:
   -h, --help           Print this help.
 `;
 
-/** A required integer flag (see `integerFlag`). */
-function integer(flag: string, text: string | undefined, min: number, max: number): number {
-  if (text === undefined) throw new UsageError(`${flag} is required`);
-  return integerFlag(flag, text, min, max);
-}
-
 async function createClusterCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      nodes: { type: 'string' },
-      threshold: { type: 'string' },
-      'chain-id': { type: 'string' },
-      'block-time': { type: 'string' },
-      out: { type: 'string' },
-      'base-port': { type: 'string' },
-      addresses: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseFlags(args, {
+    nodes: { type: 'string' },
+    threshold: { type: 'string' },
+    'chain-id': { type: 'string' },
+    'block-time': { type: 'string' },
+    out: { type: 'string' },
+    'base-port': { type: 'string' },
+    addresses: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     process.stdout.write(CREATE_CLUSTER_HELP);
     return 0;
   }
   if (positionals.length !== 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const nodes = integer('--nodes', values.nodes, 1, MAX_NODES);
-  const threshold = values.threshold === undefined ? undefined : integer('--threshold', values.threshold, 1, MAX_NODES);
-  const chainIdText = values['chain-id'];
-  if (chainIdText === undefined) throw new UsageError('--chain-id is required');
-  if (!/^[1-9]\d*$/.test(chainIdText) || BigInt(chainIdText) > MAX_CHAIN_ID) {
-    throw new UsageError(`--chain-id: expected a decimal integer in 1..2^64-1, got ${JSON.stringify(chainIdText)}`);
-  }
-  const blockTimeMs = integer('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS);
+  const nodes = requiredInteger('--nodes', values.nodes, 1, MAX_NODES);
+  const threshold = optionalInteger('--threshold', values.threshold, 1, MAX_NODES);
+  if (values['chain-id'] === undefined) throw new UsageError('--chain-id is required');
+  const chainId = chainIdFlag(values['chain-id'])!;
+  const blockTimeMs = requiredInteger('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS);
   if (values.out === undefined || values.out === '') throw new UsageError('--out is required');
   if (values['base-port'] !== undefined && values.addresses !== undefined) {
     throw new UsageError('--base-port and --addresses exclude each other: give one of them');
   }
-  const basePort = values['base-port'] === undefined ? undefined : integer('--base-port', values['base-port'], 0, 65_535 - nodes);
+  const basePort = optionalInteger('--base-port', values['base-port'], 0, 65_535 - nodes);
   const addresses = values.addresses?.split(',');
   if (addresses !== undefined && addresses.length !== nodes) {
     throw new UsageError(`--addresses: expected ${nodes} comma-separated multiaddrs (one per node), got ${addresses.length}`);
@@ -87,7 +73,7 @@ async function createClusterCommand(args: string[]): Promise<number> {
   const problem = threshold === undefined ? undefined : thresholdProblem(nodes, threshold);
   if (problem !== undefined) throw new UsageError(`--threshold: ${problem}`);
   const outDir = resolve(values.out);
-  const lock = await createCluster({ nodes, threshold, chainId: BigInt(chainIdText), blockTimeMs, outDir, basePort, addresses });
+  const lock = await createCluster({ nodes, threshold, chainId, blockTimeMs, outDir, basePort, addresses });
   process.stdout.write(
     `Created a ${lock.threshold}-of-${nodes} cluster in ${outDir}\n` +
     `  group public key 0x${Buffer.from(lock.groupPublicKey).toString('hex')}\n` +
@@ -107,8 +93,6 @@ export async function runCreateCommand(args: string[]): Promise<number> {
     if (args[0] !== 'cluster') throw new UsageError(args.length === 0 ? 'missing what to create: expected "create cluster"' : `unknown command "create ${args[0]}": expected "create cluster"`);
     return await createClusterCommand(args.slice(1));
   } catch (error) {
-    const usage = error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`dst: ${(error as Error).message}\n${usage ? 'Run "dst create cluster --help" for the options.\n' : ''}`);
-    return usage ? 2 : 1;
+    return commandFailed('dst', 'dst create cluster', error);
   }
 }

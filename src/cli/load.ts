@@ -1,12 +1,12 @@
 /**
- * `dst load`: the load generator (./generator.ts) as a command. Parses the flags, asks the first URL
- * for its chain id, sends at the rate asked for with a progress line a second on standard error, and
- * prints a summary on standard output when --duration ends or on SIGINT/SIGTERM. Exit code: 0 when no
- * transaction was rejected, 1 otherwise or when the run could not start, 2 on bad usage.
+ * `dst load`: the load generator (`startLoad`, src/load/generator.ts) as a command. Parses the flags,
+ * asks the first URL for its chain id, sends at the rate asked for with a progress line a second on
+ * standard error, and prints a summary on standard output when --duration ends or on SIGINT/SIGTERM.
+ * Exit code: 0 when no transaction was rejected, 1 otherwise or when the run could not start, 2 on bad
+ * usage.
  */
-import { parseArgs } from 'node:util';
-import { UsageError } from '../cli/usage.js';
-import { DEFAULT_BATCH, DEFAULT_SENDERS, formatProgress, formatSummary, startLoad } from './generator.js';
+import { DEFAULT_BATCH, DEFAULT_SENDERS, formatProgress, formatSummary, startLoad } from '../load/index.js';
+import { commandFailed, parseFlags, positiveInteger, positiveNumber, UsageError } from './usage.js';
 
 export const LOAD_HELP = `Usage: dst load --rpc URL[,URL...] --tps N [options]
 
@@ -45,40 +45,16 @@ export interface LoadCommand {
   batch: number | undefined;
 }
 
-function positiveInteger(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`${flag}: expected a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-function positiveNumber(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(text) || !(Number(text) > 0)) throw new UsageError(`${flag}: expected a positive number, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
 /** Parses `dst load` flags (the words after `load`); 'help' for --help. Throws on bad usage. */
 export function parseLoadArgs(args: string[]): LoadCommand | 'help' {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        rpc: { type: 'string' },
-        tps: { type: 'string' },
-        duration: { type: 'string' },
-        senders: { type: 'string' },
-        batch: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values, positionals } = parseFlags(args, {
+    rpc: { type: 'string' },
+    tps: { type: 'string' },
+    duration: { type: 'string' },
+    senders: { type: 'string' },
+    batch: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.rpc === undefined) throw new UsageError('--rpc is required');
@@ -106,8 +82,7 @@ export async function runLoadCommand(args: string[]): Promise<number> {
   try {
     command = parseLoadArgs(args);
   } catch (error) {
-    process.stderr.write(`dst load: ${(error as Error).message}\nRun "dst load --help" for the options.\n`);
-    return 2;
+    return commandFailed('dst load', 'dst load', error);
   }
   if (command === 'help') {
     process.stdout.write(LOAD_HELP);
@@ -123,8 +98,7 @@ export async function runLoadCommand(args: string[]): Promise<number> {
       onProgress: (progress) => process.stderr.write(`${formatProgress(progress)}\n`),
     });
   } catch (error) {
-    process.stderr.write(`dst load: ${(error as Error).message}\n`);
-    return 1;
+    return commandFailed('dst load', 'dst load', error);
   }
   process.stderr.write(`dst load: chain id ${run.chainId}, ${command.tps} tx/s over ${command.urls.length} URL(s)\n`);
   let onSignal: () => void = () => {};
