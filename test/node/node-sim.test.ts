@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeFixtures, runSeed } from './sim/scenario.js';
 import { simulate, type Fixtures, type Scenario } from './sim/simulator.js';
 
-const SEEDS_PER_BATCH = 150;
+const SEEDS_PER_BATCH = 100;
 const BATCHES = 4;
 
 describe('whole-node simulation', () => {
