@@ -42,6 +42,15 @@ describe('whole-node simulation', () => {
     expect(back.seen).toEqual(Array.from({ length: Number(back.endHead) }, (_, i) => BigInt(i + 1)));
   });
 
+  it('replays a seed exactly: the same seed gives the same run', async () => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const { result } = await runSeed(117, fixtures);
+      runs.push(JSON.stringify(result, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+    }
+    expect(runs[1]).toBe(runs[0]);
+  });
+
   for (let batch = 0; batch < BATCHES; batch++) {
     const first = 1 + batch * SEEDS_PER_BATCH;
     it(`seeds ${first}..${first + SEEDS_PER_BATCH - 1} keep every invariant`, async () => {
