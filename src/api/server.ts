@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, WebSocket } from 'ws';
+import { prefixedHex } from '../bytes/index.js';
 import type { SequencerView, SignedBlock } from '../node/types.js';
 import { INVALID_REQUEST } from './errors.js';
 import { formatHeader } from './format.js';
@@ -159,7 +160,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     const ids = new Set<string>();
     const subscriptions: SubscriptionHost = {
       subscribeNewHeads() {
-        const id = `0x${randomBytes(16).toString('hex')}`;
+        const id = prefixedHex(randomBytes(16));
         ids.add(id);
         subscribers.set(ws, ids);
         return id;

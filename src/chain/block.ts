@@ -14,7 +14,8 @@
  * node derives it. The first produced block is number 1.
  */
 import { keccak256, transactionsRootWithHashes } from '../wasm/index.js';
-import { bigIntToBytes, rlpDecode, rlpEncode, rlpToBigInt, RlpError } from './rlp.js';
+import { bigIntToBytes } from '../bytes/index.js';
+import { rlpDecode, rlpEncode, rlpToBigInt, RlpError } from './rlp.js';
 
 export interface BlockHeader {
   chainId: bigint;

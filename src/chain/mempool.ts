@@ -17,6 +17,7 @@
  *   taken, then that sender's following nonce (if pending) joins the heap. A transaction behind a nonce
  *   gap waits until the gap is filled.
  */
+import { hex } from '../bytes/index.js';
 import { TransactionRejected, type Transaction } from './transaction.js';
 
 export interface MempoolLimits {
@@ -43,10 +44,6 @@ export interface PooledTransaction {
 export interface BlockLimits {
   maxTransactions: number;
   maxBytes: number;
-}
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 }
 
 export class Mempool {

@@ -5,8 +5,12 @@
  * bytes, zero as the empty string) are checked by `rlpToBigInt`.
  *
  * Used for transactions (src/chain/transaction.ts) and block headers (src/chain/block.ts); the
- * WebAssembly core has its own encoder for the transactions trie.
+ * WebAssembly core has its own encoder for the transactions trie. An integer is encoded as its minimal
+ * big-endian bytes, `bigIntToBytes` of src/bytes (re-exported here as RLP's integer encoding).
  */
+import { bigIntToBytes, bytesToBigInt, concatBytes } from '../bytes/index.js';
+
+export { bigIntToBytes };
 
 export type RlpItem = Uint8Array | RlpItem[];
 
@@ -17,14 +21,8 @@ export class RlpError extends Error {
 /** Encodes an item (a byte string or a list of items). */
 export function rlpEncode(item: RlpItem): Uint8Array {
   const parts: Uint8Array[] = [];
-  const length = encodeInto(item, parts);
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  encodeInto(item, parts);
+  return concatBytes(parts);
 }
 
 function encodeInto(item: RlpItem, parts: Uint8Array[]): number {
@@ -111,15 +109,6 @@ function truncated(offset: number, wanted: number, available: number): RlpError 
   return new RlpError(`RLP: item at ${offset} needs ${wanted} bytes, only ${Math.max(0, available)} remain`);
 }
 
-/** Minimal big-endian bytes of a non-negative integer (zero is the empty string). */
-export function bigIntToBytes(value: bigint): Uint8Array {
-  if (value < 0n) throw new RangeError(`RLP: negative integer ${value}`);
-  if (value === 0n) return new Uint8Array(0);
-  let hex = value.toString(16);
-  if (hex.length % 2 === 1) hex = '0' + hex;
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
-}
-
 /**
  * A canonical RLP integer of at most `maxBytes` bytes: a byte string with no leading zero byte
  * (zero is the empty string). `field` names the value in error messages.
@@ -128,5 +117,5 @@ export function rlpToBigInt(item: RlpItem | undefined, field: string, maxBytes =
   if (!(item instanceof Uint8Array)) throw new RlpError(`${field}: expected an integer, got a list`);
   if (item.length > maxBytes) throw new RlpError(`${field}: integer of ${item.length} bytes exceeds ${maxBytes}`);
   if (item.length > 0 && item[0] === 0) throw new RlpError(`${field}: integer with a leading zero byte`);
-  return item.length === 0 ? 0n : BigInt('0x' + Buffer.from(item).toString('hex'));
+  return bytesToBigInt(item);
 }

@@ -20,7 +20,8 @@
 import type { CryptoExecutor } from '../crypto/executor.js';
 import { recoverAddress, type RecoveryItem } from '../crypto/secp256k1.js';
 import { keccak256 } from '../wasm/index.js';
-import { bigIntToBytes, rlpDecode, rlpEncode, rlpToBigInt, RlpError, type RlpItem } from './rlp.js';
+import { bigIntToBytes, concatBytes } from '../bytes/index.js';
+import { rlpDecode, rlpEncode, rlpToBigInt, RlpError, type RlpItem } from './rlp.js';
 
 export type TransactionType = 0 | 1 | 2;
 
@@ -136,9 +137,7 @@ export function decodeTransaction(raw: Uint8Array, rules: TransactionRules): Dec
 
 /** What recovering a decoded transaction's sender takes: its signing hash and signature. */
 export function recoveryItemOf(tx: DecodedTransaction): RecoveryItem {
-  const signature = new Uint8Array(64);
-  signature.set(to32Bytes(tx.r), 0);
-  signature.set(to32Bytes(tx.s), 32);
+  const signature = concatBytes([bigIntToBytes(tx.r, 32), bigIntToBytes(tx.s, 32)]);
   return { hash: tx.signingHash, signature, recovery: tx.yParity };
 }
 
@@ -281,8 +280,4 @@ function decodeAccessList(item: RlpItem | undefined): AccessListEntry[] {
       }),
     };
   });
-}
-
-function to32Bytes(value: bigint): Uint8Array {
-  return Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'));
 }

@@ -9,7 +9,8 @@
  */
 import { assembleBlock, type Block, type BlockHeader } from './block.js';
 import type { CryptoExecutor } from '../crypto/executor.js';
-import { hex, type BlockLimits, type IncludedView } from './mempool.js';
+import { equalBytes, hex, prefixedHex } from '../bytes/index.js';
+import type { BlockLimits, IncludedView } from './mempool.js';
 import { decodeTransaction, recoverSenders, TransactionRejected, type DecodedTransaction, type Transaction, type TransactionRules } from './transaction.js';
 
 export type BlockRejectionReason =
@@ -127,7 +128,7 @@ export function checkLinkage(header: BlockHeader, parent: Block): void {
   };
   if (header.chainId !== parent.header.chainId) reject('wrong-chain-id', `chain id ${header.chainId}, expected ${parent.header.chainId}`);
   if (header.number !== parent.header.number + 1n) reject('wrong-number', `expected number ${parent.header.number + 1n}`);
-  if (hex(header.parentHash) !== hex(parent.hash)) reject('wrong-parent', `parent hash 0x${hex(header.parentHash)} is not 0x${hex(parent.hash)} (block ${parent.header.number})`);
+  if (!equalBytes(header.parentHash, parent.hash)) reject('wrong-parent', `parent hash ${prefixedHex(header.parentHash)} is not ${prefixedHex(parent.hash)} (block ${parent.header.number})`);
   if (header.timestampMs < parent.header.timestampMs) {
     reject('timestamp-before-parent', `timestamp ${header.timestampMs} is before the parent's ${parent.header.timestampMs}`);
   }
@@ -144,11 +145,11 @@ export function assembleChecked(header: BlockHeader, rawTransactions: Uint8Array
     { chainId: header.chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
     rawTransactions,
   );
-  if (block.header.transactionCount !== header.transactionCount || hex(block.header.transactionsRoot) !== hex(header.transactionsRoot)) {
+  if (block.header.transactionCount !== header.transactionCount || !equalBytes(block.header.transactionsRoot, header.transactionsRoot)) {
     throw new BlockRejected(
       'header-mismatch',
-      `block ${header.number}: its ${rawTransactions.length} transactions (root 0x${hex(block.header.transactionsRoot)}) do not match ` +
-        `the header's transactionsRoot 0x${hex(header.transactionsRoot)} and transactionCount ${header.transactionCount}`,
+      `block ${header.number}: its ${rawTransactions.length} transactions (root ${prefixedHex(block.header.transactionsRoot)}) do not match ` +
+        `the header's transactionsRoot ${prefixedHex(header.transactionsRoot)} and transactionCount ${header.transactionCount}`,
     );
   }
   return block;

@@ -4,6 +4,7 @@
  * error), 1 the creation failed.
  */
 import { resolve } from 'node:path';
+import { prefixedHex } from '../bytes/index.js';
 import { assertMultiaddr, createCluster, DEFAULT_BASE_PORT, MAX_BLOCK_TIME_MS, MAX_NODES, thresholdProblem } from '../cluster/index.js';
 import { chainIdFlag, commandFailed, optionalInteger, parseFlags, requiredInteger, UsageError } from './usage.js';
 
@@ -76,8 +77,8 @@ async function createClusterCommand(args: string[]): Promise<number> {
   const lock = await createCluster({ nodes, threshold, chainId, blockTimeMs, outDir, basePort, addresses });
   process.stdout.write(
     `Created a ${lock.threshold}-of-${nodes} cluster in ${outDir}\n` +
-    `  group public key 0x${Buffer.from(lock.groupPublicKey).toString('hex')}\n` +
-    `  lock hash        0x${Buffer.from(lock.lockHash).toString('hex')}\n` +
+    `  group public key ${prefixedHex(lock.groupPublicKey)}\n` +
+    `  lock hash        ${prefixedHex(lock.lockHash)}\n` +
     lock.operators.map((operator) => `  node-${operator.index}  ${operator.peerId}  ${operator.addresses.join(' ')}\n`).join(''),
   );
   return 0;

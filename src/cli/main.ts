@@ -19,6 +19,7 @@
  * closes, the block in progress is stored, the host and the store are closed, exit code 0.
  */
 import { join, resolve } from 'node:path';
+import { prefixedHex } from '../bytes/index.js';
 import { createLogger, createMetrics, startApiServer, type Logger } from '../api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir, SingleNodeMigrationError, type NodeDir } from '../cluster/index.js';
 import { startNode, type NodeNetworkConfig } from '../node/index.js';
@@ -153,7 +154,7 @@ async function setUpSingle(options: RunOptions, logger: Logger): Promise<NodeSet
     blockTimeMs: options.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS,
   });
   if (state.kind !== 'existing') {
-    const lock = { chainId: state.lock.chainId.toString(), blockTimeMs: state.lock.blockTimeMs, lockHash: `0x${Buffer.from(state.lock.lockHash).toString('hex')}` };
+    const lock = { chainId: state.lock.chainId.toString(), blockTimeMs: state.lock.blockTimeMs, lockHash: prefixedHex(state.lock.lockHash) };
     if (state.kind === 'created') {
       logger.info({ dataDir: dir, ...lock }, 'new data directory: created a 1-of-1 cluster (cluster-lock.json, p2p-identity.key, keys/)');
     } else {
@@ -204,13 +205,13 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
       wsUrl: server.wsUrl,
       port: server.port,
       chainId: lock.chainId.toString(),
-      groupPublicKey: `0x${Buffer.from(lock.groupPublicKey).toString('hex')}`,
+      groupPublicKey: prefixedHex(lock.groupPublicKey),
       blockTimeMs: lock.blockTimeMs,
       node: operator.index,
       ...(host === undefined ? {} : { peerId: operator.peerId, p2p: host.listenAddresses() }),
       threshold: lock.threshold,
       nodes: lock.operators.length,
-      lockHash: `0x${Buffer.from(lock.lockHash).toString('hex')}`,
+      lockHash: prefixedHex(lock.lockHash),
       dataDir: options.dataDir,
     },
     'rpc listening',

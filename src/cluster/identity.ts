@@ -11,6 +11,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { hex, tryParseHex } from '../bytes/index.js';
 
 /** An Ed25519 private key as `@libp2p/crypto` represents it. */
 export type Ed25519PrivateKey = Extract<ReturnType<typeof privateKeyFromProtobuf>, { type: 'Ed25519' }>;
@@ -29,7 +30,7 @@ export function peerIdOf(key: Ed25519PrivateKey): string {
 
 /** Writes `key` to the new file `path` (mode 0600; refuses to overwrite). */
 export async function writeIdentityKey(path: string, key: Ed25519PrivateKey): Promise<void> {
-  await writeFile(path, `${Buffer.from(privateKeyToProtobuf(key)).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  await writeFile(path, `${hex(privateKeyToProtobuf(key))}\n`, { mode: 0o600, flag: 'wx' });
 }
 
 /** Reads an identity key file; every error names the file. */
@@ -40,12 +41,14 @@ export async function readIdentityKey(path: string): Promise<Ed25519PrivateKey> 
   } catch (cause) {
     throw new Error(`${path}: cannot read the identity key: ${(cause as Error).message}`, { cause });
   }
-  if (!/^(?:[0-9a-f]{2})+$/.test(text)) {
+  // The text is a secret: the message says what is wrong with it, never what it is.
+  const bytes = text === '' ? undefined : tryParseHex(text, { prefix: false, lowerCase: true });
+  if (bytes === undefined) {
     throw new Error(`${path}: expected the hex of a libp2p protobuf-encoded Ed25519 private key, got ${text.length} characters that are not lower-case hex`);
   }
   let key;
   try {
-    key = privateKeyFromProtobuf(Buffer.from(text, 'hex'));
+    key = privateKeyFromProtobuf(bytes);
   } catch (cause) {
     throw new Error(`${path}: not a libp2p protobuf-encoded private key (${(cause as Error).message})`, { cause });
   }

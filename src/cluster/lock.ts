@@ -41,6 +41,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
+import { describeJson, equalBytes, parseHex, prefixedHex } from '../bytes/index.js';
 import { quorumSize } from '../consensus/index.js';
 import { groupPublicKeyFromShares, PUBLIC_KEY_LENGTH } from '../crypto/index.js';
 import { keccak256 } from '../wasm/keccak.js';
@@ -76,8 +77,6 @@ export interface ClusterLock extends ClusterDefinition {
   readonly lockHash: Uint8Array;
 }
 
-const toHex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString('hex')}`;
-
 type Canonical = string | number | Canonical[] | { [key: string]: Canonical };
 
 function canonicalJson(value: Canonical): string {
@@ -93,12 +92,12 @@ function lockBody(definition: ClusterDefinition): { [key: string]: Canonical } {
     chainId: definition.chainId.toString(),
     blockTimeMs: definition.blockTimeMs,
     threshold: definition.threshold,
-    groupPublicKey: toHex(definition.groupPublicKey),
+    groupPublicKey: prefixedHex(definition.groupPublicKey),
     operators: definition.operators.map((operator) => ({
       index: operator.index,
       peerId: operator.peerId,
       addresses: [...operator.addresses],
-      publicShare: toHex(operator.publicShare),
+      publicShare: prefixedHex(operator.publicShare),
     })),
   };
 }
@@ -120,7 +119,7 @@ export function sealClusterLock(definition: ClusterDefinition): ClusterLock {
 
 /** The file text of a lock: indented JSON (the hash does not depend on the layout). */
 export function formatClusterLock(lock: ClusterLock): string {
-  return `${JSON.stringify({ ...lockBody(lock), lockHash: toHex(lock.lockHash) }, null, 2)}\n`;
+  return `${JSON.stringify({ ...lockBody(lock), lockHash: prefixedHex(lock.lockHash) }, null, 2)}\n`;
 }
 
 /**
@@ -141,13 +140,8 @@ export function thresholdProblem(nodes: number, threshold: number): string | und
 const LOCK_KEYS = ['version', 'chainId', 'blockTimeMs', 'threshold', 'groupPublicKey', 'operators', 'lockHash'];
 const OPERATOR_KEYS = ['index', 'peerId', 'addresses', 'publicShare'];
 
-const show = (value: unknown): string => {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
-
 function assertMembers(where: string, value: unknown, keys: readonly string[]): asserts value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected a JSON object, got ${show(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected a JSON object, got ${describeJson(value)}`);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) throw new Error(`${where}: unknown member ${JSON.stringify(key)} (expected only ${keys.join(', ')})`);
   }
@@ -156,40 +150,33 @@ function assertMembers(where: string, value: unknown, keys: readonly string[]): 
   }
 }
 
-function hexBytes(where: string, value: unknown, length: number): Uint8Array {
-  if (typeof value !== 'string' || !/^0x[0-9a-f]*$/.test(value) || value.length !== 2 + 2 * length) {
-    throw new Error(`${where}: expected 0x-prefixed lower-case hex of ${length} bytes, got ${show(value)}`);
-  }
-  return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
-}
-
 function integer(where: string, value: unknown, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new Error(`${where}: expected an integer in ${min}..${max}, got ${show(value)}`);
+    throw new Error(`${where}: expected an integer in ${min}..${max}, got ${describeJson(value)}`);
   }
   return value as number;
 }
 
 function parseOperator(where: string, value: unknown, position: number): Operator {
   assertMembers(where, value, OPERATOR_KEYS);
-  if (value.index !== position + 1) throw new Error(`${where}.index: expected ${position + 1} (operators are listed by index), got ${show(value.index)}`);
-  if (typeof value.peerId !== 'string') throw new Error(`${where}.peerId: expected a libp2p peer id string, got ${show(value.peerId)}`);
+  if (value.index !== position + 1) throw new Error(`${where}.index: expected ${position + 1} (operators are listed by index), got ${describeJson(value.index)}`);
+  if (typeof value.peerId !== 'string') throw new Error(`${where}.peerId: expected a libp2p peer id string, got ${describeJson(value.peerId)}`);
   let peerType: string;
   try {
     peerType = peerIdFromString(value.peerId).type;
   } catch (cause) {
-    throw new Error(`${where}.peerId: not a libp2p peer id: ${show(value.peerId)} (${(cause as Error).message})`, { cause });
+    throw new Error(`${where}.peerId: not a libp2p peer id: ${describeJson(value.peerId)} (${(cause as Error).message})`, { cause });
   }
   if (peerType !== 'Ed25519') throw new Error(`${where}.peerId: expected the peer id of an Ed25519 key, got a ${peerType} peer id`);
   if (!Array.isArray(value.addresses) || value.addresses.length === 0) {
-    throw new Error(`${where}.addresses: expected a non-empty array of multiaddrs, got ${show(value.addresses)}`);
+    throw new Error(`${where}.addresses: expected a non-empty array of multiaddrs, got ${describeJson(value.addresses)}`);
   }
   const addresses = value.addresses.map((address: unknown, i: number) => {
-    if (typeof address !== 'string') throw new Error(`${where}.addresses[${i}]: expected a multiaddr string, got ${show(address)}`);
+    if (typeof address !== 'string') throw new Error(`${where}.addresses[${i}]: expected a multiaddr string, got ${describeJson(address)}`);
     assertMultiaddr(`${where}.addresses[${i}]`, address);
     return address;
   });
-  return { index: position + 1, peerId: value.peerId, addresses, publicShare: hexBytes(`${where}.publicShare`, value.publicShare, PUBLIC_KEY_LENGTH) };
+  return { index: position + 1, peerId: value.peerId, addresses, publicShare: parseHex(`${where}.publicShare`, value.publicShare, { length: PUBLIC_KEY_LENGTH, lowerCase: true }) };
 }
 
 /** Throws unless `address` is a multiaddr in canonical string form. */
@@ -198,9 +185,9 @@ export function assertMultiaddr(where: string, address: string): void {
   try {
     canonical = multiaddr(address).toString();
   } catch (cause) {
-    throw new Error(`${where}: not a multiaddr: ${show(address)} (${(cause as Error).message})`, { cause });
+    throw new Error(`${where}: not a multiaddr: ${describeJson(address)} (${(cause as Error).message})`, { cause });
   }
-  if (canonical !== address) throw new Error(`${where}: expected a multiaddr in canonical form, got ${show(address)} (canonical: ${canonical})`);
+  if (canonical !== address) throw new Error(`${where}: expected a multiaddr in canonical form, got ${describeJson(address)} (canonical: ${canonical})`);
 }
 
 /**
@@ -216,12 +203,12 @@ export function parseClusterLock(text: string, file: string): ClusterLock {
     throw new Error(`${file}: not valid JSON (${(cause as Error).message})`, { cause });
   }
   assertMembers(file, json, LOCK_KEYS);
-  if (json.version !== CLUSTER_LOCK_VERSION) throw new Error(`${file}: version: expected ${CLUSTER_LOCK_VERSION}, got ${show(json.version)}`);
+  if (json.version !== CLUSTER_LOCK_VERSION) throw new Error(`${file}: version: expected ${CLUSTER_LOCK_VERSION}, got ${describeJson(json.version)}`);
   if (typeof json.chainId !== 'string' || !/^[1-9]\d*$/.test(json.chainId) || BigInt(json.chainId) > MAX_CHAIN_ID) {
-    throw new Error(`${file}: chainId: expected a decimal string of an integer in 1..2^64-1, got ${show(json.chainId)}`);
+    throw new Error(`${file}: chainId: expected a decimal string of an integer in 1..2^64-1, got ${describeJson(json.chainId)}`);
   }
   if (!Array.isArray(json.operators) || json.operators.length === 0) {
-    throw new Error(`${file}: operators: expected a non-empty array, got ${show(json.operators)}`);
+    throw new Error(`${file}: operators: expected a non-empty array, got ${describeJson(json.operators)}`);
   }
   const operators = json.operators.map((operator: unknown, i: number) => parseOperator(`${file}: operators[${i}]`, operator, i));
   const peerIds = new Set<string>();
@@ -234,14 +221,14 @@ export function parseClusterLock(text: string, file: string): ClusterLock {
     chainId: BigInt(json.chainId),
     blockTimeMs: integer(`${file}: blockTimeMs`, json.blockTimeMs, 0, MAX_BLOCK_TIME_MS),
     threshold: integer(`${file}: threshold`, json.threshold, 1, operators.length),
-    groupPublicKey: hexBytes(`${file}: groupPublicKey`, json.groupPublicKey, PUBLIC_KEY_LENGTH),
+    groupPublicKey: parseHex(`${file}: groupPublicKey`, json.groupPublicKey, { length: PUBLIC_KEY_LENGTH, lowerCase: true }),
     operators,
-    lockHash: hexBytes(`${file}: lockHash`, json.lockHash, 32),
+    lockHash: parseHex(`${file}: lockHash`, json.lockHash, { length: 32, lowerCase: true }),
   };
   const expectedHash = computeLockHash(lock);
-  if (!Buffer.from(expectedHash).equals(lock.lockHash)) {
-    throw new Error(`${file}: lockHash ${toHex(lock.lockHash)} does not match the hash of the lock's contents ` +
-      `${toHex(expectedHash)}: the file was edited or corrupted after the cluster was created`);
+  if (!equalBytes(expectedHash, lock.lockHash)) {
+    throw new Error(`${file}: lockHash ${prefixedHex(lock.lockHash)} does not match the hash of the lock's contents ` +
+      `${prefixedHex(expectedHash)}: the file was edited or corrupted after the cluster was created`);
   }
   const problem = thresholdProblem(operators.length, lock.threshold);
   if (problem !== undefined) throw new Error(`${file}: ${problem}`);
@@ -254,11 +241,11 @@ function assertSharesConsistent(file: string, lock: ClusterLock): void {
   const shares = lock.operators.map((operator) => ({ index: operator.index, publicKey: operator.publicShare }));
   const subsets = [shares.slice(0, t)];
   for (let j = t; j < shares.length; j++) subsets.push([...shares.slice(0, t - 1), shares[j]!]);
-  const expected = toHex(lock.groupPublicKey);
+  const expected = prefixedHex(lock.groupPublicKey);
   for (const subset of subsets) {
     let interpolated: string;
     try {
-      interpolated = toHex(groupPublicKeyFromShares(subset));
+      interpolated = prefixedHex(groupPublicKeyFromShares(subset));
     } catch (cause) {
       throw new Error(`${file}: the public shares are not valid G1 public keys (${(cause as Error).message})`, { cause });
     }

@@ -19,6 +19,7 @@
  */
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseHex } from '../bytes/index.js';
 import { createSingleNodeDir, KEYS_DIR, SINGLE_NODE_ADDRESS } from './create.js';
 import { generateIdentityKey, IDENTITY_KEY_FILE, peerIdOf, readIdentityKey, writeIdentityKey } from './identity.js';
 import { CLUSTER_LOCK_FILE, formatClusterLock, parseClusterLock, sealClusterLock, type ClusterLock } from './lock.js';
@@ -65,13 +66,9 @@ function readLegacyCluster(path: string, text: string): { chainId: bigint; group
       'not the 1-of-1 cluster of a single node');
   }
   if (typeof chainId !== 'string' || !/^[1-9]\d*$/.test(chainId)) throw new Error(`chainId: expected a positive decimal string, got ${JSON.stringify(chainId)}`);
-  const bytes48 = (what: string, value: unknown): Uint8Array => {
-    if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{96}$/.test(value)) throw new Error(`${what}: expected 0x-prefixed hex of 48 bytes, got ${JSON.stringify(value)}`);
-    return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
-  };
   const shares = publicShares as Array<{ index?: unknown; publicKey?: unknown }> | undefined;
   if (!Array.isArray(shares) || shares.length !== 1 || shares[0]?.index !== 1) throw new Error('publicShares: expected the one entry of share 1');
-  return { chainId: BigInt(chainId), groupPublicKey: bytes48('groupPublicKey', groupPublicKey), publicShare: bytes48('publicShares[0].publicKey', shares[0].publicKey) };
+  return { chainId: BigInt(chainId), groupPublicKey: parseHex('groupPublicKey', groupPublicKey, { length: 48 }), publicShare: parseHex('publicShares[0].publicKey', shares[0].publicKey, { length: 48 }) };
 }
 
 async function migrateLegacySingleNode(dir: string, blockTimeMs: number): Promise<SingleNodeDirState> {

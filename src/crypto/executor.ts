@@ -7,7 +7,7 @@
  *
  * Both split the work the same way (`./tasks.ts`) and return the same results.
  */
-import { assertBytes, describe } from '../wasm/errors.js';
+import { assertArray, assertBytes } from '../bytes/index.js';
 import type { RecoveryItem } from './secp256k1.js';
 import {
   assertRecoveryItems,
@@ -86,9 +86,9 @@ export class MainThreadExecutor implements CryptoExecutor {
  * block's own error.
  */
 export function assertBlocks(name: string, blocks: readonly (readonly PartialSignature[])[]): void {
-  if (!Array.isArray(blocks)) throw new TypeError(`${name}: expected an array of blocks' partial signatures, got ${describe(blocks)}`);
+  assertArray(name, blocks, { of: "blocks' partial signatures" });
   blocks.forEach((partials, b) => {
-    if (!Array.isArray(partials)) throw new TypeError(`${name}: blocks[${b}]: expected an array of partial signatures, got ${describe(partials)}`);
+    assertArray(`${name}: blocks[${b}]`, partials, { of: 'partial signatures' });
     partials.forEach((partial, i) => {
       assertIndex(`${name}: blocks[${b}][${i}].index`, partial?.index);
       assertBytes(`${name}: blocks[${b}][${i}].signature`, partial.signature, SIGNATURE_LENGTH);

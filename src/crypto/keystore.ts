@@ -19,7 +19,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Keystore } from '@chainsafe/bls-keystore';
 import * as blst from '@chainsafe/blst';
-import { assertBytes, describe } from '../wasm/errors.js';
+import { assertArray, assertBytes, describe, hex } from '../bytes/index.js';
 import { SECRET_KEY_LENGTH, assertDistinctIndices, assertIndex, publicShareOf, type KeyShare, type PublicShare } from './threshold.js';
 
 /** EIP-2334 path recorded in share keystores; shares are not HD-derived, so it is Charon's fixed one. */
@@ -48,9 +48,7 @@ export function shareKeystoreFiles(dir: string, index: number): ShareKeystoreFil
  */
 export async function writeShareKeystores(dir: string, shares: readonly KeyShare[]): Promise<ShareKeystoreFiles[]> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`writeShareKeystores: dir: expected a directory path, got ${describe(dir)}`);
-  if (!Array.isArray(shares) || shares.length === 0) {
-    throw new RangeError(`writeShareKeystores: expected a non-empty array of key shares, got ${describe(shares)}`);
-  }
+  assertArray('writeShareKeystores', shares, { of: 'key shares', nonEmpty: true });
   const publicShares = shares.map((share, i) => {
     assertIndex(`writeShareKeystores: shares[${i}].index`, share?.index);
     assertBytes(`writeShareKeystores: shares[${i}].secretKey`, share.secretKey, SECRET_KEY_LENGTH);
@@ -60,7 +58,7 @@ export async function writeShareKeystores(dir: string, shares: readonly KeyShare
   const written: ShareKeystoreFiles[] = [];
   for (let i = 0; i < shares.length; i++) {
     const files = shareKeystoreFiles(dir, shares[i]!.index);
-    const password = randomBytes(32).toString('hex');
+    const password = hex(randomBytes(32));
     const keystore = await Keystore.create(password, shares[i]!.secretKey, publicShares[i]!.publicKey, SHARE_KEYSTORE_PATH,
       `dst key share ${shares[i]!.index}`);
     await writeFile(files.passwordPath, password, { mode: 0o600, flag: 'wx' });
@@ -76,7 +74,7 @@ export async function writeShareKeystores(dir: string, shares: readonly KeyShare
  */
 export async function readShareKeystores(dir: string, publicShares: readonly PublicShare[]): Promise<KeyShare[]> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`readShareKeystores: dir: expected a directory path, got ${describe(dir)}`);
-  if (!Array.isArray(publicShares)) throw new TypeError(`readShareKeystores: publicShares: expected an array, got ${describe(publicShares)}`);
+  assertArray('readShareKeystores: publicShares', publicShares);
   const expected = new Map<number, Uint8Array>();
   publicShares.forEach((share, i) => {
     assertIndex(`readShareKeystores: publicShares[${i}].index`, share?.index);
@@ -120,10 +118,10 @@ async function readShareKeystore(files: ShareKeystoreFiles, expectedPublicKey: U
   } catch (cause) {
     throw new Error(`${file}: the decrypted secret is not a BLS12-381 secret key`, { cause });
   }
-  const expectedHex = Buffer.from(expectedPublicKey).toString('hex');
-  for (const [what, hex] of [['decrypted key', Buffer.from(publicKey).toString('hex')], ['pubkey field', keystore.pubkey.replace(/^0x/, '')]] as const) {
-    if (hex !== expectedHex) {
-      throw new Error(`${file}: public key (${what}) 0x${hex} does not match public share ${files.index} 0x${expectedHex}`);
+  const expectedHex = hex(expectedPublicKey);
+  for (const [what, actualHex] of [['decrypted key', hex(publicKey)], ['pubkey field', keystore.pubkey.replace(/^0x/, '')]] as const) {
+    if (actualHex !== expectedHex) {
+      throw new Error(`${file}: public key (${what}) 0x${actualHex} does not match public share ${files.index} 0x${expectedHex}`);
     }
   }
   return { index: files.index, secretKey };

@@ -12,7 +12,7 @@
  *
  * The result always names the share indices found invalid, so the caller can report the nodes.
  */
-import { assertBytes, describe } from '../wasm/errors.js';
+import { assertArray, assertBytes, assertInteger } from '../bytes/index.js';
 import { findInvalidSets } from './tasks.js';
 import {
   PUBLIC_KEY_LENGTH,
@@ -48,13 +48,11 @@ export interface OptimisticCombineResult {
 
 export function optimisticCombine(input: OptimisticCombineInput): OptimisticCombineResult {
   const { threshold, groupPublicKey, publicShares, message, partials } = input;
-  if (!Number.isSafeInteger(threshold) || threshold < 1) {
-    throw new RangeError(`optimisticCombine: threshold: expected a positive integer, got ${describe(threshold)}`);
-  }
+  assertInteger('optimisticCombine: threshold', threshold, 1);
   decodePublicKey('optimisticCombine: groupPublicKey', groupPublicKey);
   assertBytes('optimisticCombine: message', message);
-  if (!Array.isArray(publicShares)) throw new TypeError(`optimisticCombine: publicShares: expected an array, got ${describe(publicShares)}`);
-  if (!Array.isArray(partials)) throw new TypeError(`optimisticCombine: partials: expected an array, got ${describe(partials)}`);
+  assertArray('optimisticCombine: publicShares', publicShares);
+  assertArray('optimisticCombine: partials', partials);
   const publicKeyOf = new Map<number, Uint8Array>();
   publicShares.forEach((share, i) => {
     assertIndex(`optimisticCombine: publicShares[${i}].index`, share?.index);

@@ -29,7 +29,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { describe } from '../wasm/errors.js';
+import { assertInteger } from '../bytes/index.js';
 import { assertBlocks, type CryptoExecutor } from './executor.js';
 import { recoverAddress, type RecoveryItem } from './secp256k1.js';
 import {
@@ -81,9 +81,7 @@ export class WorkerPoolExecutor implements CryptoExecutor {
 
   constructor(options: { workers?: number } = {}) {
     const workers = options.workers ?? defaultWorkerCount();
-    if (!Number.isSafeInteger(workers) || workers < 1) {
-      throw new RangeError(`WorkerPoolExecutor: workers: expected a positive integer, got ${describe(workers)}`);
-    }
+    assertInteger('WorkerPoolExecutor: workers', workers, 1);
     this.workers = workers;
   }
 

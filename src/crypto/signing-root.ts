@@ -20,7 +20,7 @@
  * keccak-256 is the WebAssembly core's.
  */
 import { keccak256 } from '../wasm/index.js';
-import { assertBytes, describe } from '../wasm/errors.js';
+import { assertBytes, bigIntToBytes, concatBytes, describe } from '../bytes/index.js';
 
 /** Bytes of a signing domain, a chain id, a block hash and a signing root. */
 export const DOMAIN_LENGTH = 32;
@@ -52,10 +52,5 @@ export function signingRoot(domain: Uint8Array, chainId: bigint | number, round:
   if (typeof id !== 'bigint' || id < 0n || id > MAX_UINT256) {
     throw new RangeError(`signingRoot: chainId: expected an integer in 0..2^256-1 (a safe-integer number or a bigint), got ${describe(chainId)}`);
   }
-  const preimage = new Uint8Array(4 * 32);
-  preimage.set(domain, 0);
-  preimage.set(Buffer.from(id.toString(16).padStart(64, '0'), 'hex'), 32);
-  preimage.set(Buffer.from(round.toString(16).padStart(64, '0'), 'hex'), 64);
-  preimage.set(blockHash, 96);
-  return keccak256(preimage);
+  return keccak256(concatBytes([domain, bigIntToBytes(id, 32), bigIntToBytes(BigInt(round), 32), blockHash]));
 }

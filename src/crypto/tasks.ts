@@ -13,7 +13,7 @@
  * one by one to say which are invalid.
  */
 import * as blst from '@chainsafe/blst';
-import { assertBytes, describe } from '../wasm/errors.js';
+import { assertArray, assertBytes, describe } from '../bytes/index.js';
 import { ADDRESS_LENGTH, RECOVERY_HASH_LENGTH, RECOVERY_SIGNATURE_LENGTH, recoverAddress, type RecoveryItem } from './secp256k1.js';
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, combine, type PartialSignature } from './threshold.js';
 
@@ -71,7 +71,7 @@ export function chunkRanges(total: number, workers: number): Array<[number, numb
 
 /** Public-boundary check of signature sets (shapes only; bad points are invalid sets, not errors). */
 export function assertSignatureSets(name: string, sets: readonly SignatureSet[]): void {
-  if (!Array.isArray(sets)) throw new TypeError(`${name}: expected an array of signature sets, got ${describe(sets)}`);
+  assertArray(name, sets, { of: 'signature sets' });
   sets.forEach((set, i) => {
     if (typeof set !== 'object' || set === null) throw new TypeError(`${name}: sets[${i}]: expected { publicKey, message, signature }, got ${describe(set)}`);
     assertBytes(`${name}: sets[${i}].publicKey`, set.publicKey, PUBLIC_KEY_LENGTH);
@@ -201,7 +201,7 @@ export function packCombineTask(blocks: readonly (readonly PartialSignature[])[]
 
 /** Public-boundary check of recovery items (shapes only; a signature that recovers nothing is a result). */
 export function assertRecoveryItems(name: string, items: readonly RecoveryItem[]): void {
-  if (!Array.isArray(items)) throw new TypeError(`${name}: expected an array of { hash, signature, recovery }, got ${describe(items)}`);
+  assertArray(name, items, { of: '{ hash, signature, recovery }' });
   items.forEach((item, i) => {
     if (typeof item !== 'object' || item === null) throw new TypeError(`${name}: items[${i}]: expected { hash, signature, recovery }, got ${describe(item)}`);
     assertBytes(`${name}: items[${i}].hash`, item.hash, RECOVERY_HASH_LENGTH);

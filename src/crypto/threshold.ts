@@ -24,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import * as blst from '@chainsafe/blst';
 import { combineG2, FR_MAX_COUNT, FR_MODULUS, interpolateG1, lagrangeInterpolate, shamirEvaluate } from '../wasm/index.js';
-import { assertBytes, describe } from '../wasm/errors.js';
+import { assertArray, assertBytes, assertInteger, bigIntToBytes, bytesToBigInt, describe } from '../bytes/index.js';
 
 /** Bytes of a secret key (a scalar mod r, big-endian). */
 export const SECRET_KEY_LENGTH = 32;
@@ -71,14 +71,14 @@ export interface ThresholdKey {
  */
 export function createThresholdKey(options: { shares: number; threshold: number; secret?: Uint8Array }): ThresholdKey {
   const { shares: n, threshold: t, secret } = options;
-  assertCount('createThresholdKey: shares', n, 1, MAX_SHARES);
-  assertCount('createThresholdKey: threshold', t, 1, n);
+  assertInteger('createThresholdKey: shares', n, 1, MAX_SHARES);
+  assertInteger('createThresholdKey: threshold', t, 1, n);
   let groupSecret: bigint;
   if (secret === undefined) {
     groupSecret = randomScalar();
   } else {
     assertBytes('createThresholdKey: secret', secret, SECRET_KEY_LENGTH);
-    groupSecret = bytesToScalar(secret);
+    groupSecret = bytesToBigInt(secret);
     if (groupSecret === 0n || groupSecret >= FR_MODULUS) {
       throw new RangeError('createThresholdKey: secret: expected a scalar in 1..r-1 (32 bytes big-endian), got ' +
         (groupSecret === 0n ? 'zero' : 'a value ≥ r'));
@@ -92,9 +92,9 @@ export function createThresholdKey(options: { shares: number; threshold: number;
     for (let k = 1; k < t; k++) coefficients.push(randomScalar());
     values = shamirEvaluate(coefficients, n);
   } while (values.includes(0n));
-  const shares = values.map((value, i) => ({ index: i + 1, secretKey: scalarToBytes(value) }));
+  const shares = values.map((value, i) => ({ index: i + 1, secretKey: bigIntToBytes(value, SECRET_KEY_LENGTH) }));
   const publicShares = shares.map((share) => publicShareOf(share));
-  const groupPublicKey = blst.SecretKey.fromBytes(scalarToBytes(groupSecret)).toPublicKey().toBytes(true);
+  const groupPublicKey = blst.SecretKey.fromBytes(bigIntToBytes(groupSecret, SECRET_KEY_LENGTH)).toPublicKey().toBytes(true);
   return { threshold: t, groupPublicKey, shares, publicShares };
 }
 
@@ -109,16 +109,16 @@ export function publicShareOf(share: KeyShare): PublicShare {
  * fewer than `threshold`: fewer shares interpolate to an unrelated value, never the secret.
  */
 export function recoverSecret(shares: readonly KeyShare[], threshold: number): Uint8Array {
-  assertCount('recoverSecret: threshold', threshold, 1, MAX_SHARES);
-  if (!Array.isArray(shares)) throw new TypeError(`recoverSecret: expected an array of shares, got ${describe(shares)}`);
+  assertInteger('recoverSecret: threshold', threshold, 1, MAX_SHARES);
+  assertArray('recoverSecret', shares, { of: 'shares' });
   if (shares.length < threshold) {
     throw new RangeError(`recoverSecret: expected at least ${threshold} shares (the threshold), got ${shares.length}`);
   }
   shares.forEach((share, i) => assertKeyShare(`recoverSecret: shares[${i}]`, share));
   const indices = shares.map((s) => s.index);
   assertDistinctIndices('recoverSecret', indices);
-  const secret = lagrangeInterpolate(indices, shares.map((s) => bytesToScalar(s.secretKey)));
-  return scalarToBytes(secret);
+  const secret = lagrangeInterpolate(indices, shares.map((s) => bytesToBigInt(s.secretKey)));
+  return bigIntToBytes(secret, SECRET_KEY_LENGTH);
 }
 
 /**
@@ -126,9 +126,7 @@ export function recoverSecret(shares: readonly KeyShare[], threshold: number): U
  * shares (any t of them give the same key; more than t also do, fewer give a wrong key).
  */
 export function groupPublicKeyFromShares(publicShares: readonly PublicShare[]): Uint8Array {
-  if (!Array.isArray(publicShares) || publicShares.length === 0) {
-    throw new RangeError(`groupPublicKeyFromShares: expected a non-empty array of public shares, got ${describe(publicShares)}`);
-  }
+  assertArray('groupPublicKeyFromShares', publicShares, { of: 'public shares', nonEmpty: true });
   const indices = publicShares.map((p, i) => {
     assertIndex(`groupPublicKeyFromShares: publicShares[${i}].index`, p?.index);
     return p.index;
@@ -178,9 +176,7 @@ export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
  * of one message (see `optimisticCombine` for the checked path).
  */
 export function combine(partials: readonly PartialSignature[]): Uint8Array {
-  if (!Array.isArray(partials) || partials.length === 0) {
-    throw new RangeError(`combine: expected a non-empty array of partial signatures, got ${describe(partials)}`);
-  }
+  assertArray('combine', partials, { of: 'partial signatures', nonEmpty: true });
   const indices = partials.map((p, i) => {
     assertIndex(`combine: partials[${i}].index`, p?.index);
     return p.index;
@@ -250,12 +246,6 @@ export function assertDistinctIndices(name: string, indices: readonly number[]):
   }
 }
 
-function assertCount(name: string, value: unknown, min: number, max: number): asserts value is number {
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new RangeError(`${name}: expected an integer in ${min}..${max}, got ${describe(value)}`);
-  }
-}
-
 function assertKeyShare(name: string, share: KeyShare): void {
   assertIndex(`${name}.index`, share?.index);
   assertBytes(`${name}.secretKey`, share.secretKey, SECRET_KEY_LENGTH);
@@ -272,15 +262,8 @@ function secretKeyOf(name: string, share: KeyShare): blst.SecretKey {
 /** A uniform nonzero scalar: 48 CSPRNG bytes reduced mod r (bias below 2⁻¹²⁸, as in RFC 9380 §5). */
 function randomScalar(): bigint {
   for (;;) {
-    const scalar = bytesToScalar(randomBytes(48)) % FR_MODULUS;
+    const scalar = bytesToBigInt(randomBytes(48)) % FR_MODULUS;
     if (scalar !== 0n) return scalar;
   }
 }
 
-function bytesToScalar(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'));
-}
-
-function scalarToBytes(scalar: bigint): Uint8Array {
-  return Uint8Array.from(Buffer.from(scalar.toString(16).padStart(SECRET_KEY_LENGTH * 2, '0'), 'hex'));
-}

@@ -16,6 +16,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { prefixedHex } from '../bytes/index.js';
 import { keccak256 } from '../wasm/index.js';
 import { randomSenderKey, signTransfer, type SenderKey } from './transactions.js';
 
@@ -129,8 +130,6 @@ function checkOptions(options: LoadOptions): { senders: number; batch: number } 
   return { senders, batch };
 }
 
-const hex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString('hex')}`;
-
 /** Keep-alive HTTP(S) agents for one run. */
 interface Agents {
   'http:': http.Agent;
@@ -228,13 +227,13 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
 
   const accept = (item: Outgoing): void => {
     counts.accepted++;
-    options.onAccepted?.({ hash: hex(keccak256(item.raw)), sender: hex(item.sender.address), nonce: item.sender.nonce, url: urls[item.sender.url]! });
+    options.onAccepted?.({ hash: prefixedHex(keccak256(item.raw)), sender: prefixedHex(item.sender.address), nonce: item.sender.nonce, url: urls[item.sender.url]! });
     item.sender.nonce++;
     idle[item.sender.url]!.push(item.sender);
   };
 
   async function send(url: number, items: Outgoing[]): Promise<void> {
-    const calls = items.map((item, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [hex(item.raw)] }));
+    const calls = items.map((item, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [prefixedHex(item.raw)] }));
     let answers: Array<{ id?: unknown; result?: unknown; error?: { message?: string } }>;
     try {
       const answer = await postJson(agents, urls[url]!, calls.length === 1 ? calls[0] : calls);

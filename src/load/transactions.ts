@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import secp256k1 from 'secp256k1';
-import { bigIntToBytes, rlpEncode } from '../chain/index.js';
+import { bigIntToBytes } from '../bytes/index.js';
+import { rlpEncode } from '../chain/index.js';
 import { keccak256 } from '../wasm/index.js';
 
 const GAS_PRICE = bigIntToBytes(1_000_000_000n);

@@ -14,10 +14,10 @@
  *   entries a block's commit removes, and `afterCommit` drops what the block made obsolete.
  */
 import type { Logger } from 'pino';
+import { hex } from '../bytes/index.js';
 import {
   buildBlock,
   decodeTransaction,
-  hex,
   Mempool,
   parseTransaction,
   recoverSenders,

@@ -9,7 +9,8 @@
  * the pool drops what the block made obsolete, and the listeners run. The committer owns the head.
  */
 import type { Logger } from 'pino';
-import { genesisBlock, hex, type Block } from '../chain/index.js';
+import { prefixedHex } from '../bytes/index.js';
+import { genesisBlock, type Block } from '../chain/index.js';
 import type { Admission } from './admission.js';
 import type { SequencerMetrics } from './options.js';
 import type { IncludedTransaction, NodeStorage } from './storage.js';
@@ -73,7 +74,7 @@ export class BlockCommitter {
       this.logger.info(
         {
           number: block.header.number.toString(),
-          hash: `0x${hex(block.hash)}`,
+          hash: prefixedHex(block.hash),
           round: signed.round,
           transactions: transactions.length,
           proposer: block.header.proposer,

@@ -21,7 +21,8 @@
  * decision, a timeout, a failure — goes to the `DriverHooks`.
  */
 import type { Logger } from 'pino';
-import { hex, type Block, type Transaction } from '../chain/index.js';
+import { hex } from '../bytes/index.js';
+import type { Block, Transaction } from '../chain/index.js';
 import { linearRoundTimeout, QbftMachine, roundRobinLeader, type Commit, type Decision, type QbftMessage, type QbftOutput, type QbftPersistedState } from '../consensus/index.js';
 import { BLOCK_DOMAIN, partialSign, signingRoot } from '../crypto/index.js';
 import type { Clock, Timer } from './clock.js';

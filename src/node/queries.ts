@@ -3,7 +3,8 @@
  * number or hash (genesis derived, not stored), a transaction pending or included, and an account's
  * next nonce — answered from the store and the pool without touching the production loop.
  */
-import { decodeTransaction, genesisBlock, hex, type Block } from '../chain/index.js';
+import { equalBytes, hex } from '../bytes/index.js';
+import { decodeTransaction, genesisBlock, type Block } from '../chain/index.js';
 import type { Admission } from './admission.js';
 import type { NodeStorage } from './storage.js';
 import type { SignedBlock, TransactionRecord } from './types.js';
@@ -25,7 +26,7 @@ export class ChainQueries {
   }
 
   getBlockByHash(hash: Uint8Array): SignedBlock | undefined {
-    if (hex(hash) === hex(this.genesis.hash)) return this.genesisSigned();
+    if (equalBytes(hash, this.genesis.hash)) return this.genesisSigned();
     const number = this.store.blockNumberOf(hash);
     return number === undefined ? undefined : this.store.getBlock(number);
   }

@@ -181,7 +181,8 @@ export class Sequencer implements SequencerView {
     if (this.peers) {
       reasons.push(...this.peers.quorumProblems(this.quorum));
       if (this.phase === 'joining') reasons.push('syncing with peers before joining consensus');
-      else if (this.syncer!.active) reasons.push(`behind: peers are at height ${this.peers.highestPeerHeight}, this node's head is ${this.headNumber()}; syncing`);
+      // A sync a round timeout asked for, with no peer ahead, does not make the node "behind".
+      else if (this.syncer!.active && this.peers.highestPeerHeight > this.headNumber() + 1n) reasons.push(`behind: peers are at height ${this.peers.highestPeerHeight}, this node's head is ${this.headNumber()}; syncing`);
     }
     return { live: this.fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: this.admission.size, reasons };
   }

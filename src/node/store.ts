@@ -30,7 +30,8 @@
  * entry written before a block that includes it is always removed by that block's transaction.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { decodeHeader, encodeHeader, hex, type Block } from '../chain/index.js';
+import { concatBytes, equalBytes, hex, prefixedHex } from '../bytes/index.js';
+import { decodeHeader, encodeHeader, type Block } from '../chain/index.js';
 import type { Prepare, QbftPersistedState } from '../consensus/index.js';
 import { keccak256 } from '../wasm/index.js';
 import { SigningGuardViolation, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from './storage.js';
@@ -149,7 +150,7 @@ export class NodeStore implements NodeStorage {
     const record: BlockRecord = {
       header: encodeHeader(block.header),
       transactions: block.transactions,
-      transactionHashes: concatHashes(block.transactionHashes),
+      transactionHashes: concatBytes(block.transactionHashes),
       round: signed.round,
       signingRoot: signed.signingRoot,
       signature: signed.signature,
@@ -210,9 +211,9 @@ export class NodeStore implements NodeStorage {
   guardSigning(height: number, round: number, blockHash: Uint8Array): Promise<void> {
     const key = `${height}/${round}`;
     const signed = this.guardThisSession.get(key) ?? this.signingGuard.get([height, round]);
-    if (signed !== undefined && hex(signed) !== hex(blockHash)) {
+    if (signed !== undefined && !equalBytes(signed, blockHash)) {
       throw new SigningGuardViolation(
-        `refusing to sign block 0x${hex(blockHash)} at height ${height} round ${round}: this node already signed 0x${hex(signed)} there`,
+        `refusing to sign block ${prefixedHex(blockHash)} at height ${height} round ${round}: this node already signed ${prefixedHex(signed)} there`,
       );
     }
     if (signed !== undefined) return Promise.resolve();
@@ -268,12 +269,6 @@ export class NodeStore implements NodeStorage {
   }
 }
 
-function concatHashes(hashes: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(hashes.length * HASH_BYTES);
-  hashes.forEach((hash, i) => out.set(hash, i * HASH_BYTES));
-  return out;
-}
-
 function splitHashes(bytes: Uint8Array): Uint8Array[] {
   const hashes: Uint8Array[] = [];
   for (let offset = 0; offset < bytes.length; offset += HASH_BYTES) hashes.push(Uint8Array.from(bytes.subarray(offset, offset + HASH_BYTES)));
@@ -281,7 +276,7 @@ function splitHashes(bytes: Uint8Array): Uint8Array[] {
 }
 
 function blockValueRecord(block: Block): BlockValueRecord {
-  return { header: encodeHeader(block.header), transactions: block.transactions, transactionHashes: concatHashes(block.transactionHashes) };
+  return { header: encodeHeader(block.header), transactions: block.transactions, transactionHashes: concatBytes(block.transactionHashes) };
 }
 
 function blockFromValueRecord(record: BlockValueRecord): Block {

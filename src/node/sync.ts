@@ -26,12 +26,12 @@
  * (the store refuses a block that does not extend the head, and that error ends the sync).
  */
 import type { Logger } from 'pino';
+import { prefixedHex } from '../bytes/index.js';
 import {
   assembleChecked,
   BlockRejected,
   checkLinkage,
   decodeTransaction,
-  hex,
   recoverSenders,
   TransactionRejected,
   type Block,
@@ -199,7 +199,7 @@ async function checkRange(bytes: readonly Uint8Array[], first: bigint, parent: B
   const invalid = await executor.batchVerify(sets);
   if (invalid.length > 0) {
     const i = invalid[0]!;
-    throw new BadBlock(`block ${first + BigInt(i)}: signature does not verify against the group public key over signing root 0x${hex(sets[i]!.message)} (round ${received[i]!.round})`);
+    throw new BadBlock(`block ${first + BigInt(i)}: signature does not verify against the group public key over signing root ${prefixedHex(sets[i]!.message)} (round ${received[i]!.round})`);
   }
   const senders = await recoverRangeSenders(blocks, chainId, executor);
   return blocks.map((block, i) => ({

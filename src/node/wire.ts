@@ -10,7 +10,8 @@
  * a peer cannot make a block verify against a root of its choosing. RLP is the chain's own encoding
  * (src/chain/rlp.ts), whose decoder accepts only canonical input.
  */
-import { assembleChecked, bigIntToBytes, decodeHeader, encodeHeader, rlpDecode, rlpEncode, rlpToBigInt, type Block, type BlockHeader } from '../chain/index.js';
+import { bigIntToBytes } from '../bytes/index.js';
+import { assembleChecked, decodeHeader, encodeHeader, rlpDecode, rlpEncode, rlpToBigInt, type Block, type BlockHeader } from '../chain/index.js';
 import type { ValueCodec } from '../p2p/index.js';
 import { SIGNATURE_LENGTH } from '../crypto/index.js';
 import type { SignedBlock } from './types.js';

@@ -30,6 +30,7 @@
 import './polyfill.js';
 import { createPrivateKey, createPublicKey, sign as signBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { PrivateKey, PublicKey } from '@libp2p/interface';
+import { concatBytes } from '../bytes/index.js';
 import type { Commit, Prepare, QbftMessage, RoundChange } from '../consensus/qbft/types.js';
 import { FrameError, decodeMsgpack, encodeMsgpack } from './framing.js';
 
@@ -101,7 +102,7 @@ export class ConsensusCodec<V> {
       );
     }
     const body = encodeMsgpack(await this.tuple(message));
-    const signature = new Uint8Array(signBytes(null, concat(CONSENSUS_SIGNING_DOMAIN, body), this.signer));
+    const signature = new Uint8Array(signBytes(null, concatBytes([CONSENSUS_SIGNING_DOMAIN, body]), this.signer));
     const envelope: Envelope = [body, signature];
     this.envelopes.set(message, envelope);
     return envelope;
@@ -174,7 +175,7 @@ export class ConsensusCodec<V> {
     if (senderIndex >= this.operatorKeys.length) {
       throw new AuthenticationError(`unknown sender ${senderIndex}: the cluster has ${this.operatorKeys.length} operators`);
     }
-    const valid = signature.length === ED25519_SIGNATURE_BYTES && verifySignature(null, concat(CONSENSUS_SIGNING_DOMAIN, body), this.verifiers[senderIndex]!, signature);
+    const valid = signature.length === ED25519_SIGNATURE_BYTES && verifySignature(null, concatBytes([CONSENSUS_SIGNING_DOMAIN, body]), this.verifiers[senderIndex]!, signature);
     if (!valid) throw new AuthenticationError(`bad signature on a message of sender ${senderIndex}`);
 
     const h = height as number;
@@ -259,11 +260,4 @@ function expectLength(fields: unknown[], length: number, type: string): void {
 function expectString(value: unknown): string {
   if (typeof value !== 'string') throw new FrameError(`malformed message: expected valueId a string, got ${typeof value}`);
   return value;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

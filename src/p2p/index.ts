@@ -15,4 +15,16 @@ export type {
 } from './host.js';
 export { AuthenticationError, CONSENSUS_SIGNING_DOMAIN, ConsensusCodec, type Envelope, type ValueCodec } from './consensus-codec.js';
 export { FRAME_HEADER_BYTES, FrameError, FrameReader, encodeFrame } from './framing.js';
-export * from './limits.js';
+// The protocol ids and the defaults of `createClusterHost({ limits })`; the transport's own timers and
+// batch sizes (TX_BATCH_*, RECONNECT_*, PING_INTERVAL_MS, SYNC_REQUEST_*) are not options and stay inside.
+export {
+  CONSENSUS_FRAME_MAX_BYTES,
+  CONSENSUS_PROTOCOL,
+  DEFAULT_LIMITS,
+  SYNC_FRAME_MAX_BYTES,
+  SYNC_MAX_BLOCKS,
+  SYNC_PROTOCOL,
+  TX_FRAME_MAX_BYTES,
+  TX_PROTOCOL,
+  type ClusterLimits,
+} from './limits.js';

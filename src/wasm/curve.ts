@@ -22,7 +22,7 @@
  * variable-time: they are meant for public data (signatures, public keys, coefficients).
  */
 import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
-import { assertBytes, describe } from './errors.js';
+import { assertArray, assertBytes, describe } from '../bytes/index.js';
 
 /** The order r of G1 and G2 (the BLS12-381 scalar field). */
 const GROUP_ORDER = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
@@ -100,8 +100,8 @@ export function curveApi(core: WasmCore) {
   }
 
   function msm(what: string, fn: (count: number) => number, size: number, points: readonly Uint8Array[], scalars: readonly bigint[]): Uint8Array {
-    if (!Array.isArray(points)) throw new TypeError(`${what}: expected an array of points, got ${describe(points)}`);
-    if (!Array.isArray(scalars)) throw new TypeError(`${what}: expected an array of scalars, got ${describe(scalars)}`);
+    assertArray(what, points, { of: 'points' });
+    assertArray(what, scalars, { of: 'scalars' });
     if (points.length !== scalars.length) {
       throw new RangeError(`${what}: expected as many scalars as points, got ${points.length} points and ${scalars.length} scalars`);
     }
@@ -126,8 +126,8 @@ export function curveApi(core: WasmCore) {
   }
 
   function threshold(what: string, fn: (count: number) => number, size: number, indices: readonly number[], points: readonly Uint8Array[], input: string): Uint8Array {
-    if (!Array.isArray(indices)) throw new TypeError(`${what}: expected an array of share indices, got ${describe(indices)}`);
-    if (!Array.isArray(points)) throw new TypeError(`${what}: expected an array of ${input}s, got ${describe(points)}`);
+    assertArray(what, indices, { of: 'share indices' });
+    assertArray(what, points, { of: `${input}s` });
     if (indices.length !== points.length) {
       throw new RangeError(`${what}: expected one share index per ${input}, got ${indices.length} indices and ${points.length} ${input}s`);
     }

@@ -11,7 +11,7 @@
  * elements per call: larger inputs are rejected, never truncated.
  */
 import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
-import { describe } from './errors.js';
+import { assertArray, describe } from '../bytes/index.js';
 
 /** The BLS12-381 group order r. */
 export const FR_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
@@ -159,7 +159,7 @@ export function frApi(core: WasmCore) {
 }
 
 function checkCount(name: string, items: readonly unknown[]): void {
-  if (!Array.isArray(items)) throw new TypeError(`${name}: expected an array, got ${describe(items)}`);
+  assertArray(name, items);
   if (items.length < 1 || items.length > FR_MAX_COUNT) {
     throw new RangeError(`${name}: expected 1..${FR_MAX_COUNT} elements, got ${items.length}`);
   }

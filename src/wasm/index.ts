@@ -3,6 +3,8 @@
  *
  * The top-level functions use the release build, loaded once on import. `createWasmApi('debug')`
  * gives the same functions over the debug build (assertions on), which the tests also run against.
+ * The per-module factories (`frApi(core)`, `keccakApi(core)`, …) take a raw core and stay inside the
+ * folder (and its tests); `createWasmApi` is their public form.
  */
 import { loadWasmCore, type WasmVariant } from './core.js';
 import { frApi } from './fr.js';
@@ -11,10 +13,10 @@ import { trieApi } from './trie.js';
 import { curveApi } from './curve.js';
 
 export type { WasmVariant } from './core.js';
-export * from './fr.js';
-export * from './keccak.js';
-export * from './trie.js';
-export * from './curve.js';
+export { FR_MAX_COUNT, FR_MODULUS, frBatch, lagrangeCoefficients, lagrangeCoefficientsInto, lagrangeInterpolate, shamirEvaluate } from './fr.js';
+export { keccak256, keccak256Batch, keccak256BatchInto, keccak256Into } from './keccak.js';
+export { transactionsRoot, transactionsRootWithHashes } from './trie.js';
+export { combineG2, g1Msm, g2Msm, interpolateG1 } from './curve.js';
 
 /** Every wrapper function, bound to the core of one build variant. */
 export function createWasmApi(variant: WasmVariant) {

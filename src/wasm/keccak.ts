@@ -18,7 +18,7 @@
  * streaming. Nothing is allocated in the core; the wrapper allocates only the digests it returns.
  */
 import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
-import { assertBytes, describe } from './errors.js';
+import { assertArray, assertBytes } from '../bytes/index.js';
 
 const DIGEST_BYTES = 32;
 
@@ -101,9 +101,7 @@ export function keccakApi(core: WasmCore) {
   }
 
   function assertMessages(what: string, messages: unknown): asserts messages is readonly Uint8Array[] {
-    if (!Array.isArray(messages)) {
-      throw new TypeError(`${what}: expected an array of Uint8Array, got ${describe(messages)}`);
-    }
+    assertArray(what, messages, { of: 'Uint8Array' });
     for (let i = 0; i < messages.length; i++) {
       assertBytes(`${what}: messages[${i}]`, messages[i]);
     }

@@ -20,7 +20,7 @@
  * see assembly/trie.ts).
  */
 import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
-import { assertBytes, describe } from './errors.js';
+import { assertArray, assertBytes } from '../bytes/index.js';
 
 const DIGEST_BYTES = 32;
 
@@ -57,9 +57,7 @@ export function trieApi(core: WasmCore) {
 
   /** Checks the block, copies it into the core and runs it; the results are left in the core. */
   function run(what: string, rawTransactions: unknown): number {
-    if (!Array.isArray(rawTransactions)) {
-      throw new TypeError(`${what}: expected an array of Uint8Array (raw transactions), got ${describe(rawTransactions)}`);
-    }
+    assertArray(what, rawTransactions, { of: 'Uint8Array (raw transactions)' });
     const count = rawTransactions.length;
     if (count > maxTransactions) {
       throw new RangeError(

@@ -5,15 +5,8 @@
  * ever see well-formed messages. Justification arrays are capped at n entries: they list distinct
  * senders, so a longer one is malformed, and the cap bounds the work one message can cause.
  */
+import { describe } from '../../bytes/index.js';
 import type { QbftMessage } from './types.js';
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `array of ${value.length}`;
-  if (value instanceof Uint8Array) return `Uint8Array of ${value.length} bytes`;
-  if (typeof value === 'object') return 'object';
-  return `${typeof value} ${String(value)}`;
-}
 
 function fail(where: string, expected: string, got: unknown): never {
   throw new TypeError(`qbft: ${where}: expected ${expected}, got ${describe(got)}`);
