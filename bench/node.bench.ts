@@ -86,8 +86,8 @@ async function breakdown(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'dst-bench-store-'));
   const store = new NodeStore(dataDir);
   let sequence = 0;
-  const template = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesisBlock(CHAIN_ID).hash, timestampMs: 1n, proposer: 1 }, raws);
-  let number = 0n;
+  const template = assembleBlock({ chainId: CHAIN_ID, number: 1, parentHash: genesisBlock(CHAIN_ID).hash, timestampMs: 1n, proposer: 1 }, raws);
+  let number = 0;
   try {
     const result = await compareAsync({
       title: `CPU per transaction, batches of ${BATCH} (ms/op ÷ ${BATCH} = per transaction)`,

@@ -24,6 +24,21 @@ export function parseQuantity(value: unknown, index: number, name: string, maxBi
   return BigInt(value);
 }
 
+/** Hex digits of Number.MAX_SAFE_INTEGER (0x1fffffffffffff), the largest block number. */
+const BLOCK_NUMBER_DIGITS = Number.MAX_SAFE_INTEGER.toString(16).length;
+
+/**
+ * A block number: a QUANTITY of at most Number.MAX_SAFE_INTEGER, as a number (DST's heights are safe
+ * integers, src/chain/block.ts). A larger one is a -32602 error saying so, not a block that is absent.
+ */
+export function parseBlockNumber(value: unknown, index: number, name: string): number {
+  const number = typeof value === 'string' && value.length <= 2 + BLOCK_NUMBER_DIGITS && QUANTITY.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number)) {
+    throw invalidParam(index, name, `a hex quantity like "0x1a" of at most ${quantity(Number.MAX_SAFE_INTEGER)} (Number.MAX_SAFE_INTEGER, the largest block number)`, value);
+  }
+  return number;
+}
+
 /** DATA; with `length`, exactly that many bytes. */
 export function parseData(value: unknown, index: number, name: string, length?: number): Uint8Array {
   const expected = length === undefined ? '0x-prefixed hex bytes (an even number of hex digits)' : `${length} bytes as 0x-prefixed hex`;

@@ -7,15 +7,16 @@
  * sequencer exposes no block under construction. "earliest" is genesis (0). A number above the head
  * gives null, as Ethereum does for a block it does not have.
  *
- * dst_ results use hex quantities for values that can exceed 2^53 (chain id, block numbers) and JSON
- * numbers for counts and indices.
+ * dst_ results use hex quantities for the chain id (it can exceed 2^53) and block numbers (as Ethereum's
+ * methods do), and JSON numbers for counts and indices. A block number is a safe integer (src/chain/block.ts):
+ * one above Number.MAX_SAFE_INTEGER in a parameter is a -32602 error.
  */
 import { TransactionRejected, type Transaction } from '../chain/index.js';
 import type { SequencerView, SignedBlock } from '../node/types.js';
 import { encodeHeader } from '../chain/index.js';
 import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, TRANSACTION_REJECTED, invalidParam } from './errors.js';
 import { formatBlock, formatHeader, formatTransaction, type Json } from './format.js';
-import { data, parseData, parseQuantity, quantity } from './hex.js';
+import { data, parseBlockNumber, parseData, quantity } from './hex.js';
 import type { Logger } from './logger.js';
 import type { DstMetrics } from './metrics.js';
 
@@ -90,7 +91,7 @@ export const methods: Record<string, Method> = {
     if (tag === 'pending') return quantity(view.nextNonce(address, true));
     const atHead =
       tag === 'latest' || tag === 'safe' || tag === 'finalized' ||
-      (typeof tag === 'string' && tag.startsWith('0x') && parseQuantity(tag, 1, 'block') === view.headNumber());
+      (typeof tag === 'string' && tag.startsWith('0x') && parseBlockNumber(tag, 1, 'block') === view.headNumber());
     if (!atHead) {
       throw invalidParam(1, 'block', `"latest", "pending", "safe", "finalized" or the head's number ${quantity(view.headNumber())} (nonces at earlier blocks are not kept)`, tag);
     }
@@ -173,10 +174,10 @@ function blockByTag(view: SequencerView, tag: unknown, index: number, expected =
     case 'finalized':
       return view.getBlockByNumber(view.headNumber());
     case 'earliest':
-      return view.getBlockByNumber(0n);
+      return view.getBlockByNumber(0);
   }
   if (typeof tag !== 'string' || !tag.startsWith('0x')) throw invalidParam(index, 'block', expected, tag);
-  return view.getBlockByNumber(parseQuantity(tag, index, 'block'));
+  return view.getBlockByNumber(parseBlockNumber(tag, index, 'block'));
 }
 
 function fullTransactionsFlag(value: unknown): boolean {

@@ -94,7 +94,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     switch (path) {
       case '/metrics': {
         const health = view.health();
-        metrics.headBlock.set(Number(health.head));
+        metrics.headBlock.set(health.head);
         metrics.mempoolSize.set(health.mempoolSize);
         return send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
       }
@@ -190,7 +190,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     try {
       publishHead(signed);
     } catch (error) {
-      logger.error({ err: error, number: signed.block.header.number.toString() }, 'publishing newHeads failed');
+      logger.error({ err: error, number: signed.block.header.number }, 'publishing newHeads failed');
     }
   });
 

@@ -12,14 +12,23 @@
  *
  * Genesis is block 0 of a chain id: parent hash zero, timestamp 0, no transactions, not signed; every
  * node derives it. The first produced block is number 1.
+ *
+ * Heights. A block number (a height) is a `number` everywhere in DST — here, in QBFT (src/consensus,
+ * whose heights and wire messages were numbers from the start), in the store (which keys blocks by
+ * number) and in the node and API — always a safe integer (≤ Number.MAX_SAFE_INTEGER = 2^53 − 1):
+ * at 1,000 blocks a second that lasts about 285,000 years, and number arithmetic is cheaper than
+ * bigint's and needs no conversions between the layers. The encoding is the canonical RLP integer
+ * either way; `decodeHeader` refuses a number above Number.MAX_SAFE_INTEGER. (`timestampMs` and
+ * `chainId` are not heights and stay bigint.)
  */
 import { keccak256, transactionsRootWithHashes } from '../wasm/index.js';
 import { bigIntToBytes } from '../bytes/index.js';
-import { rlpDecode, rlpEncode, rlpToBigInt, RlpError } from './rlp.js';
+import { rlpDecode, rlpEncode, rlpToBigInt, rlpToSafeInteger, RlpError } from './rlp.js';
 
 export interface BlockHeader {
   chainId: bigint;
-  number: bigint;
+  /** The block's height: a safe integer (see the module comment), 0 for genesis. */
+  number: number;
   parentHash: Uint8Array;
   timestampMs: bigint;
   proposer: number;
@@ -43,7 +52,7 @@ const HEADER_FIELDS = 7;
 export function encodeHeader(header: BlockHeader): Uint8Array {
   return rlpEncode([
     bigIntToBytes(header.chainId),
-    bigIntToBytes(header.number),
+    bigIntToBytes(BigInt(header.number)),
     header.parentHash,
     bigIntToBytes(header.timestampMs),
     bigIntToBytes(BigInt(header.proposer)),
@@ -52,7 +61,10 @@ export function encodeHeader(header: BlockHeader): Uint8Array {
   ]);
 }
 
-/** Decodes a header; throws RlpError on anything but the canonical encoding of a well-formed header. */
+/**
+ * Decodes a header; throws RlpError on anything but the canonical encoding of a well-formed header,
+ * and on a number above Number.MAX_SAFE_INTEGER.
+ */
 export function decodeHeader(bytes: Uint8Array): BlockHeader {
   const item = rlpDecode(bytes);
   if (!Array.isArray(item) || item.length !== HEADER_FIELDS) {
@@ -67,7 +79,7 @@ export function decodeHeader(bytes: Uint8Array): BlockHeader {
   };
   return {
     chainId: rlpToBigInt(item[0], 'chainId'),
-    number: rlpToBigInt(item[1], 'number', 8),
+    number: rlpToSafeInteger(item[1], 'block header: number', 8),
     parentHash: hashField(2, 'parentHash'),
     timestampMs: rlpToBigInt(item[3], 'timestampMs', 8),
     proposer: Number(rlpToBigInt(item[4], 'proposer', 4)),
@@ -94,5 +106,5 @@ export function assembleBlock(fields: Omit<BlockHeader, 'transactionsRoot' | 'tr
 
 /** Block 0 of a chain: every node derives the same one. */
 export function genesisBlock(chainId: bigint): Block {
-  return assembleBlock({ chainId, number: 0n, parentHash: new Uint8Array(HASH_BYTES), timestampMs: 0n, proposer: 0 }, []);
+  return assembleBlock({ chainId, number: 0, parentHash: new Uint8Array(HASH_BYTES), timestampMs: 0n, proposer: 0 }, []);
 }

@@ -20,7 +20,7 @@ export function buildBlock(parent: Block, pool: Mempool, options: BuildOptions):
   return assembleBlock(
     {
       chainId: parent.header.chainId,
-      number: parent.header.number + 1n,
+      number: parent.header.number + 1,
       parentHash: parent.hash,
       timestampMs: options.nowMs > parentTime ? options.nowMs : parentTime,
       proposer: options.proposer,

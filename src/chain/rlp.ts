@@ -119,3 +119,15 @@ export function rlpToBigInt(item: RlpItem | undefined, field: string, maxBytes =
   if (item.length > 0 && item[0] === 0) throw new RlpError(`${field}: integer with a leading zero byte`);
   return bytesToBigInt(item);
 }
+
+/**
+ * A canonical RLP integer of at most `maxBytes` bytes that must be a safe integer, as a number: an
+ * RlpError says so when it is above Number.MAX_SAFE_INTEGER (block numbers, src/chain/block.ts).
+ */
+export function rlpToSafeInteger(item: RlpItem | undefined, field: string, maxBytes = 8): number {
+  const value = rlpToBigInt(item, field, maxBytes);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RlpError(`${field}: ${value} is above Number.MAX_SAFE_INTEGER (${Number.MAX_SAFE_INTEGER}), the largest value it may have`);
+  }
+  return Number(value);
+}

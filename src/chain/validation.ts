@@ -127,7 +127,7 @@ export function checkLinkage(header: BlockHeader, parent: Block): void {
     throw new BlockRejected(reason, `block ${header.number}: ${message}`);
   };
   if (header.chainId !== parent.header.chainId) reject('wrong-chain-id', `chain id ${header.chainId}, expected ${parent.header.chainId}`);
-  if (header.number !== parent.header.number + 1n) reject('wrong-number', `expected number ${parent.header.number + 1n}`);
+  if (header.number !== parent.header.number + 1) reject('wrong-number', `expected number ${parent.header.number + 1}`);
   if (!equalBytes(header.parentHash, parent.hash)) reject('wrong-parent', `parent hash ${prefixedHex(header.parentHash)} is not ${prefixedHex(parent.hash)} (block ${parent.header.number})`);
   if (header.timestampMs < parent.header.timestampMs) {
     reject('timestamp-before-parent', `timestamp ${header.timestampMs} is before the parent's ${parent.header.timestampMs}`);

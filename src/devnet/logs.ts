@@ -11,13 +11,13 @@ const ERROR_LEVEL = 50;
 export type NodeEvent =
   | { kind: 'listening'; url: string; chainId: string | undefined; peerId: string | undefined }
   | { kind: 'block'; block: StoredBlock }
-  | { kind: 'synced'; head: bigint }
+  | { kind: 'synced'; head: number }
   | { kind: 'stopped'; exitCode: number }
   /** An error or fatal line: `message` is the error's message when there is one, else the line's `msg`. */
   | { kind: 'error'; message: string };
 
 export interface StoredBlock {
-  number: bigint;
+  number: number;
   hash: string;
   round: number;
   transactions: number;
@@ -28,7 +28,6 @@ export interface StoredBlock {
 }
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-const decimal = (value: unknown): bigint | undefined => (typeof value === 'string' && /^\d+$/.test(value) ? BigInt(value) : isCount(value) ? BigInt(value) : undefined);
 
 /** The event one log line stands for, or undefined for any other line. */
 export function parseNodeLine(line: string): NodeEvent | undefined {
@@ -55,15 +54,13 @@ export function nodeEvent(value: unknown): NodeEvent | undefined {
         peerId: typeof entry.peerId === 'string' ? entry.peerId : undefined,
       };
     case 'block signed and stored': {
-      const number = decimal(entry.number);
-      const { hash, round, transactions, proposer, timeToSignatureMs } = entry;
-      if (number === undefined || typeof hash !== 'string' || !isCount(round) || !isCount(transactions) || !isCount(proposer)) return undefined;
+      const { number, hash, round, transactions, proposer, timeToSignatureMs } = entry;
+      if (!isCount(number) || typeof hash !== 'string' || !isCount(round) || !isCount(transactions) || !isCount(proposer)) return undefined;
       if (typeof timeToSignatureMs !== 'number' || !(timeToSignatureMs >= 0)) return undefined;
       return { kind: 'block', block: { number, hash, round, transactions, proposer, timeToSignatureMs } };
     }
     case 'sync: done': {
-      const head = decimal(entry.head);
-      return head === undefined ? undefined : { kind: 'synced', head };
+      return isCount(entry.head) ? { kind: 'synced', head: entry.head } : undefined;
     }
     case 'stopped':
       return isCount(entry.exitCode) ? { kind: 'stopped', exitCode: entry.exitCode } : undefined;

@@ -10,7 +10,7 @@ export interface NodeState {
   /** 1-based node index. */
   index: number;
   /** Highest block number the node has logged storing or syncing to; undefined before any. */
-  head: bigint | undefined;
+  head: number | undefined;
   /** Exit code, or the signal's name; undefined while it runs. */
   exit: number | string | undefined;
 }
@@ -21,8 +21,8 @@ export interface DevnetSummary {
   allUpMs: number;
   /** Heights first stored during this run. */
   blocks: number;
-  firstHeight: bigint | undefined;
-  lastHeight: bigint | undefined;
+  firstHeight: number | undefined;
+  lastHeight: number | undefined;
   transactions: number;
   /** Blocks of this run decided in a round above 1. */
   blocksAfterRoundOne: number;
@@ -30,12 +30,12 @@ export interface DevnetSummary {
 }
 
 export class ChainTracker {
-  readonly #seen = new Set<bigint>();
+  readonly #seen = new Set<number>();
   readonly #nodes: NodeState[];
   #transactions = 0;
   #blocksAfterRoundOne = 0;
-  #firstHeight: bigint | undefined;
-  #lastHeight: bigint | undefined;
+  #firstHeight: number | undefined;
+  #lastHeight: number | undefined;
 
   constructor(nodes: number) {
     this.#nodes = Array.from({ length: nodes }, (_, i) => ({ index: i + 1, head: undefined, exit: undefined }));
@@ -58,7 +58,7 @@ export class ChainTracker {
   }
 
   /** Node `index` holds the chain up to `head` (a block stored, or sync done). */
-  advanceHead(index: number, head: bigint): void {
+  advanceHead(index: number, head: number): void {
     const node = this.node(index);
     if (node.head === undefined || head > node.head) node.head = head;
   }

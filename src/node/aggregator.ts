@@ -22,7 +22,7 @@ import type { NodeKey, SequencerMetrics } from './options.js';
 import type { SignedBlock } from './types.js';
 
 /** COMMITs are collected for heights up to this far above the head, rounds up to this far above the current one. */
-const COMMIT_HEIGHTS_AHEAD = 3n;
+const COMMIT_HEIGHTS_AHEAD = 3;
 const COMMIT_ROUNDS_AHEAD = 8;
 
 /** One round's COMMIT partials of a height, by sender: the first COMMIT of each sender counts. */
@@ -36,8 +36,8 @@ export interface CombineAttempt {
 }
 
 export class PartialAggregator {
-  /** COMMIT partials seen, by `${height}/${round}`. */
-  private readonly commits = new Map<string, RoundCommits>();
+  /** COMMIT partials seen, by height, then round. */
+  private readonly commits = new Map<number, Map<number, RoundCommits>>();
   /** Share indices whose partial failed verification, by height (logged and counted once). */
   private readonly invalid = new Map<number, Set<number>>();
 
@@ -49,15 +49,16 @@ export class PartialAggregator {
   ) {}
 
   /** Records a COMMIT partial; true if it is new and within the bounds (the loop may be waiting for it). */
-  record(head: bigint, currentRound: number, commit: { height: number; round: number; sender: number; valueId: string; signature: Uint8Array }): boolean {
+  record(head: number, currentRound: number, commit: { height: number; round: number; sender: number; valueId: string; signature: Uint8Array }): boolean {
     const { height, round, sender } = commit;
-    if (BigInt(height) <= head || BigInt(height) > head + COMMIT_HEIGHTS_AHEAD) return false;
+    if (height <= head || height > head + COMMIT_HEIGHTS_AHEAD) return false;
     if (round > Math.max(currentRound, 1) + COMMIT_ROUNDS_AHEAD) return false;
-    const key = `${height}/${round}`;
-    let byRound = this.commits.get(key);
-    if (byRound === undefined) this.commits.set(key, (byRound = new Map()));
-    if (byRound.has(sender)) return false;
-    byRound.set(sender, { valueId: commit.valueId, signature: commit.signature });
+    let byRound = this.commits.get(height);
+    if (byRound === undefined) this.commits.set(height, (byRound = new Map()));
+    let bySender = byRound.get(round);
+    if (bySender === undefined) byRound.set(round, (bySender = new Map()));
+    if (bySender.has(sender)) return false;
+    bySender.set(sender, { valueId: commit.valueId, signature: commit.signature });
     return true;
   }
 
@@ -70,7 +71,7 @@ export class PartialAggregator {
     if (invalid === undefined) this.invalid.set(height, (invalid = new Set()));
     const partials = new Map<number, Uint8Array>();
     for (const commit of decision.commits) partials.set(commit.sender + 1, commit.signature);
-    for (const [sender, commit] of this.commits.get(`${height}/${round}`) ?? []) {
+    for (const [sender, commit] of this.commits.get(height)?.get(round) ?? []) {
       if (commit.valueId === valueId && !partials.has(sender + 1)) partials.set(sender + 1, commit.signature);
     }
     for (const index of invalid) partials.delete(index);
@@ -93,7 +94,7 @@ export class PartialAggregator {
 
   /** Whether a COMMIT partial of `sender` (0-based) is recorded for (height, round). */
   has(height: number, round: number, sender: number): boolean {
-    return this.commits.get(`${height}/${round}`)?.has(sender) ?? false;
+    return this.commits.get(height)?.get(round)?.has(sender) ?? false;
   }
 
   /** Share indices found invalid at `height`. */
@@ -102,8 +103,8 @@ export class PartialAggregator {
   }
 
   /** Forgets everything at or below `head`. */
-  prune(head: bigint): void {
-    for (const key of this.commits.keys()) if (BigInt(key.split('/')[0]!) <= head) this.commits.delete(key);
-    for (const height of this.invalid.keys()) if (BigInt(height) <= head) this.invalid.delete(height);
+  prune(head: number): void {
+    for (const height of this.commits.keys()) if (height <= head) this.commits.delete(height);
+    for (const height of this.invalid.keys()) if (height <= head) this.invalid.delete(height);
   }
 }

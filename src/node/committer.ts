@@ -19,7 +19,7 @@ import type { SignedBlock } from './types.js';
 /** The stored chain's newest block, or genesis. */
 export function storedHead(store: Pick<NodeStorage, 'headNumber' | 'getBlock'>, chainId: bigint): Block {
   const number = store.headNumber();
-  if (number === 0n) return genesisBlock(chainId);
+  if (number === 0) return genesisBlock(chainId);
   const signed = store.getBlock(number);
   if (signed === undefined) throw new Error(`the store's head block ${number} cannot be read`);
   return signed.block;
@@ -73,7 +73,7 @@ export class BlockCommitter {
       this.metrics?.transactionsIncluded.inc(transactions.length);
       this.logger.info(
         {
-          number: block.header.number.toString(),
+          number: block.header.number,
           hash: prefixedHex(block.hash),
           round: signed.round,
           transactions: transactions.length,

@@ -17,16 +17,16 @@ import type { Clock, Timer } from './clock.js';
 import type { SequencerMetrics, SequencerNetwork } from './options.js';
 
 /** See the module comment. */
-const SYNC_LAG_HEIGHTS = 3n;
+const SYNC_LAG_HEIGHTS = 3;
 /** How often the peer gauges are refreshed. */
 const PEER_METRICS_INTERVAL_MS = 1_000;
 
 export class PeerTracker {
   /** The next height, once peers have started it. */
-  private startedHeight = 0n;
+  private startedHeight = 0;
   /** Peers seen working on the next height (only head + 1 is kept). */
-  private onNext: { height: bigint; peers: Set<number> } = { height: 0n, peers: new Set() };
-  private highest = 0n;
+  private onNext: { height: number; peers: Set<number> } = { height: 0, peers: new Set() };
+  private highest = 0;
   private metricsTimer: Timer | undefined;
 
   constructor(
@@ -35,7 +35,7 @@ export class PeerTracker {
   ) {}
 
   /** The highest height of any peer's message seen. */
-  get highestPeerHeight(): bigint {
+  get highestPeerHeight(): number {
     return this.highest;
   }
 
@@ -51,16 +51,16 @@ export class PeerTracker {
   }
 
   /** Notes a peer's message given this node's head; returns whether it shows this node behind enough to sync. */
-  observe(message: QbftMessage<Block>, from: number, head: bigint): { syncDue: boolean; startedNext: boolean } {
-    const height = BigInt(message.height);
+  observe(message: QbftMessage<Block>, from: number, head: number): { syncDue: boolean; startedNext: boolean } {
+    const { height } = message;
     if (height > this.highest) this.highest = height;
     const syncDue = height >= head + SYNC_LAG_HEIGHTS;
-    const startedNext = height > head && this.noteStart(message, from, head + 1n);
+    const startedNext = height > head && this.noteStart(message, from, head + 1);
     return { syncDue, startedNext };
   }
 
   /** Whether peers have started height `next` (head + 1). */
-  peerStarted(next: bigint): boolean {
+  peerStarted(next: number): boolean {
     return this.startedHeight >= next;
   }
 
@@ -77,9 +77,9 @@ export class PeerTracker {
   }
 
   /** True when this message made peers' start of `next` known. */
-  private noteStart(message: QbftMessage<Block>, from: number, next: bigint): boolean {
+  private noteStart(message: QbftMessage<Block>, from: number, next: number): boolean {
     if (this.startedHeight >= next) return false;
-    const byLeader = message.type === 'PRE-PREPARE' && BigInt(message.height) === next && roundRobinLeader(message.height, message.round, this.nodes) === from;
+    const byLeader = message.type === 'PRE-PREPARE' && message.height === next && roundRobinLeader(message.height, message.round, this.nodes) === from;
     if (this.onNext.height !== next) this.onNext = { height: next, peers: new Set() };
     this.onNext.peers.add(from);
     if (!byLeader && this.onNext.peers.size < faultTolerance(this.nodes) + 1) return false;

@@ -41,7 +41,7 @@ export class BlockProposer {
   /** Milliseconds until the block time since the head has passed (≤ 0: it has). */
   blockTimeRemaining(): number {
     const head = this.options.committer.head;
-    if (head.header.number === 0n) return 0;
+    if (head.header.number === 0) return 0;
     return Number(head.header.timestampMs) + this.options.blockTimeMs - this.options.clock.now();
   }
 
@@ -82,7 +82,7 @@ export class BlockProposer {
       return transactions;
     } catch (error) {
       // Checked against a head that has moved meanwhile (the height was decided without this node): moot.
-      if (committer.head === parent) this.options.logger.warn({ err: error, height: block.header.number.toString() }, 'rejected a proposed block');
+      if (committer.head === parent) this.options.logger.warn({ err: error, height: block.header.number }, 'rejected a proposed block');
       return undefined;
     }
   }

@@ -20,8 +20,8 @@ export class ChainQueries {
     this.genesis = genesisBlock(chainId);
   }
 
-  getBlockByNumber(number: bigint): SignedBlock | undefined {
-    if (number === 0n) return this.genesisSigned();
+  getBlockByNumber(number: number): SignedBlock | undefined {
+    if (number === 0) return this.genesisSigned();
     return this.store.getBlock(number);
   }
 

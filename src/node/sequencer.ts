@@ -75,7 +75,7 @@ export class Sequencer implements SequencerView {
     this.queries = new ChainQueries(options.chainId, store, this.admission);
     this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, metrics);
     this.aggregator = new PartialAggregator(options.chainId, key, logger, metrics);
-    const isCurrent = (height: number) => (): boolean => this.producing && this.headNumber() + 1n === BigInt(height) && this.driver.decisionAt(height) === undefined;
+    const isCurrent = (height: number) => (): boolean => this.producing && this.headNumber() + 1 === height && this.driver.decisionAt(height) === undefined;
     this.driver = new ConsensusDriver({
       ...options,
       clock: this.clock,
@@ -127,7 +127,7 @@ export class Sequencer implements SequencerView {
     }
     this.loop = this.produce().catch((error: Error) => this.fail(error));
     this.logger.info(
-      { head: this.headNumber().toString(), pending: this.admission.size, nodes: this.options.nodes, self: this.options.key.share.index },
+      { head: this.headNumber(), pending: this.admission.size, nodes: this.options.nodes, self: this.options.key.share.index },
       'sequencer started',
     );
   }
@@ -150,7 +150,7 @@ export class Sequencer implements SequencerView {
 
   // ---- SequencerView -----------------------------------------------------------------------------
 
-  headNumber(): bigint {
+  headNumber(): number {
     return this.committer.head.header.number;
   }
 
@@ -159,7 +159,7 @@ export class Sequencer implements SequencerView {
     return this.admission.submit(raw);
   }
 
-  getBlockByNumber = (number: bigint): SignedBlock | undefined => this.queries.getBlockByNumber(number);
+  getBlockByNumber = (number: number): SignedBlock | undefined => this.queries.getBlockByNumber(number);
   getBlockByHash = (hash: Uint8Array): SignedBlock | undefined => this.queries.getBlockByHash(hash);
   getTransaction = (hash: Uint8Array): TransactionRecord | undefined => this.queries.getTransaction(hash);
   nextNonce = (address: Uint8Array, pending: boolean): bigint => this.queries.nextNonce(address, pending);
@@ -182,7 +182,7 @@ export class Sequencer implements SequencerView {
       reasons.push(...this.peers.quorumProblems(this.quorum));
       if (this.phase === 'joining') reasons.push('syncing with peers before joining consensus');
       // A sync a round timeout asked for, with no peer ahead, does not make the node "behind".
-      else if (this.syncer!.active && this.peers.highestPeerHeight > this.headNumber() + 1n) reasons.push(`behind: peers are at height ${this.peers.highestPeerHeight}, this node's head is ${this.headNumber()}; syncing`);
+      else if (this.syncer!.active && this.peers.highestPeerHeight > this.headNumber() + 1) reasons.push(`behind: peers are at height ${this.peers.highestPeerHeight}, this node's head is ${this.headNumber()}; syncing`);
     }
     return { live: this.fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: this.admission.size, reasons };
   }
@@ -196,7 +196,7 @@ export class Sequencer implements SequencerView {
   private async produce(): Promise<void> {
     if (this.network) await this.joinCluster();
     const persisted = this.options.store.qbftState();
-    let resume = persisted !== undefined && BigInt(persisted.height) === this.headNumber() + 1n ? persisted : undefined;
+    let resume = persisted !== undefined && persisted.height === this.headNumber() + 1 ? persisted : undefined;
     while (this.producing) {
       if (this.syncer?.due) {
         await this.runSync();
@@ -223,7 +223,7 @@ export class Sequencer implements SequencerView {
 
   /** Waits until the next height should start; false when stopped or a sync is due first. */
   private async waitForNextHeight(): Promise<boolean> {
-    const next = this.headNumber() + 1n;
+    const next = this.headNumber() + 1;
     while (this.producing && !this.syncer?.due) {
       if (this.peers?.peerStarted(next)) return true;
       const remaining = this.proposer.blockTimeRemaining();
@@ -236,7 +236,7 @@ export class Sequencer implements SequencerView {
 
   /** One height: QBFT until it decides, the group signature, the commit. Returns early if stopped or sync stored the height. */
   private async runHeight(resume: QbftPersistedState<Block> | undefined): Promise<void> {
-    const height = Number(this.headNumber() + 1n);
+    const height = this.headNumber() + 1;
     const startedAt = this.clock.monotonic();
     const { metrics } = this.options;
     this.logger.debug({ height, resume: resume !== undefined, pending: this.admission.size }, 'height started');
@@ -317,7 +317,7 @@ export class Sequencer implements SequencerView {
   private async syncCompleted(height: number): Promise<boolean> {
     if (!this.syncer?.due) return false;
     await this.runSync();
-    if (this.headNumber() >= BigInt(height)) return true;
+    if (this.headNumber() >= height) return true;
     this.driver.resume();
     return false;
   }
@@ -372,10 +372,10 @@ export class Sequencer implements SequencerView {
     }
     const { syncDue, startedNext } = this.peers!.observe(message, from, head);
     if (syncDue) this.requestSync();
-    if (message.type === 'PRE-PREPARE' && BigInt(message.height) === head + 1n) this.timeline.mark('proposal');
+    if (message.type === 'PRE-PREPARE' && message.height === head + 1) this.timeline.mark('proposal');
     if (startedNext) this.signal.notify();
     // While paused, a laggard's message is dropped: it is answered once consensus runs again.
-    if (this.driver.paused && BigInt(message.height) <= head) return;
+    if (this.driver.paused && message.height <= head) return;
     this.driver.receive(message, from);
   }
 

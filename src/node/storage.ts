@@ -32,9 +32,9 @@ export class SigningGuardViolation extends Error {
 
 export interface NodeStorage extends IncludedView {
   /** Number of the newest stored block, 0 when only genesis exists (genesis itself is not stored). */
-  headNumber(): bigint;
-  getBlock(number: bigint): SignedBlock | undefined;
-  blockNumberOf(hash: Uint8Array): bigint | undefined;
+  headNumber(): number;
+  getBlock(number: number): SignedBlock | undefined;
+  blockNumberOf(hash: Uint8Array): number | undefined;
   /** An included transaction: raw bytes, the sender recorded when its block was stored, where it is. */
   includedTransaction(hash: Uint8Array): { raw: Uint8Array; sender: Uint8Array; location: TransactionLocation } | undefined;
   /**

@@ -89,20 +89,19 @@ export class NodeStore implements NodeStorage {
   }
 
   /** Number of the newest stored block, 0 when only genesis exists (genesis itself is not stored). */
-  headNumber(): bigint {
-    for (const key of this.blocks.getKeys({ reverse: true, limit: 1 })) return BigInt(key);
-    return 0n;
+  headNumber(): number {
+    for (const key of this.blocks.getKeys({ reverse: true, limit: 1 })) return key;
+    return 0;
   }
 
-  getBlock(number: bigint): SignedBlock | undefined {
-    if (number < 1n || number > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-    const record = this.blocks.get(Number(number));
+  getBlock(number: number): SignedBlock | undefined {
+    if (!Number.isSafeInteger(number) || number < 1) return undefined;
+    const record = this.blocks.get(number);
     return record === undefined ? undefined : signedBlockFromRecord(record);
   }
 
-  blockNumberOf(hash: Uint8Array): bigint | undefined {
-    const number = this.blockNumbers.get(Buffer.from(hash));
-    return number === undefined ? undefined : BigInt(number);
+  blockNumberOf(hash: Uint8Array): number | undefined {
+    return this.blockNumbers.get(Buffer.from(hash));
   }
 
   /**
@@ -118,7 +117,7 @@ export class NodeStore implements NodeStorage {
     return {
       raw: block.transactions[index]!,
       sender,
-      location: { blockNumber: BigInt(number), blockHash: keccak256(block.header), index },
+      location: { blockNumber: number, blockHash: keccak256(block.header), index },
     };
   }
 
@@ -146,7 +145,7 @@ export class NodeStore implements NodeStorage {
     if (transactions.length !== block.transactions.length) {
       throw new RangeError(`commitBlock: expected ${block.transactions.length} decoded transactions, got ${transactions.length}`);
     }
-    const number = Number(block.header.number);
+    const { number } = block.header;
     const record: BlockRecord = {
       header: encodeHeader(block.header),
       transactions: block.transactions,
@@ -157,7 +156,7 @@ export class NodeStore implements NodeStorage {
     };
     await this.env.transaction(() => {
       const head = this.headNumber();
-      if (BigInt(number) !== head + 1n) throw new Error(`commitBlock: block ${number} does not extend the stored head ${head}`);
+      if (number !== head + 1) throw new Error(`commitBlock: block ${number} does not extend the stored head ${head}`);
       this.blocks.put(number, record);
       this.blockNumbers.put(Buffer.from(block.hash), number);
       const highest = new Map<string, bigint>();

@@ -47,9 +47,9 @@ import { decodeWireBlock, encodeWireBlock, type WireBlock } from './wire.js';
 
 export interface SyncProgress {
   /** Number of the newest stored block. */
-  current: bigint;
+  current: number;
   /** The highest block number peers have sent so far (the head sync is heading for, as far as known). */
-  target: bigint;
+  target: number;
 }
 
 export interface CatchUpOptions {
@@ -75,7 +75,7 @@ export interface RejectedPeer {
 
 export interface CatchUpResult {
   /** Number of the newest stored block after sync. */
-  head: bigint;
+  head: number;
   /** Blocks stored by this sync. */
   stored: number;
   rejected: RejectedPeer[];
@@ -93,7 +93,7 @@ interface CheckedBlock {
 export function serveBlocks(host: Pick<ClusterHost<unknown>, 'provideBlocks'>, store: Pick<NodeStorage, 'getBlock'>): void {
   host.provideBlocks((first, last) => {
     const blocks: Uint8Array[] = [];
-    for (let number = BigInt(first); number <= BigInt(last); number++) {
+    for (let number = first; number <= last; number++) {
       const signed = store.getBlock(number);
       if (signed === undefined) break;
       blocks.push(encodeWireBlock(signed));
@@ -105,11 +105,11 @@ export function serveBlocks(host: Pick<ClusterHost<unknown>, 'provideBlocks'>, s
 export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
   const { host, logger } = options;
   // K: a peer answers at most the host's `syncMaxBlocks` per request, so a shorter answer means its head.
-  const K = BigInt(host.limits.syncMaxBlocks);
+  const K = host.limits.syncMaxBlocks;
   const rejected: RejectedPeer[] = [];
   const dropped = new Set<number>();
   /** The first block number a peer reported not having. */
-  const peerEnd = new Map<number, bigint>();
+  const peerEnd = new Map<number, number>();
   let parent = options.head;
   const start = parent.header.number;
   let target = start;
@@ -121,16 +121,16 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
   };
 
   for (;;) {
-    const next = parent.header.number + 1n;
-    const peers = host.connectedPeers().filter((peer) => !dropped.has(peer) && (peerEnd.get(peer) ?? next + 1n) > next);
+    const next = parent.header.number + 1;
+    const peers = host.connectedPeers().filter((peer) => !dropped.has(peer) && (peerEnd.get(peer) ?? next + 1) > next);
     if (peers.length === 0) break;
     const requests = peers.map((peer, j) => {
-      const first = next + BigInt(j) * K;
-      const last = first + K - 1n;
-      const response = host.requestBlocks(peer, Number(first), Number(last)).then(
+      const first = next + j * K;
+      const last = first + K - 1;
+      const response = host.requestBlocks(peer, first, last).then(
         (blocks) => {
           // What the peer claims to have, checked or not: only the progress target uses it.
-          const highest = first + BigInt(blocks.length) - 1n;
+          const highest = first + blocks.length - 1;
           if (blocks.length > 0 && highest > target) target = highest;
           return { blocks };
         },
@@ -145,7 +145,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
         break;
       }
       const { blocks } = answer;
-      if (BigInt(blocks.length) < K) peerEnd.set(peer, first + BigInt(blocks.length));
+      if (blocks.length < K) peerEnd.set(peer, first + blocks.length);
       if (blocks.length === 0) break;
       let checked: CheckedBlock[];
       try {
@@ -160,24 +160,24 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
         parent = signed.block;
       }
       options.onProgress?.({ current: parent.header.number, target });
-      if (BigInt(blocks.length) < K) break;
+      if (blocks.length < K) break;
     }
     // Let the wave's other requests finish before the next wave asks the same peers again.
     await Promise.all(requests.map((request) => request.response));
   }
-  const stored = Number(parent.header.number - start);
-  logger?.info({ head: parent.header.number.toString(), stored, dropped: rejected.length }, 'sync: done');
+  const stored = parent.header.number - start;
+  logger?.info({ head: parent.header.number, stored, dropped: rejected.length }, 'sync: done');
   return { head: parent.header.number, stored, rejected };
 }
 
 /** Decodes and checks one range of blocks following `parent`; throws BadBlock naming the first failure. */
-async function checkRange(bytes: readonly Uint8Array[], first: bigint, parent: Block, options: CatchUpOptions): Promise<CheckedBlock[]> {
+async function checkRange(bytes: readonly Uint8Array[], first: number, parent: Block, options: CatchUpOptions): Promise<CheckedBlock[]> {
   const { chainId, groupPublicKey, executor } = options;
   const received: WireBlock[] = bytes.map((raw, i) => {
     try {
       return decodeWireBlock(raw);
     } catch (error) {
-      throw new BadBlock(`block ${first + BigInt(i)}: malformed: ${(error as Error).message}`);
+      throw new BadBlock(`block ${first + i}: malformed: ${(error as Error).message}`);
     }
   });
   const blocks: Block[] = [];
@@ -199,7 +199,7 @@ async function checkRange(bytes: readonly Uint8Array[], first: bigint, parent: B
   const invalid = await executor.batchVerify(sets);
   if (invalid.length > 0) {
     const i = invalid[0]!;
-    throw new BadBlock(`block ${first + BigInt(i)}: signature does not verify against the group public key over signing root ${prefixedHex(sets[i]!.message)} (round ${received[i]!.round})`);
+    throw new BadBlock(`block ${first + i}: signature does not verify against the group public key over signing root ${prefixedHex(sets[i]!.message)} (round ${received[i]!.round})`);
   }
   const senders = await recoverRangeSenders(blocks, chainId, executor);
   return blocks.map((block, i) => ({
@@ -212,7 +212,7 @@ async function checkRange(bytes: readonly Uint8Array[], first: bigint, parent: B
 async function recoverRangeSenders(blocks: readonly Block[], chainId: bigint, executor: CryptoExecutor): Promise<IncludedTransaction[][]> {
   const rules = { chainId, maxBytes: Number.MAX_SAFE_INTEGER };
   const decoded: DecodedTransaction[] = [];
-  const owner: Array<{ number: bigint; index: number }> = [];
+  const owner: Array<{ number: number; index: number }> = [];
   for (const block of blocks) {
     block.transactions.forEach((raw, index) => {
       try {
@@ -225,11 +225,11 @@ async function recoverRangeSenders(blocks: readonly Block[], chainId: bigint, ex
   }
   const recovered = await recoverSenders(decoded, executor);
   const result: IncludedTransaction[][] = blocks.map(() => []);
-  const firstNumber = blocks[0]?.header.number ?? 0n;
+  const firstNumber = blocks[0]?.header.number ?? 0;
   recovered.forEach((tx, i) => {
     const { number, index } = owner[i]!;
     if (tx instanceof TransactionRejected) throw new BadBlock(`block ${number}: transaction ${index}: ${tx.message}`);
-    result[Number(number - firstNumber)]!.push({ sender: tx.sender, nonce: tx.nonce });
+    result[number - firstNumber]!.push({ sender: tx.sender, nonce: tx.nonce });
   });
   return result;
 }
@@ -295,7 +295,7 @@ export class SyncRunner {
         groupPublicKey: this.options.groupPublicKey,
         chainId: this.options.chainId,
         logger: this.options.logger,
-        onProgress: ({ target }) => metrics?.syncTarget.set(Number(target)),
+        onProgress: ({ target }) => metrics?.syncTarget.set(target),
       });
       metrics?.syncTarget.set(0);
       return result.stored;

@@ -22,7 +22,7 @@ export interface SignedBlock {
 }
 
 export interface TransactionLocation {
-  blockNumber: bigint;
+  blockNumber: number;
   blockHash: Uint8Array;
   index: number;
 }
@@ -49,7 +49,8 @@ export interface NodeHealth {
   live: boolean;
   /** It can serve and sequence: store open, consensus running (and, in a cluster, a quorum connected, at the head). */
   ready: boolean;
-  head: bigint;
+  /** Number of the newest signed block. */
+  head: number;
   mempoolSize: number;
   /** Human-readable reasons when not ready. */
   reasons: string[];
@@ -58,13 +59,13 @@ export interface NodeHealth {
 export interface SequencerView {
   readonly chainId: bigint;
   /** Number of the newest signed block (0 = only genesis). */
-  headNumber(): bigint;
+  headNumber(): number;
   /**
    * Decodes, checks and admits a raw signed transaction; resolves with its hash once it is durably
    * stored (a restart will not lose it). Rejects with `TransactionRejected` (src/chain) saying why.
    */
   submitTransaction(raw: Uint8Array): Promise<Uint8Array>;
-  getBlockByNumber(number: bigint): SignedBlock | undefined;
+  getBlockByNumber(number: number): SignedBlock | undefined;
   getBlockByHash(hash: Uint8Array): SignedBlock | undefined;
   getTransaction(hash: Uint8Array): TransactionRecord | undefined;
   /**

@@ -19,7 +19,7 @@ const txs = makeSignedTransactionObjects(12, { chainId: Number(CHAIN_ID), seed: 
 const sameNonces = makeSignedTransactionObjects(4, { chainId: Number(CHAIN_ID), seed: 6 });
 const quantity = (value: bigint | number) => `0x${value.toString(16)}`;
 /** What Ethereum's JSON shape says for a transaction, from @ethereumjs/tx's own fields. */
-function expectedTransaction(tx: TypedTransaction, location: { blockHash: string; blockNumber: bigint; index: number } | undefined) {
+function expectedTransaction(tx: TypedTransaction, location: { blockHash: string; blockNumber: number; index: number } | undefined) {
   const json: Record<string, unknown> = {
     blockHash: location?.blockHash ?? null,
     blockNumber: location ? quantity(location.blockNumber) : null,
@@ -83,7 +83,7 @@ describe('JSON-RPC over HTTP', () => {
     for (const tx of txs.slice(0, 8)) {
       const index = signed.block.transactionHashes.findIndex((hash) => toHex(hash) === toHex(tx.hash()));
       expect(index).toBeGreaterThanOrEqual(0);
-      expect((await f.call('eth_getTransactionByHash', [toHex(tx.hash())])).result).toEqual(expectedTransaction(tx, { blockHash, blockNumber: 1n, index }));
+      expect((await f.call('eth_getTransactionByHash', [toHex(tx.hash())])).result).toEqual(expectedTransaction(tx, { blockHash, blockNumber: 1, index }));
     }
     expect((await f.call('eth_getTransactionByHash', [toHex(new Uint8Array(32))])).result).toBeNull();
   });
@@ -129,11 +129,13 @@ describe('JSON-RPC over HTTP', () => {
     }
     const full = (await f.call('eth_getBlockByHash', [byNumber.hash, true])).result;
     expect(full.transactions).toEqual(
-      block.transactionHashes.map((hash, index) => expectedTransaction(txs.find((tx) => toHex(tx.hash()) === toHex(hash))!, { blockHash: byNumber.hash, blockNumber: 1n, index })),
+      block.transactionHashes.map((hash, index) => expectedTransaction(txs.find((tx) => toHex(tx.hash()) === toHex(hash))!, { blockHash: byNumber.hash, blockNumber: 1, index })),
     );
     const genesis = (await f.call('eth_getBlockByNumber', ['earliest', true])).result;
     expect(genesis).toMatchObject({ number: '0x0', hash: toHex(f.sequencer.blocks[0]!.block.hash), signingRoot: null, sequencerSignature: null, transactions: [], timestamp: '0x0' });
     expect((await f.call('eth_getBlockByNumber', ['0x2', false])).result).toBeNull();
+    // The largest block number there can be: absent, not an error (one above it is -32602, below).
+    expect((await f.call('eth_getBlockByNumber', ['0x1fffffffffffff', false])).result).toBeNull();
     expect((await f.call('eth_getBlockByHash', [toHex(new Uint8Array(32).fill(9)), false])).result).toBeNull();
   });
 
@@ -196,7 +198,10 @@ describe('JSON-RPC over HTTP', () => {
       ['eth_getBlockByNumber', ['0x1'], /expected 2 params, got 1/],
       ['eth_getBlockByNumber', ['newest', false], /param 0 \(block\): expected a block number as a hex quantity or one of "latest"/],
       ['eth_getBlockByNumber', ['0x01', false], /param 0 \(block\): expected a hex quantity/],
-      ['eth_getBlockByNumber', ['0x10000000000000000', false], /at most 64 bits/],
+      ['eth_getBlockByNumber', ['0x10000000000000000', false], /at most 0x1fffffffffffff \(Number.MAX_SAFE_INTEGER, the largest block number\)/],
+      ['eth_getBlockByNumber', ['0x20000000000000', false], /param 0 \(block\): expected a hex quantity like "0x1a" of at most 0x1fffffffffffff .*got "0x20000000000000"/],
+      ['dst_getSignedBlock', ['0x20000000000000'], /param 0 \(block\): .*at most 0x1fffffffffffff/],
+      ['eth_getTransactionCount', ['0x' + '12'.repeat(20), '0xffffffffffffffff'], /param 1 \(block\): .*at most 0x1fffffffffffff/],
       ['eth_getBlockByNumber', ['latest', 'yes'], /param 1 \(full transactions\): expected true or false, got "yes"/],
       ['eth_getBlockByHash', ['0x1234', false], /param 0 \(block hash\): expected 32 bytes as 0x-prefixed hex/],
       ['eth_getTransactionByHash', [null], /param 0 \(transaction hash\): expected 32 bytes .*got null/],

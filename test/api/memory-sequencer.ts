@@ -55,8 +55,8 @@ export class MemorySequencer implements SequencerView {
     );
   }
 
-  headNumber(): bigint {
-    return BigInt(this.blocks.length - 1);
+  headNumber(): number {
+    return this.blocks.length - 1;
   }
 
   async submitTransaction(raw: Uint8Array): Promise<Uint8Array> {
@@ -86,8 +86,8 @@ export class MemorySequencer implements SequencerView {
     return signed;
   }
 
-  getBlockByNumber(number: bigint): SignedBlock | undefined {
-    return number < BigInt(this.blocks.length) ? this.blocks[Number(number)] : undefined;
+  getBlockByNumber(number: number): SignedBlock | undefined {
+    return this.blocks[number];
   }
 
   getBlockByHash(hash: Uint8Array): SignedBlock | undefined {

@@ -1,8 +1,11 @@
 /**
- * Blocks built from real signed transactions: header encoding, the transactionsRoot against
- * @ethereumjs/block, building from the pool, and validation of proposals with every rejection reason.
+ * Blocks built from real signed transactions: header encoding (against @ethereumjs/rlp, and the
+ * safe-integer bound on the number), the transactionsRoot against @ethereumjs/block, building from the
+ * pool, and validation of proposals with every rejection reason.
  */
 import { genTransactionsTrieRoot } from '@ethereumjs/block';
+import { RLP } from '@ethereumjs/rlp';
+import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -70,7 +73,35 @@ describe('blocks', () => {
     const encoded = encodeHeader(block.header);
     expect(decodeHeader(encoded)).toEqual(block.header);
     expect(hex(block.hash)).toBe(Buffer.from(keccak_256(encoded)).toString('hex'));
-    expect(block.header).toMatchObject({ number: 1n, proposer: 2, transactionCount: parsed.length, chainId: CHAIN_ID });
+    expect(block.header).toMatchObject({ number: 1, proposer: 2, transactionCount: parsed.length, chainId: CHAIN_ID });
+  });
+
+  it('a header number is a safe integer: canonical RLP as before, and one above Number.MAX_SAFE_INTEGER does not decode', () => {
+    const { header } = setup().block;
+    // @ethereumjs/rlp with the integers as bigints (canonical: no leading zeros, 0 as the empty string).
+    const independent = (number: bigint): Uint8Array =>
+      RLP.encode([
+        bigIntToUnpaddedBytes(header.chainId),
+        bigIntToUnpaddedBytes(number),
+        header.parentHash,
+        bigIntToUnpaddedBytes(header.timestampMs),
+        bigIntToUnpaddedBytes(BigInt(header.proposer)),
+        header.transactionsRoot,
+        bigIntToUnpaddedBytes(BigInt(header.transactionCount)),
+      ]);
+    for (const number of [0, 1, 255, 256, 0xffff_ffff, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+      const encoded = encodeHeader({ ...header, number });
+      expect(hex(encoded), `number ${number}`).toBe(hex(independent(BigInt(number))));
+      expect(decodeHeader(encoded)).toEqual({ ...header, number });
+      // @ethereumjs decodes the number as bytes → bigint: compare as bigints.
+      expect(bytesToBigInt((RLP.decode(encoded) as Uint8Array[])[1]!)).toBe(BigInt(number));
+    }
+    const tooLarge = BigInt(Number.MAX_SAFE_INTEGER) + 1n;
+    expect(() => decodeHeader(independent(tooLarge))).toThrow(
+      `block header: number: ${tooLarge} is above Number.MAX_SAFE_INTEGER (${Number.MAX_SAFE_INTEGER}), the largest value it may have`,
+    );
+    expect(() => decodeHeader(independent(2n ** 64n - 1n))).toThrow(/block header: number: \d+ is above Number.MAX_SAFE_INTEGER/);
+    expect(() => decodeHeader(independent(2n ** 64n))).toThrow(/block header: number: integer of 9 bytes exceeds 8/);
   });
 
   it('transactionsRoot equals the Ethereum transactions-trie root (@ethereumjs/block)', async () => {
@@ -102,7 +133,7 @@ describe('blocks', () => {
 
     it('chain, number, parent and timestamps', async () => {
       expect(await reasonOf({ ...header, chainId: 1n }, txs, context)).toMatch(/^wrong-chain-id/);
-      expect(await reasonOf({ ...header, number: 2n }, txs, context)).toMatch(/^wrong-number: block 2: expected number 1/);
+      expect(await reasonOf({ ...header, number: 2 }, txs, context)).toMatch(/^wrong-number: block 2: expected number 1/);
       expect(await reasonOf({ ...header, parentHash: new Uint8Array(32).fill(1) }, txs, context)).toMatch(/^wrong-parent/);
       const later = { ...context, parent: { ...context.parent, header: { ...context.parent.header, timestampMs: header.timestampMs + 1n } } };
       expect(await reasonOf(header, txs, later)).toMatch(/^timestamp-before-parent/);

@@ -155,8 +155,8 @@ describe('dst run --single on a data directory of the earlier format', () => {
       executor: new MainThreadExecutor(),
     });
     await before.sequencer.submitTransaction(raws[0]!);
-    await new Promise<void>((resolve) => (before.sequencer.headNumber() >= 1n ? resolve() : before.sequencer.onBlock(() => resolve())));
-    const oldBlock = before.sequencer.getBlockByNumber(1n)!;
+    await new Promise<void>((resolve) => (before.sequencer.headNumber() >= 1 ? resolve() : before.sequencer.onBlock(() => resolve())));
+    const oldBlock = before.sequencer.getBlockByNumber(1)!;
     await before.stop();
 
     const args = ['run', '--single', '--data-dir', dir, '--rpc-port', '0', '--block-time', '20'];
@@ -172,7 +172,7 @@ describe('dst run --single on a data directory of the earlier format', () => {
       expect(served.hash).toBe(toHex(oldBlock.block.hash));
       expect(verifySignedBlock(served, toHex(key.groupPublicKey))).toBe(true);
       await rpc(node.url, 'eth_sendRawTransaction', [toHex(raws[1]!)]);
-      for (let head = 1; head < 2; await new Promise((r) => setTimeout(r, 20))) head = Number(BigInt((await rpc(node.url, 'eth_blockNumber')).result));
+      for (let head = 1; head < 2; await new Promise((r) => setTimeout(r, 20))) head = Number((await rpc(node.url, 'eth_blockNumber')).result);
       expect(verifySignedBlock((await rpc(node.url, 'dst_getSignedBlock', ['0x2'])).result, toHex(key.groupPublicKey))).toBe(true);
     } finally {
       expect(await node.stop()).toBe(0);
@@ -182,7 +182,7 @@ describe('dst run --single on a data directory of the earlier format', () => {
     // Started again: nothing to migrate; the lock's block time and chain id are the directory's.
     const again = await whenListening(spawnDst(['run', '--single', '--data-dir', dir, '--rpc-port', '0']));
     expect(again.logs.some((line) => line.msg.startsWith('migrated'))).toBe(false);
-    expect(Number(BigInt((await rpc(again.url, 'eth_blockNumber')).result))).toBe(2);
+    expect(Number((await rpc(again.url, 'eth_blockNumber')).result)).toBe(2);
     expect(await again.stop()).toBe(0);
     for (const [flag, value, message] of [
       ['--block-time', '1000', `--block-time 1000 does not match block time 20 ms in the lock of the data directory ${dir}: leave it out to use the lock's`],

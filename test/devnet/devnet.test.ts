@@ -116,7 +116,7 @@ describe('dst devnet (4 node processes)', () => {
     // Every node holds the same verified blocks up to the lowest head.
     const lock = JSON.parse(await readFile(join(dir, 'cluster-lock.json'), 'utf8')) as { groupPublicKey: string };
     const urls = Array.from({ length: NODES }, (_, i) => `http://127.0.0.1:${rpcBase + i}/`);
-    const heads = await Promise.all(urls.map(async (url) => Number(BigInt((await rpc(url, 'eth_blockNumber')).result))));
+    const heads = await Promise.all(urls.map(async (url) => Number((await rpc(url, 'eth_blockNumber')).result)));
     const common = Math.min(...heads);
     expect(common).toBeGreaterThanOrEqual(1);
     for (let number = 1; number <= common; number++) {

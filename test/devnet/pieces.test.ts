@@ -83,10 +83,10 @@ describe('parseNodeLine', () => {
     const [listening, block, synced, failed, stopped, other] = nodeLogLines((logger) => {
       logger.info({ url: 'http://127.0.0.1:8545/', wsUrl: 'ws://127.0.0.1:8545/', port: 8545, chainId: '901', node: 2, peerId: '12D3KooWabc' }, 'rpc listening');
       logger.child({ module: 'node' }).info(
-        { number: '12', hash: '0xabcdef0123', round: 2, transactions: 50, proposer: 3, timeToSignatureMs: 4.25, pending: 7 },
+        { number: 12, hash: '0xabcdef0123', round: 2, transactions: 50, proposer: 3, timeToSignatureMs: 4.25, pending: 7 },
         'block signed and stored',
       );
-      logger.info({ head: '11', stored: 11, dropped: 0 }, 'sync: done');
+      logger.info({ head: 11, stored: 11, dropped: 0 }, 'sync: done');
       logger.fatal({ err: new Error('keys/keystore-share-2.json: wrong password') }, 'the node failed');
       logger.info({ exitCode: 0 }, 'stopped');
       logger.info({ peers: 3 }, 'connected');
@@ -94,9 +94,9 @@ describe('parseNodeLine', () => {
     expect(parseNodeLine(listening!)).toEqual({ kind: 'listening', url: 'http://127.0.0.1:8545/', chainId: '901', peerId: '12D3KooWabc' });
     expect(parseNodeLine(block!)).toEqual({
       kind: 'block',
-      block: { number: 12n, hash: '0xabcdef0123', round: 2, transactions: 50, proposer: 3, timeToSignatureMs: 4.25 },
+      block: { number: 12, hash: '0xabcdef0123', round: 2, transactions: 50, proposer: 3, timeToSignatureMs: 4.25 },
     });
-    expect(parseNodeLine(synced!)).toEqual({ kind: 'synced', head: 11n });
+    expect(parseNodeLine(synced!)).toEqual({ kind: 'synced', head: 11 });
     expect(parseNodeLine(failed!)).toEqual({ kind: 'error', message: 'the node failed: keys/keystore-share-2.json: wrong password' });
     expect(parseNodeLine(stopped!)).toEqual({ kind: 'stopped', exitCode: 0 });
     expect(parseNodeLine(other!)).toBeUndefined();
@@ -114,9 +114,13 @@ describe('parseNodeLine', () => {
     '[1,2]',
     '{"msg":"rpc listening","url":8545}',
     '{"msg":"block signed and stored","number":"x1","hash":"0x","round":1,"transactions":1,"proposer":1,"timeToSignatureMs":1}',
-    '{"msg":"block signed and stored","number":"1","hash":"0x","round":-1,"transactions":1,"proposer":1,"timeToSignatureMs":1}',
-    '{"msg":"block signed and stored","number":"1","hash":"0x","round":1,"transactions":1,"proposer":1}',
+    '{"msg":"block signed and stored","number":"1","hash":"0x","round":1,"transactions":1,"proposer":1,"timeToSignatureMs":1}',
+    '{"msg":"block signed and stored","number":1.5,"hash":"0x","round":1,"transactions":1,"proposer":1,"timeToSignatureMs":1}',
+    '{"msg":"block signed and stored","number":9007199254740992,"hash":"0x","round":1,"transactions":1,"proposer":1,"timeToSignatureMs":1}',
+    '{"msg":"block signed and stored","number":1,"hash":"0x","round":-1,"transactions":1,"proposer":1,"timeToSignatureMs":1}',
+    '{"msg":"block signed and stored","number":1,"hash":"0x","round":1,"transactions":1,"proposer":1}',
     '{"msg":"sync: done","head":null}',
+    '{"msg":"sync: done","head":"11"}',
     '{"msg":"stopped","exitCode":"0"}',
     '{"level":40,"msg":"a warning"}',
   ])('ignores %s', (line) => {
@@ -124,19 +128,19 @@ describe('parseNodeLine', () => {
   });
 });
 
-const block = (number: bigint, fields: Partial<StoredBlock> = {}): StoredBlock => ({
-  number, hash: `0x${number.toString(16).padStart(64, '0')}`, round: 1, transactions: 10, proposer: Number(number % 4n) + 1, timeToSignatureMs: 3.14159, ...fields,
+const block = (number: number, fields: Partial<StoredBlock> = {}): StoredBlock => ({
+  number, hash: `0x${number.toString(16).padStart(64, '0')}`, round: 1, transactions: 10, proposer: (number % 4) + 1, timeToSignatureMs: 3.14159, ...fields,
 });
 
 describe('ChainTracker', () => {
   it('gives a line the first time any node stores a height, and sums each height once', () => {
     const tracker = new ChainTracker(4);
-    const line = tracker.blockStored(2, block(5n, { transactions: 7, round: 2, proposer: 3 }));
+    const line = tracker.blockStored(2, block(5, { transactions: 7, round: 2, proposer: 3 }));
     expect(line).toBe(`block 5  hash 0x00000000…  txs 7  proposer 3  round 2  signed in 3.1 ms  (first on node 2)`);
-    for (const node of [1, 3, 4]) expect(tracker.blockStored(node, block(5n, { transactions: 7, round: 2 }))).toBeUndefined();
-    expect(tracker.blockStored(1, block(6n))).toContain('block 6');
-    expect(tracker.blockStored(3, block(6n))).toBeUndefined();
-    tracker.advanceHead(4, 3n);
+    for (const node of [1, 3, 4]) expect(tracker.blockStored(node, block(5, { transactions: 7, round: 2 }))).toBeUndefined();
+    expect(tracker.blockStored(1, block(6))).toContain('block 6');
+    expect(tracker.blockStored(3, block(6))).toBeUndefined();
+    tracker.advanceHead(4, 3);
     tracker.node(2).exit = 0;
     tracker.node(4).exit = 'SIGKILL';
     const summary = tracker.summary(3_000, 2_000);
@@ -144,15 +148,15 @@ describe('ChainTracker', () => {
       elapsedMs: 3_000,
       allUpMs: 2_000,
       blocks: 2,
-      firstHeight: 5n,
-      lastHeight: 6n,
+      firstHeight: 5,
+      lastHeight: 6,
       transactions: 17,
       blocksAfterRoundOne: 1,
       nodes: [
-        { index: 1, head: 6n, exit: undefined },
-        { index: 2, head: 5n, exit: 0 },
-        { index: 3, head: 6n, exit: undefined },
-        { index: 4, head: 5n, exit: 'SIGKILL' },
+        { index: 1, head: 6, exit: undefined },
+        { index: 2, head: 5, exit: 0 },
+        { index: 3, head: 6, exit: undefined },
+        { index: 4, head: 5, exit: 'SIGKILL' },
       ],
     });
     expect(formatDevnetSummary(summary).split('\n')).toEqual([
@@ -166,9 +170,9 @@ describe('ChainTracker', () => {
 
   it('a head never goes back', () => {
     const tracker = new ChainTracker(1);
-    tracker.advanceHead(1, 9n);
-    tracker.blockStored(1, block(4n));
-    expect(tracker.node(1).head).toBe(9n);
+    tracker.advanceHead(1, 9);
+    tracker.blockStored(1, block(4));
+    expect(tracker.node(1).head).toBe(9);
     expect(formatDevnetSummary(tracker.summary(0, 0))).toContain('1 blocks (heights 4..4), 10 transactions, 0.0 tx/s');
   });
 });

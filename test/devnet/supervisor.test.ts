@@ -26,7 +26,7 @@ function standIn(options: { ignoreTerm?: boolean; failEarly?: boolean } = {}): s
     if (${Boolean(options.failEarly)}) { console.error('dst: cannot start'); process.exit(3); }
     console.log('not json');
     log({ msg: 'rpc listening', url: 'http://127.0.0.1:1/', wsUrl: 'ws://127.0.0.1:1/', chainId: '5' });
-    log({ msg: 'block signed and stored', number: '1', hash: '0xab', round: 1, transactions: 2, proposer: 1, timeToSignatureMs: 3 });
+    log({ msg: 'block signed and stored', number: 1, hash: '0xab', round: 1, transactions: 2, proposer: 1, timeToSignatureMs: 3 });
     console.error('a warning on stderr');
     process.on('SIGTERM', () => { if (!${Boolean(options.ignoreTerm)}) { log({ msg: 'stopped', exitCode: 0 }); process.exit(0); } });
     setInterval(() => {}, 1000);

@@ -212,7 +212,7 @@ export function storedBlock(line: Record<string, any>): StoredBlockLog {
 export async function blockNumber(url: string): Promise<number> {
   const response = await rpc(url, 'eth_blockNumber');
   if (response.error) throw new Error(`eth_blockNumber at ${url}: ${response.error.message}`);
-  return Number(BigInt(response.result));
+  return Number(response.result);
 }
 
 /** Polls eth_blockNumber until the node's head is at least `height`; fails naming the head it saw. */
@@ -318,7 +318,7 @@ export function hashesByHeight(cluster: TestCluster, chains: readonly (readonly 
     byHeight.set(height, (byHeight.get(height) ?? new Set()).add(hash));
   };
   for (const block of cluster.storedBlocks()) add(block.number, block.hash);
-  for (const chain of chains) for (const block of chain) add(Number(BigInt(block.number)), block.hash);
+  for (const chain of chains) for (const block of chain) add(Number(block.number), block.hash);
   return byHeight;
 }
 

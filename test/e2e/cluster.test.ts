@@ -150,7 +150,7 @@ describe('4 nodes: 1,000 transactions over every RPC, then bad start-ups and bad
     // In round 1 the builder is the round-robin leader.
     const roundOne = chain.filter((block) => block.round === 1);
     expect(roundOne.length).toBeGreaterThan(0);
-    for (const block of roundOne) expect(proposerOf(block), `block ${BigInt(block.number)}`).toBe(leaderOf(Number(BigInt(block.number)), 1, 4));
+    for (const block of roundOne) expect(proposerOf(block), `block ${Number(block.number)}`).toBe(leaderOf(Number(block.number), 1, 4));
     expect(conflictingHeights(hashesByHeight(cluster, [...chains.values()]))).toEqual([]);
   });
 

@@ -99,7 +99,7 @@ describe('dst run --single: SIGKILL under load and restart', () => {
 
     node = await startNodeProcess({ dataDir, chainId: CHAIN_ID, blockTimeMs: 20 });
     running.push(node);
-    const headAtRestart = BigInt((await rpc(node.url, 'eth_blockNumber')).result);
+    const headAtRestart = Number((await rpc(node.url, 'eth_blockNumber')).result);
     await Promise.all(accounts.map((_, s) => load(node.url, s, resumeAt[s]!, true)));
     expect(acknowledged.size + knownWithoutAnswer.size).toBe(SENDERS * PER_SENDER);
 
@@ -113,19 +113,19 @@ describe('dst run --single: SIGKILL under load and restart', () => {
       }
     }
 
-    const head = BigInt((await rpc(node.url, 'eth_blockNumber')).result);
+    const head = Number((await rpc(node.url, 'eth_blockNumber')).result);
     expect(head).toBeGreaterThan(headAtRestart);
     const included = new Map<string, number>();
     const nextNonce = new Map<string, number>();
     const blocks: Array<{ number: number; round: number; hash: string }> = [];
     let parentHash = (await rpc(node.url, 'eth_getBlockByNumber', ['0x0', false])).result.hash;
-    for (let n = 1n; n <= head; n++) {
+    for (let n = 1; n <= head; n++) {
       const block = (await rpc(node.url, 'dst_getSignedBlock', [`0x${n.toString(16)}`])).result;
       expect(verifySignedBlock(block, node.groupPublicKey)).toBe(true);
       const header = RLP.decode(bytes(block.header)) as Uint8Array[];
       expect(toHex(header[2]!)).toBe(parentHash);
       parentHash = block.hash;
-      blocks.push({ number: Number(n), round: block.round, hash: block.hash });
+      blocks.push({ number: n, round: block.round, hash: block.hash });
       const before = seenBeforeKill.get(`0x${n.toString(16)}`);
       if (before !== undefined) expect(block.hash, `block ${n} changed across the kill`).toBe(before);
       for (const raw of block.transactions as string[]) {

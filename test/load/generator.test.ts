@@ -83,7 +83,7 @@ describe('startLoad against a node', () => {
       for (let i = 1; i < list.length; i++) expect(list[i]!.position > list[i - 1]!.position).toBe(true);
     }
     // Included exactly once: the blocks hold as many transactions as were accepted, and each verifies.
-    const head = Number(BigInt((await rpc(node.url, 'eth_blockNumber')).result));
+    const head = Number((await rpc(node.url, 'eth_blockNumber')).result);
     let included = 0;
     for (let number = 1; number <= head; number++) {
       const signed = (await rpc(node.url, 'dst_getSignedBlock', [`0x${number.toString(16)}`])).result;

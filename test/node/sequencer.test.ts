@@ -89,12 +89,12 @@ describe('Sequencer (single node, in process)', () => {
     await waitForHeadTransactions(node.sequencer, hashes);
 
     const head = node.sequencer.headNumber();
-    expect(head).toBeGreaterThan(1n); // 200 transactions, at most 64 per block
-    expect(published.map((b) => b.block.header.number)).toEqual(Array.from({ length: Number(head) }, (_, i) => BigInt(i + 1)));
+    expect(head).toBeGreaterThan(1); // 200 transactions, at most 64 per block
+    expect(published.map((b) => b.block.header.number)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
     const seen = new Map<string, number>();
     const nextNonce = new Map<string, bigint>();
-    let parent = node.sequencer.getBlockByNumber(0n)!.block;
-    for (let n = 1n; n <= head; n++) {
+    let parent = node.sequencer.getBlockByNumber(0)!.block;
+    for (let n = 1; n <= head; n++) {
       const signed = node.sequencer.getBlockByNumber(n)!;
       expect(verifyBlock(signed, key.groupPublicKey)).toBe(true);
       expect(hex(signed.block.header.parentHash)).toBe(hex(parent.hash));
@@ -131,7 +131,7 @@ describe('Sequencer (single node, in process)', () => {
     const more = await signTransfers(accounts[2]!, Number(CHAIN_ID), 40, 3);
     const moreHashes = await Promise.all(more.map((raw) => again.sequencer.submitTransaction(hexToBytes(raw))));
     await waitForHeadTransactions(again.sequencer, moreHashes);
-    const next = again.sequencer.getBlockByNumber(head + 1n)!;
+    const next = again.sequencer.getBlockByNumber(head + 1)!;
     expect(hex(next.block.header.parentHash)).toBe(hex(parent.hash));
     expect(verifyBlock(next, key.groupPublicKey)).toBe(true);
   });
@@ -166,7 +166,7 @@ describe('Sequencer (single node, in process)', () => {
   it('resumes an undecided height with its persisted lock and signs the locked block in a later round', async () => {
     const raws = (await signTransfers(testAccounts(1)[0]!, Number(CHAIN_ID), 0, 2)).map(hexToBytes);
     const genesis = (await import('../../src/chain/index.js')).genesisBlock(CHAIN_ID);
-    const locked = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesis.hash, timestampMs: BigInt(Date.now()), proposer: 1 }, raws);
+    const locked = assembleBlock({ chainId: CHAIN_ID, number: 1, parentHash: genesis.hash, timestampMs: BigInt(Date.now()), proposer: 1 }, raws);
     // As if the node crashed after committing to `locked` in round 1 of height 1 (signed it, did not store it).
     const store = new NodeStore(dbPath);
     await store.persistQbftState({
@@ -180,7 +180,7 @@ describe('Sequencer (single node, in process)', () => {
     const node = await start();
     // No transaction submitted: the node still finishes the height it locked, with the locked block.
     const block = await new Promise<SignedBlock>((resolve) => {
-      const existing = node.sequencer.getBlockByNumber(1n);
+      const existing = node.sequencer.getBlockByNumber(1);
       if (existing) resolve(existing);
       else node.sequencer.onBlock(resolve);
     });

@@ -40,16 +40,16 @@ describe('NodeStore', () => {
     const txs = raws.map((raw) => parseTransaction(raw, rules));
     for (const [i, raw] of raws.entries()) await store.addPending(i, raw);
     const genesis = genesisBlock(CHAIN_ID);
-    const block1 = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesis.hash, timestampMs: 10n, proposer: 1 }, raws.slice(0, 4));
+    const block1 = assembleBlock({ chainId: CHAIN_ID, number: 1, parentHash: genesis.hash, timestampMs: 10n, proposer: 1 }, raws.slice(0, 4));
     await store.commitBlock(signedBlock(block1), txs.slice(0, 4), [0, 1, 2, 3]);
 
-    expect(store.headNumber()).toBe(1n);
-    const stored = store.getBlock(1n)!;
+    expect(store.headNumber()).toBe(1);
+    const stored = store.getBlock(1)!;
     expect(hex(stored.block.hash)).toBe(hex(block1.hash));
     expect(stored.block.transactions.map(hex)).toEqual(raws.slice(0, 4).map(hex));
     expect(stored.block.transactionHashes.map(hex)).toEqual(raws.slice(0, 4).map((raw) => hex(keccak_256(raw))));
-    expect(store.blockNumberOf(block1.hash)).toBe(1n);
-    expect(store.transactionLocation(txs[3]!.hash)).toEqual({ blockNumber: 1n, blockHash: block1.hash, index: 3 });
+    expect(store.blockNumberOf(block1.hash)).toBe(1);
+    expect(store.transactionLocation(txs[3]!.hash)).toEqual({ blockNumber: 1, blockHash: block1.hash, index: 3 });
     expect(store.isIncluded(hex(txs[2]!.hash))).toBe(true);
     expect(store.isIncluded(hex(txs[4]!.hash))).toBe(false);
     expect(store.lastIncludedNonce(hex(txs[0]!.sender))).toBe(2n);
@@ -58,9 +58,9 @@ describe('NodeStore', () => {
     expect(store.pendingTransactions().map((e) => [e.sequence, hex(e.raw)])).toEqual([[4, hex(raws[4]!)]]);
 
     // Not the next height: nothing of it is written.
-    const skipping = assembleBlock({ chainId: CHAIN_ID, number: 3n, parentHash: block1.hash, timestampMs: 11n, proposer: 1 }, raws.slice(4));
+    const skipping = assembleBlock({ chainId: CHAIN_ID, number: 3, parentHash: block1.hash, timestampMs: 11n, proposer: 1 }, raws.slice(4));
     await expect(store.commitBlock(signedBlock(skipping), txs.slice(4), [4])).rejects.toThrow(/does not extend the stored head 1/);
-    expect(store.headNumber()).toBe(1n);
+    expect(store.headNumber()).toBe(1);
     expect(store.blockNumberOf(skipping.hash)).toBeUndefined();
     expect(store.isIncluded(hex(txs[4]!.hash))).toBe(false);
     expect(store.pendingTransactions()).toHaveLength(1);
@@ -72,7 +72,7 @@ describe('NodeStore', () => {
     for (const sequence of [3, 0, 2]) await store.addPending(sequence, raws[sequence]!);
     await store.removePending([2]);
     const genesis = genesisBlock(CHAIN_ID);
-    const value = assembleBlock({ chainId: CHAIN_ID, number: 1n, parentHash: genesis.hash, timestampMs: 5n, proposer: 1 }, raws.slice(0, 2));
+    const value = assembleBlock({ chainId: CHAIN_ID, number: 1, parentHash: genesis.hash, timestampMs: 5n, proposer: 1 }, raws.slice(0, 2));
     const prepares = [{ type: 'PREPARE' as const, height: 1, round: 3, sender: 0, valueId: hex(value.hash) }];
     await store.persistQbftState({ height: 1, round: 4, prepared: { round: 3, value, prepares } });
     await store.close();

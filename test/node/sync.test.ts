@@ -50,7 +50,7 @@ function buildChain(key: ThresholdKey): SignedBlock[] {
   let parent = genesisBlock(CHAIN_ID);
   for (let n = 1; n <= BLOCKS; n++) {
     const txs = n % 10 === 0 ? [] : transactions.slice(2 * n - 2, 2 * n);
-    const block = assembleBlock({ chainId: CHAIN_ID, number: BigInt(n), parentHash: parent.hash, timestampMs: 1_700_000_000_000n + BigInt(n) * 250n, proposer: 1 + (n % 4) }, txs);
+    const block = assembleBlock({ chainId: CHAIN_ID, number: n, parentHash: parent.hash, timestampMs: 1_700_000_000_000n + BigInt(n) * 250n, proposer: 1 + (n % 4) }, txs);
     chain.push(sign(key, block, 1 + (n % 3)));
     parent = block;
   }
@@ -87,16 +87,16 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
   /** What peer 3 does: answers honestly, as a node whose head is BEHIND_HEAD, or forges the first block
    * with transactions in each answer. */
   const misbehave = (blocks: Uint8Array[]): Uint8Array[] => {
-    if (misbehaviour === 'behind') return blocks.filter((bytes) => decodeWireBlock(bytes).header.number <= BigInt(BEHIND_HEAD));
+    if (misbehaviour === 'behind') return blocks.filter((bytes) => decodeWireBlock(bytes).header.number <= BEHIND_HEAD);
     const target = blocks.findIndex((bytes) => decodeWireBlock(bytes).transactions.length > 0);
     if (misbehaviour === 'honest' || target < 0) return blocks;
     const wire = decodeWireBlock(blocks[target]!);
-    const original = chain[Number(wire.header.number) - 1]!;
+    const original = chain[wire.header.number - 1]!;
     const { header } = original.block;
     let forged: Uint8Array;
     switch (misbehaviour) {
       case 'bad signature': // a valid signature, of another block
-        forged = encodeWireBlock({ ...original, signature: chain[Number(header.number) % BLOCKS]!.signature });
+        forged = encodeWireBlock({ ...original, signature: chain[header.number % BLOCKS]!.signature });
         break;
       case 'broken linkage': {
         // Correctly signed by the group key, but on a fork: its parent is not the chain's block n-1.
@@ -167,7 +167,7 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
 
   /** The store holds exactly the source chain, byte for byte, with its transactions indexed. */
   const expectIdenticalChain = (store: NodeStore): void => {
-    expect(store.headNumber()).toBe(BigInt(BLOCKS));
+    expect(store.headNumber()).toBe(BLOCKS);
     for (const signed of chain) {
       const stored = store.getBlock(signed.block.header.number)!;
       expect(hex(encodeWireBlock(stored))).toBe(hex(encodeWireBlock(signed)));
@@ -184,15 +184,15 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     const store = await newStore();
     const progress: SyncProgress[] = [];
     const result = await sync(store, progress);
-    expect(result).toEqual({ head: BigInt(BLOCKS), stored: BLOCKS, rejected: [] });
+    expect(result).toEqual({ head: BLOCKS, stored: BLOCKS, rejected: [] });
     expectIdenticalChain(store);
     expect(served.slice(1).every((firsts) => firsts.length > 0)).toBe(true);
     expect(progress.length).toBe(Math.ceil(BLOCKS / K));
-    expect(progress.map((p) => p.current)).toEqual(progress.map((_, i) => BigInt(Math.min((i + 1) * K, BLOCKS))));
-    expect(progress.every((p, i) => p.target >= p.current && p.target <= BigInt(BLOCKS) && (i === 0 || p.target >= progress[i - 1]!.target))).toBe(true);
-    expect(progress.at(-1)).toEqual({ current: BigInt(BLOCKS), target: BigInt(BLOCKS) });
+    expect(progress.map((p) => p.current)).toEqual(progress.map((_, i) => Math.min((i + 1) * K, BLOCKS)));
+    expect(progress.every((p, i) => p.target >= p.current && p.target <= BLOCKS && (i === 0 || p.target >= progress[i - 1]!.target))).toBe(true);
+    expect(progress.at(-1)).toEqual({ current: BLOCKS, target: BLOCKS });
     // Independently (noble): the stored signing roots follow the README formula and the signatures verify.
-    for (const n of [1n, 75n, BigInt(BLOCKS)]) {
+    for (const n of [1, 75, BLOCKS]) {
       const { block, round, signingRoot: root, signature } = store.getBlock(n)!;
       const word = (value: bigint): Uint8Array => Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'));
       const domain = new Uint8Array(32);
@@ -208,7 +208,7 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     const store = await newStore();
     await storeChain(store, chain.slice(0, 70));
     const result = await sync(store);
-    expect(result).toEqual({ head: BigInt(BLOCKS), stored: BLOCKS - 70, rejected: [] });
+    expect(result).toEqual({ head: BLOCKS, stored: BLOCKS - 70, rejected: [] });
     expectIdenticalChain(store);
   });
 
@@ -217,7 +217,7 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     resetServed();
     const store = await newStore();
     const result = await sync(store);
-    expect(result).toEqual({ head: BigInt(BLOCKS), stored: BLOCKS, rejected: [] });
+    expect(result).toEqual({ head: BLOCKS, stored: BLOCKS, rejected: [] });
     expect(served[MISBEHAVING]!.filter((first) => first > BEHIND_HEAD)).toHaveLength(1);
     expectIdenticalChain(store);
   });
@@ -237,7 +237,7 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     expect(result.rejected[0]!.peer).toBe(MISBEHAVING);
     expect(result.rejected[0]!.reason).toMatch(/^sent a bad block: /);
     expect(result.rejected[0]!.reason).toMatch(reason);
-    expect(result.head).toBe(BigInt(BLOCKS));
+    expect(result.head).toBe(BLOCKS);
     expectIdenticalChain(store);
   });
 
@@ -248,7 +248,7 @@ describe('catch-up sync (real libp2p, LMDB, threshold BLS)', () => {
     await storeChain(store, chain);
     const progress: SyncProgress[] = [];
     const result = await sync(store, progress);
-    expect(result).toEqual({ head: BigInt(BLOCKS), stored: 0, rejected: [] });
+    expect(result).toEqual({ head: BLOCKS, stored: 0, rejected: [] });
     expect(progress).toEqual([]);
     expect(served.slice(1).every((firsts) => firsts.includes(BLOCKS + 1))).toBe(true);
     expectIdenticalChain(store);

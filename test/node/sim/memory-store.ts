@@ -27,8 +27,8 @@ import type { SignedBlock, TransactionLocation } from '../../../src/node/types.j
 
 export class DurableState {
   readonly blocks: SignedBlock[] = [];
-  readonly numberByHash = new Map<string, bigint>();
-  readonly transactions = new Map<string, { number: bigint; index: number; sender: Uint8Array }>();
+  readonly numberByHash = new Map<string, number>();
+  readonly transactions = new Map<string, { number: number; index: number; sender: Uint8Array }>();
   readonly senderNonces = new Map<string, bigint>();
   readonly pool = new Map<number, Uint8Array>();
   readonly guard = new Map<string, Uint8Array>();
@@ -60,15 +60,15 @@ export class MemoryStore implements NodeStorage {
     this.queue.length = 0;
   }
 
-  headNumber(): bigint {
-    return BigInt(this.durable.blocks.length);
+  headNumber(): number {
+    return this.durable.blocks.length;
   }
 
-  getBlock(number: bigint): SignedBlock | undefined {
-    return number >= 1n ? this.durable.blocks[Number(number) - 1] : undefined;
+  getBlock(number: number): SignedBlock | undefined {
+    return number >= 1 ? this.durable.blocks[number - 1] : undefined;
   }
 
-  blockNumberOf(hash: Uint8Array): bigint | undefined {
+  blockNumberOf(hash: Uint8Array): number | undefined {
     return this.durable.numberByHash.get(hex(hash));
   }
 
@@ -94,7 +94,7 @@ export class MemoryStore implements NodeStorage {
     }
     return this.write(() => {
       const head = this.headNumber();
-      if (block.header.number !== head + 1n) throw new Error(`commitBlock: block ${block.header.number} does not extend the stored head ${head}`);
+      if (block.header.number !== head + 1) throw new Error(`commitBlock: block ${block.header.number} does not extend the stored head ${head}`);
       const { durable } = this;
       durable.blocks.push(signed);
       durable.numberByHash.set(hex(block.hash), block.header.number);

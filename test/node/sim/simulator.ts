@@ -76,12 +76,12 @@ export interface IncarnationReport {
   /** Virtual ms when it started. */
   bootedAt: number;
   /** Its store's head when it started and when it ended. */
-  startHead: bigint;
-  endHead: bigint;
+  startHead: number;
+  endHead: number;
   /** The highest head any other node's store had when it started. */
-  clusterHeadAtBoot: bigint;
+  clusterHeadAtBoot: number;
   /** Numbers of the blocks its `onBlock` listener saw, in order. */
-  seen: bigint[];
+  seen: number[];
 }
 
 export interface SimResult {
@@ -112,14 +112,14 @@ class ScopedClock implements Clock {
 
 interface Incarnation {
   bootedAt: number;
-  clusterHeadAtBoot: bigint;
+  clusterHeadAtBoot: number;
   sequencer: Sequencer;
   store: MemoryStore;
   clock: ScopedClock;
-  startHead: bigint;
+  startHead: number;
   seen: SignedBlock[];
   /** Head of the store when the incarnation ended (crash), else undefined while it runs. */
-  endHead?: bigint;
+  endHead?: number;
 }
 
 export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Logger): Promise<SimResult> {
@@ -134,7 +134,7 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
   const durable = Array.from({ length: scenario.nodes }, () => new DurableState());
   const incarnations: Incarnation[][] = durable.map(() => []);
   const current: Array<Incarnation | undefined> = durable.map(() => undefined);
-  const byHeight = new Map<bigint, string>();
+  const byHeight = new Map<number, string>();
   /** Hash (hex) of every acknowledged transaction → which node acknowledged it, and when. */
   const acknowledged = new Map<string, string>();
   const sent = new Set<string>();
@@ -167,7 +167,7 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
       network: scenario.nodes > 1 ? endpoint : undefined,
       clock: scoped,
     });
-    const clusterHeadAtBoot = durable.reduce((max, state, i) => (i !== node && BigInt(state.blocks.length) > max ? BigInt(state.blocks.length) : max), 0n);
+    const clusterHeadAtBoot = durable.reduce((max, state, i) => (i !== node && state.blocks.length > max ? state.blocks.length : max), 0);
     const incarnation: Incarnation = { bootedAt: clock.monotonic(), clusterHeadAtBoot, sequencer, store, clock: scoped, startHead: store.headNumber(), seen: [] };
     sequencer.onBlock((signed) => {
       incarnation.seen.push(signed);
@@ -243,7 +243,7 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
 
   const complete = (): boolean => {
     if (!probed || acknowledged.size < sent.size) return false;
-    let head: bigint | undefined;
+    let head: number | undefined;
     for (let node = 0; node < scenario.nodes; node++) {
       if (!honest(node)) continue;
       const store = current[node]!.store;
@@ -312,7 +312,7 @@ function checkChains(
     state.blocks.forEach((signed, i) => {
       noteBlock(node, signed);
       const { block } = signed;
-      if (block.header.number !== BigInt(i + 1)) violations.push(`node ${node + 1}: block at position ${i + 1} has number ${block.header.number}`);
+      if (block.header.number !== i + 1) violations.push(`node ${node + 1}: block at position ${i + 1} has number ${block.header.number}`);
       const hash = hex(keccak_256(encodeHeader(block.header)));
       if (hash !== hex(block.hash)) violations.push(`node ${node + 1}: block ${i + 1}'s hash is not keccak-256 of its header`);
       if (!verified.has(hash)) {
@@ -331,11 +331,11 @@ function checkChains(
       }
     }
     for (const [n, incarnation] of incarnations[node]!.entries()) {
-      const expected = Number(incarnation.endHead! - incarnation.startHead);
+      const expected = incarnation.endHead! - incarnation.startHead;
       const numbers = incarnation.seen.map((s) => s.block.header.number);
-      const inOrder = numbers.every((number, i) => number === incarnation.startHead + BigInt(i + 1));
+      const inOrder = numbers.every((number, i) => number === incarnation.startHead + i + 1);
       if (numbers.length !== expected || !inOrder) {
-        violations.push(`node ${node + 1} incarnation ${n + 1}: onBlock saw [${numbers.join(', ')}], stored ${incarnation.startHead + 1n}..${incarnation.endHead}`);
+        violations.push(`node ${node + 1} incarnation ${n + 1}: onBlock saw [${numbers.join(', ')}], stored ${incarnation.startHead + 1}..${incarnation.endHead}`);
       }
     }
   });
