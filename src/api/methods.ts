@@ -187,9 +187,7 @@ function fullTransactionsFlag(value: unknown): boolean {
 
 function formatBlockFor(view: SequencerView, signed: SignedBlock, full: boolean): Json {
   if (!full) return formatBlock(signed);
-  return formatBlock(signed, (hash, index): Transaction => {
-    const record = view.getTransaction(hash);
-    if (!record) throw new Error(`transaction ${index} of block ${signed.block.header.number} is missing from the node's index`);
-    return record.tx;
-  });
+  // One pass over the block: looking each transaction up by hash would read the whole block per transaction.
+  const transactions = view.blockTransactions(signed);
+  return formatBlock(signed, (_, index): Transaction => transactions[index]!);
 }

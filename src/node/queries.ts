@@ -4,7 +4,7 @@
  * next nonce — answered from the store and the pool without touching the production loop.
  */
 import { equalBytes, hex } from '../bytes/index.js';
-import { decodeTransaction, genesisBlock, type Block } from '../chain/index.js';
+import { decodeTransaction, genesisBlock, type Block, type Transaction } from '../chain/index.js';
 import type { Admission } from './admission.js';
 import type { NodeStorage } from './storage.js';
 import type { SignedBlock, TransactionRecord } from './types.js';
@@ -40,6 +40,16 @@ export class ChainQueries {
     // since); their sender was recorded then, so no signature is recovered again.
     const tx = decodeTransaction(Uint8Array.from(included.raw), { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER });
     return { tx: { ...tx, sender: Uint8Array.from(included.sender) }, location: included.location };
+  }
+
+  blockTransactions(signed: SignedBlock): Transaction[] {
+    const rules = { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER };
+    return signed.block.transactions.map((raw, index) => {
+      const tx = decodeTransaction(raw, rules);
+      const sender = this.store.senderOf(tx.hash);
+      if (sender === undefined) throw new Error(`transaction ${index} of block ${signed.block.header.number} is missing from the node's index`);
+      return { ...tx, sender: Uint8Array.from(sender) };
+    });
   }
 
   /** One above the account's last included nonce (0 if none), with `pending` past its gapless pooled ones. */

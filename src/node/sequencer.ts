@@ -11,7 +11,7 @@
  * shows this node behind, when a round times out, while a decided height lacks partials.
  */
 import type { Logger } from 'pino';
-import type { Block, TransactionRules } from '../chain/index.js';
+import type { Block, Transaction, TransactionRules } from '../chain/index.js';
 import { quorumSize, type Decision, type QbftMessage, type QbftPersistedState } from '../consensus/index.js';
 import { Admission } from './admission.js';
 import { PartialAggregator } from './aggregator.js';
@@ -163,6 +163,7 @@ export class Sequencer implements SequencerView {
   getBlockByHash = (hash: Uint8Array): SignedBlock | undefined => this.queries.getBlockByHash(hash);
   getTransaction = (hash: Uint8Array): TransactionRecord | undefined => this.queries.getTransaction(hash);
   nextNonce = (address: Uint8Array, pending: boolean): bigint => this.queries.nextNonce(address, pending);
+  blockTransactions = (signed: SignedBlock): Transaction[] => this.queries.blockTransactions(signed);
 
   onBlock(listener: (block: SignedBlock) => void): () => void {
     return this.committer.onBlock(listener);

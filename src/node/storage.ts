@@ -35,6 +35,8 @@ export interface NodeStorage extends IncludedView {
   headNumber(): number;
   getBlock(number: number): SignedBlock | undefined;
   blockNumberOf(hash: Uint8Array): number | undefined;
+  /** The sender recorded for an included transaction when its block was stored (one index read, no block read). */
+  senderOf(hash: Uint8Array): Uint8Array | undefined;
   /** An included transaction: raw bytes, the sender recorded when its block was stored, where it is. */
   includedTransaction(hash: Uint8Array): { raw: Uint8Array; sender: Uint8Array; location: TransactionLocation } | undefined;
   /**

@@ -121,6 +121,10 @@ export class NodeStore implements NodeStorage {
     };
   }
 
+  senderOf(hash: Uint8Array): Uint8Array | undefined {
+    return this.transactionIndex.get(Buffer.from(hash))?.[2];
+  }
+
   transactionLocation(hash: Uint8Array): TransactionLocation | undefined {
     return this.includedTransaction(hash)?.location;
   }

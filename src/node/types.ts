@@ -69,6 +69,12 @@ export interface SequencerView {
   getBlockByHash(hash: Uint8Array): SignedBlock | undefined;
   getTransaction(hash: Uint8Array): TransactionRecord | undefined;
   /**
+   * A stored block's transactions, decoded, with the senders recorded when it was stored, in block
+   * order — in one pass over the block (what a full-block answer needs; looking each one up by hash
+   * would read the whole block once per transaction).
+   */
+  blockTransactions(signed: SignedBlock): Transaction[];
+  /**
    * The next nonce of the account at `address` (20 bytes): one above its last included transaction's
    * (0 if none), or with `pending` also past its pooled transactions that follow without a gap — what
    * `eth_getTransactionCount` answers for "latest" and "pending".

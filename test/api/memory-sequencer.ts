@@ -98,6 +98,10 @@ export class MemorySequencer implements SequencerView {
     return this.transactions.get(hex(hash));
   }
 
+  blockTransactions(signed: SignedBlock): Transaction[] {
+    return signed.block.transactionHashes.map((hash) => this.transactions.get(hex(hash))!.tx);
+  }
+
   nextNonce(address: Uint8Array, pending: boolean): bigint {
     const last = this.lastNonce.get(hex(address));
     const latest = last === undefined ? 0n : last + 1n;

@@ -79,6 +79,10 @@ export class MemoryStore implements NodeStorage {
     return { raw: block.transactions[entry.index]!, sender: entry.sender, location: { blockNumber: entry.number, blockHash: block.hash, index: entry.index } };
   }
 
+  senderOf(hash: Uint8Array): Uint8Array | undefined {
+    return this.durable.transactions.get(hex(hash))?.sender;
+  }
+
   lastIncludedNonce(sender: string): bigint | undefined {
     return this.durable.senderNonces.get(sender);
   }
