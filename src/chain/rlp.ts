@@ -50,16 +50,23 @@ function lengthPrefix(offset: number, length: number): Uint8Array {
   return Uint8Array.of(offset + 55 + lengthBytes.length, ...lengthBytes);
 }
 
-/** Decodes exactly one item that spans all of `bytes`. */
+/**
+ * How deeply lists may nest in decoded input. Nothing DST decodes nests deeper than 4 (a typed
+ * transaction's access list: [fields…, [[address, [keys…]]]]); the bound keeps crafted input — a 130 KB
+ * transaction of 5,000 nested lists once overflowed the stack — a typed rejection instead.
+ */
+export const RLP_MAX_DEPTH = 16;
+
+/** Decodes exactly one item that spans all of `bytes`; lists nest at most `RLP_MAX_DEPTH` deep. */
 export function rlpDecode(bytes: Uint8Array): RlpItem {
-  const [item, end] = decodeAt(bytes, 0, bytes.length);
+  const [item, end] = decodeAt(bytes, 0, bytes.length, 0);
   if (end !== bytes.length) {
     throw new RlpError(`RLP: ${bytes.length - end} trailing bytes after the item (item ends at ${end} of ${bytes.length})`);
   }
   return item;
 }
 
-function decodeAt(bytes: Uint8Array, offset: number, limit: number): [RlpItem, number] {
+function decodeAt(bytes: Uint8Array, offset: number, limit: number, depth: number): [RlpItem, number] {
   if (offset >= limit) throw new RlpError(`RLP: input ends at ${offset}, an item was expected`);
   const prefix = bytes[offset]!;
   if (prefix < 0x80) return [bytes.subarray(offset, offset + 1), offset + 1];
@@ -70,12 +77,13 @@ function decodeAt(bytes: Uint8Array, offset: number, limit: number): [RlpItem, n
     }
     return [bytes.subarray(start, start + length), start + length];
   }
+  if (depth >= RLP_MAX_DEPTH) throw new RlpError(`RLP: lists nested more than ${RLP_MAX_DEPTH} deep at ${offset}`);
   const [start, length] = readLength(bytes, offset, limit, 0xc0);
   const end = start + length;
   const items: RlpItem[] = [];
   let cursor = start;
   while (cursor < end) {
-    const [child, next] = decodeAt(bytes, cursor, end);
+    const [child, next] = decodeAt(bytes, cursor, end, depth + 1);
     items.push(child);
     cursor = next;
   }

@@ -174,6 +174,7 @@ describe('JSON-RPC over HTTP', () => {
       ['high s', mutateTransaction(typed.serialize(), (fields) => (fields[fields.length - 1] = rlpInteger(SECP256K1_N - typed.s!))), 'high-s', /upper half of the curve order/],
       ['duplicate of an included one', legacy.serialize(), 'already-included', /already in a block/],
       ['nonce too low', sameNonces[0]!.serialize(), 'nonce-too-low', /nonce too low/],
+      ['5,000 nested lists', nestedLists(5_000), 'malformed', /lists nested more than 16 deep/],
     ];
     await f.call('eth_sendRawTransaction', [toHex(typed.serialize())]);
     cases.push(['duplicate of a pending one', typed.serialize(), 'already-known', /already pending/]);
@@ -369,3 +370,17 @@ describe('JSON-RPC over HTTP', () => {
     await own.server.close();
   });
 });
+
+/** RLP of 5,000 (or `depth`) empty lists nested in each other, built without recursion. */
+function nestedLists(depth: number): Uint8Array {
+  let item = Uint8Array.of(0xc0);
+  for (let i = 1; i < depth; i++) {
+    const n = item.length;
+    const header = n <= 55 ? Uint8Array.of(0xc0 + n) : n < 256 ? Uint8Array.of(0xf8, n) : Uint8Array.of(0xf9, n >> 8, n & 0xff);
+    const next = new Uint8Array(header.length + n);
+    next.set(header);
+    next.set(item, header.length);
+    item = next;
+  }
+  return item;
+}

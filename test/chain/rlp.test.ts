@@ -1,7 +1,7 @@
 import { RLP } from '@ethereumjs/rlp';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bigIntToBytes, rlpDecode, rlpEncode, rlpToBigInt, type RlpItem } from '../../src/chain/rlp.js';
+import { bigIntToBytes, RLP_MAX_DEPTH, rlpDecode, rlpEncode, rlpToBigInt, type RlpItem } from '../../src/chain/rlp.js';
 
 const item: fc.Arbitrary<RlpItem> = fc.letrec<{ item: RlpItem }>((tie) => ({
   item: fc.oneof(
@@ -42,6 +42,24 @@ describe('RLP', () => {
     expect(() => rlpDecode(fromHex('8461'))).toThrow(/needs 4 bytes, only 1 remain/);
     expect(() => rlpDecode(fromHex('c2826162'))).toThrow(/needs 2 bytes, only 1 remain/);
     expect(() => rlpDecode(new Uint8Array(0))).toThrow(/an item was expected/);
+  });
+
+  it(`decodes lists nested ${RLP_MAX_DEPTH} deep and refuses deeper ones (5,000 levels: a typed error, no stack overflow)`, () => {
+    const nest = (depth: number): RlpItem => (depth === 1 ? [] : [nest(depth - 1)]);
+    const deepest = nest(RLP_MAX_DEPTH);
+    expect(rlpDecode(rlpEncode(deepest))).toEqual(deepest);
+    expect(() => rlpDecode(rlpEncode(nest(RLP_MAX_DEPTH + 1)))).toThrow(`RLP: lists nested more than ${RLP_MAX_DEPTH} deep`);
+    // 5,000 levels (the attack's transaction): refused at level 17, no recursion that deep.
+    let bytes = Uint8Array.of(0xc0);
+    for (let i = 1; i < 5_000; i++) {
+      const n = bytes.length;
+      const header = n <= 55 ? [0xc0 + n] : n < 256 ? [0xf8, n] : [0xf9, n >> 8, n & 0xff];
+      const next = new Uint8Array(header.length + n);
+      next.set(header);
+      next.set(bytes, header.length);
+      bytes = next;
+    }
+    expect(() => rlpDecode(bytes)).toThrow(/nested more than/);
   });
 
   it('reads canonical integers and refuses leading zeros and oversize', () => {
