@@ -57,6 +57,9 @@ export interface ApiServer {
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
+/** The request's connection failed or was closed by the client while its body was being read. */
+class ClientAborted extends Error {}
+
 export async function startApiServer(view: SequencerView, options: ApiServerOptions): Promise<ApiServer> {
   if (!Number.isSafeInteger(options.maxBodyBytes) || options.maxBodyBytes <= 0) {
     throw new RangeError(`startApiServer: maxBodyBytes must be a positive integer, got ${options.maxBodyBytes}`);
@@ -68,6 +71,12 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
 
   const http = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
+      // A client that hangs up mid-request is the client's business: no error-level line per abort.
+      if (error instanceof ClientAborted) {
+        logger.debug({ err: error.message, url: req.url }, 'client aborted the request');
+        res.destroy();
+        return;
+      }
       logger.error({ err: error, url: req.url }, 'HTTP handler failed');
       if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
       else res.destroy();
@@ -143,7 +152,8 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         else chunks.length = 0;
       });
       req.on('end', () => answer(() => (received > limit ? tooLarge() : Buffer.concat(chunks).toString('utf8'))));
-      req.on('error', reject);
+      req.on('error', (error) => reject(new ClientAborted(error.message)));
+      req.on('aborted', () => reject(new ClientAborted('the client closed the connection before the body ended')));
     });
   }
 

@@ -4,6 +4,7 @@
  * @ethereumjs/rlp for sizes and headers, @noble/hashes for hashes, blst for signatures), every error
  * code, batches, notifications, size limits, and the health and metrics endpoints.
  */
+import { connect } from 'node:net';
 import { PublicKey, Signature, verify } from '@chainsafe/blst';
 import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TypedTransaction } from '@ethereumjs/tx';
 import { makeSignedTransactionObjects, mutateTransaction, rlpInteger } from '../helpers/transactions.js';
 import { testAccounts, signTransfers } from '../node/wallets.js';
+import { waitFor } from '../helpers/net.js';
 import { CHAIN_ID, MAX_BODY_BYTES, startFixture, toHex, type Fixture } from './fixture.js';
 
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -368,6 +370,27 @@ describe('JSON-RPC over HTTP', () => {
     expect(earlier.error?.message).toMatch(/nonces at earlier blocks are not kept/);
     expect((await own.call('eth_getTransactionCount', ['0x1234', 'latest'])).error?.code).toBe(-32602);
     await own.server.close();
+  });
+});
+
+
+describe('a client that hangs up mid-request', () => {
+  it('is logged at debug, not as a handler failure, and the server keeps answering', async () => {
+    const f = await startFixture();
+    try {
+      const { port } = new URL(f.server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      await waitFor('the abort logged', () => f.logs.some((line) => line.msg === 'client aborted the request'));
+      expect(f.logs.find((line) => line.msg === 'client aborted the request')!.level).toBe(20);
+      expect(f.logs.filter((line) => (line.level as number) >= 50)).toEqual([]);
+      expect((await f.call('eth_chainId')).result).toBe(quantity(CHAIN_ID));
+    } finally {
+      await f.server.close();
+    }
   });
 });
 
