@@ -43,11 +43,18 @@ export class PeerTracker {
     return this.network.connectedPeers().length;
   }
 
-  /** Why this node lacks a quorum of connected nodes (itself included), if it does. */
-  quorumProblems(quorum: number): string[] {
+  /**
+   * Why this node is not ready as far as its peers go: fewer than a quorum connected (itself
+   * included), the start-up sync not done, or peers ahead while it syncs (a sync a round timeout asked
+   * for, with no peer ahead, does not make it "behind").
+   */
+  problems(quorum: number, head: number, joining: boolean, syncing: boolean): string[] {
+    const reasons: string[] = [];
     const connected = this.connectedPeers();
-    if (connected + 1 >= quorum) return [];
-    return [`${connected} of ${this.nodes - 1} peers connected: a quorum of ${quorum} nodes needs ${quorum - 1}`];
+    if (connected + 1 < quorum) reasons.push(`${connected} of ${this.nodes - 1} peers connected: a quorum of ${quorum} nodes needs ${quorum - 1}`);
+    if (joining) reasons.push('syncing with peers before joining consensus');
+    else if (syncing && this.highest > head + 1) reasons.push(`behind: peers are at height ${this.highest}, this node's head is ${head}; syncing`);
+    return reasons;
   }
 
   /** Notes a peer's message given this node's head; returns whether it shows this node behind enough to sync. */

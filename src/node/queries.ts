@@ -1,23 +1,34 @@
 /**
  * The read side of a node (what `SequencerView`, src/node/types.ts, serves to the API): blocks by
- * number or hash (genesis derived, not stored), a transaction pending or included, and an account's
- * next nonce — answered from the store and the pool without touching the production loop.
+ * number or hash (genesis derived, not stored), a block's transactions, a transaction pending or
+ * included, an account's next nonce and the cluster's description — answered from the store and the
+ * pool without touching the production loop.
  */
 import { equalBytes, hex } from '../bytes/index.js';
 import { decodeTransaction, genesisBlock, type Block, type Transaction } from '../chain/index.js';
 import type { Admission } from './admission.js';
 import type { NodeStorage } from './storage.js';
-import type { SignedBlock, TransactionRecord } from './types.js';
+import type { SequencerOptions } from './options.js';
+import type { ClusterInfo, SignedBlock, TransactionRecord } from './types.js';
 
 export class ChainQueries {
   private readonly genesis: Block;
 
+  private readonly chainId: bigint;
+  private readonly store: NodeStorage;
+
   constructor(
-    private readonly chainId: bigint,
-    private readonly store: NodeStorage,
+    private readonly options: Pick<SequencerOptions, 'chainId' | 'store' | 'key' | 'nodes' | 'blockTimeMs'>,
     private readonly admission: Admission,
   ) {
-    this.genesis = genesisBlock(chainId);
+    this.chainId = options.chainId;
+    this.store = options.store;
+    this.genesis = genesisBlock(options.chainId);
+  }
+
+  clusterInfo(): ClusterInfo {
+    const { key, nodes, blockTimeMs } = this.options;
+    return { chainId: this.chainId, groupPublicKey: key.groupPublicKey, nodes, threshold: key.threshold, self: key.share.index, blockTimeMs };
   }
 
   getBlockByNumber(number: number): SignedBlock | undefined {

@@ -72,7 +72,7 @@ export class Sequencer implements SequencerView {
     const network = this.network;
     const gossip = network && ((transactions: readonly Uint8Array[]) => network.gossipTransactions(transactions));
     this.admission = new Admission({ ...options, rules: this.rules, gossip, onPooled: () => this.signal.notify() });
-    this.queries = new ChainQueries(options.chainId, store, this.admission);
+    this.queries = new ChainQueries(options, this.admission);
     this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, metrics);
     this.aggregator = new PartialAggregator(options.chainId, key, logger, metrics);
     const isCurrent = (height: number) => (): boolean => this.producing && this.headNumber() + 1 === height && this.driver.decisionAt(height) === undefined;
@@ -169,22 +169,13 @@ export class Sequencer implements SequencerView {
     return this.committer.onBlock(listener);
   }
 
-  clusterInfo(): ClusterInfo {
-    const { key } = this.options;
-    return { chainId: this.chainId, groupPublicKey: key.groupPublicKey, nodes: this.options.nodes, threshold: key.threshold, self: key.share.index, blockTimeMs: this.options.blockTimeMs };
-  }
+  clusterInfo = (): ClusterInfo => this.queries.clusterInfo();
 
   /** Ready: producing, and in a cluster a quorum connected (this node included) and not behind its peers. */
   health(): NodeHealth {
-    const reasons: string[] = [];
-    if (this.phase !== 'running' && this.phase !== 'joining') reasons.push('block production is not running');
-    if (this.fatal) reasons.push(`block production failed: ${this.fatal.message}`);
-    if (this.peers) {
-      reasons.push(...this.peers.quorumProblems(this.quorum));
-      if (this.phase === 'joining') reasons.push('syncing with peers before joining consensus');
-      // A sync a round timeout asked for, with no peer ahead, does not make the node "behind".
-      else if (this.syncer!.active && this.peers.highestPeerHeight > this.headNumber() + 1) reasons.push(`behind: peers are at height ${this.peers.highestPeerHeight}, this node's head is ${this.headNumber()}; syncing`);
-    }
+    const reasons = this.fatal ? [`block production failed: ${this.fatal.message}`] : [];
+    if (!this.producing) reasons.unshift('block production is not running');
+    if (this.peers) reasons.push(...this.peers.problems(this.quorum, this.headNumber(), this.phase === 'joining', this.syncer!.active));
     return { live: this.fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: this.admission.size, reasons };
   }
 
