@@ -7,8 +7,9 @@
  * peers started it) → QBFT until it decides (ConsensusDriver, values from BlockProposer) → the decision
  * round's partials combined into the group signature (PartialAggregator; this node's own partial added
  * if the decision came without it; peers asked for the block when partials are missing) → the commit
- * (BlockCommitter). Sync (SyncRunner, through the committer) pauses consensus: at start-up, when a peer
- * shows this node behind, when a round times out, while a decided height lacks partials.
+ * (BlockCommitter). Sync (SyncRunner, through the committer; consensus pauses while it stores blocks)
+ * runs at start-up, when a peer shows this node behind, when a round times out, while a decided height
+ * lacks partials.
  */
 import type { Logger } from 'pino';
 import type { Block, Transaction, TransactionRules } from '../chain/index.js';
@@ -109,7 +110,10 @@ export class Sequencer implements SequencerView {
         groupPublicKey: key.groupPublicKey,
         clock: this.clock,
         head: () => this.committer.head,
-        commit: (signed, transactions) => this.committer.commit(signed, transactions, 'sync'),
+        commit: (signed, transactions) => {
+          this.driver.pause();
+          return this.committer.commit(signed, transactions, 'sync');
+        },
       });
     }
   }
@@ -314,16 +318,17 @@ export class Sequencer implements SequencerView {
     return false;
   }
 
+  /**
+   * Runs a sync. Consensus pauses (peers' messages held) only once sync stores a block, so a sync that
+   * finds nothing to fetch — the usual case after a round timeout — costs consensus nothing.
+   */
   private async runSync(): Promise<void> {
-    this.driver.pause();
     const stored = await this.syncer!.run();
     if (stored > 0) this.aggregator.prune(this.headNumber());
   }
 
   private requestSync(): void {
-    if (!this.syncer!.request()) return;
-    this.driver.pause();
-    this.signal.notify();
+    if (this.syncer!.request()) this.signal.notify();
   }
 
   private fail(error: Error): void {
