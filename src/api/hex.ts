@@ -15,15 +15,6 @@ export const data: (bytes: Uint8Array) => string = prefixedHex;
 
 const QUANTITY = /^0x(?:0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 
-/** A QUANTITY of at most `maxBits` bits. */
-export function parseQuantity(value: unknown, index: number, name: string, maxBits = 64): bigint {
-  const expected = `a hex quantity like "0x1a" (at most ${maxBits} bits)`;
-  if (typeof value !== 'string' || value.length > 2 + maxBits / 4 || !QUANTITY.test(value)) {
-    throw invalidParam(index, name, expected, value);
-  }
-  return BigInt(value);
-}
-
 /** Hex digits of Number.MAX_SAFE_INTEGER (0x1fffffffffffff), the largest block number. */
 const BLOCK_NUMBER_DIGITS = Number.MAX_SAFE_INTEGER.toString(16).length;
 

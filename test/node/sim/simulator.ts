@@ -277,7 +277,7 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
     incarnation!.clock.kill();
   }
   await executor.close();
-  checkChains(scenario, durable, incarnations, acknowledged, key, honest, violations, noteBlock);
+  checkChains(durable, incarnations, acknowledged, key, honest, violations, noteBlock);
   const reports = incarnations.map((list) =>
     list.map(({ bootedAt, startHead, endHead, clusterHeadAtBoot, seen }) => ({ bootedAt, startHead, endHead: endHead!, clusterHeadAtBoot, seen: seen.map((s) => s.block.header.number) })),
   );
@@ -296,7 +296,6 @@ async function runUntil(clock: VirtualClock, done: () => boolean, deadline: numb
 }
 
 function checkChains(
-  scenario: Scenario,
   durable: DurableState[],
   incarnations: Incarnation[][],
   acknowledged: Map<string, string>,
@@ -339,5 +338,4 @@ function checkChains(
       }
     }
   });
-  void scenario;
 }
