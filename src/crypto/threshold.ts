@@ -24,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import * as blst from '@chainsafe/blst';
 import { combineG2, FR_MAX_COUNT, FR_MODULUS, interpolateG1, lagrangeInterpolate, shamirEvaluate } from '../wasm/index.js';
-import { assertArray, assertBytes, assertInteger, bigIntToBytes, bytesToBigInt, describe } from '../bytes/index.js';
+import { assertArray, assertBytes, assertInteger, bigIntToBytes, bytesToBigInt, describe, hex } from '../bytes/index.js';
 
 /** Bytes of a secret key (a scalar mod r, big-endian). */
 export const SECRET_KEY_LENGTH = 32;
@@ -222,14 +222,29 @@ export function tryDecodeSignature(bytes: Uint8Array): blst.Signature | undefine
   }
 }
 
+/**
+ * Public keys decoded and subgroup-checked already, by their bytes. A node checks the same few keys
+ * (the group key, the public shares) for every block, so each is decoded once; the bound keeps a
+ * caller that verifies under many keys from growing it without limit.
+ */
+const decodedPublicKeys = new Map<string, blst.PublicKey>();
+const DECODED_PUBLIC_KEYS_MAX = 256;
+
 /** A compressed public key decoded by blst with the G1 subgroup and infinity checks; throws otherwise. */
 export function decodePublicKey(name: string, bytes: unknown): blst.PublicKey {
   assertBytes(name, bytes, PUBLIC_KEY_LENGTH);
+  const id = hex(bytes);
+  const known = decodedPublicKeys.get(id);
+  if (known !== undefined) return known;
+  let key: blst.PublicKey;
   try {
-    return blst.PublicKey.fromBytes(bytes, true);
+    key = blst.PublicKey.fromBytes(bytes, true);
   } catch (cause) {
     throw new RangeError(`${name}: not a valid G1 public key (${(cause as Error).message})`, { cause });
   }
+  if (decodedPublicKeys.size >= DECODED_PUBLIC_KEYS_MAX) decodedPublicKeys.clear();
+  decodedPublicKeys.set(id, key);
+  return key;
 }
 
 export function assertIndex(name: string, index: unknown): asserts index is number {
