@@ -30,6 +30,8 @@ export interface MethodContext {
   view: SequencerView;
   metrics: DstMetrics;
   logger: Logger;
+  /** The client's address (its IP), what the node's per-source pool quota counts by. */
+  client: string;
   subscriptions?: SubscriptionHost;
 }
 
@@ -48,11 +50,11 @@ export const methods: Record<string, Method> = {
     return quantity(view.headNumber());
   },
 
-  eth_sendRawTransaction: async (params, { view, metrics, logger }) => {
+  eth_sendRawTransaction: async (params, { view, metrics, logger, client }) => {
     arity(params, 1, 1);
     const raw = parseData(params[0], 0, 'raw transaction');
     try {
-      const hash = await view.submitTransaction(raw);
+      const hash = await view.submitTransaction(raw, client);
       metrics.transactionsAccepted.inc({ source: 'rpc' });
       return data(hash);
     } catch (error) {

@@ -66,7 +66,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
   }
   const logger = options.logger.child({ module: 'api' });
   const metrics = options.metrics ?? createMetrics();
-  const baseContext: MethodContext = { view, metrics, logger };
+  const baseContext = { view, metrics, logger };
   const subscribers = new Map<WebSocket, Set<string>>();
 
   const http = createServer((req, res) => {
@@ -92,7 +92,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       }
       const body = await readBody(req, res);
       if (body === undefined) return;
-      const response = await handleRpcText(body, baseContext);
+      const response = await handleRpcText(body, { ...baseContext, client: clientAddress(req) });
       if (response === undefined) return send(res, 204);
       return send(res, 200, 'application/json', response);
     }
@@ -163,10 +163,10 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, clientAddress(req)));
   });
 
-  function accept(ws: WebSocket): void {
+  function accept(ws: WebSocket, client: string): void {
     const ids = new Set<string>();
     const subscriptions: SubscriptionHost = {
       subscribeNewHeads() {
@@ -181,7 +181,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         return removed;
       },
     };
-    const context: MethodContext = { ...baseContext, subscriptions };
+    const context: MethodContext = { ...baseContext, client, subscriptions };
     ws.on('message', (message: Buffer | ArrayBuffer | Buffer[]) => {
       const text = (Array.isArray(message) ? Buffer.concat(message) : Buffer.from(message as ArrayBuffer)).toString('utf8');
       handleRpcText(text, context)
@@ -244,6 +244,12 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
   };
   logger.info({ url: server.url, wsUrl: server.wsUrl }, 'API server listening');
   return server;
+}
+
+/** The client's IP address (IPv4-mapped IPv6 addresses as plain IPv4), or "unknown" for a closed socket. */
+function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 function send(res: ServerResponse, status: number, contentType?: string, body?: string): void {

@@ -121,7 +121,8 @@ export class Admission {
   }
 
   /** A transaction sent over RPC: checked, pooled, gossiped; resolves with its hash once durable. */
-  async submit(raw: Uint8Array): Promise<Uint8Array> {
+  async submit(raw: Uint8Array, client: string): Promise<Uint8Array> {
+    void client;
     const tx = parseTransaction(raw, this.options.rules);
     const write = this.options.store.addPendingMany([this.add(tx)]);
     this.options.gossip?.([tx.raw]);

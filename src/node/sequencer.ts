@@ -158,9 +158,9 @@ export class Sequencer implements SequencerView {
     return this.committer.head.header.number;
   }
 
-  async submitTransaction(raw: Uint8Array): Promise<Uint8Array> {
+  async submitTransaction(raw: Uint8Array, client: string): Promise<Uint8Array> {
     if (this.fatal) throw new Error(`node is not sequencing: ${this.fatal.message}`);
-    return this.admission.submit(raw);
+    return this.admission.submit(raw, client);
   }
 
   getBlockByNumber = (number: number): SignedBlock | undefined => this.queries.getBlockByNumber(number);

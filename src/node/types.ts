@@ -63,8 +63,10 @@ export interface SequencerView {
   /**
    * Decodes, checks and admits a raw signed transaction; resolves with its hash once it is durably
    * stored (a restart will not lose it). Rejects with `TransactionRejected` (src/chain) saying why.
+   * `client` names where it came from (the RPC client's IP address): the pool bounds how much of it
+   * one source may hold, so one flooding client cannot push everyone else's transactions back.
    */
-  submitTransaction(raw: Uint8Array): Promise<Uint8Array>;
+  submitTransaction(raw: Uint8Array, client: string): Promise<Uint8Array>;
   getBlockByNumber(number: number): SignedBlock | undefined;
   getBlockByHash(hash: Uint8Array): SignedBlock | undefined;
   getTransaction(hash: Uint8Array): TransactionRecord | undefined;

@@ -154,7 +154,7 @@ describe('dst run --single on a data directory of the earlier format', () => {
       logger: pino({ level: 'silent' }),
       executor: new MainThreadExecutor(),
     });
-    await before.sequencer.submitTransaction(raws[0]!);
+    await before.sequencer.submitTransaction(raws[0]!, 'test');
     await new Promise<void>((resolve) => (before.sequencer.headNumber() >= 1 ? resolve() : before.sequencer.onBlock(() => resolve())));
     const oldBlock = before.sequencer.getBlockByNumber(1)!;
     await before.stop();

@@ -98,7 +98,7 @@ describe('a 4-node cluster in one process, one node with a wrong share', () => {
     // Each sender's transactions go to one node, in nonce order; senders are spread over all nodes.
     await Promise.all(
       raws.map(async (list, s) => {
-        for (const raw of list) await sequencers[s % NODES]!.submitTransaction(raw);
+        for (const raw of list) await sequencers[s % NODES]!.submitTransaction(raw, 'test');
       }),
     );
     const total = SENDERS * PER_SENDER;

@@ -85,7 +85,7 @@ describe('Sequencer (single node, in process)', () => {
     node.sequencer.onBlock((b) => published.push(b));
     // Interleave senders, as concurrent clients would.
     const raws = batches[0]!.flatMap((_, i) => batches.map((b) => hexToBytes(b[i]!)));
-    const hashes = await Promise.all(raws.map((raw) => node.sequencer.submitTransaction(raw)));
+    const hashes = await Promise.all(raws.map((raw) => node.sequencer.submitTransaction(raw, 'test')));
     await waitForHeadTransactions(node.sequencer, hashes);
 
     const head = node.sequencer.headNumber();
@@ -118,18 +118,18 @@ describe('Sequencer (single node, in process)', () => {
     for (const hash of hashes) expect(seen.has(hex(hash))).toBe(true);
 
     // A duplicate and a stale nonce are rejected with their reasons.
-    await expect(node.sequencer.submitTransaction(raws[0]!)).rejects.toMatchObject({ reason: 'already-included' });
+    await expect(node.sequencer.submitTransaction(raws[0]!, 'test')).rejects.toMatchObject({ reason: 'already-included' });
     const stale = hexToBytes((await signTransfers(accounts[0]!, Number(CHAIN_ID), 3, 1))[0]!);
     const staleDifferent = await accounts[0]!.signTransaction({ type: 'legacy', chainId: Number(CHAIN_ID), nonce: 3, to: accounts[1]!.address, gas: 21_000n, gasPrice: 7n });
     expect(hex(stale)).toBe(hex(raws[3 * 5]!)); // deterministic signing: the same bytes as the included one
-    await expect(node.sequencer.submitTransaction(hexToBytes(staleDifferent))).rejects.toMatchObject({ reason: 'nonce-too-low' });
+    await expect(node.sequencer.submitTransaction(hexToBytes(staleDifferent), 'test')).rejects.toMatchObject({ reason: 'nonce-too-low' });
 
     // Restart: head, blocks and indices come back from LMDB, and the chain continues from there.
     await stop(node);
     const again = await start();
     expect(again.sequencer.headNumber()).toBe(head);
     const more = await signTransfers(accounts[2]!, Number(CHAIN_ID), 40, 3);
-    const moreHashes = await Promise.all(more.map((raw) => again.sequencer.submitTransaction(hexToBytes(raw))));
+    const moreHashes = await Promise.all(more.map((raw) => again.sequencer.submitTransaction(hexToBytes(raw), 'test')));
     await waitForHeadTransactions(again.sequencer, moreHashes);
     const next = again.sequencer.getBlockByNumber(head + 1)!;
     expect(hex(next.block.header.parentHash)).toBe(hex(parent.hash));

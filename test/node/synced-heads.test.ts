@@ -86,7 +86,7 @@ describe('sync publishes the blocks it stores', () => {
     // Ten transfers from five senders: at most two per block, so at least five blocks while node 4 is down.
     const accounts = testAccounts(5, 'dst-synced-heads');
     for (const [s, account] of accounts.entries()) {
-      for (const raw of await signTransfers(account, CHAIN_ID, 0, 2)) await running[s % 3]!.sequencer.submitTransaction(hexToBytes(raw));
+      for (const raw of await signTransfers(account, CHAIN_ID, 0, 2)) await running[s % 3]!.sequencer.submitTransaction(hexToBytes(raw), 'test');
     }
     const first = running[0]!.sequencer;
     await waitFor('ten transactions included', () => {

@@ -198,7 +198,7 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
     const attempt = (target: number): void => {
       const incarnation = current[target];
       if (incarnation !== undefined) {
-        incarnation.sequencer.submitTransaction(raw).then(
+        incarnation.sequencer.submitTransaction(raw, `client-${target}`).then(
           (hash) => acknowledged.has(hex(hash)) || acknowledged.set(hex(hash), `node ${target + 1} at ${clock.monotonic()} ms`),
           (error: unknown) => {
             if (!(error instanceof TransactionRejected)) violations.push(`node ${target + 1}: submitTransaction failed: ${(error as Error).message}`);
