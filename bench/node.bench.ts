@@ -29,7 +29,7 @@ import {
   recoverSender,
   type IncludedView,
 } from '../src/chain/index.js';
-import { NodeStore } from '../src/node/store.js';
+import { DEFAULT_POOL_LIMITS, NodeStore } from '../src/node/index.js';
 import { keccak256, transactionsRootWithHashes } from '../src/wasm/index.js';
 import { startNodeProcess } from '../test/e2e/node-process.js';
 import { compareAsync } from './harness.js';
@@ -38,6 +38,7 @@ import { makeLoad } from '../src/load/index.js';
 const CHAIN_ID = 904n;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BATCH = 1_000;
+const BENCH_SOURCE = { id: 'bench', maxPending: Number.MAX_SAFE_INTEGER };
 
 export async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
@@ -94,8 +95,8 @@ async function breakdown(): Promise<void> {
       subject: {
         name: 'admit: decode+recover+pool',
         fn: () => {
-          const pool = new Mempool({ maxTransactions: 10 * BATCH, maxBytes: 1 << 30 }, nothingIncluded);
-          for (const raw of raws) pool.add(parseTransaction(raw, rules));
+          const pool = new Mempool({ ...DEFAULT_POOL_LIMITS, maxTransactions: 10 * BATCH, maxBytes: 1 << 30 }, nothingIncluded);
+          for (const raw of raws) pool.add(parseTransaction(raw, rules), BENCH_SOURCE, 0);
         },
       },
       peers: [

@@ -154,6 +154,21 @@ export const methods: Record<string, Method> = {
     };
   },
 
+  /**
+   * Where a transaction stands on this node: `{status: "pending"}`, `{status: "included", blockHash,
+   * blockNumber, transactionIndex}`, `{status: "expired", reason}` — it left the pool without being
+   * included: "nonce-gap" (it waited behind a missing nonce too long), "evicted" (a full pool made room
+   * for an includable one) or "nonce-used" (a block included another transaction with its nonce) — or
+   * `{status: "unknown"}`.
+   */
+  dst_getTransactionStatus: (params, { view }) => {
+    arity(params, 1, 1);
+    const status = view.transactionStatus(parseData(params[0], 0, 'transaction hash', 32));
+    if (status.status !== 'included') return status;
+    const { blockHash, blockNumber, index } = status.location;
+    return { status: 'included', blockHash: data(blockHash), blockNumber: quantity(blockNumber), transactionIndex: quantity(index) };
+  },
+
   dst_health: (params, { view }) => {
     arity(params, 0, 0);
     const health = view.health();

@@ -23,7 +23,17 @@ export {
   type TransactionType,
 } from './transaction.js';
 export { assembleBlock, decodeHeader, encodeHeader, genesisBlock, headerHash, type Block, type BlockHeader } from './block.js';
-export { Mempool, type BlockLimits, type IncludedView, type MempoolLimits, type PooledTransaction } from './mempool.js';
+export {
+  EXPIRED_REMEMBERED,
+  Mempool,
+  type BlockLimits,
+  type ExpiryReason,
+  type IncludedView,
+  type MempoolLimits,
+  type PooledTransaction,
+  type PoolSource,
+  type PoolStatus,
+} from './mempool.js';
 export { buildBlock, type BuildOptions } from './builder.js';
 export {
   assembleChecked,

@@ -1,28 +1,59 @@
 /**
- * The sequencer's transaction pool and its block ordering rule.
+ * The sequencer's transaction pool and its block ordering rule (README "Ordering and admission").
  *
- * - Deduplicated by transaction hash; one transaction per (sender, nonce) — a second one for a taken
- *   nonce is rejected ("nonce-taken"), not swapped in, because the sequencer has no fee market to
- *   arbitrate replacements.
- * - A nonce at or below the sender's last included nonce is rejected ("nonce-too-low"). The sequencer
- *   orders and does not execute (DESIGN.md §1), so there are no balance checks; a sender the chain has
- *   never included starts at nonce 0, as every account does (and as `eth_getTransactionCount` answers).
- *   (It once started from the lowest nonce pending at the proposer: a block could then include a
- *   sender's nonces 1.. before its nonce 0 reached that node, and every node dropped the accepted nonce 0
- *   as obsolete — found by the whole-node simulator, test/node/sim.)
- * - Bounded in count and bytes: a full pool rejects new transactions ("pool-full"); it never evicts one it
- *   has accepted, so an accepted transaction is only ever removed by inclusion.
+ * A sequencer without fees is an open door — a transaction costs its sender nothing — so the pool's
+ * rules are made so that no key, client or peer can fill it, slow it down or push honest transactions
+ * back without bound, and so that nothing it acknowledged and can include is ever dropped:
+ *
+ * - Deduplicated by hash; one transaction per (sender, nonce) — a second one for a taken nonce is
+ *   rejected ("nonce-taken"), not swapped in: there is no fee market to arbitrate replacements.
+ * - A nonce below the sender's next one by the chain is rejected ("nonce-too-low"). The sequencer orders
+ *   and does not execute (DESIGN.md §1), so there are no balance checks; a sender the chain has never
+ *   included starts at nonce 0, as every account does. (It once started from the lowest nonce pending at
+ *   the proposer: a block could include a sender's nonces 1.. before its nonce 0 reached that node, and
+ *   every node dropped the accepted nonce 0 as obsolete — found by the whole-node simulator.)
+ * - Each sender's pooled transactions from its next nonce on without a gap are *includable* (a block can
+ *   take them in order); one behind a missing nonce is *waiting*. A transaction more than `maxNonceGap`
+ *   nonces past the sender's includable run is refused ("nonce-gap") instead of waiting forever.
+ * - Per sender at most `maxPerSender` pooled ("sender-limit"); per source — an RPC client address, a
+ *   gossiping peer — at most its `maxPending` ("source-limit"), so one flooding source holds at most its
+ *   quota of the pool and an honest transaction waits behind at most that many of its.
+ * - Bounded in count and bytes. When full, an includable arrival evicts the oldest waiting transaction
+ *   (expired, reason "evicted"); with nothing waiting to evict the arrival is refused ("pool-full").
+ *   An includable transaction is never evicted: it is only ever removed by its inclusion, or when a
+ *   block includes another transaction with its sender and nonce (expired, "nonce-used").
+ * - A transaction still waiting `stuckExpiryMs` after it was pooled expires (reason "nonce-gap"); the
+ *   last `EXPIRED_REMEMBERED` expiries are remembered, so the sender can ask why (`statusOf`).
  * - Ordering for a block: first come, first served by arrival, keeping each sender's nonces consecutive:
- *   a heap holds each sender's next includable transaction keyed by its arrival number; the earliest is
- *   taken, then that sender's following nonce (if pending) joins the heap. A transaction behind a nonce
- *   gap waits until the gap is filled.
+ *   a heap holds each includable sender's next transaction keyed by its arrival number; the earliest is
+ *   taken, then that sender's following nonce (if pooled) joins the heap.
+ *
+ * Cost: the senders with an includable transaction are indexed (`ready`), so "is anything includable?"
+ * and block selection never look at waiting senders — 40,000 senders stuck behind gaps cost nothing per
+ * arrival or per block. Waiting transactions are kept in pooling order (`waitingQueue`) for expiry and
+ * eviction in amortized constant time.
  */
 import { hex } from '../bytes/index.js';
 import { TransactionRejected, type Transaction } from './transaction.js';
 
 export interface MempoolLimits {
+  /** Pooled transactions at most. */
   maxTransactions: number;
+  /** Pooled raw bytes at most. */
   maxBytes: number;
+  /** Pooled transactions of one sender at most (includable and waiting). */
+  maxPerSender: number;
+  /** How many nonces past its sender's includable run a transaction may be (0: only the next one). */
+  maxNonceGap: number;
+  /** A transaction still waiting behind a missing nonce this long after it was pooled expires. */
+  stuckExpiryMs: number;
+}
+
+/** Where a transaction came from, and how many pooled transactions that source may hold. */
+export interface PoolSource {
+  /** e.g. `rpc:203.0.113.7`, `peer:2`, `restore`. */
+  id: string;
+  maxPending: number;
 }
 
 /** What the pool needs to know about the chain. */
@@ -39,6 +70,9 @@ export interface PooledTransaction {
   sender: string;
   /** Monotonic arrival number: the order of first come, first served. */
   arrival: number;
+  source: string;
+  /** When it was pooled, on the caller's monotonic clock (ms). */
+  pooledAt: number;
 }
 
 export interface BlockLimits {
@@ -46,16 +80,49 @@ export interface BlockLimits {
   maxBytes: number;
 }
 
+/** Why a pooled transaction left the pool without being included. */
+export type ExpiryReason = 'nonce-gap' | 'evicted' | 'nonce-used';
+
+/** What the pool says about a transaction hash. */
+export type PoolStatus = { status: 'pending' } | { status: 'expired'; reason: ExpiryReason; at: number } | undefined;
+
+/** How many expiries `statusOf` remembers (the oldest are forgotten first). */
+export const EXPIRED_REMEMBERED = 65_536;
+
+interface SenderQueue {
+  /** The sender's next nonce by the chain: one above its last included one, 0 if none. */
+  next: bigint;
+  /** The first nonce from `next` on that is not pooled: pooled nonces in [next, runEnd) are includable. */
+  runEnd: bigint;
+  byNonce: Map<bigint, PooledTransaction>;
+}
+
 export class Mempool {
   private readonly byHash = new Map<string, PooledTransaction>();
-  private readonly bySender = new Map<string, Map<bigint, PooledTransaction>>();
+  private readonly bySender = new Map<string, SenderQueue>();
+  /** Senders whose next nonce is pooled: the only ones block selection looks at. */
+  private readonly ready = new Set<string>();
+  /** Transactions pooled while waiting, in pooling order; entries since included or unblocked are skipped lazily. */
+  private waitingQueue: PooledTransaction[] = [];
+  private waitingHead = 0;
+  private readonly perSource = new Map<string, number>();
+  private readonly expired = new Map<string, { reason: ExpiryReason; at: number }>();
   private nextArrival = 0;
   private totalBytes = 0;
 
+  /**
+   * `onExpired` hears of every transaction that leaves the pool without being included (its owner
+   * removes the durable copy).
+   */
   constructor(
     private readonly limits: MempoolLimits,
     private readonly chain: IncludedView,
-  ) {}
+    private readonly onExpired: (pooled: PooledTransaction, reason: ExpiryReason) => void = () => {},
+  ) {
+    for (const [name, value] of Object.entries(limits)) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`Mempool: limits.${name} must be a non-negative integer, got ${value}`);
+    }
+  }
 
   get size(): number {
     return this.byHash.size;
@@ -73,44 +140,74 @@ export class Mempool {
     return this.byHash.get(hash);
   }
 
+  /** How many pooled transactions came from `source`. */
+  pendingFrom(source: string): number {
+    return this.perSource.get(source) ?? 0;
+  }
+
+  /** Pending, or expired and why (while remembered), or undefined: unknown to the pool. */
+  statusOf(hash: string): PoolStatus {
+    if (this.byHash.has(hash)) return { status: 'pending' };
+    const expired = this.expired.get(hash);
+    return expired && { status: 'expired', ...expired };
+  }
+
   /** Pending transactions in arrival order. */
   pending(): PooledTransaction[] {
     return [...this.byHash.values()];
   }
 
-  /** Admits a transaction or throws `TransactionRejected` saying why. */
-  add(tx: Transaction): PooledTransaction {
+  /** Admits a transaction from `source` at time `now` or throws `TransactionRejected` saying why. */
+  add(tx: Transaction, source: PoolSource, now: number): PooledTransaction {
     const hash = hex(tx.hash);
     const sender = hex(tx.sender);
+    const { limits } = this;
     if (this.byHash.has(hash)) throw new TransactionRejected('already-known', `transaction 0x${hash} is already pending`);
     if (this.chain.isIncluded(hash)) throw new TransactionRejected('already-included', `transaction 0x${hash} is already in a block`);
-    const last = this.chain.lastIncludedNonce(sender);
-    if (last !== undefined && tx.nonce <= last) {
-      throw new TransactionRejected('nonce-too-low', `nonce too low: sender 0x${sender} has nonce ${last} included, got ${tx.nonce}`);
+    const queue = this.bySender.get(sender) ?? this.freshQueue(sender);
+    if (tx.nonce < queue.next) {
+      throw new TransactionRejected('nonce-too-low', `nonce too low: sender 0x${sender} has nonce ${queue.next - 1n} included, got ${tx.nonce}`);
     }
-    const queue = this.bySender.get(sender);
-    if (queue?.has(tx.nonce)) {
+    if (queue.byNonce.has(tx.nonce)) {
       throw new TransactionRejected('nonce-taken', `sender 0x${sender} already has a pending transaction with nonce ${tx.nonce}`);
     }
-    if (this.byHash.size >= this.limits.maxTransactions) {
-      throw new TransactionRejected('pool-full', `transaction pool is full (${this.limits.maxTransactions} transactions); retry later`);
+    if (tx.nonce - queue.runEnd > BigInt(limits.maxNonceGap)) {
+      throw new TransactionRejected(
+        'nonce-gap',
+        `nonce ${tx.nonce} is too far ahead: sender 0x${sender}'s next includable nonce is ${queue.runEnd}, and at most ${limits.maxNonceGap} may be skipped; send the missing nonces first`,
+      );
     }
-    if (this.totalBytes + tx.raw.length > this.limits.maxBytes) {
-      throw new TransactionRejected('pool-full', `transaction pool is full (${this.limits.maxBytes} bytes); retry later`);
+    if (queue.byNonce.size >= limits.maxPerSender) {
+      throw new TransactionRejected('sender-limit', `sender 0x${sender} has ${queue.byNonce.size} pending transactions, the most one sender may have; retry once some are included`);
     }
-    const pooled: PooledTransaction = { tx, hash, sender, arrival: this.nextArrival++ };
+    if (this.pendingFrom(source.id) >= source.maxPending) {
+      throw new TransactionRejected('source-limit', `${source.id} has ${source.maxPending} pending transactions, the most one source may have; retry once some are included`);
+    }
+    const includable = tx.nonce === queue.runEnd;
+    if (!this.makeRoom(tx.raw.length, includable ? sender : undefined, now)) {
+      throw new TransactionRejected('pool-full', `transaction pool is full (${this.byHash.size} transactions, ${this.totalBytes} bytes); retry later`);
+    }
+    const pooled: PooledTransaction = { tx, hash, sender, arrival: this.nextArrival++, source: source.id, pooledAt: now };
     this.byHash.set(hash, pooled);
-    if (queue) queue.set(tx.nonce, pooled);
-    else this.bySender.set(sender, new Map([[tx.nonce, pooled]]));
+    this.bySender.set(sender, queue);
+    queue.byNonce.set(tx.nonce, pooled);
+    this.perSource.set(source.id, this.pendingFrom(source.id) + 1);
     this.totalBytes += tx.raw.length;
+    if (includable) {
+      while (queue.byNonce.has(queue.runEnd)) queue.runEnd++;
+      if (tx.nonce === queue.next) this.ready.add(sender);
+    } else {
+      this.waitingQueue.push(pooled);
+      this.compactWaiting();
+    }
     return pooled;
   }
 
   /**
-   * Removes what a stored block made obsolete: its transactions, and any pending transaction whose
-   * nonce is now at or below its sender's last included nonce.
+   * After a block is stored: its transactions leave the pool, and so does any pooled transaction whose
+   * nonce the block used (same sender and nonce, another transaction: expired, "nonce-used").
    */
-  removeIncluded(transactions: readonly Pick<Transaction, 'hash' | 'sender'>[]): void {
+  removeIncluded(transactions: readonly Pick<Transaction, 'hash' | 'sender'>[], now: number): void {
     const touched = new Set<string>();
     for (const tx of transactions) {
       const pooled = this.byHash.get(hex(tx.hash));
@@ -118,39 +215,59 @@ export class Mempool {
       touched.add(hex(tx.sender));
     }
     for (const sender of touched) {
-      const last = this.chain.lastIncludedNonce(sender);
       const queue = this.bySender.get(sender);
-      if (last === undefined || !queue) continue;
-      for (const [nonce, pooled] of queue) if (nonce <= last) this.delete(pooled);
+      if (!queue) continue;
+      const last = this.chain.lastIncludedNonce(sender);
+      const next = last === undefined ? 0n : last + 1n;
+      if (next > queue.next) {
+        for (const [nonce, pooled] of queue.byNonce) if (nonce < next) this.expire(pooled, 'nonce-used', now);
+        queue.next = next;
+        if (queue.runEnd < next) queue.runEnd = next;
+        while (queue.byNonce.has(queue.runEnd)) queue.runEnd++;
+      }
+      this.updateReady(sender, queue);
     }
   }
 
-  /** The transactions of the next block, by the ordering rule above, within the limits. */
+  /** Expires what has waited behind a missing nonce for `stuckExpiryMs`; returns how many. */
+  expireWaiting(now: number): number {
+    let count = 0;
+    while (this.waitingHead < this.waitingQueue.length) {
+      const oldest = this.waitingQueue[this.waitingHead]!;
+      if (this.isWaiting(oldest) && oldest.pooledAt + this.limits.stuckExpiryMs > now) break;
+      this.waitingHead++;
+      if (this.isWaiting(oldest)) {
+        this.expire(oldest, 'nonce-gap', now);
+        count++;
+      }
+    }
+    this.compactWaiting();
+    return count;
+  }
+
   /** The nonce after `sender`'s pooled transactions that continue, without a gap, from nonce `next`. */
   nextPendingNonce(sender: string, next: bigint): bigint {
     const queue = this.bySender.get(sender);
-    while (queue?.has(next)) next++;
-    return next;
+    return queue && queue.next === next ? queue.runEnd : next;
   }
 
-  /** Whether `selectForBlock` would select anything: some sender's next nonce is pooled and fits. Stops
-   * at the first such sender, so it is cheap to ask after every arrival. */
+  /** Whether `selectForBlock` would select anything: some sender's next nonce is pooled and fits. */
   hasIncludable(maxBytes: number): boolean {
-    for (const [sender, queue] of this.bySender) {
-      const last = this.chain.lastIncludedNonce(sender);
-      const head = queue.get(last === undefined ? 0n : last + 1n);
-      if (head && head.tx.raw.length <= maxBytes) return true;
+    for (const sender of this.ready) {
+      const queue = this.bySender.get(sender)!;
+      if (queue.byNonce.get(queue.next)!.tx.raw.length <= maxBytes) return true;
     }
     return false;
   }
 
+  /** The transactions of the next block, by the ordering rule above, within the limits. */
   selectForBlock(limits: BlockLimits): Transaction[] {
-    const heap = new ArrivalHeap();
-    for (const [sender, queue] of this.bySender) {
-      const last = this.chain.lastIncludedNonce(sender);
-      const head = queue.get(last === undefined ? 0n : last + 1n);
-      if (head) heap.push(head);
+    const heads: PooledTransaction[] = [];
+    for (const sender of this.ready) {
+      const queue = this.bySender.get(sender)!;
+      heads.push(queue.byNonce.get(queue.next)!);
     }
+    const heap = new ArrivalHeap(heads);
     const selected: Transaction[] = [];
     let bytes = 0;
     while (selected.length < limits.maxTransactions) {
@@ -159,24 +276,96 @@ export class Mempool {
       if (bytes + pooled.tx.raw.length > limits.maxBytes) continue; // this sender waits for the next block
       selected.push(pooled.tx);
       bytes += pooled.tx.raw.length;
-      const next = this.bySender.get(pooled.sender)?.get(pooled.tx.nonce + 1n);
+      const next = this.bySender.get(pooled.sender)?.byNonce.get(pooled.tx.nonce + 1n);
       if (next) heap.push(next);
     }
     return selected;
   }
 
+  private freshQueue(sender: string): SenderQueue {
+    const last = this.chain.lastIncludedNonce(sender);
+    const next = last === undefined ? 0n : last + 1n;
+    return { next, runEnd: next, byNonce: new Map() };
+  }
+
+  /** Whether `pooled` is still in the pool and waiting behind a missing nonce. */
+  private isWaiting(pooled: PooledTransaction): boolean {
+    return this.byHash.get(pooled.hash) === pooled && pooled.tx.nonce > this.bySender.get(pooled.sender)!.runEnd;
+  }
+
+  /**
+   * Makes room for `bytes` more: true if there is room, evicting the oldest waiting transactions (not
+   * of `evictFor`'s own sender, whose gap the arrival may be filling) when the arrival is includable
+   * (`evictFor` set); false if the pool stays full.
+   */
+  private makeRoom(bytes: number, evictFor: string | undefined, now: number): boolean {
+    const full = (): boolean => this.byHash.size >= this.limits.maxTransactions || this.totalBytes + bytes > this.limits.maxBytes;
+    if (!full()) return true;
+    if (evictFor === undefined) return false;
+    const skipped: PooledTransaction[] = [];
+    let position = this.waitingHead;
+    while (full() && position < this.waitingQueue.length) {
+      const oldest = this.waitingQueue[position++]!;
+      if (!this.isWaiting(oldest)) continue;
+      if (oldest.sender === evictFor) skipped.push(oldest);
+      else this.expire(oldest, 'evicted', now);
+    }
+    // The front of the queue up to `position` is gone, except the skipped, which keep their places.
+    this.waitingQueue.splice(this.waitingHead, position - this.waitingHead, ...skipped);
+    return !full();
+  }
+
+  private compactWaiting(): void {
+    const live = this.waitingQueue.length - this.waitingHead;
+    if (this.waitingHead > 1024 && this.waitingHead > live) {
+      this.waitingQueue = this.waitingQueue.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+    // Entries since included or unblocked linger until they reach the front; keep them from piling up.
+    if (this.waitingQueue.length > 2 * this.limits.maxTransactions + 1024) {
+      this.waitingQueue = this.waitingQueue.slice(this.waitingHead).filter((pooled) => this.isWaiting(pooled));
+      this.waitingHead = 0;
+    }
+  }
+
+  private updateReady(sender: string, queue: SenderQueue): void {
+    if (queue.byNonce.has(queue.next)) this.ready.add(sender);
+    else this.ready.delete(sender);
+  }
+
+  private expire(pooled: PooledTransaction, reason: ExpiryReason, now: number): void {
+    this.delete(pooled);
+    if (this.expired.size >= EXPIRED_REMEMBERED) this.expired.delete(this.expired.keys().next().value!);
+    this.expired.set(pooled.hash, { reason, at: now });
+    this.onExpired(pooled, reason);
+  }
+
   private delete(pooled: PooledTransaction): void {
     this.byHash.delete(pooled.hash);
-    const queue = this.bySender.get(pooled.sender);
-    queue?.delete(pooled.tx.nonce);
-    if (queue && queue.size === 0) this.bySender.delete(pooled.sender);
+    const queue = this.bySender.get(pooled.sender)!;
+    queue.byNonce.delete(pooled.tx.nonce);
+    if (queue.byNonce.size === 0) {
+      this.bySender.delete(pooled.sender);
+      this.ready.delete(pooled.sender);
+    } else if (pooled.tx.nonce === queue.next) {
+      this.ready.delete(pooled.sender);
+    }
+    const fromSource = this.pendingFrom(pooled.source) - 1;
+    if (fromSource === 0) this.perSource.delete(pooled.source);
+    else this.perSource.set(pooled.source, fromSource);
     this.totalBytes -= pooled.tx.raw.length;
   }
 }
 
 /** A binary min-heap of pooled transactions by arrival number. */
 class ArrivalHeap {
-  private readonly items: PooledTransaction[] = [];
+  private readonly items: PooledTransaction[];
+
+  /** Heapifies `items` (taken over) bottom-up, in linear time. */
+  constructor(items: PooledTransaction[]) {
+    this.items = items;
+    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.siftDown(i, items[i]!);
+  }
 
   push(item: PooledTransaction): void {
     const items = this.items;
@@ -195,18 +384,22 @@ class ArrivalHeap {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    let i = 0;
+    if (items.length > 0 && last !== undefined) this.siftDown(0, last);
+    return top;
+  }
+
+  /** Places `item` at `i` or below, moving smaller children up. */
+  private siftDown(i: number, item: PooledTransaction): void {
+    const items = this.items;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= items.length) break;
       const right = left + 1;
       const child = right < items.length && items[right]!.arrival < items[left]!.arrival ? right : left;
-      if (items[child]!.arrival >= last.arrival) break;
+      if (items[child]!.arrival >= item.arrival) break;
       items[i] = items[child]!;
       i = child;
     }
-    items[i] = last;
-    return top;
+    items[i] = item;
   }
 }

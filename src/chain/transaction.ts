@@ -37,7 +37,11 @@ export type TransactionRejectionReason =
   | 'already-included'
   | 'nonce-too-low'
   | 'nonce-taken'
-  | 'pool-full';
+  | 'nonce-gap'
+  | 'sender-limit'
+  | 'source-limit'
+  | 'pool-full'
+  | 'pool-loading';
 
 export class TransactionRejected extends Error {
   override name = 'TransactionRejected';

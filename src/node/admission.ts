@@ -1,14 +1,23 @@
 /**
- * Admission, the pool keeper (issue 19): the only owner of the node's pending transactions — the
- * in-memory `Mempool` (src/chain/mempool.ts: ordering, limits, per-sender nonces) and, for each of its
- * transactions, the arrival sequence number of its entry in the store's pool database.
+ * Admission, the pool keeper (issues 11 and 19): the only owner of the node's pending transactions — the
+ * in-memory `Mempool` (src/chain/mempool.ts: ordering, the pool rules, per-sender nonces) and, for each
+ * of its transactions, the arrival sequence number of its entry in the store's pool database.
  *
- * - RPC (`submit`): decode and recover the sender on the calling thread, pool, gossip to peers, and
- *   resolve once the entry is durable — an acknowledged transaction survives a crash.
- * - Gossip (`admitGossip`): new transactions of a peer's batch decoded, their senders recovered in one
- *   batch on the executor (the worker pool), pooled, written in one store write.
- * - Restore (`restore`): the pool database reloaded in arrival order at start; entries no longer valid
+ * - RPC (`submit`): decode and recover the sender on the calling thread, pool (source: the client's
+ *   address, at most `maxPerClient` pooled), gossip to peers, and resolve once the entry is durable —
+ *   an acknowledged transaction survives a crash.
+ * - Gossip (`admitGossip`): a peer's batch, counted against the peer's share of the pool
+ *   (`maxTransactions / nodes`) before any sender is recovered; decoded, senders recovered in one batch
+ *   on the executor (the worker pool), pooled, written in one store write. A peer whose transactions
+ *   fail to decode or recover is throttled: each bad one spends a token of its `GOSSIP_BAD_BURST`
+ *   bucket (refilled `GOSSIP_BAD_PER_SECOND`), and while the bucket is empty its batches are dropped
+ *   unread. Every refusal is counted in `dst_gossip_rejected_total{peer,reason}`.
+ * - Restore (`restore`): the pool database reloaded in arrival order at start, in chunks whose senders
+ *   are recovered on the executor, so the node answers RPC meanwhile (submissions get "pool-loading"
+ *   until it is done, gossip is dropped — the peers that sent it still hold it); entries no longer valid
  *   (included meanwhile, or refused by this configuration) are dropped from it.
+ * - Expiry: every `EXPIRY_SWEEP_MS` what has waited behind a missing nonce too long leaves the pool and
+ *   its database; the pool remembers why (`statusOf`).
  * - Blocks: `proposalFor` builds the leader's block from the pool; `transactionsOf` gives a block's
  *   transactions with their senders (pool first, else recovered); `poolEntriesOf` names the pool
  *   entries a block's commit removes, and `afterCommit` drops what the block made obsolete.
@@ -27,19 +36,48 @@ import {
   type DecodedTransaction,
   type MempoolLimits,
   type PooledTransaction,
+  type PoolSource,
+  type PoolStatus,
   type Transaction,
+  type TransactionRejectionReason,
   type TransactionRules,
 } from '../chain/index.js';
 import type { CryptoExecutor } from '../crypto/index.js';
+import type { Clock, Timer } from './clock.js';
 import type { SequencerMetrics } from './options.js';
 import type { NodeStorage, StoredPoolEntry } from './storage.js';
+
+/** The pool's rules (src/chain/mempool.ts) and how much of it one RPC client address may hold. */
+export interface PoolLimits extends MempoolLimits {
+  /** Pooled transactions one RPC client address may have at most. */
+  maxPerClient: number;
+}
+
+/** How often waiting transactions are checked for expiry. */
+const EXPIRY_SWEEP_MS = 1_000;
+/** Restored pool entries per chunk (senders recovered in one executor batch). */
+const RESTORE_CHUNK = 1_024;
+/** Restore progress is logged every this many entries. */
+const RESTORE_PROGRESS_EVERY = 20_480;
+/** A peer may send this many transactions that fail to decode or recover at once, then this many per second. */
+const GOSSIP_BAD_BURST = 64;
+const GOSSIP_BAD_PER_SECOND = 8;
+
+/**
+ * Why a peer's gossiped transaction was refused (`dst_gossip_rejected_total{reason}`): the pool's or the
+ * decoder's reason, its batch dropped while it is throttled, or beyond its share of the pool.
+ */
+export type GossipRejection = TransactionRejectionReason | 'throttled' | 'peer-share';
 
 export interface AdmissionOptions {
   store: NodeStorage;
   rules: TransactionRules;
-  pool: MempoolLimits;
+  pool: PoolLimits;
   block: BlockLimits;
+  /** Cluster size: a peer's share of the pool is `pool.maxTransactions / nodes`. */
+  nodes: number;
   executor: CryptoExecutor;
+  clock: Clock;
   logger: Logger;
   metrics?: SequencerMetrics;
   /** Sends raw transactions to the peers (batched by the host); absent for a single node. */
@@ -48,17 +86,34 @@ export interface AdmissionOptions {
   onPooled: () => void;
 }
 
+/** A peer's allowance of bad transactions: a token bucket (tokens, and when it was last refilled). */
+interface BadAllowance {
+  tokens: number;
+  at: number;
+}
+
 export class Admission {
   private readonly pool: Mempool;
   /** Pool database sequence number of every pending transaction, by hash (hex). */
   private readonly sequenceOf = new Map<string, number>();
   private nextSequence = 0;
+  /** Database entries of transactions that left the pool without inclusion, to remove in the next write. */
+  private expiredEntries: number[] = [];
   /** Gossip admissions in flight (`close` waits for them, so the store is not closed under them). */
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly badAllowance = new Map<number, BadAllowance>();
+  private readonly peerShare: number;
+  private restoring: { done: number; total: number } | undefined;
+  private expiryTimer: Timer | undefined;
   private closed = false;
 
   constructor(private readonly options: AdmissionOptions) {
-    this.pool = new Mempool(options.pool, options.store);
+    this.pool = new Mempool(options.pool, options.store, (pooled) => {
+      const sequence = this.sequenceOf.get(pooled.hash);
+      this.sequenceOf.delete(pooled.hash);
+      if (sequence !== undefined) this.expiredEntries.push(sequence);
+    });
+    this.peerShare = Math.max(1, Math.floor(options.pool.maxTransactions / options.nodes));
   }
 
   get size(): number {
@@ -67,6 +122,16 @@ export class Admission {
 
   get(hash: string): PooledTransaction | undefined {
     return this.pool.get(hash);
+  }
+
+  /** Pending or expired (and why), or undefined when the pool does not know the hash (hex). */
+  statusOf(hash: string): PoolStatus {
+    return this.pool.statusOf(hash);
+  }
+
+  /** While the pool database is being reloaded: how far it is (for health and logs). */
+  get restoreProgress(): { done: number; total: number } | undefined {
+    return this.restoring && { ...this.restoring };
   }
 
   /** The sender of a pooled transaction (proposal validation recovers only the others). */
@@ -103,41 +168,75 @@ export class Admission {
     this.options.gossip?.(raws);
   }
 
+  /**
+   * Reloads the pool database in arrival order, in chunks (senders recovered on the executor between
+   * which RPC is served), then starts the expiry sweep. Resolves when the pool is whole.
+   */
   async restore(): Promise<void> {
+    const { store, logger, rules, executor, clock } = this.options;
+    const entries = store.pendingTransactions();
+    this.restoring = { done: 0, total: entries.length };
+    if (entries.length > RESTORE_CHUNK) logger.info({ entries: entries.length }, 'restoring the transaction pool');
     const obsolete: number[] = [];
-    for (const { sequence, raw } of this.options.store.pendingTransactions()) {
-      this.nextSequence = sequence + 1;
-      try {
-        const pooled = this.pool.add(parseTransaction(Uint8Array.from(raw), this.options.rules));
-        this.sequenceOf.set(pooled.hash, sequence);
-      } catch (error) {
-        if (!(error instanceof TransactionRejected)) throw error;
-        // Included in a block since (its removal raced the block's commit) or no longer valid under this configuration.
-        this.options.logger.warn({ reason: error.reason, sequence }, `dropping a stored pending transaction: ${error.message}`);
-        obsolete.push(sequence);
+    const drop = (sequence: number, error: unknown): void => {
+      if (!(error instanceof TransactionRejected)) throw error;
+      // Included in a block since (its removal raced the block's commit) or no longer valid under this configuration.
+      logger.warn({ reason: error.reason, sequence }, `dropping a stored pending transaction: ${error.message}`);
+      obsolete.push(sequence);
+    };
+    const source: PoolSource = { id: 'restore', maxPending: Number.MAX_SAFE_INTEGER };
+    for (let start = 0; start < entries.length && !this.closed; start += RESTORE_CHUNK) {
+      const chunk = entries.slice(start, start + RESTORE_CHUNK);
+      const decoded: Array<{ sequence: number; tx: DecodedTransaction }> = [];
+      for (const { sequence, raw } of chunk) {
+        this.nextSequence = sequence + 1;
+        try {
+          decoded.push({ sequence, tx: decodeTransaction(Uint8Array.from(raw), rules) });
+        } catch (error) {
+          drop(sequence, error);
+        }
       }
+      const recovered = await recoverSenders(decoded.map((d) => d.tx), executor);
+      recovered.forEach((tx, i) => {
+        const { sequence } = decoded[i]!;
+        try {
+          if (tx instanceof TransactionRejected) throw tx;
+          const pooled = this.pool.add(tx, source, clock.monotonic());
+          this.sequenceOf.set(pooled.hash, sequence);
+        } catch (error) {
+          drop(sequence, error);
+        }
+      });
+      this.restoring.done = Math.min(entries.length, start + RESTORE_CHUNK);
+      if (this.restoring.done % RESTORE_PROGRESS_EVERY === 0) logger.info({ ...this.restoring }, 'restoring the transaction pool');
     }
-    await this.options.store.removePending(obsolete);
+    this.restoring = undefined;
+    if (entries.length > RESTORE_CHUNK) logger.info({ pending: this.pool.size, dropped: obsolete.length }, 'transaction pool restored');
+    await store.removePending(obsolete);
+    if (!this.closed) this.expiryTimer = clock.every(EXPIRY_SWEEP_MS, () => this.expireWaiting());
+    if (this.pool.size > 0) this.options.onPooled();
   }
 
-  /** A transaction sent over RPC: checked, pooled, gossiped; resolves with its hash once durable. */
+  /** A transaction sent over RPC by `client`: checked, pooled, gossiped; resolves with its hash once durable. */
   async submit(raw: Uint8Array, client: string): Promise<Uint8Array> {
-    void client;
+    if (this.restoring) {
+      const { done, total } = this.restoring;
+      throw new TransactionRejected('pool-loading', `the node is reloading its transaction pool after a restart (${done} of ${total}); retry in a few seconds`);
+    }
     const tx = parseTransaction(raw, this.options.rules);
-    const write = this.options.store.addPendingMany([this.add(tx)]);
+    const write = this.options.store.addPendingMany([this.add(tx, { id: `rpc:${client}`, maxPending: this.options.pool.maxPerClient })]);
     this.options.gossip?.([tx.raw]);
     await write;
     return tx.hash;
   }
 
-  /** A peer's gossiped batch, admitted in the background. */
-  admitGossip(raws: readonly Uint8Array[]): void {
-    if (this.closed) return;
-    const work = this.admitBatch(raws).catch((error: Error) => this.options.logger.error({ err: error }, 'admitting gossiped transactions failed'));
+  /** A batch gossiped by peer `from` (0-based operator index), admitted in the background. */
+  admitGossip(raws: readonly Uint8Array[], from: number): void {
+    if (this.closed || this.restoring) return;
+    const work = this.admitBatch(raws, from).catch((error: Error) => this.options.logger.error({ err: error }, 'admitting gossiped transactions failed'));
     const settled = work.finally(() => this.inFlight.delete(settled));
     this.inFlight.add(settled);
   }
-
   /** The leader's block on `parent` from the pool's best transactions, with their senders. */
   proposalFor(parent: Block, proposer: number, nowMs: bigint): { block: Block; transactions: Transaction[] } {
     const block = buildBlock(parent, this.pool, { proposer, nowMs, limits: this.options.block });
@@ -165,55 +264,92 @@ export class Admission {
   }
 
   /**
-   * After a block is stored: its transactions leave the pool, and so does any pending transaction it
-   * made obsolete (same sender, nonce at or below the sender's last included one: only possible with
-   * blocks built by peers), whose database entry is removed too.
+   * After a block is stored: its transactions leave the pool, and so does any pending transaction whose
+   * nonce it used (same sender and nonce, another transaction: only possible with blocks built by
+   * peers), whose database entry is removed too.
    */
   async afterCommit(block: Block, senders: readonly Uint8Array[]): Promise<void> {
     for (const hash of block.transactionHashes) this.sequenceOf.delete(hex(hash));
-    this.pool.removeIncluded(block.transactionHashes.map((hash, i) => ({ hash, sender: senders[i]! })));
-    if (this.sequenceOf.size === this.pool.size) return;
-    const obsolete: number[] = [];
-    for (const [hash, sequence] of this.sequenceOf) {
-      if (!this.pool.has(hash)) {
-        obsolete.push(sequence);
-        this.sequenceOf.delete(hash);
-      }
-    }
-    await this.options.store.removePending(obsolete);
+    this.pool.removeIncluded(block.transactionHashes.map((hash, i) => ({ hash, sender: senders[i]! })), this.options.clock.monotonic());
+    await this.removeExpired();
   }
 
-  /** Stops admitting gossip and waits for admissions in flight. */
+  /** Stops admitting gossip and the expiry sweep, and waits for admissions in flight. */
   async close(): Promise<void> {
     this.closed = true;
+    this.expiryTimer?.cancel();
     await Promise.all(this.inFlight);
   }
 
   /** Pools a checked transaction (throws `TransactionRejected`); returns its pool database entry. */
-  private add(tx: Transaction): StoredPoolEntry {
-    const pooled = this.pool.add(tx);
+  private add(tx: Transaction, source: PoolSource): StoredPoolEntry {
+    const pooled = this.pool.add(tx, source, this.options.clock.monotonic());
     const sequence = this.nextSequence++;
     this.sequenceOf.set(pooled.hash, sequence);
+    // A full pool may have evicted waiting transactions to make room.
+    if (this.expiredEntries.length > 0) void this.removeExpired();
     this.options.onPooled();
     return { sequence, raw: tx.raw };
   }
 
-  private async admitBatch(raws: readonly Uint8Array[]): Promise<void> {
-    const { metrics, store } = this.options;
-    const rejected = (error: TransactionRejected): void => {
-      // A transaction the pool already has or a block already includes is the normal echo of gossip.
-      if (error.reason === 'already-known' || error.reason === 'already-included') return;
-      metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
+  private expireWaiting(): void {
+    const expired = this.pool.expireWaiting(this.options.clock.monotonic());
+    if (expired === 0) return;
+    this.options.logger.debug({ expired, pending: this.pool.size }, 'expired transactions waiting behind a missing nonce');
+    void this.removeExpired();
+  }
+
+  /** Removes the database entries of transactions that left the pool without inclusion. */
+  private async removeExpired(): Promise<void> {
+    if (this.expiredEntries.length === 0) return;
+    const entries = this.expiredEntries;
+    this.expiredEntries = [];
+    // Should this write fail, the entries come back at the next restart, and expire again.
+    await this.options.store.removePending(entries).catch((error: Error) => this.options.logger.error({ err: error }, 'removing expired pool entries failed'));
+  }
+
+  /** Whether peer `from` may send now: false while its allowance of bad transactions is spent. */
+  private peerAllowed(from: number): boolean {
+    const now = this.options.clock.monotonic();
+    const allowance = this.badAllowance.get(from) ?? { tokens: GOSSIP_BAD_BURST, at: now };
+    allowance.tokens = Math.min(GOSSIP_BAD_BURST, allowance.tokens + ((now - allowance.at) / 1000) * GOSSIP_BAD_PER_SECOND);
+    allowance.at = now;
+    this.badAllowance.set(from, allowance);
+    return allowance.tokens >= 1;
+  }
+
+  private async admitBatch(raws: readonly Uint8Array[], from: number): Promise<void> {
+    const { metrics, store, logger } = this.options;
+    const peer = String(from + 1);
+    const refused = (reason: GossipRejection, count = 1): void => {
+      metrics?.gossipRejected.inc({ peer, reason }, count);
     };
+    if (!this.peerAllowed(from)) {
+      refused('throttled', raws.length);
+      return;
+    }
+    const bad = (error: TransactionRejected): void => {
+      refused(error.reason);
+      metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
+      const allowance = this.badAllowance.get(from)!;
+      if (allowance.tokens >= 1 && --allowance.tokens < 1) {
+        logger.warn({ peer, reason: error.reason }, 'throttling transaction gossip from a peer that sends transactions that do not decode or recover');
+      }
+    };
+    const source: PoolSource = { id: `peer:${peer}`, maxPending: this.peerShare };
+    let room = source.maxPending - this.pool.pendingFrom(source.id);
     const fresh: DecodedTransaction[] = [];
     for (const raw of raws) {
       try {
         const tx = decodeTransaction(raw, this.options.rules);
         const hash = hex(tx.hash);
-        if (!this.pool.has(hash) && !store.isIncluded(hash)) fresh.push(tx);
+        // What the pool has or a block includes is the normal echo of gossip.
+        if (this.pool.has(hash) || store.isIncluded(hash)) continue;
+        if (room-- > 0) fresh.push(tx);
+        else refused('peer-share');
       } catch (error) {
         if (!(error instanceof TransactionRejected)) throw error;
-        rejected(error);
+        bad(error);
       }
     }
     if (fresh.length === 0 || this.closed) return;
@@ -221,13 +357,18 @@ export class Admission {
     if (this.closed) return;
     const entries: StoredPoolEntry[] = [];
     for (const tx of recovered) {
+      if (tx instanceof TransactionRejected) {
+        bad(tx);
+        continue;
+      }
       try {
-        if (tx instanceof TransactionRejected) throw tx;
-        entries.push(this.add(tx));
+        entries.push(this.add(tx, source));
         metrics?.transactionsAccepted.inc({ source: 'gossip' });
       } catch (error) {
         if (!(error instanceof TransactionRejected)) throw error;
-        rejected(error);
+        if (error.reason === 'already-known' || error.reason === 'already-included') continue;
+        metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
+        refused(error.reason);
       }
     }
     await store.addPendingMany(entries);

@@ -6,6 +6,7 @@
  */
 export {
   DEFAULT_NODE_LIMITS,
+  DEFAULT_POOL_LIMITS,
   startNode,
   type NodeHandle,
   type NodeLimits,
@@ -13,5 +14,6 @@ export {
   type StartNodeConfig,
 } from './start.js';
 export { Sequencer, type NodeKey, type SequencerOptions } from './sequencer.js';
-export type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionLocation, TransactionRecord } from './types.js';
+export type { PoolLimits } from './admission.js';
+export type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionLocation, TransactionRecord, TransactionStatus } from './types.js';
 export { NodeStore, SigningGuardViolation } from './store.js';

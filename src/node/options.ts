@@ -5,9 +5,10 @@
  */
 import type { Logger } from 'pino';
 import { quorumSize } from '../consensus/index.js';
-import type { Block, BlockLimits, MempoolLimits } from '../chain/index.js';
+import type { Block, BlockLimits } from '../chain/index.js';
 import type { CryptoExecutor, KeyShare, PublicShare } from '../crypto/index.js';
 import type { ClusterHost } from '../p2p/index.js';
+import type { PoolLimits } from './admission.js';
 import type { Clock } from './clock.js';
 import type { NodeStorage } from './storage.js';
 
@@ -40,6 +41,7 @@ export interface SequencerMetrics {
   signing: HistogramLike;
   transactionsAccepted: LabelledCounterLike<'source'>;
   transactionsRejected: LabelledCounterLike<'reason' | 'source'>;
+  gossipRejected: LabelledCounterLike<'peer' | 'reason'>;
   consensusDuration: HistogramLike;
   consensusRounds: HistogramLike;
   roundTimeouts: CounterLike;
@@ -76,7 +78,8 @@ export interface SequencerOptions {
   nodes: number;
   /** Least spacing between blocks in milliseconds; 0 = as fast as the pipeline goes. */
   blockTimeMs: number;
-  pool: MempoolLimits;
+  /** The pool's rules (./admission.ts, src/chain/mempool.ts). */
+  pool: PoolLimits;
   block: BlockLimits;
   /** Largest raw transaction accepted, in bytes. */
   maxTransactionBytes: number;

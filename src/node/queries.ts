@@ -9,7 +9,7 @@ import { decodeTransaction, genesisBlock, type Block, type Transaction } from '.
 import type { Admission } from './admission.js';
 import type { NodeStorage } from './storage.js';
 import type { SequencerOptions } from './options.js';
-import type { ClusterInfo, SignedBlock, TransactionRecord } from './types.js';
+import type { ClusterInfo, SignedBlock, TransactionRecord, TransactionStatus } from './types.js';
 
 export class ChainQueries {
   private readonly genesis: Block;
@@ -51,6 +51,14 @@ export class ChainQueries {
     // since); their sender was recorded then, so no signature is recovered again.
     const tx = decodeTransaction(Uint8Array.from(included.raw), { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER });
     return { tx: { ...tx, sender: Uint8Array.from(included.sender) }, location: included.location };
+  }
+
+  transactionStatus(hash: Uint8Array): TransactionStatus {
+    const pool = this.admission.statusOf(hex(hash));
+    if (pool?.status === 'pending') return { status: 'pending' };
+    const included = this.store.includedTransaction(hash);
+    if (included) return { status: 'included', location: included.location };
+    return pool ? { status: 'expired', reason: pool.reason } : { status: 'unknown' };
   }
 
   blockTransactions(signed: SignedBlock): Transaction[] {

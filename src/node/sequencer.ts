@@ -26,7 +26,7 @@ import { ChainQueries } from './queries.js';
 import { ChangeSignal } from './signal.js';
 import { serveBlocks, SyncRunner } from './sync.js';
 import { HeightTimeline } from './timeline.js';
-import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord } from './types.js';
+import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord, TransactionStatus } from './types.js';
 
 export type { NodeKey, SequencerMetrics, SequencerNetwork, SequencerOptions } from './options.js';
 
@@ -72,7 +72,7 @@ export class Sequencer implements SequencerView {
     this.timeline = new HeightTimeline(this.clock);
     const network = this.network;
     const gossip = network && ((transactions: readonly Uint8Array[]) => network.gossipTransactions(transactions));
-    this.admission = new Admission({ ...options, rules: this.rules, gossip, onPooled: () => this.signal.notify() });
+    this.admission = new Admission({ ...options, clock: this.clock, rules: this.rules, gossip, onPooled: () => this.signal.notify() });
     this.queries = new ChainQueries(options, this.admission);
     this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, metrics);
     this.aggregator = new PartialAggregator(options.chainId, key, logger, metrics);
@@ -120,18 +120,19 @@ export class Sequencer implements SequencerView {
 
   /** Reloads the pool, connects to the network and starts producing blocks (after a first sync in a cluster). */
   async start(): Promise<void> {
-    await this.admission.restore();
     this.phase = this.network ? 'joining' : 'running';
     const network = this.network;
     if (network) {
       network.onConsensusMessage((message, from) => this.onConsensusMessage(message, from));
-      network.onTransactions((transactions) => this.producing && this.admission.admitGossip(transactions));
+      network.onTransactions((transactions, from) => this.producing && this.admission.admitGossip(transactions, from));
       serveBlocks(network, this.options.store);
       if (this.options.metrics) this.peers!.startMetrics(this.clock, this.options.metrics);
     }
-    this.loop = this.produce().catch((error: Error) => this.fail(error));
+    // The pool reloads while the node already answers RPC; the loop waits for it.
+    const restored = this.admission.restore();
+    this.loop = restored.then(() => this.produce()).catch((error: Error) => this.fail(error));
     this.logger.info(
-      { head: this.headNumber(), pending: this.admission.size, nodes: this.options.nodes, self: this.options.key.share.index },
+      { head: this.headNumber(), nodes: this.options.nodes, self: this.options.key.share.index },
       'sequencer started',
     );
   }
@@ -140,9 +141,10 @@ export class Sequencer implements SequencerView {
   async stop(): Promise<void> {
     if (this.phase !== 'failed') this.phase = 'stopped';
     this.signal.notify();
+    // Admission stops (a pool reload in progress too); what is in flight finishes before the caller closes the store.
+    const closing = this.admission.close();
     await this.loop;
-    // Admissions in flight finish before the caller closes the store.
-    await this.admission.close();
+    await closing;
     this.driver.stop();
     this.peers?.stop();
   }
@@ -166,6 +168,7 @@ export class Sequencer implements SequencerView {
   getBlockByNumber = (number: number): SignedBlock | undefined => this.queries.getBlockByNumber(number);
   getBlockByHash = (hash: Uint8Array): SignedBlock | undefined => this.queries.getBlockByHash(hash);
   getTransaction = (hash: Uint8Array): TransactionRecord | undefined => this.queries.getTransaction(hash);
+  transactionStatus = (hash: Uint8Array): TransactionStatus => this.queries.transactionStatus(hash);
   nextNonce = (address: Uint8Array, pending: boolean): bigint => this.queries.nextNonce(address, pending);
   blockTransactions = (signed: SignedBlock): Transaction[] => this.queries.blockTransactions(signed);
 
@@ -179,6 +182,8 @@ export class Sequencer implements SequencerView {
   health(): NodeHealth {
     const reasons = this.fatal ? [`block production failed: ${this.fatal.message}`] : [];
     if (!this.producing) reasons.unshift('block production is not running');
+    const restoring = this.admission.restoreProgress;
+    if (restoring) reasons.push(`reloading the transaction pool (${restoring.done} of ${restoring.total})`);
     if (this.peers) reasons.push(...this.peers.problems(this.quorum, this.headNumber(), this.phase === 'joining', this.syncer!.active));
     return { live: this.fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: this.admission.size, reasons };
   }

@@ -13,9 +13,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { DEFAULT_MAX_TRANSACTION_BYTES, type Block, type BlockLimits, type MempoolLimits } from '../chain/index.js';
+import { DEFAULT_MAX_TRANSACTION_BYTES, type Block, type BlockLimits } from '../chain/index.js';
 import { WorkerPoolExecutor, type CryptoExecutor } from '../crypto/index.js';
 import { createClusterHost, type ClusterHost, type ClusterHostOptions } from '../p2p/index.js';
+import type { PoolLimits } from './admission.js';
 import type { Clock } from './clock.js';
 import { Sequencer, type NodeKey, type SequencerOptions } from './sequencer.js';
 import { NodeStore } from './store.js';
@@ -23,8 +24,8 @@ import { proposalCodec } from './wire.js';
 
 /** What a node accepts and builds. */
 export interface NodeLimits {
-  /** Pending transactions and bytes the pool holds before it rejects new ones (pool-full). */
-  pool: MempoolLimits;
+  /** The pool's rules: its size, and what one sender, client or peer may hold (README "Ordering and admission"). */
+  pool: PoolLimits;
   /** Transactions and bytes per block. */
   block: BlockLimits;
   /** Largest raw transaction accepted, in bytes. */
@@ -33,8 +34,24 @@ export interface NodeLimits {
   maxFutureDriftMs: number;
 }
 
+/**
+ * The pool's defaults. 100,000 transactions or 256 MiB; 64 per sender (geth keeps 16 executable and 64
+ * queued per account); 16 nonces of gap (a wallet's transactions sent to several nodes at once arrive
+ * a little out of order); what still waits behind a gap after 5 minutes expires; 10,000 per client
+ * address (a tenth of the pool: ten flooding addresses cannot fill it with includable transactions
+ * alone, and an honest transaction waits behind at most 10,000 of each).
+ */
+export const DEFAULT_POOL_LIMITS: Readonly<PoolLimits> = {
+  maxTransactions: 100_000,
+  maxBytes: 256 * 1024 * 1024,
+  maxPerSender: 64,
+  maxNonceGap: 16,
+  stuckExpiryMs: 5 * 60_000,
+  maxPerClient: 10_000,
+};
+
 export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
-  pool: { maxTransactions: 100_000, maxBytes: 256 * 1024 * 1024 },
+  pool: DEFAULT_POOL_LIMITS,
   // 1 MiB: the block size the p2p frame limits are made for.
   block: { maxTransactions: 5_000, maxBytes: 1024 * 1024 },
   maxTransactionBytes: DEFAULT_MAX_TRANSACTION_BYTES,
@@ -63,8 +80,8 @@ export interface StartNodeConfig {
   metrics?: SequencerOptions['metrics'];
   /** Where batch crypto runs; default a warmed-up `WorkerPoolExecutor` that `stop()` closes. */
   executor?: CryptoExecutor;
-  /** Overrides of `DEFAULT_NODE_LIMITS`. */
-  limits?: Partial<NodeLimits>;
+  /** Overrides of `DEFAULT_NODE_LIMITS` (the pool's field by field). */
+  limits?: Partial<Omit<NodeLimits, 'pool'>> & { pool?: Partial<PoolLimits> };
   /** Time and timers for the sequencer (default the system's). */
   clock?: Clock;
 }
@@ -81,7 +98,7 @@ export interface NodeHandle {
 
 /** Wires and starts a node (see the module docblock); on a failure, whatever was opened is closed again. */
 export async function startNode(config: StartNodeConfig): Promise<NodeHandle> {
-  const limits: NodeLimits = { ...DEFAULT_NODE_LIMITS, ...config.limits };
+  const limits: NodeLimits = { ...DEFAULT_NODE_LIMITS, ...config.limits, pool: { ...DEFAULT_POOL_LIMITS, ...config.limits?.pool } };
   await mkdir(config.dbPath, { recursive: true, mode: 0o700 });
   /** What to close, in order, should the start fail. */
   const opened: Array<() => Promise<void>> = [];

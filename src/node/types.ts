@@ -8,7 +8,7 @@
  * `signingRoot = keccak256(BLOCK_DOMAIN ‖ uint256(chainId) ‖ uint256(round) ‖ blockHash)` — the round
  * is signed because partial signatures may combine only within one QBFT round (docs/qbft.md).
  */
-import type { Block, Transaction } from '../chain/index.js';
+import type { Block, ExpiryReason, Transaction } from '../chain/index.js';
 
 /** Genesis (number 0) is derived by every node, not signed: its `signature` and `signingRoot` are empty. */
 export interface SignedBlock {
@@ -32,6 +32,17 @@ export interface TransactionRecord {
   /** Absent while the transaction is pending in the pool. */
   location?: TransactionLocation;
 }
+
+/**
+ * Where a transaction stands on this node: pooled; in a stored block; expired from the pool and why
+ * (README "Ordering and admission"; remembered for the last `EXPIRED_REMEMBERED` expiries of this
+ * process); or unknown here.
+ */
+export type TransactionStatus =
+  | { status: 'pending' }
+  | { status: 'included'; location: TransactionLocation }
+  | { status: 'expired'; reason: ExpiryReason }
+  | { status: 'unknown' };
 
 export interface ClusterInfo {
   chainId: bigint;
@@ -70,6 +81,7 @@ export interface SequencerView {
   getBlockByNumber(number: number): SignedBlock | undefined;
   getBlockByHash(hash: Uint8Array): SignedBlock | undefined;
   getTransaction(hash: Uint8Array): TransactionRecord | undefined;
+  transactionStatus(hash: Uint8Array): TransactionStatus;
   /**
    * A stored block's transactions, decoded, with the senders recorded when it was stored, in block
    * order — in one pass over the block (what a full-block answer needs; looking each one up by hash

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/index.js';
 import { MainThreadExecutor, createThresholdKey } from '../../src/crypto/index.js';
 import { Sequencer } from '../../src/node/sequencer.js';
+import { DEFAULT_POOL_LIMITS } from '../../src/node/start.js';
 import { NodeStore } from '../../src/node/store.js';
 import { waitFor } from '../helpers/net.js';
 import { hexToBytes, signTransfers, testAccounts } from '../node/wallets.js';
@@ -55,7 +56,7 @@ describe('eth_getBlockByNumber with full transactions', () => {
       key: { share: key.shares[0]!, publicShares: [...key.publicShares], groupPublicKey: key.groupPublicKey, threshold: 1 },
       nodes: 1,
       blockTimeMs: 0,
-      pool: { maxTransactions: 10_000, maxBytes: 16 << 20 },
+      pool: { ...DEFAULT_POOL_LIMITS, maxTransactions: 10_000, maxBytes: 16 << 20 },
       block: { maxTransactions: 1_000, maxBytes: 1 << 20 },
       maxTransactionBytes: 128 * 1024,
       maxFutureDriftMs: 2_000,

@@ -16,7 +16,8 @@ import {
   type Transaction,
   type TransactionRules,
 } from '../../src/chain/index.js';
-import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord } from '../../src/node/types.js';
+import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord, TransactionStatus } from '../../src/node/types.js';
+import { DEFAULT_POOL_LIMITS } from '../../src/node/start.js';
 
 /** A test-only signing domain (the node defines the real one). */
 export const TEST_BLOCK_DOMAIN = keccak_256(new TextEncoder().encode('dst api test block domain'));
@@ -47,7 +48,7 @@ export class MemorySequencer implements SequencerView {
     this.blocks = [genesis];
     this.blocksByHash.set(hex(genesis.block.hash), genesis);
     this.pool = new Mempool(
-      { maxTransactions: 10_000, maxBytes: 16 * 1024 * 1024 },
+      { ...DEFAULT_POOL_LIMITS, maxTransactions: 10_000, maxBytes: 16 * 1024 * 1024 },
       {
         lastIncludedNonce: (sender) => this.lastNonce.get(sender),
         isIncluded: (hash) => this.transactions.get(hash)?.location !== undefined,
@@ -61,7 +62,7 @@ export class MemorySequencer implements SequencerView {
 
   async submitTransaction(raw: Uint8Array): Promise<Uint8Array> {
     const tx = parseTransaction(raw, this.rules);
-    this.pool.add(tx);
+    this.pool.add(tx, { id: 'test', maxPending: Number.MAX_SAFE_INTEGER }, 0);
     this.transactions.set(hex(tx.hash), { tx });
     return tx.hash;
   }
@@ -79,7 +80,7 @@ export class MemorySequencer implements SequencerView {
       included.push(record.tx);
       this.lastNonce.set(hex(record.tx.sender), record.tx.nonce);
     });
-    this.pool.removeIncluded(included);
+    this.pool.removeIncluded(included, 0);
     this.blocks.push(signed);
     this.blocksByHash.set(hex(block.hash), signed);
     for (const listener of this.listeners) listener(signed);
@@ -96,6 +97,12 @@ export class MemorySequencer implements SequencerView {
 
   getTransaction(hash: Uint8Array): TransactionRecord | undefined {
     return this.transactions.get(hex(hash));
+  }
+
+  transactionStatus(hash: Uint8Array): TransactionStatus {
+    const record = this.transactions.get(hex(hash));
+    if (record === undefined) return { status: 'unknown' };
+    return record.location ? { status: 'included', location: record.location } : { status: 'pending' };
   }
 
   blockTransactions(signed: SignedBlock): Transaction[] {

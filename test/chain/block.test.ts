@@ -49,8 +49,8 @@ class Included implements IncludedView {
 
 function setup(count = parsed.length) {
   const chain = new Included();
-  const pool = new Mempool({ maxTransactions: 10_000, maxBytes: 10_000_000 }, chain);
-  parsed.slice(0, count).forEach((t) => pool.add(t));
+  const pool = new Mempool({ maxTransactions: 10_000, maxBytes: 10_000_000, maxPerSender: 64, maxNonceGap: 16, stuckExpiryMs: 60_000 }, chain);
+  parsed.slice(0, count).forEach((t) => pool.add(t, { id: 'test', maxPending: Number.MAX_SAFE_INTEGER }, 0));
   const parent = genesisBlock(CHAIN_ID);
   const block = buildBlock(parent, pool, { proposer: 2, nowMs: 1_700_000_000_000n, limits });
   const context: ValidationContext = { parent, chain, transactionRules: rules, limits, nowMs: 1_700_000_000_000n, maxFutureDriftMs: 2_000n, executor: new MainThreadExecutor() };

@@ -1,10 +1,11 @@
 /**
- * The pool's admission rules and its first-come-first-served, nonce-consecutive ordering. Pool logic
+ * The pool's rules (issue 11: nonce window, per-sender and per-source caps, eviction and expiry of what
+ * waits behind a gap, statuses) and its first-come-first-served, nonce-consecutive ordering. Pool logic
  * reads only hash, sender, nonce and size, so these tests use synthetic transactions with those fields.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Mempool, hex, TransactionRejected, type IncludedView, type Transaction } from '../../src/chain/index.js';
+import { Mempool, hex, TransactionRejected, type IncludedView, type PoolSource, type Transaction } from '../../src/chain/index.js';
 
 let serial = 0;
 function tx(sender: number, nonce: bigint, bytes = 100): Transaction {
@@ -30,7 +31,17 @@ class Included implements IncludedView {
   }
 }
 
-const limits = { maxTransactions: 1000, maxBytes: 1_000_000 };
+const limits = { maxTransactions: 1000, maxBytes: 1_000_000, maxPerSender: 1000, maxNonceGap: 1000, stuckExpiryMs: 60_000 };
+const ANY: PoolSource = { id: 'test', maxPending: Number.MAX_SAFE_INTEGER };
+/** A pool whose `add(t)` and `removeIncluded(ts)` default the source and the time, as most tests need. */
+class TestPool extends Mempool {
+  override add(t: Transaction, source: PoolSource = ANY, now = 0) {
+    return super.add(t, source, now);
+  }
+  override removeIncluded(ts: Transaction[], now = 0) {
+    super.removeIncluded(ts, now);
+  }
+}
 const rejectionOf = (fn: () => unknown) => {
   try {
     fn();
@@ -43,7 +54,7 @@ const rejectionOf = (fn: () => unknown) => {
 
 describe('Mempool admission', () => {
   it('deduplicates by hash and refuses a second transaction for a taken nonce', () => {
-    const pool = new Mempool(limits, new Included());
+    const pool = new TestPool(limits, new Included());
     const a = tx(1, 0n);
     pool.add(a);
     expect(rejectionOf(() => pool.add(a)).reason).toBe('already-known');
@@ -57,7 +68,7 @@ describe('Mempool admission', () => {
     const chain = new Included();
     const included = tx(2, 5n);
     chain.include([included]);
-    const pool = new Mempool(limits, chain);
+    const pool = new TestPool(limits, chain);
     const error = rejectionOf(() => pool.add(tx(2, 5n)));
     expect(error.reason).toBe('nonce-too-low');
     expect(error.message).toMatch(/nonce too low: sender 0x0202.* has nonce 5 included, got 5/);
@@ -66,12 +77,12 @@ describe('Mempool admission', () => {
   });
 
   it('a full pool (count or bytes) rejects new transactions and keeps every accepted one', () => {
-    const pool = new Mempool({ maxTransactions: 3, maxBytes: 250 }, new Included());
+    const pool = new TestPool({ ...limits, maxTransactions: 3, maxBytes: 250 }, new Included());
     const accepted = [tx(1, 0n), tx(1, 1n)];
     accepted.forEach((t) => pool.add(t));
-    expect(rejectionOf(() => pool.add(tx(2, 0n, 51))).message).toMatch(/pool is full \(250 bytes\)/);
+    expect(rejectionOf(() => pool.add(tx(2, 0n, 51))).message).toMatch(/pool is full \(2 transactions, 200 bytes\)/);
     pool.add(tx(2, 0n, 50));
-    expect(rejectionOf(() => pool.add(tx(3, 0n, 1))).message).toMatch(/pool is full \(3 transactions\)/);
+    expect(rejectionOf(() => pool.add(tx(3, 0n, 1))).message).toMatch(/pool is full \(3 transactions, 250 bytes\)/);
     expect(pool.size).toBe(3);
     expect(pool.bytes).toBe(250);
     for (const t of accepted) expect(pool.has(hex(t.hash))).toBe(true);
@@ -80,7 +91,7 @@ describe('Mempool admission', () => {
 
 describe('Mempool ordering', () => {
   it('first come, first served across senders', () => {
-    const pool = new Mempool(limits, new Included());
+    const pool = new TestPool(limits, new Included());
     const order = [tx(1, 0n), tx(2, 0n), tx(1, 1n), tx(3, 0n), tx(2, 1n)];
     order.forEach((t) => pool.add(t));
     expect(pool.selectForBlock(limits)).toEqual(order);
@@ -88,7 +99,7 @@ describe('Mempool ordering', () => {
 
   it('a transaction behind a nonce gap waits; filling the gap releases it right after', () => {
     const chain = new Included();
-    const pool = new Mempool(limits, chain);
+    const pool = new TestPool(limits, chain);
     chain.include([tx(1, 9n)]);
     const late = tx(1, 11n);
     const other = tx(2, 0n);
@@ -105,7 +116,7 @@ describe('Mempool ordering', () => {
   });
 
   it('respects the block limits without breaking a sender\'s nonce order', () => {
-    const pool = new Mempool(limits, new Included());
+    const pool = new TestPool(limits, new Included());
     const big = tx(1, 0n, 600);
     const next = tx(1, 1n, 10);
     const small = tx(2, 0n, 300);
@@ -116,7 +127,7 @@ describe('Mempool ordering', () => {
 
   it('removeIncluded drops included and now-stale transactions only', () => {
     const chain = new Included();
-    const pool = new Mempool(limits, chain);
+    const pool = new TestPool(limits, chain);
     const a0 = tx(1, 0n);
     const a1 = tx(1, 1n);
     const stale = tx(2, 3n);
@@ -132,7 +143,7 @@ describe('Mempool ordering', () => {
   it('property: every selection keeps per-sender nonces consecutive and follows arrival among ready heads', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 6 })), { maxLength: 40 }), (entries) => {
-        const pool = new Mempool(limits, new Included());
+        const pool = new TestPool(limits, new Included());
         for (const [sender, nonce] of entries) {
           try {
             pool.add(tx(sender, BigInt(nonce)));
@@ -155,6 +166,214 @@ describe('Mempool ordering', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('Mempool rules against floods (issue 11)', () => {
+  const rules = { ...limits, maxPerSender: 4, maxNonceGap: 2, stuckExpiryMs: 1_000 };
+
+  it('refuses a nonce more than maxNonceGap past the sender\'s includable run (nonce-gap)', () => {
+    const pool = new TestPool({ ...rules, maxPerSender: 10 }, new Included());
+    pool.add(tx(1, 0n));
+    pool.add(tx(1, 1n));
+    // The run is 0..1: nonce 2 is next; 4 skips two, 5 would skip three.
+    pool.add(tx(1, 4n));
+    const error = rejectionOf(() => pool.add(tx(1, 5n)));
+    expect(error.reason).toBe('nonce-gap');
+    expect(error.message).toMatch(/next includable nonce is 2, and at most 2 may be skipped/);
+    // Filling nonce 2 moves the run to 0..2, so 5 now skips two (3 and 4 pooled or not).
+    pool.add(tx(1, 2n));
+    pool.add(tx(1, 5n));
+    expect(pool.size).toBe(5);
+    expect(pool.nextPendingNonce(hex(new Uint8Array(20).fill(1)), 0n)).toBe(3n);
+  });
+
+  it('caps a sender\'s pooled transactions (sender-limit) and a source\'s (source-limit)', () => {
+    const pool = new TestPool({ ...rules, maxNonceGap: 100 }, new Included());
+    for (let n = 0n; n < 4n; n++) pool.add(tx(1, n));
+    expect(rejectionOf(() => pool.add(tx(1, 4n))).reason).toBe('sender-limit');
+    const client: PoolSource = { id: 'rpc:203.0.113.7', maxPending: 3 };
+    for (let s = 10; s < 13; s++) pool.add(tx(s, 0n), client);
+    const error = rejectionOf(() => pool.add(tx(13, 0n), client));
+    expect(error.reason).toBe('source-limit');
+    expect(error.message).toMatch(/rpc:203\.0\.113\.7 has 3 pending transactions/);
+    expect(pool.pendingFrom(client.id)).toBe(3);
+    // Another source is not affected, and inclusion frees the quota.
+    pool.add(tx(14, 0n), { id: 'rpc:198.51.100.1', maxPending: 3 });
+    const chain = (pool as unknown as { chain: Included }).chain;
+    const first = pool.pending().find((p) => p.source === client.id)!.tx;
+    chain.include([first]);
+    pool.removeIncluded([first]);
+    pool.add(tx(13, 0n), client);
+    expect(pool.pendingFrom(client.id)).toBe(3);
+  });
+
+  it('a full pool evicts the oldest waiting transaction for an includable one, never an includable one', () => {
+    const pool = new TestPool({ ...rules, maxTransactions: 3, maxNonceGap: 5 }, new Included());
+    const waitingOld = tx(1, 2n); // sender 1 lacks nonces 0 and 1
+    const includable = tx(2, 0n);
+    const waitingNew = tx(3, 1n);
+    [waitingOld, includable, waitingNew].forEach((t) => pool.add(t));
+    // A waiting arrival does not evict: refused.
+    expect(rejectionOf(() => pool.add(tx(4, 3n))).reason).toBe('pool-full');
+    // An includable arrival evicts the oldest waiting one.
+    const honest = tx(5, 0n);
+    pool.add(honest, ANY, 42);
+    expect(pool.has(hex(waitingOld.hash))).toBe(false);
+    expect(pool.statusOf(hex(waitingOld.hash))).toEqual({ status: 'expired', reason: 'evicted', at: 42 });
+    pool.add(tx(6, 0n));
+    expect(pool.has(hex(waitingNew.hash))).toBe(false);
+    // Only includable transactions are left: the next includable arrival is refused.
+    expect(rejectionOf(() => pool.add(tx(7, 0n))).reason).toBe('pool-full');
+    expect(pool.has(hex(includable.hash)) && pool.has(hex(honest.hash))).toBe(true);
+  });
+
+  it('does not evict a waiting transaction of the arrival\'s own sender (the arrival may fill its gap)', () => {
+    const pool = new TestPool({ ...rules, maxTransactions: 2, maxNonceGap: 5 }, new Included());
+    const own = tx(1, 1n);
+    const other = tx(2, 1n);
+    pool.add(own);
+    pool.add(other);
+    pool.add(tx(1, 0n));
+    expect(pool.has(hex(own.hash))).toBe(true);
+    expect(pool.has(hex(other.hash))).toBe(false);
+    expect(pool.selectForBlock(limits).map((t) => t.nonce)).toEqual([0n, 1n]);
+  });
+
+  it('expires what still waits behind a gap after stuckExpiryMs; what became includable stays', () => {
+    const pool = new TestPool(rules, new Included());
+    const stuck = tx(1, 1n);
+    const rescued = tx(2, 1n);
+    pool.add(stuck, ANY, 0);
+    pool.add(rescued, ANY, 10);
+    pool.add(tx(2, 0n), ANY, 500);
+    expect(pool.expireWaiting(999)).toBe(0);
+    expect(pool.expireWaiting(1_000)).toBe(1);
+    expect(pool.statusOf(hex(stuck.hash))).toEqual({ status: 'expired', reason: 'nonce-gap', at: 1_000 });
+    expect(pool.expireWaiting(100_000)).toBe(0);
+    expect(pool.statusOf(hex(rescued.hash))).toEqual({ status: 'pending' });
+    expect(pool.statusOf('00'.repeat(32))).toBeUndefined();
+  });
+
+  it('a block that uses a pooled transaction\'s nonce expires it as nonce-used', () => {
+    const chain = new Included();
+    const pool = new TestPool(rules, chain);
+    const mine = tx(1, 0n);
+    pool.add(mine);
+    const theirs = tx(1, 0n);
+    chain.include([theirs]);
+    pool.removeIncluded([theirs], 7);
+    expect(pool.statusOf(hex(mine.hash))).toEqual({ status: 'expired', reason: 'nonce-used', at: 7 });
+  });
+
+  it('senders stuck behind gaps cost nothing per arrival or per block: the includable set is indexed', () => {
+    const chain = new Included();
+    let reads = 0;
+    const counting: IncludedView = {
+      lastIncludedNonce: (sender) => (reads++, chain.lastIncludedNonce(sender)),
+      isIncluded: (hash) => chain.isIncluded(hash),
+    };
+    const pool = new TestPool({ ...limits, maxTransactions: 50_000, maxBytes: 1 << 30 }, counting);
+    for (let s = 0; s < 40_000; s++) {
+      const sender = new Uint8Array(20);
+      new DataView(sender.buffer).setUint32(0, s + 1);
+      pool.add({ ...tx(0, 1n), sender } as Transaction);
+    }
+    const honest = tx(9, 0n);
+    reads = 0;
+    expect(pool.hasIncludable(limits.maxBytes)).toBe(false);
+    pool.add(honest);
+    expect(pool.hasIncludable(limits.maxBytes)).toBe(true);
+    expect(pool.selectForBlock(limits)).toEqual([honest]);
+    // One chain read: the honest sender's first arrival. None for the 40,000 waiting senders.
+    expect(reads).toBe(1);
+  });
+});
+
+describe('Mempool property (issue 11)', () => {
+  type Step = { kind: 'add'; sender: number; nonce: number; source: number; bytes: number } | { kind: 'block'; max: number } | { kind: 'tick'; ms: number };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('add' as const), sender: fc.integer({ min: 1, max: 4 }), nonce: fc.integer({ min: 0, max: 6 }), source: fc.integer({ min: 0, max: 2 }), bytes: fc.integer({ min: 1, max: 300 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('block' as const), max: fc.integer({ min: 1, max: 6 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 800 }) }) },
+  );
+
+  it('any sequence of adds, blocks and expiries keeps the bounds, keeps blocks nonce-consecutive and never drops an accepted includable transaction', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 120 }), fc.integer({ min: 2, max: 12 }), fc.integer({ min: 0, max: 3 }), (steps, maxTransactions, maxNonceGap) => {
+        const chain = new Included();
+        const bounds = { maxTransactions, maxBytes: 1_200, maxPerSender: 4, maxNonceGap, stuckExpiryMs: 1_000 };
+        const dropped: Array<{ hash: string; reason: string }> = [];
+        const pool: Mempool = new Mempool(bounds, chain, (pooled, reason) => {
+          dropped.push({ hash: pooled.hash, reason });
+          // Dropped (already removed): it must not have been includable, i.e. some lower nonce from the
+          // sender's next one by the chain is missing from the pool.
+          const last = chain.lastIncludedNonce(pooled.sender);
+          let n = last === undefined ? 0n : last + 1n;
+          const pooledNonces = new Set(pool.pending().filter((p) => p.sender === pooled.sender).map((p) => p.tx.nonce));
+          while (n < pooled.tx.nonce && pooledNonces.has(n)) n++;
+          expect(n, `dropped (${reason}) an includable transaction`).not.toBe(pooled.tx.nonce);
+        });
+        const sources = [0, 1, 2].map((i) => ({ id: `source-${i}`, maxPending: 5 }));
+        let now = 0;
+        const mustInclude: string[] = [];
+        for (const s of steps) {
+          if (s.kind === 'add') {
+            // What the pool must never drop: an accepted transaction that was includable on arrival.
+            const t = tx(s.sender, BigInt(s.nonce), s.bytes);
+            const last = chain.lastIncludedNonce(hex(t.sender));
+            const includableOnArrival = t.nonce === pool.nextPendingNonce(hex(t.sender), last === undefined ? 0n : last + 1n);
+            try {
+              pool.add(t, sources[s.source]!, now);
+              if (includableOnArrival) mustInclude.push(hex(t.hash));
+            } catch (error) {
+              if (!(error instanceof TransactionRejected)) throw error;
+            }
+          } else if (s.kind === 'tick') {
+            now += s.ms;
+            pool.expireWaiting(now);
+          } else {
+            const block = pool.selectForBlock({ maxTransactions: s.max, maxBytes: 600 });
+            const next = new Map<string, bigint>();
+            for (const t of block) {
+              const sender = hex(t.sender);
+              const last = chain.lastIncludedNonce(sender);
+              const expected = next.get(sender) ?? (last === undefined ? 0n : last + 1n);
+              expect(t.nonce).toBe(expected);
+              next.set(sender, t.nonce + 1n);
+            }
+            chain.include(block);
+            pool.removeIncluded(block, now);
+          }
+          expect(pool.size).toBeLessThanOrEqual(bounds.maxTransactions);
+          expect(pool.bytes).toBeLessThanOrEqual(bounds.maxBytes);
+          for (const source of sources) expect(pool.pendingFrom(source.id)).toBeLessThanOrEqual(source.maxPending);
+          const perSender = new Map<string, number>();
+          for (const p of pool.pending()) perSender.set(p.sender, (perSender.get(p.sender) ?? 0) + 1);
+          for (const count of perSender.values()) expect(count).toBeLessThanOrEqual(bounds.maxPerSender);
+        }
+        // Only waiting transactions are ever dropped without inclusion (this pool sees only its own
+        // blocks, so no nonce is used by another transaction).
+        for (const { reason } of dropped) expect(['nonce-gap', 'evicted']).toContain(reason);
+        // Everything includable still pooled is what a long enough sequence of blocks includes.
+        const includable = pool.pending().filter((p) => {
+          const last = chain.lastIncludedNonce(p.sender);
+          let n = last === undefined ? 0n : last + 1n;
+          while (n < p.tx.nonce && pool.pending().some((q) => q.sender === p.sender && q.tx.nonce === n)) n++;
+          return n === p.tx.nonce;
+        });
+        const drained: Transaction[] = [];
+        for (let i = 0; i < 100 && pool.hasIncludable(600); i++) {
+          const block = pool.selectForBlock({ maxTransactions: 10, maxBytes: 600 });
+          chain.include(block);
+          pool.removeIncluded(block, now);
+          drained.push(...block);
+        }
+        expect(new Set(drained.map((t) => hex(t.hash)))).toEqual(new Set(includable.map((p) => p.hash)));
+        for (const hash of mustInclude) expect(chain.isIncluded(hash)).toBe(true);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Block } from '../../src/chain/index.js';
 import { MainThreadExecutor, createThresholdKey, type ThresholdKey } from '../../src/crypto/index.js';
 import { Sequencer } from '../../src/node/sequencer.js';
+import { DEFAULT_POOL_LIMITS } from '../../src/node/start.js';
 import { NodeStore } from '../../src/node/store.js';
 import { proposalCodec } from '../../src/node/wire.js';
 import { createClusterHost, type ClusterHost, type ClusterPeer } from '../../src/p2p/index.js';
@@ -51,7 +52,7 @@ describe('sync publishes the blocks it stores', () => {
       key: { share: key.shares[i]!, publicShares: [...key.publicShares], groupPublicKey: key.groupPublicKey, threshold: key.threshold },
       nodes: NODES,
       blockTimeMs: 0,
-      pool: { maxTransactions: 10_000, maxBytes: 16 << 20 },
+      pool: { ...DEFAULT_POOL_LIMITS, maxTransactions: 10_000, maxBytes: 16 << 20 },
       block: { maxTransactions: 2, maxBytes: 1 << 20 },
       maxTransactionBytes: 128 * 1024,
       maxFutureDriftMs: 2_000,

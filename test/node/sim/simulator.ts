@@ -33,6 +33,7 @@ import { encodeHeader, hex, TransactionRejected } from '../../../src/chain/index
 import { MainThreadExecutor, type ThresholdKey } from '../../../src/crypto/index.js';
 import { VirtualClock, type Clock, type Timer } from '../../../src/node/clock.js';
 import { Sequencer } from '../../../src/node/sequencer.js';
+import { DEFAULT_POOL_LIMITS } from '../../../src/node/start.js';
 import type { SignedBlock } from '../../../src/node/types.js';
 import { Prng } from '../../consensus/sim/prng.js';
 import { referenceSigningRoot } from '../../helpers/signing-root.js';
@@ -158,7 +159,7 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
       key: { share: key.shares[node]!, publicShares: [...key.publicShares], groupPublicKey: key.groupPublicKey, threshold: key.threshold },
       nodes: scenario.nodes,
       blockTimeMs: scenario.blockTimeMs,
-      pool: { maxTransactions: 10_000, maxBytes: 16 << 20 },
+      pool: { ...DEFAULT_POOL_LIMITS, maxTransactions: 10_000, maxBytes: 16 << 20 },
       block: { maxTransactions: 8, maxBytes: 1 << 20 },
       maxTransactionBytes: 128 * 1024,
       maxFutureDriftMs: 2_000,
