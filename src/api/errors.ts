@@ -1,10 +1,12 @@
 /**
  * JSON-RPC 2.0 error objects (https://www.jsonrpc.org/specification §5.1) with the codes Ethereum
  * clients use: -32700 parse error, -32600 invalid request, -32601 method not found, -32602 invalid
- * params, -32603 internal error, and -32000 for a transaction the node rejected (EIP-1474's "invalid
- * input"/server-error range, what geth returns for a refused transaction).
+ * params, -32603 internal error, -32000 for a transaction the node rejected (EIP-1474's "invalid
+ * input"/server-error range, what geth returns for a refused transaction), and -32005 for a request
+ * refused by one of the endpoint's limits (EIP-1474's "limit exceeded"; ./limits.ts).
  */
 import type { TransactionRejectionReason } from '../chain/index.js';
+import type { RpcLimitName } from './limits.js';
 
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
@@ -12,10 +14,23 @@ export const METHOD_NOT_FOUND = -32601;
 export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 export const TRANSACTION_REJECTED = -32000;
+export const LIMIT_EXCEEDED = -32005;
 
 /** `data` of a -32000 error: the typed reason, so clients can branch without parsing the message. */
 export interface RejectionData {
   reason: TransactionRejectionReason;
+}
+
+/**
+ * `data` of an error refusing a request by a limit (-32005, or -32600 for a batch over the length
+ * limit): which limit (`RpcLimitName`), and either when to retry (rate limits) or the limit's value.
+ */
+export interface LimitData {
+  limit: RpcLimitName;
+  /** Rate limits: milliseconds until the client address may send the next request (or transaction). */
+  retryAfterMs?: number;
+  /** The limit's value (elements, subscriptions, messages in flight, bytes). */
+  max?: number;
 }
 
 export class RpcError extends Error {
@@ -23,7 +38,7 @@ export class RpcError extends Error {
   constructor(
     readonly code: number,
     message: string,
-    readonly data?: RejectionData,
+    readonly data?: RejectionData | LimitData,
   ) {
     super(message);
   }
@@ -57,6 +72,8 @@ export function outcomeOf(code: number): string {
       return 'invalid-params';
     case TRANSACTION_REJECTED:
       return 'rejected';
+    case LIMIT_EXCEEDED:
+      return 'limited';
     default:
       return 'internal-error';
   }

@@ -5,7 +5,7 @@
  * can live in one process (tests) and the node can register more metrics in the same registry.
  *
  * Who updates what:
- * - the API server (src/api/server.ts): `rpcRequests`, `transactionsAccepted{source="rpc"}`,
+ * - the API server (src/api/server.ts): `rpcRequests`, `rpcLimited`, `transactionsAccepted{source="rpc"}`,
  *   `transactionsRejected{source="rpc"}`, and, on every scrape, `headBlock` and `mempoolSize` (read
  *   from `SequencerView.health()`, so the node need not maintain them);
  * - the node: `blocks` and `transactionsIncluded` for every stored signed block, `blockProduction`
@@ -28,6 +28,8 @@ export interface DstMetrics {
   transactionsAccepted: Counter<'source'>;
   /** Labelled by the typed `TransactionRejectionReason` and where the transaction came from. */
   transactionsRejected: Counter<'reason' | 'source'>;
+  /** Transactions a peer gossiped that this node refused, by peer (1-based operator index) and reason. */
+  gossipRejected: Counter<'peer' | 'reason'>;
   /** Number of the newest signed block. */
   headBlock: Gauge;
   mempoolSize: Gauge;
@@ -37,6 +39,12 @@ export interface DstMetrics {
   signing: Histogram;
   /** JSON-RPC calls by method (known names only, else "unknown"/"invalid") and outcome. */
   rpcRequests: Counter<'method' | 'outcome'>;
+  /**
+   * Refusals by the endpoint's limits (src/api/limits.ts), one per refusal, by `RpcLimitName`: requests,
+   * transactions, batch-length, connections-per-address, connections-total, subscriptions, in-flight,
+   * unread-bytes, response-bytes.
+   */
+  rpcLimited: Counter<'limit'>;
   /** Seconds from starting a height's consensus to its decision. */
   consensusDuration: Histogram;
   /** The QBFT round in which each height was decided (1 = no round change). */
@@ -84,6 +92,12 @@ export function createMetrics(): DstMetrics {
       name: 'dst_transactions_rejected_total',
       help: 'Transactions rejected, by reason and source',
       labelNames: ['reason', 'source'] as const,
+      registers,
+    }),
+    gossipRejected: new Counter({
+      name: 'dst_gossip_rejected_total',
+      help: 'Gossiped transactions refused, by peer and reason (throttled, peer-share, or the decoder\'s or pool\'s reason)',
+      labelNames: ['peer', 'reason'] as const,
       registers,
     }),
     headBlock: new Gauge({ name: 'dst_head_block_number', help: 'Number of the newest signed block', registers }),
@@ -134,6 +148,12 @@ export function createMetrics(): DstMetrics {
       name: 'dst_rpc_requests_total',
       help: 'JSON-RPC requests by method and outcome',
       labelNames: ['method', 'outcome'] as const,
+      registers,
+    }),
+    rpcLimited: new Counter({
+      name: 'dst_rpc_limited_total',
+      help: 'Requests, messages and connections refused by the RPC endpoint limits, by limit',
+      labelNames: ['limit'] as const,
       registers,
     }),
   };

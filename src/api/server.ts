@@ -12,24 +12,44 @@
  *
  * Size limits: an HTTP body larger than `maxBodyBytes` gets HTTP 413 with a JSON-RPC -32600 error body
  * and the connection is closed; the body is read and dropped first (up to 64 MiB) so the client can
- * read the answer; a WebSocket message larger than
- * `maxBodyBytes` closes that connection with status 1009 "message too big" (RFC 6455 §7.4.1). A
- * WebSocket client that stops reading its newHeads notifications is disconnected once
- * `MAX_BUFFERED_BYTES` of them queue up, rather than letting the queue grow without bound.
+ * read the answer; a WebSocket message larger than `maxBodyBytes` closes that connection with status
+ * 1009 "message too big" (RFC 6455 §7.4.1).
+ *
+ * Endpoint limits (`options.limits`, merged over `DEFAULT_RPC_LIMITS`; src/api/limits.ts has the table
+ * of what each refusal looks like, each counted in `dst_rpc_limited_total{limit}`):
+ * - per client address (`clientAddress`: the socket's IP; loopback exempt by default): a token bucket
+ *   on requests (each element of a batch counts) and one on `eth_sendRawTransaction`; a request over
+ *   them gets -32005 "limit exceeded" with `data: {limit, retryAfterMs}`, and an HTTP body whose every
+ *   request was refused gets HTTP 429 with `Retry-After` (seconds, rounded up);
+ * - connections, counted per TCP socket (HTTP keep-alive and WebSocket alike) on the server's
+ *   'connection' event, per address and in total: a socket over either limit is destroyed at once,
+ *   before anything is read from it (the client sees the connection closed or reset);
+ * - a batch longer than `maxBatch` is answered with one -32600 and not run; a response (or batch
+ *   response) longer than `maxResponseBytes` is replaced by -32005 "response too large" (src/api/rpc.ts);
+ * - per WebSocket: at most `maxSubscriptions` subscriptions, at most `maxInFlight` messages being handled
+ *   at once (a message beyond it is answered with -32005 and not run), and one unread-data limit for
+ *   every byte sent on it: every message, replies and newHeads notifications alike, goes through `sendOn`,
+ *   which terminates the connection (warn log, once) instead of sending a message that would take its
+ *   unsent data (`ws.bufferedAmount`) past `maxUnreadBytes`. Replies of synchronous methods are sent as
+ *   their message is read, so a client that pipelines requests without reading is cut off after about
+ *   `maxUnreadBytes` (plus what the kernel buffers) of replies, not after all of them are built.
+ * HTTP needs no in-flight or unread limit of its own: node:http stops reading a connection while its
+ * earlier response is unsent.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, WebSocket } from 'ws';
 import { prefixedHex } from '../bytes/index.js';
 import type { SequencerView, SignedBlock } from '../node/types.js';
-import { INVALID_REQUEST } from './errors.js';
+import { INVALID_REQUEST, LIMIT_EXCEEDED, RpcError } from './errors.js';
 import { formatHeader } from './format.js';
 import { quantity } from './hex.js';
+import { ConnectionLimiter, RateLimiter, isLoopback, resolveRpcLimits, type RpcLimits } from './limits.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type DstMetrics } from './metrics.js';
 import type { MethodContext, SubscriptionHost } from './methods.js';
-import { handleRpcText } from './rpc.js';
+import { handleRpcText, refuseRpcText, type RpcAnswer, type RpcGate } from './rpc.js';
 
 /** How much of an oversized HTTP body is read and dropped so its sender can read the 413. */
 const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024;
@@ -43,6 +63,10 @@ export interface ApiServerOptions {
   logger: Logger;
   /** The registry to serve and update; by default the server creates one (returned as `metrics`). */
   metrics?: DstMetrics;
+  /** The endpoint's limits (src/api/limits.ts), merged over `DEFAULT_RPC_LIMITS`. */
+  limits?: Partial<RpcLimits>;
+  /** The rate limits' clock, in milliseconds; default `performance.now` (tests inject one). */
+  now?: () => number;
 }
 
 export interface ApiServer {
@@ -52,22 +76,39 @@ export interface ApiServer {
   wsUrl: string;
   port: number;
   metrics: DstMetrics;
+  /** The limits in force: `options.limits` over the defaults. */
+  limits: Readonly<RpcLimits>;
   close(): Promise<void>;
 }
 
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-
 /** The request's connection failed or was closed by the client while its body was being read. */
 class ClientAborted extends Error {}
+
+/** Per TCP connection: its client address and the bytes of HTTP responses queued on it, not yet written. */
+interface Connection {
+  client: string;
+  queuedBytes: number;
+}
 
 export async function startApiServer(view: SequencerView, options: ApiServerOptions): Promise<ApiServer> {
   if (!Number.isSafeInteger(options.maxBodyBytes) || options.maxBodyBytes <= 0) {
     throw new RangeError(`startApiServer: maxBodyBytes must be a positive integer, got ${options.maxBodyBytes}`);
   }
+  const limits = resolveRpcLimits(options.limits);
   const logger = options.logger.child({ module: 'api' });
   const metrics = options.metrics ?? createMetrics();
   const baseContext = { view, metrics, logger };
-  const subscribers = new Map<WebSocket, Set<string>>();
+  const rates = new RateLimiter(limits, options.now ?? (() => performance.now()));
+  const connectionCounts = new ConnectionLimiter(limits.maxConnectionsPerAddress, limits.maxConnections, (address) => limits.exemptLoopback && isLoopback(address));
+  const connections = new WeakMap<Socket, Connection>();
+  /** WebSockets with at least one subscription. */
+  const subscribers = new Map<WebSocket, { client: string; ids: Set<string> }>();
+  const gateFor = (client: string): RpcGate => ({
+    maxBatch: limits.maxBatch,
+    maxResponseBytes: limits.maxResponseBytes,
+    request: () => rates.request(client),
+    transaction: () => rates.transaction(client),
+  });
 
   const http = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -83,6 +124,21 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     });
   });
 
+  // Every TCP connection, HTTP or (later upgraded) WebSocket, is counted here; one over a limit is
+  // destroyed before the HTTP parser reads anything from it.
+  http.on('connection', (socket: Socket) => {
+    const client = socketAddress(socket);
+    const refused = connectionCounts.open(client);
+    if (refused !== undefined) {
+      metrics.rpcLimited.inc({ limit: refused });
+      logger.debug({ client, limit: refused }, 'refused a connection over the limit');
+      socket.destroy();
+      return;
+    }
+    connections.set(socket, { client, queuedBytes: 0 });
+    socket.once('close', () => connectionCounts.close(client));
+  });
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/') {
@@ -91,10 +147,16 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         return send(res, 405, 'application/json', JSON.stringify({ error: 'JSON-RPC requests are POSTed to /' }));
       }
       const body = await readBody(req, res);
-      if (body === undefined) return;
-      const response = await handleRpcText(body, { ...baseContext, client: clientAddress(req) });
-      if (response === undefined) return send(res, 204);
-      return send(res, 200, 'application/json', response);
+      // Over its limit or cut off: a connection destroyed meanwhile (pipelined requests) gets nothing more.
+      if (body === undefined || req.socket.destroyed) return;
+      const client = clientAddress(req);
+      const answer = await handleRpcText(body, { ...baseContext, client }, gateFor(client));
+      if (answer.retryAfterMs !== undefined) {
+        res.setHeader('Retry-After', String(Math.ceil(answer.retryAfterMs / 1000)));
+        return send(res, 429, answer.body === undefined ? undefined : 'application/json', answer.body);
+      }
+      if (answer.body === undefined) return send(res, 204);
+      return send(res, 200, 'application/json', answer.body);
     }
     if (req.method !== 'GET') {
       res.setHeader('Allow', 'GET');
@@ -117,6 +179,33 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       default:
         return send(res, 404, 'application/json', JSON.stringify({ error: `no such path ${path}` }));
     }
+  }
+
+  /**
+   * Sends an HTTP response. The unread-data limit applies to HTTP too: node:http queues the responses
+   * of pipelined requests until the client reads the earlier ones, so a response that would take what
+   * is queued and unwritten on its connection past `maxUnreadBytes` is not sent, and the connection is
+   * destroyed (logged at warn, counted as unread-bytes).
+   */
+  function send(res: ServerResponse, status: number, contentType?: string, body?: string): void {
+    const socket = res.req.socket;
+    if (socket.destroyed) return;
+    const connection = connections.get(socket);
+    if (connection !== undefined && body !== undefined) {
+      const size = Buffer.byteLength(body);
+      const unread = connection.queuedBytes + socket.writableLength;
+      if (unread + size > limits.maxUnreadBytes) {
+        metrics.rpcLimited.inc({ limit: 'unread-bytes' });
+        logger.warn({ client: connection.client, unreadBytes: unread, messageBytes: size, limit: limits.maxUnreadBytes }, 'disconnecting an HTTP client that does not read its responses');
+        socket.destroy();
+        return;
+      }
+      connection.queuedBytes += size;
+      res.once('finish', () => (connection.queuedBytes -= size));
+    }
+    res.statusCode = status;
+    if (contentType !== undefined) res.setHeader('Content-Type', contentType);
+    res.end(body);
   }
 
   /**
@@ -166,13 +255,42 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, clientAddress(req)));
   });
 
+  /**
+   * The one way anything is sent on a WebSocket — replies and newHeads notifications alike: a message
+   * that would take the connection's unsent data (`ws.bufferedAmount`) past `maxUnreadBytes` is not
+   * sent, and the connection is terminated instead (logged at warn and counted once: after `terminate`
+   * the socket is no longer open, so nothing more reaches this check). False when not sent.
+   */
+  function sendOn(ws: WebSocket, client: string, text: string): boolean {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    const data = Buffer.from(text, 'utf8');
+    const unread = ws.bufferedAmount;
+    if (unread + data.length > limits.maxUnreadBytes) {
+      metrics.rpcLimited.inc({ limit: 'unread-bytes' });
+      logger.warn({ client, unreadBytes: unread, messageBytes: data.length, limit: limits.maxUnreadBytes }, 'disconnecting a WebSocket client that does not read what it is sent');
+      subscribers.delete(ws);
+      ws.terminate();
+      return false;
+    }
+    ws.send(data, { binary: false });
+    return true;
+  }
+
   function accept(ws: WebSocket, client: string): void {
     const ids = new Set<string>();
+    const gate = gateFor(client);
+    /** Messages whose (asynchronous) answer is not yet sent. */
+    let inFlight = 0;
     const subscriptions: SubscriptionHost = {
       subscribeNewHeads() {
+        if (ids.size >= limits.maxSubscriptions) {
+          metrics.rpcLimited.inc({ limit: 'subscriptions' });
+          const message = `limit exceeded: at most ${limits.maxSubscriptions} subscriptions per connection`;
+          throw new RpcError(LIMIT_EXCEEDED, message, { limit: 'subscriptions', max: limits.maxSubscriptions });
+        }
         const id = prefixedHex(randomBytes(16));
         ids.add(id);
-        subscribers.set(ws, ids);
+        subscribers.set(ws, { client, ids });
         return id;
       },
       unsubscribe(id) {
@@ -182,13 +300,34 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       },
     };
     const context: MethodContext = { ...baseContext, client, subscriptions };
+    const reply = (answer: RpcAnswer): void => {
+      if (answer.body !== undefined) sendOn(ws, client, answer.body);
+    };
+    const failed = (error: unknown): void => logger.error({ err: error }, 'WebSocket handler failed');
     ws.on('message', (message: Buffer | ArrayBuffer | Buffer[]) => {
+      // Terminated (unread data): the frames still buffered are not handled.
+      if (ws.readyState !== WebSocket.OPEN) return;
       const text = (Array.isArray(message) ? Buffer.concat(message) : Buffer.from(message as ArrayBuffer)).toString('utf8');
-      handleRpcText(text, context)
-        .then((response) => {
-          if (response !== undefined && ws.readyState === WebSocket.OPEN) ws.send(response);
-        })
-        .catch((error: unknown) => logger.error({ err: error }, 'WebSocket handler failed'));
+      if (inFlight >= limits.maxInFlight) {
+        metrics.rpcLimited.inc({ limit: 'in-flight' });
+        const reason = `limit exceeded: ${limits.maxInFlight} messages of this connection are being handled; wait for their answers`;
+        const refusal = refuseRpcText(text, context, new RpcError(LIMIT_EXCEEDED, reason, { limit: 'in-flight', max: limits.maxInFlight }));
+        if (refusal !== undefined) sendOn(ws, client, refusal);
+        return;
+      }
+      let answer: RpcAnswer | Promise<RpcAnswer>;
+      try {
+        answer = handleRpcText(text, context, gate);
+      } catch (error) {
+        return failed(error);
+      }
+      // Synchronous answers are sent (and checked against the unread limit) before the next message is read.
+      if (!(answer instanceof Promise)) return reply(answer);
+      inFlight++;
+      answer
+        .then(reply, failed)
+        .finally(() => inFlight--)
+        .catch(failed);
     });
     // ws reports protocol violations and oversized messages here, then closes the connection itself.
     ws.on('error', (error) => logger.debug({ err: error.message }, 'WebSocket connection error'));
@@ -206,16 +345,12 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
 
   function publishHead(signed: SignedBlock): void {
     if (subscribers.size === 0) return;
-    const result = formatHeader(signed);
-    for (const [ws, ids] of subscribers) {
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        logger.warn({ bufferedBytes: ws.bufferedAmount }, 'disconnecting a WebSocket subscriber that does not read');
-        subscribers.delete(ws);
-        ws.terminate();
-        continue;
-      }
+    // The header's JSON once per block, not once per subscription.
+    const result = JSON.stringify(formatHeader(signed));
+    for (const [ws, { client, ids }] of subscribers) {
       for (const subscription of ids) {
-        ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription, result } }));
+        const text = `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":${JSON.stringify(subscription)},"result":${result}}}`;
+        if (!sendOn(ws, client, text)) break;
       }
     }
   }
@@ -234,6 +369,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     wsUrl: `ws://${host}:${port}/`,
     port,
     metrics,
+    limits: Object.freeze({ ...limits }),
     async close() {
       unsubscribeBlocks();
       for (const ws of wss.clients) ws.terminate();
@@ -248,12 +384,11 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
 
 /** The client's IP address (IPv4-mapped IPv6 addresses as plain IPv4), or "unknown" for a closed socket. */
 function clientAddress(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? 'unknown';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
+  return socketAddress(req.socket);
 }
 
-function send(res: ServerResponse, status: number, contentType?: string, body?: string): void {
-  res.statusCode = status;
-  if (contentType !== undefined) res.setHeader('Content-Type', contentType);
-  res.end(body);
+/** What `clientAddress` gives, for a socket: what the per-address limits (src/api/limits.ts) key on. */
+function socketAddress(socket: Socket): string {
+  const address = socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
