@@ -32,6 +32,9 @@ import { methods, type MethodContext } from './methods.js';
 type RpcId = string | number | null;
 type MaybePromise<T> = T | Promise<T>;
 
+/** Methods that also take a token from the transaction bucket (`RpcGate.transaction`). */
+const TRANSACTION_METHODS: ReadonlySet<string> = new Set(['eth_sendRawTransaction']);
+
 export type RpcResponse =
   | { jsonrpc: '2.0'; id: RpcId; result: Json }
   | { jsonrpc: '2.0'; id: RpcId; error: { code: number; message: string; data?: RejectionData | LimitData } };
@@ -219,7 +222,7 @@ function handleRequest(request: unknown, context: MethodContext, gate: RpcGate, 
     metrics.rpcRequests.inc({ method: 'unknown', outcome: outcomeOf(METHOD_NOT_FOUND) });
     return done(errorResponse(responseId, new RpcError(METHOD_NOT_FOUND, `the method ${describeValue(name)} does not exist or is not available`)));
   }
-  if (name === 'eth_sendRawTransaction') {
+  if (TRANSACTION_METHODS.has(name)) {
     const transactionWait = gate.transaction();
     if (transactionWait > 0) return done(rateRefusal(context, tally, 'transactions', transactionWait, responseId, name));
   }

@@ -20,13 +20,13 @@
  */
 import { join, resolve } from 'node:path';
 import { prefixedHex } from '../bytes/index.js';
-import { createLogger, createMetrics, startApiServer, type Logger } from '../api/index.js';
+import { createLogger, createMetrics, DEFAULT_RPC_LIMITS, resolveRpcLimits, startApiServer, type Logger, type RpcLimits } from '../api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir, SingleNodeMigrationError, type NodeDir } from '../cluster/index.js';
-import { startNode, type NodeNetworkConfig } from '../node/index.js';
+import { DEFAULT_POOL_LIMITS, startNode, type NodeNetworkConfig, type PoolLimits } from '../node/index.js';
 import { runCreateCommand } from './create.js';
 import { runDevnetCommand } from './devnet.js';
 import { runLoadCommand } from './load.js';
-import { chainIdFlag, integerFlag, optionalInteger, parseFlags, UsageError } from './usage.js';
+import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst run --single [options]           a single-node sequencer
@@ -62,6 +62,53 @@ Options (each may also be set by the environment variable in brackets; a flag wi
   --rpc-host <host>      [DST_RPC_HOST] Interface the JSON-RPC server listens on (default: 127.0.0.1).
   --rpc-port <port>      [DST_RPC_PORT] JSON-RPC port, HTTP and WebSocket (default: 8545; 0 = any free
                          port, logged as "rpc listening" with its url).
+  --rpc-max-requests-per-second <n>
+                         JSON-RPC requests per second per client address, each element of a batch
+                         counting as one, in bursts of up to 2n (default: ${DEFAULT_RPC_LIMITS.requestsPerSecond}). A request over
+                         it gets -32005 "limit exceeded" with data.retryAfterMs; an HTTP body refused
+                         whole gets HTTP 429 with Retry-After.
+  --rpc-max-transactions-per-second <n>
+                         eth_sendRawTransaction calls per second per client address, in bursts of up
+                         to 2n (default: ${DEFAULT_RPC_LIMITS.transactionsPerSecond}); refused the same way.
+  --rpc-max-batch <n>    Most requests in one JSON-RPC batch (default: ${DEFAULT_RPC_LIMITS.maxBatch}); a longer batch gets
+                         one -32600 error and none of it runs.
+  --rpc-max-connections-per-address <n>
+                         Open TCP connections (HTTP and WebSocket) per client address (default: ${DEFAULT_RPC_LIMITS.maxConnectionsPerAddress});
+                         one more is closed at once.
+  --rpc-max-connections <n>
+                         Open TCP connections in total (default: ${DEFAULT_RPC_LIMITS.maxConnections}); one more is closed at once.
+  --rpc-max-subscriptions <n>
+                         eth_subscribe subscriptions per WebSocket (default: ${DEFAULT_RPC_LIMITS.maxSubscriptions}); one more gets
+                         -32005.
+  --rpc-max-in-flight <n>
+                         Messages of one WebSocket being handled at once (default: ${DEFAULT_RPC_LIMITS.maxInFlight}); one more
+                         gets -32005 and does not run.
+  --rpc-max-unread-bytes <n>
+                         Bytes sent on one connection that its client has not read yet
+                         (default: ${DEFAULT_RPC_LIMITS.maxUnreadBytes}, ${DEFAULT_RPC_LIMITS.maxUnreadBytes / 1024 / 1024} MiB); a connection that would go past it is
+                         closed.
+  --rpc-max-response-bytes <n>
+                         Longest JSON-RPC response or batch response (default: ${DEFAULT_RPC_LIMITS.maxResponseBytes}, ${DEFAULT_RPC_LIMITS.maxResponseBytes / 1024 / 1024} MiB;
+                         at most --rpc-max-unread-bytes); a longer one is replaced by -32005 "response
+                         too large".
+  --rpc-limit-loopback   Apply the per-address limits (rates, connections per address) to loopback
+                         clients too. By default 127.0.0.0/8 and ::1 are exempt: the operator's own
+                         tools ("dst load", benchmarks), or a local proxy, which must then limit.
+  --pool-max-transactions <n>
+                         Transactions the pool holds (default: ${DEFAULT_POOL_LIMITS.maxTransactions}); when full, an includable one
+                         evicts the oldest waiting behind a nonce gap, else it is refused "pool-full".
+  --pool-max-bytes <n>   Bytes of raw transactions the pool holds (default: ${DEFAULT_POOL_LIMITS.maxBytes}, ${DEFAULT_POOL_LIMITS.maxBytes / 1024 / 1024} MiB).
+  --pool-max-per-sender <n>
+                         Pooled transactions of one sender (default: ${DEFAULT_POOL_LIMITS.maxPerSender}); more: "sender-limit".
+  --pool-max-nonce-gap <n>
+                         How many nonces a transaction may skip past its sender's includable ones
+                         (default: ${DEFAULT_POOL_LIMITS.maxNonceGap}; 0 = none); further ahead: "nonce-gap".
+  --pool-max-per-client <n>
+                         Pooled transactions sent by one RPC client address (default: ${DEFAULT_POOL_LIMITS.maxPerClient}); more:
+                         "source-limit". A peer's gossip holds at most --pool-max-transactions / n.
+  --pool-expiry-seconds <n>
+                         A transaction still waiting behind a missing nonce this long expires
+                         (default: ${DEFAULT_POOL_LIMITS.stuckExpiryMs / 1000}); dst_getTransactionStatus then says "expired".
   --log-level <level>    [DST_LOG_LEVEL] trace, debug, info, warn, error, fatal or silent (default: info).
   -h, --help             Print this help.
 
@@ -92,6 +139,10 @@ interface RunOptions {
   rpcHost: string;
   rpcPort: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** The --rpc-max-* and --rpc-limit-loopback flags given (the others keep DEFAULT_RPC_LIMITS). */
+  rpcLimits: Partial<RpcLimits>;
+  /** The --pool-* flags given (the others keep DEFAULT_POOL_LIMITS). */
+  pool: Partial<PoolLimits>;
 }
 
 function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | 'help' {
@@ -105,6 +156,22 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     'rpc-host': { type: 'string' },
     'rpc-port': { type: 'string' },
     'log-level': { type: 'string' },
+    'rpc-max-requests-per-second': { type: 'string' },
+    'rpc-max-transactions-per-second': { type: 'string' },
+    'rpc-max-batch': { type: 'string' },
+    'rpc-max-connections-per-address': { type: 'string' },
+    'rpc-max-connections': { type: 'string' },
+    'rpc-max-subscriptions': { type: 'string' },
+    'rpc-max-in-flight': { type: 'string' },
+    'rpc-max-unread-bytes': { type: 'string' },
+    'rpc-max-response-bytes': { type: 'string' },
+    'rpc-limit-loopback': { type: 'boolean' },
+    'pool-max-transactions': { type: 'string' },
+    'pool-max-bytes': { type: 'string' },
+    'pool-max-per-sender': { type: 'string' },
+    'pool-max-nonce-gap': { type: 'string' },
+    'pool-max-per-client': { type: 'string' },
+    'pool-expiry-seconds': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -124,6 +191,35 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
   const logLevel = (values['log-level'] ?? env.DST_LOG_LEVEL ?? 'info') as RunOptions['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const dataDir = values['data-dir'] ?? env.DST_DATA_DIR;
+  // RPC limits (src/api/limits.ts): a flag not given keeps its default; bursts are 2 × the rates.
+  const rpcLimits: Partial<RpcLimits> = {
+    requestsPerSecond: positiveInteger('--rpc-max-requests-per-second', values['rpc-max-requests-per-second']),
+    transactionsPerSecond: positiveInteger('--rpc-max-transactions-per-second', values['rpc-max-transactions-per-second']),
+    maxBatch: positiveInteger('--rpc-max-batch', values['rpc-max-batch']),
+    maxConnectionsPerAddress: positiveInteger('--rpc-max-connections-per-address', values['rpc-max-connections-per-address']),
+    maxConnections: positiveInteger('--rpc-max-connections', values['rpc-max-connections']),
+    maxSubscriptions: positiveInteger('--rpc-max-subscriptions', values['rpc-max-subscriptions']),
+    maxInFlight: positiveInteger('--rpc-max-in-flight', values['rpc-max-in-flight']),
+    maxUnreadBytes: positiveInteger('--rpc-max-unread-bytes', values['rpc-max-unread-bytes']),
+    maxResponseBytes: positiveInteger('--rpc-max-response-bytes', values['rpc-max-response-bytes']),
+    ...(values['rpc-limit-loopback'] && { exemptLoopback: false }),
+  };
+  try {
+    resolveRpcLimits(rpcLimits);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  // The pool's rules (README "Ordering and admission"); a flag not given keeps DEFAULT_POOL_LIMITS.
+  const expirySeconds = positiveInteger('--pool-expiry-seconds', values['pool-expiry-seconds']);
+  const pool: Partial<PoolLimits> = {
+    maxTransactions: positiveInteger('--pool-max-transactions', values['pool-max-transactions']),
+    maxBytes: positiveInteger('--pool-max-bytes', values['pool-max-bytes']),
+    maxPerSender: positiveInteger('--pool-max-per-sender', values['pool-max-per-sender']),
+    maxNonceGap: optionalInteger('--pool-max-nonce-gap', values['pool-max-nonce-gap'], 0, 1_000_000),
+    maxPerClient: positiveInteger('--pool-max-per-client', values['pool-max-per-client']),
+    stuckExpiryMs: expirySeconds === undefined ? undefined : expirySeconds * 1000,
+  };
+  for (const name of Object.keys(pool) as Array<keyof PoolLimits>) if (pool[name] === undefined) delete pool[name];
   return {
     nodeDir: dir === undefined ? undefined : resolve(dir),
     dataDir: resolve(dataDir ?? (dir === undefined ? './dst-data' : join(dir, 'db'))),
@@ -133,6 +229,8 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     rpcHost: values['rpc-host'] ?? env.DST_RPC_HOST ?? '127.0.0.1',
     rpcPort: integerFlag('--rpc-port', values['rpc-port'] ?? env.DST_RPC_PORT ?? '8545', 0, 65_535),
     logLevel,
+    rpcLimits,
+    pool,
   };
 }
 
@@ -196,9 +294,9 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
   const { node, dbPath, network } = options.nodeDir === undefined ? await setUpSingle(options, logger) : await setUpClusterNode(options.nodeDir, options);
   const { lock, operator } = node;
   const metrics = createMetrics();
-  const started = await startNode({ dbPath, chainId: lock.chainId, key: node.key, blockTimeMs: lock.blockTimeMs, network, logger, metrics });
+  const started = await startNode({ dbPath, chainId: lock.chainId, key: node.key, blockTimeMs: lock.blockTimeMs, network, logger, metrics, limits: { pool: options.pool } });
   const { sequencer, host } = started;
-  const server = await startApiServer(sequencer, { host: options.rpcHost, port: options.rpcPort, maxBodyBytes: MAX_BODY_BYTES, logger, metrics });
+  const server = await startApiServer(sequencer, { host: options.rpcHost, port: options.rpcPort, maxBodyBytes: MAX_BODY_BYTES, logger, metrics, limits: options.rpcLimits });
   logger.info(
     {
       url: server.url,

@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import type { Block, Transaction, TransactionRules } from '../chain/index.js';
-import { quorumSize, type Decision, type QbftMessage, type QbftPersistedState } from '../consensus/index.js';
+import { quorumSize, type Decision, type QbftPersistedState } from '../consensus/index.js';
 import { Admission } from './admission.js';
 import { PartialAggregator } from './aggregator.js';
 import { sleep, systemClock, type Clock } from './clock.js';
@@ -22,6 +22,7 @@ import { ConsensusDriver } from './driver.js';
 import { checkOptions, type SequencerNetwork, type SequencerOptions } from './options.js';
 import { PeerTracker } from './peers.js';
 import { BlockProposer } from './proposer.js';
+import { ConsensusInbox } from './inbox.js';
 import { ChainQueries } from './queries.js';
 import { ChangeSignal } from './signal.js';
 import { serveBlocks, SyncRunner } from './sync.js';
@@ -55,13 +56,14 @@ export class Sequencer implements SequencerView {
   private readonly proposer: BlockProposer;
   private readonly peers: PeerTracker | undefined;
   private readonly syncer: SyncRunner | undefined;
+  private readonly inbox: ConsensusInbox | undefined;
   private phase: Phase = 'created';
   private fatal: Error | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: SequencerOptions) {
     checkOptions(options);
-    const { store, key, logger, metrics, executor } = options;
+    const { store, key, logger, metrics } = options;
     this.chainId = options.chainId;
     this.clock = options.clock ?? systemClock;
     this.logger = logger;
@@ -71,17 +73,16 @@ export class Sequencer implements SequencerView {
     this.signal = new ChangeSignal(this.clock);
     this.timeline = new HeightTimeline(this.clock);
     const network = this.network;
+    // What several parts take; each picks its own options from it.
+    const shared = { ...options, clock: this.clock, rules: this.rules, signal: this.signal, timeline: this.timeline, network };
     const gossip = network && ((transactions: readonly Uint8Array[]) => network.gossipTransactions(transactions));
-    this.admission = new Admission({ ...options, clock: this.clock, rules: this.rules, gossip, onPooled: () => this.signal.notify() });
+    this.admission = new Admission({ ...shared, gossip, onPooled: () => this.signal.notify() });
     this.queries = new ChainQueries(options, this.admission);
     this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, metrics);
     this.aggregator = new PartialAggregator(options.chainId, key, logger, metrics);
     const isCurrent = (height: number) => (): boolean => this.producing && this.headNumber() + 1 === height && this.driver.decisionAt(height) === undefined;
     this.driver = new ConsensusDriver({
-      ...options,
-      clock: this.clock,
-      timeline: this.timeline,
-      network,
+      ...shared,
       hooks: {
         propose: (height, round) => this.proposer.propose(height, round, isCurrent(height)),
         validate: (block) => this.proposer.validate(block),
@@ -91,30 +92,17 @@ export class Sequencer implements SequencerView {
         failed: (error) => this.fail(error),
       },
     });
-    this.proposer = new BlockProposer({
-      ...options,
-      admission: this.admission,
-      committer: this.committer,
-      clock: this.clock,
-      signal: this.signal,
-      rules: this.rules,
-      proposer: key.share.index,
-      cluster: network !== undefined,
-      roundTimeout: this.driver.roundTimeout,
-    });
+    const { admission, committer } = this;
+    this.proposer = new BlockProposer({ ...shared, admission, committer, proposer: key.share.index, cluster: network !== undefined, roundTimeout: this.driver.roundTimeout });
     if (network) {
       this.peers = new PeerTracker(options.nodes, network);
-      this.syncer = new SyncRunner({
-        ...options,
-        network,
-        groupPublicKey: key.groupPublicKey,
-        clock: this.clock,
-        head: () => this.committer.head,
-        commit: (signed, transactions) => {
-          this.driver.pause();
-          return this.committer.commit(signed, transactions, 'sync');
-        },
-      });
+      const commit = (signed: SignedBlock, transactions: Parameters<BlockCommitter['commit']>[1]): Promise<void> => {
+        this.driver.pause();
+        return this.committer.commit(signed, transactions, 'sync');
+      };
+      this.syncer = new SyncRunner({ ...shared, network, groupPublicKey: key.groupPublicKey, head: () => this.committer.head, commit });
+      const head = (): number => this.headNumber();
+      this.inbox = new ConsensusInbox({ ...shared, driver: this.driver, peers: this.peers, head, requestSync: () => this.requestSync(), recordCommit: (c) => this.recordCommit(c) });
     }
   }
 
@@ -123,7 +111,7 @@ export class Sequencer implements SequencerView {
     this.phase = this.network ? 'joining' : 'running';
     const network = this.network;
     if (network) {
-      network.onConsensusMessage((message, from) => this.onConsensusMessage(message, from));
+      network.onConsensusMessage((message, from) => this.producing && this.inbox!.receive(message, from));
       network.onTransactions((transactions, from) => this.producing && this.admission.admitGossip(transactions, from));
       serveBlocks(network, this.options.store);
       if (this.options.metrics) this.peers!.startMetrics(this.clock, this.options.metrics);
@@ -359,26 +347,6 @@ export class Sequencer implements SequencerView {
     if (this.network === undefined) return;
     this.requestSync();
     if (!this.timeline.has('proposal')) this.admission.offerIncludable();
-  }
-
-  // ---- peers' messages ---------------------------------------------------------------------------
-
-  private onConsensusMessage(message: QbftMessage<Block>, from: number): void {
-    if (!this.producing) return;
-    const head = this.headNumber();
-    if (message.type === 'COMMIT') {
-      this.options.metrics?.partialsReceived.inc();
-      this.recordCommit(message);
-    } else if (message.type === 'DECIDED') {
-      for (const commit of message.commits) this.recordCommit(commit);
-    }
-    const { syncDue, startedNext } = this.peers!.observe(message, from, head);
-    if (syncDue) this.requestSync();
-    if (message.type === 'PRE-PREPARE' && message.height === head + 1) this.timeline.mark('proposal');
-    if (startedNext) this.signal.notify();
-    // While paused, a laggard's message is dropped: it is answered once consensus runs again.
-    if (this.driver.paused && message.height <= head) return;
-    this.driver.receive(message, from);
   }
 
   private recordCommit(commit: { height: number; round: number; sender: number; valueId: string; signature: Uint8Array }): void {

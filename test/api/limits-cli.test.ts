@@ -1,0 +1,40 @@
+/**
+ * The `dst run` flags of the RPC limits (src/cli/main.ts): `--help` documents each with its default,
+ * and bad values are usage errors (exit code 2). The limits themselves: ./limits.test.ts.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RPC_LIMITS } from '../../src/api/index.js';
+describe('dst run flags for the limits', () => {
+  it('--help documents each with its default; bad values are usage errors (exit 2)', async () => {
+    const dst = (...args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args]).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    const [help, zero, tooLarge] = await Promise.all([
+      dst('--help'),
+      dst('run', '--single', '--rpc-max-batch', '0'),
+      dst('run', '--single', '--rpc-max-response-bytes', String(DEFAULT_RPC_LIMITS.maxUnreadBytes + 1)),
+    ]);
+    const flags: [string, number][] = [
+      ['--rpc-max-requests-per-second', DEFAULT_RPC_LIMITS.requestsPerSecond],
+      ['--rpc-max-transactions-per-second', DEFAULT_RPC_LIMITS.transactionsPerSecond],
+      ['--rpc-max-batch', DEFAULT_RPC_LIMITS.maxBatch],
+      ['--rpc-max-connections-per-address', DEFAULT_RPC_LIMITS.maxConnectionsPerAddress],
+      ['--rpc-max-connections', DEFAULT_RPC_LIMITS.maxConnections],
+      ['--rpc-max-subscriptions', DEFAULT_RPC_LIMITS.maxSubscriptions],
+      ['--rpc-max-in-flight', DEFAULT_RPC_LIMITS.maxInFlight],
+      ['--rpc-max-unread-bytes', DEFAULT_RPC_LIMITS.maxUnreadBytes],
+      ['--rpc-max-response-bytes', DEFAULT_RPC_LIMITS.maxResponseBytes],
+    ];
+    expect(help.code).toBe(0);
+    for (const [flag, value] of flags) {
+      const entry = help.stdout.slice(help.stdout.indexOf(`  ${flag} <n>`)).split(/\n  -/)[0]!;
+      expect(entry, flag).toContain(`(default: ${value}`);
+    }
+    expect(help.stdout).toContain('--rpc-limit-loopback');
+    expect(zero).toMatchObject({ code: 2, stderr: expect.stringContaining('--rpc-max-batch: expected a positive integer, got "0"') });
+    expect(tooLarge).toMatchObject({ code: 2, stderr: expect.stringContaining('--rpc-max-response-bytes (16777217) must not exceed --rpc-max-unread-bytes (16777216)') });
+  });
+});
