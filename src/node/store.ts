@@ -74,8 +74,12 @@ export class NodeStore implements NodeStorage {
   private readonly pool: Database<Uint8Array, number>;
   private readonly signingGuard: Database<Uint8Array, [number, number]>;
   private readonly meta: Database<unknown, string>;
-  /** Guard entries queued by this process, also before their write commits (reads see only committed data). */
-  private readonly guardThisSession = new Map<string, Uint8Array>();
+  /**
+   * Guard entries queued by this process, also before their write commits (reads see only committed
+   * data), by height then round; a height's entries are dropped once a block at it is stored (no node
+   * signs at a stored height), so the map holds only the heights in progress.
+   */
+  private readonly guardThisSession = new Map<number, Map<number, Uint8Array>>();
 
   constructor(path: string) {
     this.env = open({ path, maxDbs: 12 });
@@ -174,6 +178,7 @@ export class NodeStore implements NodeStorage {
       for (const [sender, nonce] of highest) this.senderNonces.put(Buffer.from(sender, 'hex'), nonce.toString());
       for (const sequence of includedPoolEntries) this.pool.remove(sequence);
     });
+    for (const height of this.guardThisSession.keys()) if (height <= number) this.guardThisSession.delete(height);
   }
 
   /** Durably records an accepted transaction; resolves once it is on disk. */
@@ -212,18 +217,24 @@ export class NodeStore implements NodeStorage {
    * write (the block's) also implies the guard's.
    */
   guardSigning(height: number, round: number, blockHash: Uint8Array): Promise<void> {
-    const key = `${height}/${round}`;
-    const signed = this.guardThisSession.get(key) ?? this.signingGuard.get([height, round]);
+    const signed = this.guardThisSession.get(height)?.get(round) ?? this.signingGuard.get([height, round]);
     if (signed !== undefined && !equalBytes(signed, blockHash)) {
       throw new SigningGuardViolation(
         `refusing to sign block ${prefixedHex(blockHash)} at height ${height} round ${round}: this node already signed ${prefixedHex(signed)} there`,
       );
     }
     if (signed !== undefined) return Promise.resolve();
-    this.guardThisSession.set(key, blockHash);
+    let rounds = this.guardThisSession.get(height);
+    if (rounds === undefined) this.guardThisSession.set(height, (rounds = new Map()));
+    rounds.set(round, blockHash);
     return this.env.transaction(() => {
       this.signingGuard.put([height, round], blockHash);
     });
+  }
+
+  /** Heights whose guard entries this process still holds in memory (those not yet stored). */
+  guardSessionHeights(): number[] {
+    return [...this.guardThisSession.keys()];
   }
 
   /** What the guard holds for (height, round), if anything. */

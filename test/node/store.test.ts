@@ -88,3 +88,29 @@ describe('NodeStore', () => {
     expect(state.prepared!.prepares).toEqual(prepares);
   });
 });
+
+describe('NodeStore signing guard in memory', () => {
+  it('holds only the heights not yet stored: a stored block drops its height and those below', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dst-store-guard-'));
+    const store = new NodeStore(dir);
+    try {
+      const genesis = genesisBlock(CHAIN_ID);
+      const block1 = assembleBlock({ chainId: CHAIN_ID, number: 1, parentHash: genesis.hash, timestampMs: 10n, proposer: 1 }, []);
+      const block2 = assembleBlock({ chainId: CHAIN_ID, number: 2, parentHash: block1.hash, timestampMs: 11n, proposer: 1 }, []);
+      await store.guardSigning(1, 1, block1.hash);
+      await store.guardSigning(1, 2, block1.hash);
+      await store.guardSigning(2, 1, block2.hash);
+      await store.guardSigning(3, 1, new Uint8Array(32).fill(3));
+      expect(store.guardSessionHeights()).toEqual([1, 2, 3]);
+      await store.commitBlock(signedBlock(block1), [], []);
+      await store.commitBlock(signedBlock(block2), [], []);
+      expect(store.guardSessionHeights()).toEqual([3]);
+      // The durable guard still refuses a second hash at a stored height.
+      expect(() => store.guardSigning(1, 1, new Uint8Array(32).fill(9))).toThrow(/already signed/);
+      expect(store.guardEntries()).toHaveLength(4);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
