@@ -73,6 +73,11 @@ export interface PooledTransaction {
   source: string;
   /** When it was pooled, on the caller's monotonic clock (ms). */
   pooledAt: number;
+  /**
+   * False while its owner writes it to disk (`reserve`d, not yet `confirm`ed): it counts against the
+   * limits and for its sender's nonces, but no block, status or peer sees it.
+   */
+  durable: boolean;
 }
 
 export interface BlockLimits {
@@ -136,8 +141,10 @@ export class Mempool {
     return this.byHash.has(hash);
   }
 
+  /** A pooled transaction (confirmed: not one still being written). */
   get(hash: string): PooledTransaction | undefined {
-    return this.byHash.get(hash);
+    const pooled = this.byHash.get(hash);
+    return pooled?.durable ? pooled : undefined;
   }
 
   /** How many pooled transactions came from `source`. */
@@ -147,18 +154,64 @@ export class Mempool {
 
   /** Pending, or expired and why (while remembered), or undefined: unknown to the pool. */
   statusOf(hash: string): PoolStatus {
-    if (this.byHash.has(hash)) return { status: 'pending' };
+    if (this.get(hash)) return { status: 'pending' };
     const expired = this.expired.get(hash);
     return expired && { status: 'expired', ...expired };
   }
 
   /** Pending transactions in arrival order. */
   pending(): PooledTransaction[] {
-    return [...this.byHash.values()];
+    return [...this.byHash.values()].filter((pooled) => pooled.durable);
   }
 
   /** Admits a transaction from `source` at time `now` or throws `TransactionRejected` saying why. */
   add(tx: Transaction, source: PoolSource, now: number): PooledTransaction {
+    const pooled = this.reserve(tx, source, now);
+    pooled.durable = true;
+    return pooled;
+  }
+
+  /**
+   * Admits a transaction that its owner is about to write to disk: it holds its place (limits, nonces)
+   * but stays invisible until `confirm` — or leaves without a trace by `cancel` if the write fails.
+   * So nothing reaches a block or a peer unless it is on disk.
+   */
+  reserve(tx: Transaction, source: PoolSource, now: number): PooledTransaction {
+    const { hash, sender, queue, includable } = this.admissible(tx, source, now);
+    const pooled: PooledTransaction = { tx, hash, sender, arrival: this.nextArrival++, source: source.id, pooledAt: now, durable: false };
+    this.byHash.set(hash, pooled);
+    this.bySender.set(sender, queue);
+    queue.byNonce.set(tx.nonce, pooled);
+    this.perSource.set(source.id, this.pendingFrom(source.id) + 1);
+    this.totalBytes += tx.raw.length;
+    if (includable) {
+      while (queue.byNonce.has(queue.runEnd)) queue.runEnd++;
+      if (tx.nonce === queue.next) this.ready.add(sender);
+    } else {
+      this.waitingQueue.push(pooled);
+      this.compactWaiting();
+    }
+    return pooled;
+  }
+
+  /** Its write succeeded: the reserved transaction is pooled like any other. */
+  confirm(pooled: PooledTransaction): void {
+    if (this.byHash.get(pooled.hash) === pooled) pooled.durable = true;
+  }
+
+  /** Its write failed: the reserved transaction leaves, as if it had never come. */
+  cancel(pooled: PooledTransaction): void {
+    if (this.byHash.get(pooled.hash) !== pooled) return;
+    this.delete(pooled);
+    const queue = this.bySender.get(pooled.sender);
+    if (queue === undefined || pooled.tx.nonce >= queue.runEnd) return;
+    // Its sender's pooled nonces above it wait again, behind the hole it leaves (and may expire).
+    for (let nonce = pooled.tx.nonce + 1n; nonce < queue.runEnd; nonce++) this.waitingQueue.push(queue.byNonce.get(nonce)!);
+    queue.runEnd = pooled.tx.nonce;
+  }
+
+  /** The rules of `add`, making room in a full pool (at time `now`) if need be. */
+  private admissible(tx: Transaction, source: PoolSource, now: number): { hash: string; sender: string; queue: SenderQueue; includable: boolean } {
     const hash = hex(tx.hash);
     const sender = hex(tx.sender);
     const { limits } = this;
@@ -184,23 +237,8 @@ export class Mempool {
       throw new TransactionRejected('source-limit', `${source.id} has ${source.maxPending} pending transactions, the most one source may have; retry once some are included`);
     }
     const includable = tx.nonce === queue.runEnd;
-    if (!this.makeRoom(tx.raw.length, includable ? sender : undefined, now)) {
-      throw new TransactionRejected('pool-full', `transaction pool is full (${this.byHash.size} transactions, ${this.totalBytes} bytes); retry later`);
-    }
-    const pooled: PooledTransaction = { tx, hash, sender, arrival: this.nextArrival++, source: source.id, pooledAt: now };
-    this.byHash.set(hash, pooled);
-    this.bySender.set(sender, queue);
-    queue.byNonce.set(tx.nonce, pooled);
-    this.perSource.set(source.id, this.pendingFrom(source.id) + 1);
-    this.totalBytes += tx.raw.length;
-    if (includable) {
-      while (queue.byNonce.has(queue.runEnd)) queue.runEnd++;
-      if (tx.nonce === queue.next) this.ready.add(sender);
-    } else {
-      this.waitingQueue.push(pooled);
-      this.compactWaiting();
-    }
-    return pooled;
+    if (!this.makeRoom(tx.raw.length, includable ? sender : undefined, now)) throw new TransactionRejected('pool-full', `transaction pool is full (${this.byHash.size} transactions, ${this.totalBytes} bytes); retry later`);
+    return { hash, sender, queue, includable };
   }
 
   /**
@@ -255,7 +293,8 @@ export class Mempool {
   hasIncludable(maxBytes: number): boolean {
     for (const sender of this.ready) {
       const queue = this.bySender.get(sender)!;
-      if (queue.byNonce.get(queue.next)!.tx.raw.length <= maxBytes) return true;
+      const head = queue.byNonce.get(queue.next)!;
+      if (head.durable && head.tx.raw.length <= maxBytes) return true;
     }
     return false;
   }
@@ -265,7 +304,8 @@ export class Mempool {
     const heads: PooledTransaction[] = [];
     for (const sender of this.ready) {
       const queue = this.bySender.get(sender)!;
-      heads.push(queue.byNonce.get(queue.next)!);
+      const head = queue.byNonce.get(queue.next)!;
+      if (head.durable) heads.push(head);
     }
     const heap = new ArrivalHeap(heads);
     const selected: Transaction[] = [];
@@ -277,7 +317,7 @@ export class Mempool {
       selected.push(pooled.tx);
       bytes += pooled.tx.raw.length;
       const next = this.bySender.get(pooled.sender)?.byNonce.get(pooled.tx.nonce + 1n);
-      if (next) heap.push(next);
+      if (next?.durable) heap.push(next);
     }
     return selected;
   }
@@ -299,7 +339,7 @@ export class Mempool {
    * (`evictFor` set); false if the pool stays full.
    */
   private makeRoom(bytes: number, evictFor: string | undefined, now: number): boolean {
-    const full = (): boolean => this.byHash.size >= this.limits.maxTransactions || this.totalBytes + bytes > this.limits.maxBytes;
+    const full = (): boolean => this.isFull(bytes);
     if (!full()) return true;
     if (evictFor === undefined) return false;
     const skipped: PooledTransaction[] = [];
@@ -313,6 +353,10 @@ export class Mempool {
     // The front of the queue up to `position` is gone, except the skipped, which keep their places.
     this.waitingQueue.splice(this.waitingHead, position - this.waitingHead, ...skipped);
     return !full();
+  }
+
+  private isFull(bytes: number): boolean {
+    return this.byHash.size >= this.limits.maxTransactions || this.totalBytes + bytes > this.limits.maxBytes;
   }
 
   private compactWaiting(): void {

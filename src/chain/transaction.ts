@@ -41,7 +41,8 @@ export type TransactionRejectionReason =
   | 'sender-limit'
   | 'source-limit'
   | 'pool-full'
-  | 'pool-loading';
+  | 'pool-loading'
+  | 'storage-unavailable';
 
 export class TransactionRejected extends Error {
   override name = 'TransactionRejected';

@@ -45,7 +45,8 @@ import {
 import type { CryptoExecutor } from '../crypto/index.js';
 import type { Clock, Timer } from './clock.js';
 import type { SequencerMetrics } from './options.js';
-import type { NodeStorage, StoredPoolEntry } from './storage.js';
+import type { StorageHealth } from './storage-health.js';
+import { StorageUnavailable, type NodeStorage, type StoredPoolEntry } from './storage.js';
 
 /** The pool's rules (src/chain/mempool.ts) and how much of it one RPC client address may hold. */
 export interface PoolLimits extends MempoolLimits {
@@ -84,6 +85,8 @@ export interface AdmissionOptions {
   gossip?: (transactions: readonly Uint8Array[]) => void;
   /** Called whenever a transaction was pooled (the production loop may be waiting for one). */
   onPooled: () => void;
+  /** Where a failed write is reported. */
+  storage: StorageHealth;
 }
 
 /** A peer's allowance of bad transactions: a token bucket (tokens, and when it was last refilled). */
@@ -212,7 +215,8 @@ export class Admission {
     }
     this.restoring = undefined;
     if (entries.length > RESTORE_CHUNK) logger.info({ pending: this.pool.size, dropped: obsolete.length }, 'transaction pool restored');
-    await store.removePending(obsolete);
+    this.expiredEntries.push(...obsolete);
+    await this.removeExpired();
     if (!this.closed) this.expiryTimer = clock.every(EXPIRY_SWEEP_MS, () => this.expireWaiting());
     if (this.pool.size > 0) this.options.onPooled();
   }
@@ -224,9 +228,12 @@ export class Admission {
       throw new TransactionRejected('pool-loading', `the node is reloading its transaction pool after a restart (${done} of ${total}); retry in a few seconds`);
     }
     const tx = parseTransaction(raw, this.options.rules);
-    const write = this.options.store.addPendingMany([this.add(tx, { id: `rpc:${client}`, maxPending: this.options.pool.maxPerClient })]);
+    const source = { id: `rpc:${client}`, maxPending: this.options.pool.maxPerClient };
+    // Reserved, written, then confirmed: nothing reaches a block, a status or a peer unless it is on disk.
+    const reserved = this.pool.reserve(tx, source, this.options.clock.monotonic());
+    const [entry] = await this.written([reserved]);
+    if (entry === undefined) throw new TransactionRejected('storage-unavailable', `the node cannot write to its disk (${this.options.storage.failing?.message}); retry later`);
     this.options.gossip?.([tx.raw]);
-    await write;
     return tx.hash;
   }
 
@@ -281,15 +288,28 @@ export class Admission {
     await Promise.all(this.inFlight);
   }
 
-  /** Pools a checked transaction (throws `TransactionRejected`); returns its pool database entry. */
-  private add(tx: Transaction, source: PoolSource): StoredPoolEntry {
-    const pooled = this.pool.add(tx, source, this.options.clock.monotonic());
-    const sequence = this.nextSequence++;
-    this.sequenceOf.set(pooled.hash, sequence);
-    // A full pool may have evicted waiting transactions to make room.
+  /**
+   * Writes the pool database entries of reserved transactions in one write, then confirms them: their
+   * entries — or none, if the disk refused (reported to the storage health), the reservations cancelled.
+   */
+  private async written(reserved: readonly PooledTransaction[]): Promise<StoredPoolEntry[]> {
+    const entries = reserved.map((pooled) => ({ sequence: this.nextSequence++, raw: pooled.tx.raw }));
+    // A full pool may have evicted waiting transactions to make room for them.
     if (this.expiredEntries.length > 0) void this.removeExpired();
+    try {
+      await this.options.store.addPendingMany(entries);
+    } catch (error) {
+      for (const pooled of reserved) this.pool.cancel(pooled);
+      if (!(error instanceof StorageUnavailable)) throw error;
+      this.options.storage.failed(error);
+      return [];
+    }
+    reserved.forEach((pooled, i) => {
+      this.pool.confirm(pooled);
+      this.sequenceOf.set(pooled.hash, entries[i]!.sequence);
+    });
     this.options.onPooled();
-    return { sequence, raw: tx.raw };
+    return entries;
   }
 
   private expireWaiting(): void {
@@ -305,7 +325,10 @@ export class Admission {
     const entries = this.expiredEntries;
     this.expiredEntries = [];
     // Should this write fail, the entries come back at the next restart, and expire again.
-    await this.options.store.removePending(entries).catch((error: Error) => this.options.logger.error({ err: error }, 'removing expired pool entries failed'));
+    await this.options.store.removePending(entries).catch((error: Error) => {
+      if (!(error instanceof StorageUnavailable)) throw error;
+      this.options.storage.failed(error);
+    });
   }
 
   /** Whether peer `from` may send now: false while its allowance of bad transactions is spent. */
@@ -355,22 +378,28 @@ export class Admission {
     if (fresh.length === 0 || this.closed) return;
     const recovered = await recoverSenders(fresh, this.options.executor);
     if (this.closed) return;
-    const entries: StoredPoolEntry[] = [];
+    const poolRefused = (error: unknown): void => {
+      if (!(error instanceof TransactionRejected)) throw error;
+      if (error.reason === 'already-known' || error.reason === 'already-included') return;
+      metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
+      refused(error.reason);
+    };
+    // Reserved, written in one write, then confirmed (as for RPC: only what is on disk is pooled).
+    const reserved: PooledTransaction[] = [];
     for (const tx of recovered) {
       if (tx instanceof TransactionRejected) {
         bad(tx);
         continue;
       }
       try {
-        entries.push(this.add(tx, source));
-        metrics?.transactionsAccepted.inc({ source: 'gossip' });
+        reserved.push(this.pool.reserve(tx, source, this.options.clock.monotonic()));
       } catch (error) {
-        if (!(error instanceof TransactionRejected)) throw error;
-        if (error.reason === 'already-known' || error.reason === 'already-included') continue;
-        metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
-        refused(error.reason);
+        poolRefused(error);
       }
     }
-    await store.addPendingMany(entries);
+    if (reserved.length === 0) return;
+    const entries = await this.written(reserved);
+    if (entries.length === 0) refused('storage-unavailable', reserved.length);
+    else metrics?.transactionsAccepted.inc({ source: 'gossip' }, entries.length);
   }
 }

@@ -27,7 +27,8 @@ import { linearRoundTimeout, QbftMachine, roundRobinLeader, type Commit, type De
 import { BLOCK_DOMAIN, partialSign, signingRoot } from '../crypto/index.js';
 import type { Clock, Timer } from './clock.js';
 import type { NodeKey, SequencerMetrics, SequencerNetwork } from './options.js';
-import type { NodeStorage } from './storage.js';
+import type { StorageHealth } from './storage-health.js';
+import { StorageUnavailable, type NodeStorage } from './storage.js';
 import type { HeightTimeline } from './timeline.js';
 
 /** Peers' messages held while consensus is paused (before the first height, during sync), at most. */
@@ -56,6 +57,8 @@ export interface DriverOptions {
   logger: Logger;
   timeline: HeightTimeline;
   hooks: DriverHooks;
+  /** Where a failed durable write is reported (messages that depend on it are never sent). */
+  storage: StorageHealth;
   /** The network, absent for a single node (its messages go nowhere). */
   network?: SequencerNetwork;
   metrics?: SequencerMetrics;
@@ -63,7 +66,7 @@ export interface DriverOptions {
 
 export class ConsensusDriver {
   readonly roundTimeout = linearRoundTimeout();
-  private readonly qbft: QbftMachine<Block>;
+  private qbft: QbftMachine<Block>;
   private readonly calls: Array<() => QbftOutput<Block>[]> = [];
   private draining = false;
   private roundTimer: Timer | undefined;
@@ -78,9 +81,13 @@ export class ConsensusDriver {
   private readonly checked = new Map<string, Transaction[]>();
 
   constructor(private readonly options: DriverOptions) {
-    this.qbft = new QbftMachine<Block>({
-      self: options.key.share.index - 1,
-      nodes: options.nodes,
+    this.qbft = this.newMachine();
+  }
+
+  private newMachine(): QbftMachine<Block> {
+    return new QbftMachine<Block>({
+      self: this.options.key.share.index - 1,
+      nodes: this.options.nodes,
       valueId: (block) => hex(block.hash),
       signCommit: (height, round, block) => this.signCommit(height, round, block),
       roundTimeout: this.roundTimeout,
@@ -165,6 +172,22 @@ export class ConsensusDriver {
   /** The height was completed elsewhere (sync stored it): no more timeouts for it. */
   abandon(): void {
     this.roundTimer?.cancel();
+  }
+
+  /**
+   * Drops the height in progress as a restart would (the disk refused a write): a fresh QBFT machine,
+   * no timer, no queued calls, peers' messages held, and no failed write left for later messages to
+   * wait on. The next `begin` resumes from what is durable.
+   */
+  reset(): void {
+    this.qbft = this.newMachine();
+    this.roundTimer?.cancel();
+    this.calls.length = 0;
+    this.checked.clear();
+    this.persistedRoundOnly = undefined;
+    this.durableWrites = Promise.resolve();
+    this.holding = true;
+    this.held = [];
   }
 
   stop(): void {
@@ -270,7 +293,11 @@ export class ConsensusDriver {
         const to = output.kind === 'send' ? output.to : undefined;
         void this.durableWrites
           .then(() => (to === undefined ? network.broadcast(message) : network.send(to, message)))
-          .catch((error: Error) => this.options.logger.warn({ err: error.message, type: message.type }, 'sending a consensus message failed'));
+          .catch((error: Error) => {
+            // Not sent because a write it depends on failed: the storage health has said so, once.
+            const level = error instanceof StorageUnavailable ? 'debug' : 'warn';
+            this.options.logger[level]({ err: error.message, type: message.type }, 'sending a consensus message failed');
+          });
         return;
       }
       case 'decide': {
@@ -291,6 +318,10 @@ export class ConsensusDriver {
 
   /** Chains a write whose durability must precede whatever leaves the node next. */
   private awaitDurable(write: Promise<void>): void {
-    this.durableWrites = Promise.all([this.durableWrites, write]).then(() => undefined);
+    write.catch((error: unknown) => error instanceof StorageUnavailable && this.options.storage.failed(error));
+    const all = Promise.all([this.durableWrites, write]).then(() => undefined);
+    // A failure is reported above and met by whoever waits for `durable`; a chain nobody waits on must not go unhandled.
+    all.catch(() => {});
+    this.durableWrites = all;
   }
 }

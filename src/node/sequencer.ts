@@ -25,6 +25,8 @@ import { BlockProposer } from './proposer.js';
 import { ConsensusInbox } from './inbox.js';
 import { ChainQueries } from './queries.js';
 import { ChangeSignal } from './signal.js';
+import { StorageHealth } from './storage-health.js';
+import { StorageUnavailable } from './storage.js';
 import { serveBlocks, SyncRunner } from './sync.js';
 import { HeightTimeline } from './timeline.js';
 import type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionRecord, TransactionStatus } from './types.js';
@@ -47,6 +49,7 @@ export class Sequencer implements SequencerView {
   private readonly quorum: number;
   private readonly network: SequencerNetwork | undefined;
   private readonly signal: ChangeSignal;
+  private readonly storage: StorageHealth;
   private readonly timeline: HeightTimeline;
   private readonly admission: Admission;
   private readonly committer: BlockCommitter;
@@ -72,9 +75,10 @@ export class Sequencer implements SequencerView {
     this.rules = { chainId: options.chainId, maxBytes: options.maxTransactionBytes };
     this.signal = new ChangeSignal(this.clock);
     this.timeline = new HeightTimeline(this.clock);
+    this.storage = new StorageHealth(store, this.clock, this.signal, logger);
     const network = this.network;
     // What several parts take; each picks its own options from it.
-    const shared = { ...options, clock: this.clock, rules: this.rules, signal: this.signal, timeline: this.timeline, network };
+    const shared = { ...options, clock: this.clock, rules: this.rules, signal: this.signal, timeline: this.timeline, storage: this.storage, network };
     const gossip = network && ((transactions: readonly Uint8Array[]) => network.gossipTransactions(transactions));
     this.admission = new Admission({ ...shared, gossip, onPooled: () => this.signal.notify() });
     this.queries = new ChainQueries(options, this.admission);
@@ -170,6 +174,7 @@ export class Sequencer implements SequencerView {
   health(): NodeHealth {
     const reasons = this.fatal ? [`block production failed: ${this.fatal.message}`] : [];
     if (!this.producing) reasons.unshift('block production is not running');
+    if (this.storage.failing) reasons.push(`the disk refuses writes: ${this.storage.failing.message}`);
     const restoring = this.admission.restoreProgress;
     if (restoring) reasons.push(`reloading the transaction pool (${restoring.done} of ${restoring.total})`);
     if (this.peers) reasons.push(...this.peers.problems(this.quorum, this.headNumber(), this.phase === 'joining', this.syncer!.active));
@@ -184,18 +189,34 @@ export class Sequencer implements SequencerView {
 
   private async produce(): Promise<void> {
     if (this.network) await this.joinCluster();
-    const persisted = this.options.store.qbftState();
-    let resume = persisted !== undefined && persisted.height === this.headNumber() + 1 ? persisted : undefined;
+    let resume = this.persistedHeight();
     while (this.producing) {
-      if (this.syncer?.due) {
-        await this.runSync();
-        resume = undefined;
-        continue;
+      try {
+        if (this.storage.failing) {
+          // The height in progress is dropped as by a restart (nothing that depends on a failed write
+          // has left the node); once the disk takes writes, the loop resumes from what is durable.
+          this.driver.reset();
+          this.timeline.reset();
+          await this.storage.untilWritable(() => this.producing);
+          resume = this.persistedHeight();
+        } else if (this.syncer?.due) {
+          await this.runSync();
+          resume = undefined;
+        } else if (resume || (await this.waitForNextHeight())) {
+          await this.runHeight(resume);
+          resume = undefined;
+        }
+      } catch (error) {
+        if (!(error instanceof StorageUnavailable)) throw error;
+        this.storage.failed(error);
       }
-      if (!resume && !(await this.waitForNextHeight())) continue;
-      await this.runHeight(resume);
-      resume = undefined;
     }
+  }
+
+  /** The QBFT state persisted for the next height, if any (a height to resume). */
+  private persistedHeight(): QbftPersistedState<Block> | undefined {
+    const persisted = this.options.store.qbftState();
+    return persisted?.height === this.headNumber() + 1 ? persisted : undefined;
   }
 
   /** Start-up in a cluster: wait (briefly) for a quorum of peers, then sync before taking part in consensus. */
@@ -213,7 +234,7 @@ export class Sequencer implements SequencerView {
   /** Waits until the next height should start; false when stopped or a sync is due first. */
   private async waitForNextHeight(): Promise<boolean> {
     const next = this.headNumber() + 1;
-    while (this.producing && !this.syncer?.due) {
+    while (this.producing && !this.syncer?.due && !this.storage.failing) {
       if (this.peers?.peerStarted(next)) return true;
       const remaining = this.proposer.blockTimeRemaining();
       const includable = this.admission.hasIncludable();
@@ -249,7 +270,7 @@ export class Sequencer implements SequencerView {
 
   private async awaitDecision(height: number): Promise<Decision<Block> | undefined> {
     for (;;) {
-      if (!this.producing) return undefined;
+      if (!this.producing || this.storage.failing) return undefined;
       const decision = this.driver.decisionAt(height);
       if (decision) return decision;
       // No await between the check above and the wait: a decision's notify must not fall in between.
@@ -293,7 +314,7 @@ export class Sequencer implements SequencerView {
       }
       const waitedSince = this.clock.monotonic();
       await this.signal.wait(PARTIALS_WAIT_MS);
-      if (!this.producing) return undefined;
+      if (!this.producing || this.storage.failing) return undefined;
       if (this.clock.monotonic() - waitedSince >= PARTIALS_WAIT_MS) this.requestSync();
       if (await this.syncCompleted(height)) return undefined;
     }

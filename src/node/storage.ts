@@ -8,7 +8,8 @@
  *
  * The contract, as LMDB gives it (./store.ts): asynchronous writes commit in call order, each one's
  * promise resolves once it is durable; a crash loses the writes whose promise has not resolved and
- * keeps every one whose promise has, never part of one; reads see committed data only.
+ * keeps every one whose promise has, never part of one; reads see committed data only. A write that
+ * fails for the disk's sake rejects with `StorageUnavailable` and changes nothing.
  */
 import type { Block, IncludedView } from '../chain/index.js';
 import type { QbftPersistedState } from '../consensus/index.js';
@@ -28,6 +29,15 @@ export interface IncludedTransaction {
 
 export class SigningGuardViolation extends Error {
   override name = 'SigningGuardViolation';
+}
+
+/**
+ * A durable write failed — the disk is full, an I/O error, the database cannot grow — and changed
+ * nothing. Not fatal (issue 12): admission refuses, block production pauses, and both go on by
+ * themselves once writes succeed again (`probeWrite`).
+ */
+export class StorageUnavailable extends Error {
+  override name = 'StorageUnavailable';
 }
 
 export interface NodeStorage extends IncludedView {
@@ -55,6 +65,8 @@ export interface NodeStorage extends IncludedView {
    * durably before); otherwise the returned promise resolves once the entry is durable.
    */
   guardSigning(height: number, round: number, blockHash: Uint8Array): Promise<void>;
+  /** A small durable write of no consequence: resolves once the disk takes writes (again). */
+  probeWrite(): Promise<void>;
   /** Replaces the QBFT state; resolves once durable. */
   persistQbftState(state: QbftPersistedState<Block>): Promise<void>;
   qbftState(): QbftPersistedState<Block> | undefined;

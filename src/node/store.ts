@@ -27,17 +27,19 @@
  *   are one transaction (`commitBlock`): LMDB is copy-on-write with an atomic meta-page switch, so a
  *   SIGKILL at any moment leaves either all of it or none of it.
  * Asynchronous writes go through `transaction(callback)`, whose callbacks run in call order, so a pool
- * entry written before a block that includes it is always removed by that block's transaction.
+ * entry written before a block that includes it is always removed by that block's transaction. Inside
+ * a callback the writes are `putSync`/`removeSync`, which join the transaction (a plain `put` there
+ * returns a promise of its own that rejects, unhandled, when the commit fails).
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { concatBytes, equalBytes, hex, prefixedHex } from '../bytes/index.js';
 import { decodeHeader, encodeHeader, type Block } from '../chain/index.js';
 import type { Prepare, QbftPersistedState } from '../consensus/index.js';
 import { keccak256 } from '../wasm/index.js';
-import { SigningGuardViolation, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from './storage.js';
+import { SigningGuardViolation, StorageUnavailable, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from './storage.js';
 import type { SignedBlock, TransactionLocation } from './types.js';
 
-export { SigningGuardViolation, type IncludedTransaction, type StoredPoolEntry } from './storage.js';
+export { SigningGuardViolation, StorageUnavailable, type IncludedTransaction, type StoredPoolEntry } from './storage.js';
 
 /** What a stored block record holds (msgpack-encoded by lmdb-js; byte strings come back as Buffers). */
 interface BlockRecord {
@@ -64,6 +66,9 @@ interface QbftStateRecord {
 }
 
 const HASH_BYTES = 32;
+
+/** A block that does not extend the head: the caller's mistake, not the disk's. */
+class NotTheNextBlock extends Error {}
 
 export class NodeStore implements NodeStorage {
   private readonly env: RootDatabase;
@@ -162,21 +167,21 @@ export class NodeStore implements NodeStorage {
       signingRoot: signed.signingRoot,
       signature: signed.signature,
     };
-    await this.env.transaction(() => {
+    await this.write('storing block ' + number, () => {
       const head = this.headNumber();
-      if (number !== head + 1) throw new Error(`commitBlock: block ${number} does not extend the stored head ${head}`);
-      this.blocks.put(number, record);
-      this.blockNumbers.put(Buffer.from(block.hash), number);
+      if (number !== head + 1) throw new NotTheNextBlock(`commitBlock: block ${number} does not extend the stored head ${head}`);
+      this.blocks.putSync(number, record);
+      this.blockNumbers.putSync(Buffer.from(block.hash), number);
       const highest = new Map<string, bigint>();
       block.transactionHashes.forEach((hash, index) => {
-        this.transactionIndex.put(Buffer.from(hash), [number, index, transactions[index]!.sender]);
+        this.transactionIndex.putSync(Buffer.from(hash), [number, index, transactions[index]!.sender]);
         const sender = hex(transactions[index]!.sender);
         const nonce = transactions[index]!.nonce;
         const previous = highest.get(sender);
         if (previous === undefined || nonce > previous) highest.set(sender, nonce);
       });
-      for (const [sender, nonce] of highest) this.senderNonces.put(Buffer.from(sender, 'hex'), nonce.toString());
-      for (const sequence of includedPoolEntries) this.pool.remove(sequence);
+      for (const [sender, nonce] of highest) this.senderNonces.putSync(Buffer.from(sender, 'hex'), nonce.toString());
+      for (const sequence of includedPoolEntries) this.pool.removeSync(sequence);
     });
     for (const height of this.guardThisSession.keys()) if (height <= number) this.guardThisSession.delete(height);
   }
@@ -189,15 +194,15 @@ export class NodeStore implements NodeStorage {
   /** Durably records accepted transactions in one write (a gossiped batch); resolves once on disk. */
   async addPendingMany(entries: readonly StoredPoolEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.env.transaction(() => {
-      for (const { sequence, raw } of entries) this.pool.put(sequence, raw);
+    await this.write('recording accepted transactions', () => {
+      for (const { sequence, raw } of entries) this.pool.putSync(sequence, raw);
     });
   }
 
   async removePending(sequences: readonly number[]): Promise<void> {
     if (sequences.length === 0) return;
-    await this.env.transaction(() => {
-      for (const sequence of sequences) this.pool.remove(sequence);
+    await this.write('removing pool entries', () => {
+      for (const sequence of sequences) this.pool.removeSync(sequence);
     });
   }
 
@@ -227,8 +232,8 @@ export class NodeStore implements NodeStorage {
     let rounds = this.guardThisSession.get(height);
     if (rounds === undefined) this.guardThisSession.set(height, (rounds = new Map()));
     rounds.set(round, blockHash);
-    return this.env.transaction(() => {
-      this.signingGuard.put([height, round], blockHash);
+    return this.write('recording a signature in the guard', () => {
+      this.signingGuard.putSync([height, round], blockHash);
     });
   }
 
@@ -258,8 +263,14 @@ export class NodeStore implements NodeStorage {
     if (state.prepared) {
       record.prepared = { round: state.prepared.round, value: blockValueRecord(state.prepared.value), prepares: [...state.prepared.prepares] };
     }
-    return this.env.transaction(() => {
-      this.meta.put('qbft', record);
+    return this.write('persisting the QBFT state', () => {
+      this.meta.putSync('qbft', record);
+    });
+  }
+
+  probeWrite(): Promise<void> {
+    return this.write('probing the disk', () => {
+      this.meta.putSync('probe', Date.now());
     });
   }
 
@@ -280,6 +291,26 @@ export class NodeStore implements NodeStorage {
 
   async close(): Promise<void> {
     await this.env.close();
+  }
+
+  /**
+   * An asynchronous write transaction; a failure that is not the callback's own (the disk full, an
+   * I/O error) is a `StorageUnavailable`. lmdb-js rejects a failed commit with "Commit failed" and the
+   * system's error in a promise of its own (`commitError`), which is read here so that the message
+   * says what happened; it also rejects its batch's commit promise, which nobody holds but
+   * `env.committed` reaches — handled here, or the process would die of an unhandled rejection (as it
+   * once did on a full disk).
+   */
+  private async write(what: string, body: () => void): Promise<void> {
+    try {
+      await this.env.transaction(body);
+    } catch (error) {
+      if (error instanceof NotTheNextBlock) throw error;
+      (this.env as unknown as { committed: PromiseLike<unknown> }).committed.then(undefined, () => {});
+      const commitError = (error as { commitError?: Promise<unknown> }).commitError;
+      const cause = commitError ? await commitError.then(() => error, (reason: unknown) => reason) : error;
+      throw new StorageUnavailable(`${what} failed: ${(cause as Error).message}`, { cause });
+    }
   }
 }
 

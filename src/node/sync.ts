@@ -41,7 +41,8 @@ import { BLOCK_DOMAIN, signingRoot, type CryptoExecutor, type SignatureSet } fro
 import type { ClusterHost } from '../p2p/index.js';
 import { sleep, type Clock } from './clock.js';
 import type { SequencerMetrics } from './options.js';
-import type { IncludedTransaction, NodeStorage } from './storage.js';
+import type { StorageHealth } from './storage-health.js';
+import { StorageUnavailable, type IncludedTransaction, type NodeStorage } from './storage.js';
 import type { SignedBlock } from './types.js';
 import { decodeWireBlock, encodeWireBlock, type WireBlock } from './wire.js';
 
@@ -248,6 +249,8 @@ export interface SyncRunnerOptions {
   /** The head before each sync. */
   head: () => Block;
   commit: (signed: SignedBlock, transactions: IncludedTransaction[]) => Promise<void>;
+  /** Where a failed write of a fetched block is reported (the disk's trouble, not the peers'). */
+  storage: StorageHealth;
 }
 
 /**
@@ -300,7 +303,8 @@ export class SyncRunner {
       metrics?.syncTarget.set(0);
       return result.stored;
     } catch (error) {
-      this.options.logger.error({ err: error }, 'sync failed; consensus continues from the stored head');
+      if (error instanceof StorageUnavailable) this.options.storage.failed(error);
+      else this.options.logger.error({ err: error }, 'sync failed; consensus continues from the stored head');
       return 0;
     } finally {
       this.lastRunAt = clock.monotonic();

@@ -1,10 +1,17 @@
 /**
  * The cluster host's libp2p node and its connections to the other operators (issue 7, "Networking"):
  * js-libp2p 3.x over TCP with Noise (XX handshake, the identity key authenticates the peer id), yamux
- * multiplexing, identify and ping. Peers are exactly the operators given: a connection gater refuses
- * every other peer id in both directions, and every operator is dialled and redialled with
- * exponential backoff (limits.ts) while it is disconnected. Connected operators are pinged for the
- * latency metric. The protocols (protocols/) register their handlers and open their streams here.
+ * multiplexing, identify and ping. Peers are exactly the operators given:
+ *   - inbound, admission.ts decides through the connection gater: at accept, before any handshake
+ *     byte, by source address (the operators' addresses only, unless `limits.acceptFrom` is 'any')
+ *     and by pending-slot caps, with a handshake timeout; after Noise, by peer id;
+ *   - outbound, only operators' peer ids are dialled or kept (the gater refuses any other).
+ * libp2p's own connection-manager caps are set above admission's (so admission refuses first and
+ * counts every refusal) and its per-host rate limit is off (admission's caps bound each address).
+ * Every operator is dialled, and redialled with exponential backoff (limits.ts) while it is
+ * disconnected, whatever made the dial fail (refused at accept, timed out, reset). Connected
+ * operators are pinged for the latency metric. The protocols (protocols/) register their handlers,
+ * open their streams and follow peers connecting and disconnecting here.
  */
 import './polyfill.js';
 import { noise } from '@chainsafe/libp2p-noise';
@@ -16,8 +23,13 @@ import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
-import { PING_INTERVAL_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from './limits.js';
+import { createAdmission, type ConnectionsRefused, type Resolver } from './admission.js';
+import { PING_INTERVAL_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS, type ClusterLimits } from './limits.js';
 import type { ClusterOperator, Operators } from './operators.js';
+
+/** Room above admission's pending caps in libp2p's own cap (which counts a refused connection until
+ * the gater's answer, a microtask later, and a timed-out one until its upgrade unwinds). */
+const LIBP2P_PENDING_MARGIN = 16;
 
 export interface ConnectionsOptions {
   /** This node's identity key (its peer id). */
@@ -25,6 +37,9 @@ export interface ConnectionsOptions {
   /** Multiaddrs to listen on. */
   readonly listen: readonly string[];
   readonly operators: Operators;
+  readonly limits: ClusterLimits;
+  /** How DNS names in operators' addresses are resolved for admission (default: the system resolver). */
+  readonly resolve?: Resolver;
   readonly logger?: Logger;
 }
 
@@ -37,6 +52,12 @@ export interface Connections {
   connectedPeers(): number[];
   /** Last measured ping round-trip time in ms, by operator index (connected operators only). */
   pingLatencies(): ReadonlyMap<number, number>;
+  /** Inbound connections closed by admission, by reason (admission.ts). */
+  connectionsRefused(): ConnectionsRefused;
+  /** Call `handler` when an operator connects (its first connection opens) … */
+  onPeerConnected(handler: (peer: ClusterOperator) => void): void;
+  /** … and when it disconnects (its last connection closes). */
+  onPeerDisconnected(handler: (peer: ClusterOperator) => void): void;
   /** Handle inbound streams of `protocol`. */
   handle(protocol: string, handler: StreamHandler): Promise<void>;
   /** Open a stream of `protocol` to `peer` (dialling it if need be). */
@@ -50,24 +71,48 @@ export interface Connections {
 
 /** Create and start the libp2p node (listening, no operator dialled yet: see `connect`). */
 export async function createConnections(options: ConnectionsOptions): Promise<Connections> {
-  const { operators } = options;
+  const { operators, limits } = options;
   const log = options.logger;
   const isOperator = (peer: PeerId): boolean => operators.operatorOf(peer) !== undefined;
-  const node: Libp2p<{ ping: ReturnType<ReturnType<typeof ping>> }> = await createLibp2p({
+  let node: Libp2p<{ ping: ReturnType<ReturnType<typeof ping>> }> | undefined;
+  const admission = createAdmission({
+    operators,
+    limits,
+    openConnections: (peer) => node?.getConnections(peer).length ?? 0,
+    resolve: options.resolve,
+    logger: log,
+  });
+  await admission.start();
+  const others = operators.others.length;
+  node = await createLibp2p({
     privateKey: options.identity,
     addresses: { listen: [...options.listen] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: { identify: identify(), ping: ping() },
+    connectionManager: {
+      maxIncomingPendingConnections: admission.maxPending + LIBP2P_PENDING_MARGIN,
+      inboundConnectionThreshold: Number.MAX_SAFE_INTEGER,
+      // A backstop: admission closes an unfinished upgrade at inboundHandshakeTimeoutMs.
+      inboundUpgradeTimeout: limits.inboundHandshakeTimeoutMs + 1_000,
+      // Only operators get past the handshake, each with at most connectionsPerOperator inbound ones
+      // and our own dial: libp2p's cap (and its pruning) is never reached.
+      maxConnections: (limits.connectionsPerOperator + 1) * Math.max(others, 1) + 1,
+    },
     connectionGater: {
-      // Loopback and private addresses are the normal case for a cluster; only peer ids are filtered.
+      // Loopback and private addresses are the normal case for a cluster; only operators are dialled.
       denyDialMultiaddr: () => false,
       denyDialPeer: (peer) => !isOperator(peer),
-      denyInboundEncryptedConnection: (peer) => !isOperator(peer),
+      denyInboundConnection: (maConn) => admission.denyInboundConnection(maConn),
+      denyInboundEncryptedConnection: (peer, maConn) => admission.denyInboundEncryptedConnection(peer, maConn),
+      denyInboundUpgradedConnection: (peer, maConn) => admission.denyInboundUpgradedConnection(peer, maConn),
       denyOutboundEncryptedConnection: (peer) => !isOperator(peer),
     },
   });
+  const libp2p = node;
+  const connectedHandlers: ((peer: ClusterOperator) => void)[] = [];
+  const disconnectedHandlers: ((peer: ClusterOperator) => void)[] = [];
 
   const latencies = new Map<number, number>();
   const reconnectDelay = new Map<number, number>();
@@ -75,7 +120,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
   let pingTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const isConnected = (peer: ClusterOperator): boolean => node.getConnections(peer.peerId).length > 0;
+  const isConnected = (peer: ClusterOperator): boolean => libp2p.getConnections(peer.peerId).length > 0;
 
   /** Dial `peer` after `delay` unless it is connected by then; on failure, again with a doubled delay. */
   const scheduleDial = (peer: ClusterOperator, delay: number): void => {
@@ -85,7 +130,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
       setTimeout(() => {
         reconnectTimers.delete(peer.index);
         if (stopped || isConnected(peer)) return;
-        node.dial(peer.peerId).then(
+        libp2p.dial(peer.peerId).then(
           () => reconnectDelay.set(peer.index, RECONNECT_INITIAL_DELAY_MS),
           (error: Error) => {
             const nextDelay = Math.min(2 * (reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS), RECONNECT_MAX_DELAY_MS);
@@ -98,37 +143,42 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
     );
   };
   const pingPeer = (peer: ClusterOperator): void => {
-    node.services.ping.ping(peer.peerId).then(
+    libp2p.services.ping.ping(peer.peerId).then(
       (ms) => latencies.set(peer.index, ms),
       () => latencies.delete(peer.index),
     );
   };
 
   return {
-    listenAddresses: () => node.getMultiaddrs().map((a) => a.toString()),
+    listenAddresses: () => libp2p.getMultiaddrs().map((a) => a.toString()),
     isConnected,
     connectedPeers: () => operators.others.filter(isConnected).map((p) => p.index),
     pingLatencies: () => new Map(latencies),
-    handle: (protocol, handler) => node.handle(protocol, handler),
-    dialProtocol: (peer, protocol, dialOptions) => node.dialProtocol(peer.peerId, protocol, dialOptions),
+    connectionsRefused: () => admission.connectionsRefused(),
+    onPeerConnected: (handler) => void connectedHandlers.push(handler),
+    onPeerDisconnected: (handler) => void disconnectedHandlers.push(handler),
+    handle: (protocol, handler) => libp2p.handle(protocol, handler),
+    dialProtocol: (peer, protocol, dialOptions) => libp2p.dialProtocol(peer.peerId, protocol, dialOptions),
 
     async connect() {
-      node.addEventListener('peer:connect', (event) => {
+      libp2p.addEventListener('peer:connect', (event) => {
         const peer = operators.operatorOf(event.detail);
         if (!peer) return;
         reconnectDelay.set(peer.index, RECONNECT_INITIAL_DELAY_MS);
         log?.info({ peer: peer.index }, 'operator connected');
         pingPeer(peer);
+        for (const handler of connectedHandlers) handler(peer);
       });
-      node.addEventListener('peer:disconnect', (event) => {
+      libp2p.addEventListener('peer:disconnect', (event) => {
         const peer = operators.operatorOf(event.detail);
         if (!peer) return;
         latencies.delete(peer.index);
         log?.info({ peer: peer.index }, 'operator disconnected');
+        for (const handler of disconnectedHandlers) handler(peer);
         scheduleDial(peer, reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS);
       });
       for (const peer of operators.others) {
-        await node.peerStore.merge(peer.peerId, { multiaddrs: peer.addrs.map((a) => multiaddr(a)) });
+        await libp2p.peerStore.merge(peer.peerId, { multiaddrs: peer.addrs.map((a) => multiaddr(a)) });
         scheduleDial(peer, 0);
       }
       pingTimer = setInterval(() => {
@@ -141,7 +191,8 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
       clearInterval(pingTimer);
       for (const timer of reconnectTimers.values()) clearTimeout(timer);
       reconnectTimers.clear();
-      await node.stop();
+      admission.stop();
+      await libp2p.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Public entry of the cluster's networking (issue 7, "Networking"): the libp2p host with the
- * consensus, transaction-gossip and sync protocols, the signed consensus envelopes and the framing.
+ * consensus, transaction-gossip, sync and clock protocols, the admission of inbound connections, the
+ * signed consensus envelopes and the framing.
  */
 import './polyfill.js';
 export { createClusterHost } from './host.js';
@@ -10,21 +11,27 @@ export type {
   ClusterHostCounters,
   ClusterHostOptions,
   ClusterPeer,
+  ConnectionsRefused,
   ConsensusHandler,
   TransactionsHandler,
 } from './host.js';
 export { AuthenticationError, CONSENSUS_SIGNING_DOMAIN, ConsensusCodec, type Envelope, type ValueCodec } from './consensus-codec.js';
 export { FRAME_HEADER_BYTES, FrameError, FrameReader, encodeFrame } from './framing.js';
 // The protocol ids and the defaults of `createClusterHost({ limits })`; the transport's own timers and
-// batch sizes (TX_BATCH_*, RECONNECT_*, PING_INTERVAL_MS, SYNC_REQUEST_*) are not options and stay inside.
+// batch sizes (TX_BATCH_*, RECONNECT_*, PING_INTERVAL_MS, SYNC_REQUEST_*, CLOCK_*, DNS_*) are not options and stay inside.
 export {
+  CLOCK_PROTOCOL,
+  CONNECTIONS_PER_OPERATOR,
   CONSENSUS_FRAME_MAX_BYTES,
   CONSENSUS_PROTOCOL,
   DEFAULT_LIMITS,
+  INBOUND_HANDSHAKE_TIMEOUT_MS,
+  PENDING_INBOUND_PER_OPERATOR,
   SYNC_FRAME_MAX_BYTES,
   SYNC_MAX_BLOCKS,
   SYNC_PROTOCOL,
   TX_FRAME_MAX_BYTES,
   TX_PROTOCOL,
+  type AcceptFrom,
   type ClusterLimits,
 } from './limits.js';

@@ -1,11 +1,16 @@
 /**
- * Protocol ids and the named limits of the cluster's networking (issue 7, "Networking"). Every number
- * here is a default of `createClusterHost({ limits })`, with the reason it has this size.
+ * Protocol ids and the named limits of the cluster's networking (issue 7, "Networking"). Every field
+ * of `ClusterLimits` is an option of `createClusterHost({ limits })`; each default is here with the
+ * reason it has this size. The other constants are the transport's own timers and sizes.
  */
 
 export const CONSENSUS_PROTOCOL = '/dst/consensus/1';
 export const TX_PROTOCOL = '/dst/tx/1';
 export const SYNC_PROTOCOL = '/dst/sync/1';
+export const CLOCK_PROTOCOL = '/dst/time/1';
+
+/** Where inbound connections may come from (see `ClusterLimits.acceptFrom`). */
+export type AcceptFrom = 'operators' | 'any';
 
 export interface ClusterLimits {
   /** Largest consensus frame accepted or sent. */
@@ -16,6 +21,29 @@ export interface ClusterLimits {
   readonly syncFrameBytes: number;
   /** Most blocks one sync request returns (K). */
   readonly syncMaxBlocks: number;
+  /**
+   * Which source addresses may open a TCP connection to this node (admission.ts):
+   *   - `'operators'` (default): only the IP addresses of the lock's operators (`ClusterPeer.addrs`;
+   *     `/dns4`, `/dns6` and `/dns` names resolved at start and again, at most every 10 s, when a
+   *     connection is refused). Any other address is closed at accept, before the Noise handshake.
+   *   - `'any'`: any address, for operators behind NAT or with changing addresses. Addresses not in
+   *     the lock then share their own pending slots (below), so they cannot take the operators'.
+   * Either way only the operators' peer ids get past the handshake.
+   */
+  readonly acceptFrom: AcceptFrom;
+  /**
+   * Unfinished inbound connections (accepted, handshake not done) allowed from one address, per
+   * operator at that address; an address of k operators gets k times this. With `acceptFrom: 'any'`
+   * an address not in the lock gets this many, and all such addresses together this many per other
+   * operator. More are closed at accept.
+   */
+  readonly pendingInboundPerOperator: number;
+  /** Longest an inbound connection may take from accept to a finished upgrade (Noise + yamux); then
+   * it is closed, so an idle or half-open socket holds its slot this long at most. */
+  readonly inboundHandshakeTimeoutMs: number;
+  /** Most open connections one operator may have with this node; a new inbound one above it is
+   * closed after the handshake. */
+  readonly connectionsPerOperator: number;
 }
 
 /** 1 MiB: the size of block this transport is sized for (≈ 9,000 typical 110-byte transactions). */
@@ -63,9 +91,50 @@ export const PING_INTERVAL_MS = 5_000;
 /** How long a sync request may take before the client gives up. */
 export const SYNC_REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * 2 pending inbound connections per operator: an operator's dial, plus its next redial while the
+ * first is still being refused or timed out. An honest operator has one connection being set up at
+ * a time (it dials only while disconnected); a node that restarts is dialled by all n − 1 others at
+ * once, which the per-operator sizing covers (all n − 1 on one address in a loopback devnet).
+ */
+export const PENDING_INBOUND_PER_OPERATOR = 2;
+
+/**
+ * 3 s from accept to a finished upgrade. An honest upgrade is at most about five round trips
+ * (multistream for Noise, Noise XX's three messages, multistream for yamux) plus a few X25519 and
+ * Ed25519 operations: under a second at a 150 ms round trip, with room for a busy event loop. libp2p's default is 10 s, with which 10 idle sockets hold all of a
+ * node's pending slots for 10 s at a time; at 3 s an idle socket is closed 3× sooner, and the
+ * per-address slots (above) keep sockets from elsewhere out of the operators' slots altogether.
+ */
+export const INBOUND_HANDSHAKE_TIMEOUT_MS = 3_000;
+
+/**
+ * 4 open connections per operator: one is the normal case; two when both sides dialled at once;
+ * a third while a reconnect overlaps a dead connection that libp2p has not yet noticed; one spare.
+ */
+export const CONNECTIONS_PER_OPERATOR = 4;
+
+/** DNS names in operators' addresses are resolved again, on a refused connection, at most this often. */
+export const DNS_REFRESH_MS = 10_000;
+/** How long the host's start waits for the first resolution of those names (a slower one completes later). */
+export const DNS_START_TIMEOUT_MS = 2_000;
+
+/** Clock offsets (protocols/clock.ts): each connected operator is asked for its time this often … */
+export const CLOCK_INTERVAL_MS = 5_000;
+/** … the offset reported is that of the sample with the least round trip among the last this many … */
+export const CLOCK_SAMPLES = 8;
+/** … and a request not answered within this time is dropped (its sample would be worthless). */
+export const CLOCK_REQUEST_TIMEOUT_MS = 2_000;
+/** A clock request is the integer 0 and a response one number (a float64 at most: 9 bytes). */
+export const CLOCK_FRAME_MAX_BYTES = 16;
+
 export const DEFAULT_LIMITS: ClusterLimits = {
   consensusFrameBytes: CONSENSUS_FRAME_MAX_BYTES,
   txFrameBytes: TX_FRAME_MAX_BYTES,
   syncFrameBytes: SYNC_FRAME_MAX_BYTES,
   syncMaxBlocks: SYNC_MAX_BLOCKS,
+  acceptFrom: 'operators',
+  pendingInboundPerOperator: PENDING_INBOUND_PER_OPERATOR,
+  inboundHandshakeTimeoutMs: INBOUND_HANDSHAKE_TIMEOUT_MS,
+  connectionsPerOperator: CONNECTIONS_PER_OPERATOR,
 };

@@ -6,8 +6,11 @@
 import type { PrivateKey } from '@libp2p/interface';
 import type { Logger } from 'pino';
 import type { QbftMessage } from '../consensus/qbft/types.js';
+import type { ConnectionsRefused } from './admission.js';
 import type { ValueCodec } from './consensus-codec.js';
 import type { ClusterLimits } from './limits.js';
+
+export type { ConnectionsRefused } from './admission.js';
 
 export interface ClusterPeer {
   /** Operator index, 0..n-1 (the QBFT node index). */
@@ -25,7 +28,12 @@ export interface ClusterHostOptions<V = unknown> {
   readonly listen: readonly string[];
   /** Every operator of the cluster, this node included (found by its peer id). */
   readonly peers: readonly ClusterPeer[];
+  /** Frame sizes, sync batch, and who may connect (`acceptFrom`: 'operators' by default, 'any' for
+   * operators behind NAT) within which caps (limits.ts has each default and its reason). */
   readonly limits?: Partial<ClusterLimits>;
+  /** This node's wall clock, ms since the epoch, as `/dst/time/1` answers and measures with it
+   * (default `Date.now`; tests shift it). */
+  readonly now?: () => number;
   /** How consensus values travel (default: as they are, msgpack-encoded); see consensus-codec.ts. */
   readonly values?: ValueCodec<V>;
   readonly logger?: Logger;
@@ -58,6 +66,14 @@ export interface ClusterHost<V> {
   connectedPeers(): number[];
   /** Last measured ping round-trip time in ms, by operator index (connected operators only). */
   pingLatencies(): ReadonlyMap<number, number>;
+  /**
+   * Each connected operator's clock minus ours in ms, by operator index (positive: the peer's clock
+   * is ahead): of its last 8 samples (one every 5 s) the one with the least round trip, accurate to
+   * half that round trip. Operators not connected or not measured yet are absent.
+   */
+  clockOffsets(): ReadonlyMap<number, number>;
+  /** Inbound connections this host closed, by reason, since it started (admission.ts). */
+  connectionsRefused(): ConnectionsRefused;
   counters(): ClusterHostCounters;
 
   /** Send a QBFT message to one operator (dropped and counted if it is not connected). */

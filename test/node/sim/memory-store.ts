@@ -8,6 +8,8 @@
  *   fires, a seeded 0..`maxFlushMs` later on the virtual clock; only then does its promise resolve. A
  *   write that throws (`commitBlock` on a block that does not extend the head) rejects and applies
  *   nothing, as an LMDB transaction callback that throws.
+ * - While the durable state's `diskFull` is set, every write rejects with `StorageUnavailable` at its
+ *   flush and applies nothing, as LMDB's writes fail on a full disk (the simulator's "disk full" fault).
  * - `crash()` drops the queued writes (their promises never settle: the incarnation is gone) and makes
  *   the store inert.
  *
@@ -22,7 +24,7 @@
 import { hex, type Block } from '../../../src/chain/index.js';
 import type { QbftPersistedState } from '../../../src/consensus/index.js';
 import type { Clock } from '../../../src/node/clock.js';
-import { SigningGuardViolation, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from '../../../src/node/storage.js';
+import { SigningGuardViolation, StorageUnavailable, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from '../../../src/node/storage.js';
 import type { SignedBlock, TransactionLocation } from '../../../src/node/types.js';
 
 export class DurableState {
@@ -33,6 +35,8 @@ export class DurableState {
   readonly pool = new Map<number, Uint8Array>();
   readonly guard = new Map<string, Uint8Array>();
   qbft: QbftPersistedState<Block> | undefined;
+  /** Set while the node's disk refuses writes. */
+  diskFull = false;
 }
 
 interface QueuedWrite {
@@ -141,6 +145,10 @@ export class MemoryStore implements NodeStorage {
     return this.write(() => void this.durable.guard.set(key, blockHash));
   }
 
+  probeWrite(): Promise<void> {
+    return this.write(() => {});
+  }
+
   persistQbftState(state: QbftPersistedState<Block>): Promise<void> {
     return this.write(() => void (this.durable.qbft = state));
   }
@@ -164,6 +172,7 @@ export class MemoryStore implements NodeStorage {
     if (this.dead) return;
     for (const write of this.queue.splice(0)) {
       try {
+        if (this.durable.diskFull) throw new StorageUnavailable('writing failed: no space left on device (simulated)');
         write.apply();
         write.resolve();
       } catch (error) {

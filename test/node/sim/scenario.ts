@@ -8,7 +8,7 @@
  * 0–10 % duplicates and 1–40 ms delays; in about a third of the runs a partition (one node or two
  * against the rest) that heals within the chaos phase; in about half, one or two crashes with
  * restarts; in about a third, one Byzantine node (equivocating proposer, invalid partials, withheld
- * COMMITs, or claiming to be far ahead).
+ * COMMITs, or claiming to be far ahead); in a fifth, one node's disk refuses every write for a while.
  */
 import { createThresholdKey, type ThresholdKey } from '../../../src/crypto/index.js';
 import { Prng } from '../../consensus/sim/prng.js';
@@ -63,6 +63,10 @@ export function randomScenario(seed: number): Scenario {
     }
   }
   if (nodes > 1 && prng.chance(0.35)) scenario.byzantine = { node: prng.int(0, nodes - 1), kind: prng.pick(BYZANTINE_KINDS) };
+  if (prng.chance(0.2)) {
+    const fromMs = prng.int(0, chaosMs - 300);
+    scenario.diskFull = { node: prng.int(0, nodes - 1), fromMs, toMs: prng.int(fromMs + 100, chaosMs) };
+  }
   return scenario;
 }
 
@@ -77,6 +81,7 @@ export function describeScenario(s: Scenario): string {
   if (s.partition) parts.push(`partition [${s.partition.sides.join('')}] ${s.partition.fromMs}..${s.partition.toMs} ms`);
   for (const c of s.crashes) parts.push(`node ${c.node + 1} crashes at ${c.atMs} ms for ${c.downMs} ms`);
   if (s.byzantine) parts.push(`node ${s.byzantine.node + 1} byzantine: ${s.byzantine.kind}`);
+  if (s.diskFull) parts.push(`node ${s.diskFull.node + 1}'s disk refuses writes ${s.diskFull.fromMs}..${s.diskFull.toMs} ms`);
   return parts.join(', ');
 }
 

@@ -8,7 +8,8 @@
  * A run, from its seed (./scenario.ts draws the rest): every node starts; signed transactions from
  * test wallets are sent to random nodes at random times; during the chaos phase links drop, duplicate
  * and delay messages, a partition may cut the cluster, nodes crash (possibly between a write and its
- * flush) and restart from their stores, and one node may be Byzantine (./byzantine.ts). Then the
+ * flush) and restart from their stores, a node's disk may refuse writes for a while, and one node may
+ * be Byzantine (./byzantine.ts). Then the
  * network heals, every node is up again, one probe transaction is sent, and the run goes on
  * until every honest node holds every acknowledged transaction and all are at one head.
  *
@@ -57,6 +58,8 @@ export interface Scenario {
   chaosMs: number;
   partition?: { sides: number[]; fromMs: number; toMs: number };
   crashes: Array<{ node: number; atMs: number; downMs: number }>;
+  /** A node whose disk refuses every write from `fromMs` to `toMs` (within the chaos phase). */
+  diskFull?: { node: number; fromMs: number; toMs: number };
   byzantine?: { node: number; kind: ByzantineKind };
   /** Transactions sent during the chaos: sender (wallet index), nonce, node, time; in nonce order per sender. */
   submissions: Array<{ sender: number; nonce: number; node: number; atMs: number }>;
@@ -219,6 +222,11 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
   if (scenario.byzantine) network.setOutgoing(scenario.byzantine.node, byzantineHook(scenario.byzantine.kind, key.shares[scenario.byzantine.node]!));
   for (let node = 0; node < scenario.nodes; node++) boot(node);
   for (const s of scenario.submissions) clock.after(s.atMs, () => send(s.node, fixtures.transaction(s.sender, s.nonce)));
+  if (scenario.diskFull) {
+    const { node, fromMs, toMs } = scenario.diskFull;
+    clock.after(fromMs, () => (durable[node]!.diskFull = true));
+    clock.after(toMs, () => (durable[node]!.diskFull = false));
+  }
   if (scenario.partition) {
     const { sides, fromMs, toMs } = scenario.partition;
     clock.after(fromMs, () => network.partition(sides));
