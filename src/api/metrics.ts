@@ -57,6 +57,10 @@ export interface DstMetrics {
   peersConnected: Gauge;
   /** Last ping round trip to each connected operator, seconds, by 1-based share index. */
   peerPing: Gauge<'peer'>;
+  /** Each peer's clock against this node's, in seconds (positive: the peer's is ahead). */
+  peerClockOffset: Gauge<'peer'>;
+  /** Inbound p2p connections refused, by reason (not_operator, unknown_peer, over_limit, timed_out). */
+  connectionsRefused: Counter<'reason'>;
   /** COMMIT partial signatures received from peers. */
   partialsReceived: Counter;
   /** Partial signatures that failed verification, by 1-based share index of the signer. */
@@ -133,6 +137,18 @@ export function createMetrics(): DstMetrics {
       name: 'dst_peer_ping_seconds',
       help: 'Last ping round-trip time to each connected operator, by share index',
       labelNames: ['peer'] as const,
+      registers,
+    }),
+    peerClockOffset: new Gauge({
+      name: 'dst_peer_clock_offset_seconds',
+      help: "Each operator's clock against this node's, measured over /dst/time/1 (positive: the peer's is ahead)",
+      labelNames: ['peer'] as const,
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'dst_p2p_connections_refused_total',
+      help: 'Inbound p2p connections refused: from an address not in the lock, of a peer id not an operator, over a limit, or handshakes not finished in time',
+      labelNames: ['reason'] as const,
       registers,
     }),
     partialsReceived: new Counter({ name: 'dst_partial_signatures_received_total', help: 'COMMIT partial signatures received from peers', registers }),

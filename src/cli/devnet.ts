@@ -3,12 +3,13 @@
  * which runs the devnet (`runDevnet`, src/devnet/devnet.ts) and prints its lines on standard output.
  * Flags that shape a new cluster (--nodes, --threshold, --chain-id, --block-time, --p2p-base-port) stay
  * undefined when not given, so that a reused cluster directory is checked against only what was asked
- * for. Exit code: 0 after a clean Ctrl-C/SIGTERM, 1 when the devnet could not start or lost its quorum,
- * 2 on bad usage or a set-up the devnet refuses (`DevnetSetupError`: a port in use, flags that
+ * for. Exit code: 0 after a clean Ctrl-C/SIGTERM, 1 when the devnet could not start (fewer than the
+ * threshold of nodes started) or no node answered for --all-down-timeout seconds, 2 on bad usage or a set-up the devnet refuses (`DevnetSetupError`: a port in use, flags that
  * contradict the lock), with the message on standard error.
  */
 import { MAX_BLOCK_TIME_MS, MAX_NODES, thresholdProblem } from '../cluster/index.js';
 import {
+  DEFAULT_ALL_DOWN_TIMEOUT_MS,
   DEFAULT_BLOCK_TIME_MS,
   DEFAULT_CHAIN_ID,
   DEFAULT_NODES,
@@ -24,10 +25,20 @@ export const DEVNET_HELP = `Usage: dst devnet [options]
 Runs a whole DST cluster on this machine: creates it (as "dst create cluster" does) unless --dir
 already holds one, starts every node as its own "dst run" process on loopback, and prints one line
 per block the first time any node stores it (height, transactions, proposer, round, time from proposal
-to signature), and the nodes' start and exit events. Each node's raw log goes to DIR/node-<i>/node.log.
-A node that exits is reported with its last error; the devnet goes on while at least the threshold
-of nodes run, and below that (no block can be signed) it stops with exit code 1. Ctrl-C (or
-SIGTERM) stops the load, stops every node cleanly (SIGKILL after 10 s), prints a summary and exits 0.
+to signature), and the nodes' start, exit, down and up events. Each node's raw log goes to
+DIR/node-<i>/node.log. Ctrl-C (or SIGTERM) stops the load, stops every node the devnet started
+cleanly (SIGKILL after 10 s), prints a summary and exits 0.
+
+A node is up when its RPC port answers (GET /livez, asked every second), whoever started it. A
+node whose process exits is reported down with its last error and the command that runs it again by
+hand ("dst run --dir DIR/node-<i> --rpc-host 127.0.0.1 --rpc-port <port>"); started that way, it is
+reported "up again ... not started by the devnet", and the devnet leaves it running when it stops.
+The devnet never restarts a node itself, and goes on whatever the number of nodes up (below the
+threshold it says that no block can be signed until enough are back). It stops by itself with exit
+code 1 only when fewer than the threshold of nodes could start (their processes exited before they
+ever answered), or when for --all-down-timeout seconds no node has answered and none of its own
+node processes has been running. The summary says how long all nodes were up, and for each node how often
+and how long it was down, and whether it was up at the end and who ran it.
 
 Options:
   --nodes <n>            Number of nodes of a new cluster, 1..${MAX_NODES} (default: ${DEFAULT_NODES}).
@@ -42,7 +53,10 @@ Options:
                          A reused cluster keeps the ports in its lock.
   --rpc-base-port <p>    Node i serves JSON-RPC on 127.0.0.1:<p + i - 1> (default: ${DEFAULT_RPC_BASE_PORT}).
   --load <tps>           Also send this many signed transactions per second, spread over every node's
-                         RPC (the "dst load" generator, in this process). Default: 0, none.
+                         RPC (the "dst load" generator, in this process; a node down gets none until
+                         it answers again). Default: 0, none.
+  --all-down-timeout <s> Stop (exit code 1) once no node has answered for this many seconds
+                         (default: ${DEFAULT_ALL_DOWN_TIMEOUT_MS / 1000}; 0: never).
   -h, --help             Print this help.
 
 Every port is checked before any node starts; a port in use is an error naming the node and flag.
@@ -67,6 +81,7 @@ export function parseDevnetArgs(args: string[]): DevnetOptions | 'help' {
     'p2p-base-port': { type: 'string' },
     'rpc-base-port': { type: 'string' },
     load: { type: 'string' },
+    'all-down-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -80,6 +95,10 @@ export function parseDevnetArgs(args: string[]): DevnetOptions | 'help' {
   const chainId = chainIdFlag(values['chain-id']);
   const loadText = values.load ?? '0';
   if (!/^\d+(\.\d+)?$/.test(loadText)) throw new UsageError(`--load: expected a number of transactions per second ≥ 0, got ${JSON.stringify(loadText)}`);
+  const allDownText = values['all-down-timeout'];
+  if (allDownText !== undefined && !/^\d+(\.\d+)?$/.test(allDownText)) {
+    throw new UsageError(`--all-down-timeout: expected a number of seconds ≥ 0, got ${JSON.stringify(allDownText)}`);
+  }
   if (values.dir === '') throw new UsageError('--dir: expected a directory, got ""');
   const portsNeeded = nodes ?? DEFAULT_NODES;
   return {
@@ -91,6 +110,7 @@ export function parseDevnetArgs(args: string[]): DevnetOptions | 'help' {
     p2pBasePort: optionalInteger('--p2p-base-port', values['p2p-base-port'], 1, 65_535 - portsNeeded),
     rpcBasePort: optionalInteger('--rpc-base-port', values['rpc-base-port'], 1, 65_536 - portsNeeded) ?? DEFAULT_RPC_BASE_PORT,
     loadTps: Number(loadText),
+    allDownTimeoutMs: allDownText === undefined ? DEFAULT_ALL_DOWN_TIMEOUT_MS : Number(allDownText) * 1000,
   };
 }
 

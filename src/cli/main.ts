@@ -51,6 +51,10 @@ Options (each may also be set by the environment variable in brackets; a flag wi
                          (cluster-lock.json, p2p-identity.key, keys/ with a fresh 1-of-1 key), with
                          the database in its db/. A directory of the earlier format (cluster.json,
                          keys/, db/) is migrated in place: its key and chain are kept.
+  --p2p-accept-any       Accept p2p connections from any address, not only the operators' addresses in
+                         the lock (for operators behind NAT or with changing addresses). Only the
+                         lock's peer ids get past the handshake either way; by default a stranger's
+                         connection is closed before it, at accept.
   --p2p-listen <maddr>   [DST_P2P_LISTEN] libp2p listen address, e.g. /ip4/0.0.0.0/tcp/9001
                          (default: this operator's addresses in the lock). Cluster only.
   --chain-id <n>         With --single: chain id of a new data directory (default: 901). For an
@@ -136,6 +140,8 @@ interface RunOptions {
   chainId: bigint | undefined;
   blockTimeMs: number | undefined;
   p2pListen: string | undefined;
+  /** Accept p2p connections from any address (--p2p-accept-any), not only the lock's operators'. */
+  p2pAcceptAny: boolean;
   rpcHost: string;
   rpcPort: number;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -151,6 +157,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     single: { type: 'boolean' },
     'data-dir': { type: 'string' },
     'p2p-listen': { type: 'string' },
+    'p2p-accept-any': { type: 'boolean' },
     'chain-id': { type: 'string' },
     'block-time': { type: 'string' },
     'rpc-host': { type: 'string' },
@@ -185,8 +192,10 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     for (const flag of ['chain-id', 'block-time'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} is set by the cluster lock; it applies to --single only`);
     }
-  } else if (values['p2p-listen'] !== undefined) {
-    throw new UsageError('--p2p-listen applies to a cluster node (--dir) only');
+  } else {
+    for (const flag of ['p2p-listen', 'p2p-accept-any'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to a cluster node (--dir) only`);
+    }
   }
   const logLevel = (values['log-level'] ?? env.DST_LOG_LEVEL ?? 'info') as RunOptions['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -226,6 +235,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     chainId: chainIdFlag(values['chain-id']),
     blockTimeMs: optionalInteger('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS),
     p2pListen: values['p2p-listen'] ?? (dir === undefined ? undefined : env.DST_P2P_LISTEN),
+    p2pAcceptAny: values['p2p-accept-any'] === true,
     rpcHost: values['rpc-host'] ?? env.DST_RPC_HOST ?? '127.0.0.1',
     rpcPort: integerFlag('--rpc-port', values['rpc-port'] ?? env.DST_RPC_PORT ?? '8545', 0, 65_535),
     logLevel,
@@ -286,6 +296,7 @@ async function setUpClusterNode(nodeDir: string, options: RunOptions): Promise<N
       identity: node.identityKey,
       listen: options.p2pListen === undefined ? [...node.operator.addresses] : [options.p2pListen],
       peers: node.lock.operators.map((entry) => ({ index: entry.index - 1, peerId: entry.peerId, addrs: entry.addresses })),
+      limits: { acceptFrom: options.p2pAcceptAny ? 'any' : 'operators' },
     },
   };
 }

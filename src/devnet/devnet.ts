@@ -11,14 +11,38 @@
  * src/cli/main.ts`). A node's stdout and stderr are appended to node-<i>/node.log; its stdout log lines
  * (./logs.ts) drive the live output and the summary (./tracker.ts).
  *
+ * Supervision is by the nodes' ports, not only by the processes the devnet spawned. The rules:
+ * - A node is up when its RPC port (127.0.0.1:<rpcBasePort + i - 1>) answers GET /livez with 200 and
+ *   the node's health JSON, whoever started it: the port is asked every second (2 s timeout), and the
+ *   devnet's own process's "rpc listening" line counts too. It goes down when its devnet process exits,
+ *   when the port refuses connections (served by no process of the devnet's), or after two probes in a
+ *   row that got no 200. Each change is a
+ *   line: "node 2 down: …; 3 of 4 nodes up (threshold 3): the devnet goes on", "node 2 up again: rpc
+ *   …, not started by the devnet; …" (or "pid <pid>" when it is the devnet's process).
+ * - While a node is down and the devnet's process for it is gone, its p2p port from the lock is tried
+ *   with a TCP connect: a node started by hand on another RPC port is pointed out after 5 rounds (it
+ *   does not count as up, but an open p2p port keeps the devnet from the all-down stop below).
+ * - The devnet never restarts a node and never stops because of the number of nodes up: below the
+ *   threshold it says no block can be signed until enough are back, and goes on.
+ * - It stops by itself (exit code 1) only when (a) nodes whose devnet process exited before they ever
+ *   answered (a failed start) leave fewer than the threshold, or (b) no node is up, none of the
+ *   devnet's processes runs and no p2p port accepts, for `allDownTimeoutMs` (default 30 s; 0: never).
+ * - The summary (./tracker.ts) counts "all nodes up" only over the time every node was up, and gives
+ *   each node's downs, their total time, and whether it was up at the end and who served it.
+ *
  * Nodes run in their own process groups, so a terminal's Ctrl-C reaches the devnet alone. Shutdown
- * (Ctrl-C, SIGTERM, or fewer live nodes than the threshold): the load generator stops, every live node
- * gets SIGTERM by pid, and any still running after 10 s gets SIGKILL. A second Ctrl-C sends SIGKILL at
- * once; if the devnet process exits any other way, its nodes get SIGKILL.
+ * (Ctrl-C, SIGTERM, or a rule above): the probes stop, the load generator stops, every live node the
+ * devnet started gets SIGTERM by pid, and any still running after 10 s gets SIGKILL; a node started by
+ * hand is left running (the devnet does not know its pid) and said so. A second Ctrl-C sends SIGKILL
+ * at once; if the devnet process exits any other way, its nodes get SIGKILL.
+ *
+ * The load (--load) goes to every node's URL: the generator (src/load) sends to those that answer and
+ * takes the others in again once they answer eth_chainId.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import http from 'node:http';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLUSTER_LOCK_FILE, createCluster, DEFAULT_BASE_PORT, nodeDirName, parseClusterLock, type ClusterLock } from '../cluster/index.js';
@@ -35,6 +59,19 @@ export const DEFAULT_RPC_BASE_PORT = 8545;
 const STDERR_LINES_KEPT = 3;
 /** The load generator reports every second; the devnet shows one progress line per this many. */
 const LOAD_PROGRESS_EVERY = 5;
+/** How often every node's RPC port is asked GET /livez. */
+const PROBE_INTERVAL_MS = 1_000;
+/** A probe (GET /livez, or a TCP connect to a p2p port) without an answer by then failed. */
+const PROBE_TIMEOUT_MS = 2_000;
+/**
+ * Failed probes in a row before a node that was up counts as down (a refused connection counts at once
+ * when the devnet's process for it is not running).
+ */
+const PROBE_FAILURES_FOR_DOWN = 2;
+/** Probe rounds in a row with a down node's p2p port open and its RPC port not, before that is pointed out. */
+const P2P_ONLY_ROUNDS_REPORTED = 5;
+/** Stop once no node has answered for this long (DevnetOptions.allDownTimeoutMs). */
+export const DEFAULT_ALL_DOWN_TIMEOUT_MS = 30_000;
 /** Environment variables of `dst run` that would make every node share one setting: the devnet sets these per node. */
 const PER_NODE_ENVIRONMENT = ['DST_DIR', 'DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RPC_PORT', 'DST_P2P_LISTEN', 'DST_LOG_LEVEL'];
 
@@ -55,6 +92,8 @@ export interface DevnetOptions {
   rpcBasePort: number;
   /** Transactions per second of the in-process load; 0 = none. */
   loadTps: number;
+  /** Stop (exit code 1) once no node has answered, and none of the devnet's processes run, for this long; 0 = never. */
+  allDownTimeoutMs: number;
 }
 
 /** The devnet cannot run as asked: a port in use, a lock it cannot run, options that contradict the lock. */
@@ -159,10 +198,31 @@ export function nodeCommand(nodeDir: string, rpcPort: number): { file: string; a
   };
 }
 
-interface RunningNode {
+interface DevnetNode {
   index: number;
+  rpcPort: number;
+  p2pPort: number;
+  /** Its JSON-RPC URL, http://127.0.0.1:<rpcPort>/. */
+  url: string;
+  /** The devnet's own process for it (running or exited; never restarted by the devnet). */
   process: SupervisedNode;
-  url: string | undefined;
+  /** Its RPC port answers (GET /livez, 200): whoever runs it. */
+  up: boolean;
+  everUp: boolean;
+  /** The devnet's process exited before the node ever answered. */
+  failedAtStart: boolean;
+  /** Probes in a row that got no 200. */
+  probeFailures: number;
+  /** Bumped when the devnet's process exits: a probe sent before then answers for the old process. */
+  epoch: number;
+  /** The devnet's process exited and `onExit` has run (its exit is reported before any probe's verdict). */
+  exitHandled: boolean;
+  /** While down with no process of the devnet's: its p2p port (from the lock) accepts connections… */
+  p2pOpen: boolean;
+  /** …in this many probe rounds in a row; */
+  p2pOpenRounds: number;
+  /** and that was said. */
+  p2pHinted: boolean;
   lastError: string | undefined;
   /** The last few lines on stderr (a usage error is its message and a hint). */
   recentStderr: string[];
@@ -170,39 +230,201 @@ interface RunningNode {
   closed: Promise<void>;
 }
 
-/** Runs the devnet until Ctrl-C/SIGTERM or the loss of a quorum; returns the exit code. */
+/** What one GET /livez found: up with the node's head, or why not. */
+export type RpcProbe = { up: true; head: number | undefined } | { up: false; refused: boolean; reason: string };
+
+/**
+ * GET http://127.0.0.1:<port>/livez on a connection of its own: up when it answers 200 with the node's
+ * health JSON (`live` true; its `head` is passed on), else why not — `refused` when nothing listens.
+ */
+export function probeRpc(port: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<RpcProbe> {
+  return new Promise((done) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/livez', agent: false, timeout: timeoutMs }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', (error) => done({ up: false, refused: false, reason: error.message }));
+      response.on('end', () => {
+        let health: { live?: unknown; reasons?: unknown; head?: unknown } | undefined;
+        try {
+          health = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          health = undefined;
+        }
+        if (typeof health?.live !== 'boolean') return done({ up: false, refused: false, reason: `GET /livez answered HTTP ${response.statusCode} without a node's health` });
+        if (response.statusCode === 200 && health.live) {
+          const head = typeof health.head === 'string' && /^0x[0-9a-f]+$/i.test(health.head) ? Number(health.head) : undefined;
+          return done({ up: true, head: head !== undefined && Number.isSafeInteger(head) ? head : undefined });
+        }
+        const reasons = Array.isArray(health.reasons) && health.reasons.length > 0 ? `: ${health.reasons.join('; ')}` : '';
+        done({ up: false, refused: false, reason: `not live (GET /livez answered HTTP ${response.statusCode}${reasons})` });
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      done({ up: false, refused: error.code === 'ECONNREFUSED', reason: error.code === 'ECONNREFUSED' ? 'does not answer (connection refused)' : `does not answer (${error.message})` }),
+    );
+  });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port` (connects and closes at once; never binds it). */
+export function tcpAccepts(port: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const finish = (accepts: boolean) => {
+      socket.destroy();
+      done(accepts);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/**
+ * Runs the devnet until Ctrl-C/SIGTERM, a start that leaves fewer than the threshold of nodes, or no
+ * node answering for `allDownTimeoutMs`; returns the exit code.
+ */
 export async function runDevnet(args: DevnetOptions, print: (line: string) => void): Promise<number> {
   const plan = await planDevnet(args);
   const { dir, lock } = plan;
   const n = lock.operators.length;
-  print(`devnet: ${n} nodes, threshold ${lock.threshold}, chain id ${lock.chainId}, block time ${lock.blockTimeMs} ms`);
+  const threshold = lock.threshold;
+  print(`devnet: ${n} nodes, threshold ${threshold}, chain id ${lock.chainId}, block time ${lock.blockTimeMs} ms`);
   print(`${plan.reused ? 'reusing the cluster in' : 'created a cluster in'} ${dir}${args.dir === undefined ? ' (a temporary directory; pass it as --dir to restart this chain)' : ''}`);
 
   const tracker = new ChainTracker(n);
-  const nodes: RunningNode[] = [];
+  const nodes: DevnetNode[] = [];
   const environment = { ...process.env };
   for (const name of PER_NODE_ENVIRONMENT) delete environment[name];
-  const startedAt = performance.now();
   let stopping = false;
   let load: LoadRun | undefined;
+  let loadStarting: Promise<void> | undefined;
+  let probeTimer: NodeJS.Timeout | undefined;
+  let probing: Promise<void> | undefined;
+  let allDownSince: number | undefined;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((done) => (finish = done));
 
-  const alive = () => nodes.filter((node) => node.process.running).length;
-  let settled = 0;
-  let allUpAt: number | undefined;
-  const nodeSettled = () => {
-    if (++settled < n) return;
-    allUpAt = performance.now();
-    if (args.loadTps > 0 && !stopping) void beginLoad();
+  const settled = new Set<number>();
+  const nodeSettled = (node: DevnetNode) => {
+    if (settled.has(node.index)) return;
+    settled.add(node.index);
+    if (settled.size === n && args.loadTps > 0 && !stopping) loadStarting = beginLoad();
   };
+  const upCount = () => nodes.filter((node) => node.up).length;
+  const quorumText = () => {
+    const up = upCount();
+    return up >= threshold
+      ? `${up} of ${n} nodes up (threshold ${threshold}): the devnet goes on`
+      : `only ${up} of ${n} nodes up, fewer than the threshold ${threshold}: no block can be signed until enough are back; the devnet goes on (Ctrl-C stops it)`;
+  };
+  const handCommand = (node: DevnetNode) => `dst run --dir ${join(dir, nodeDirName(node.index))} --rpc-host 127.0.0.1 --rpc-port ${node.rpcPort}`;
 
-  function startNode(index: number): RunningNode {
+  function markUp(node: DevnetNode): void {
+    if (node.up || stopping) return;
+    const byDevnet = node.process.running;
+    node.up = true;
+    node.probeFailures = 0;
+    node.p2pOpen = false;
+    node.p2pOpenRounds = 0;
+    node.p2pHinted = false;
+    tracker.nodeUp(node.index, performance.now(), byDevnet ? 'devnet' : 'other');
+    const who = byDevnet ? `pid ${node.process.pid}` : 'not started by the devnet';
+    if (!node.everUp) {
+      node.everUp = true;
+      const late = node.failedAtStart;
+      node.failedAtStart = false;
+      print(`node ${node.index} up: rpc ${node.url}, p2p port ${node.p2pPort}, ${who}`);
+      if (late) print(quorumText());
+      nodeSettled(node);
+    } else {
+      print(`node ${node.index} up again: rpc ${node.url}, ${who}; ${quorumText()}`);
+    }
+  }
+
+  function markDown(node: DevnetNode, reason: string): void {
+    if (!node.up || stopping) return;
+    node.up = false;
+    tracker.nodeDown(node.index, performance.now());
+    print(`node ${node.index} down: ${reason}; ${quorumText()}`);
+  }
+
+  async function probeNode(node: DevnetNode): Promise<void> {
+    const epoch = node.epoch;
+    const result = await probeRpc(node.rpcPort);
+    // An exit not handled yet is reported by onExit first, with its exit status.
+    if (stopping || epoch !== node.epoch || (!node.process.running && !node.exitHandled)) return;
+    if (result.up) {
+      node.probeFailures = 0;
+      // The head from the node itself: the only one there is for a node the devnet does not log.
+      if (result.head !== undefined) tracker.advanceHead(node.index, result.head);
+      return markUp(node);
+    }
+    node.probeFailures++;
+    // A refused connection is certain for a node the devnet's process does not serve. While that
+    // process seems to run, every failure must repeat: a process just killed closes its port before
+    // its exit is seen, and its exit, reported by onExit, says more. A slow or odd answer must repeat too.
+    const certain = result.refused && !node.process.running;
+    if (node.up && (certain || node.probeFailures >= PROBE_FAILURES_FOR_DOWN)) {
+      markDown(node, `rpc ${node.url} ${result.reason}${node.process.running ? ` (its process, pid ${node.process.pid}, still runs)` : ''}`);
+    }
+    if (!node.up && !node.process.running) {
+      // Not the devnet's to poke while its own process starts; only once that is gone.
+      const p2pOpen = await tcpAccepts(node.p2pPort);
+      if (stopping || node.up) return;
+      node.p2pOpen = p2pOpen;
+      node.p2pOpenRounds = p2pOpen ? node.p2pOpenRounds + 1 : 0;
+      // A node binds its p2p port before its RPC port, and closes its RPC port first: only a p2p port
+      // open for several rounds without RPC is worth a word.
+      if (node.p2pOpenRounds === P2P_ONLY_ROUNDS_REPORTED) {
+        node.p2pHinted = true;
+        print(`node ${node.index}: its p2p port ${node.p2pPort} accepts connections but rpc ${node.url} does not answer (started by hand on another --rpc-port? the devnet expects: ${handCommand(node)})`);
+      } else if (!p2pOpen && node.p2pHinted) {
+        node.p2pHinted = false;
+        print(`node ${node.index}: its p2p port ${node.p2pPort} no longer accepts connections`);
+      }
+    }
+  }
+
+  /** One round: every node's RPC port, then the all-down rule; the next round a second later. */
+  async function probeRound(): Promise<void> {
+    await Promise.all(nodes.map((node) => probeNode(node)));
+    if (stopping) return;
+    const alive = nodes.some((node) => node.up || node.process.running || node.p2pOpen);
+    const now = performance.now();
+    if (alive) {
+      if (allDownSince !== undefined) print('a node answers again: the devnet goes on');
+      allDownSince = undefined;
+    } else if (allDownSince === undefined) {
+      allDownSince = now;
+      const when = args.allDownTimeoutMs > 0 ? `it stops in ${args.allDownTimeoutMs / 1000} s unless one comes back` : 'it goes on (Ctrl-C stops it)';
+      print(`no node answers and none of the devnet's node processes runs: ${when}`);
+    } else if (args.allDownTimeoutMs > 0 && now - allDownSince >= args.allDownTimeoutMs) {
+      print(`no node has answered for ${args.allDownTimeoutMs / 1000} s: stopping the devnet`);
+      void shutdown(1);
+      return;
+    }
+    probeTimer = setTimeout(() => (probing = probeRound()), PROBE_INTERVAL_MS);
+  }
+
+  function startNode(index: number): DevnetNode {
     const nodeDir = join(dir, nodeDirName(index));
-    const { file, args: commandArgs } = nodeCommand(nodeDir, plan.rpcPorts[index - 1]!);
-    const node: RunningNode = {
+    const rpcPort = plan.rpcPorts[index - 1]!;
+    const { file, args: commandArgs } = nodeCommand(nodeDir, rpcPort);
+    const node: DevnetNode = {
       index,
-      url: undefined,
+      rpcPort,
+      p2pPort: plan.p2pPorts[index - 1]!,
+      url: `http://127.0.0.1:${rpcPort}/`,
+      up: false,
+      everUp: false,
+      failedAtStart: false,
+      probeFailures: 0,
+      epoch: 0,
+      exitHandled: false,
+      p2pOpen: false,
+      p2pOpenRounds: 0,
+      p2pHinted: false,
       lastError: undefined,
       recentStderr: [],
       closed: Promise.resolve(),
@@ -217,9 +439,7 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
         onEvent: (event) => {
           switch (event.kind) {
             case 'listening':
-              node.url = event.url;
-              print(`node ${index} up: rpc ${event.url}, p2p port ${plan.p2pPorts[index - 1]}, pid ${node.process.pid}`);
-              nodeSettled();
+              markUp(node);
               break;
             case 'block': {
               const line = tracker.blockStored(index, event.block);
@@ -252,37 +472,55 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
     return node;
   }
 
-  async function onExit(node: RunningNode, exit: ExitStatus): Promise<void> {
+  async function onExit(node: DevnetNode, exit: ExitStatus): Promise<void> {
     tracker.node(node.index).exit = exit;
-    if (node.url === undefined) nodeSettled();
+    node.epoch++;
+    node.exitHandled = true;
     const why = node.lastError ?? (node.recentStderr.length > 0 ? node.recentStderr.join(' ') : undefined);
     if (stopping) {
       print(`node ${node.index} stopped (exit ${exit})${exit !== 0 && why ? `: ${why}` : ''}`);
       return;
     }
     print(`node ${node.index} exited unexpectedly (exit ${exit})${why ? `: ${why}` : ''}; its log: ${join(dir, nodeDirName(node.index), 'node.log')}`);
-    if (alive() < lock.threshold) {
-      print(`only ${alive()} of ${n} nodes are running, fewer than the threshold ${lock.threshold}: no block can be signed; stopping the devnet`);
+    if (node.up) {
+      markDown(node, 'its process exited');
+      print(`  to run it again by hand: ${handCommand(node)}`);
+      return;
+    }
+    if (node.everUp) return;
+    // It never answered: the start failed. With too few nodes left to ever sign, the devnet gives up.
+    node.failedAtStart = true;
+    nodeSettled(node);
+    const failed = nodes.filter((other) => other.failedAtStart).map((other) => other.index);
+    const left = n - failed.length;
+    if (left < threshold) {
+      print(`node(s) ${failed.join(', ')} failed to start: only ${left} of ${n} nodes started, fewer than the threshold ${threshold}: no block can be signed; stopping the devnet`);
       void shutdown(1);
     } else {
-      print(`${alive()} of ${n} nodes running: the devnet goes on (threshold ${lock.threshold})`);
+      print(`node ${node.index} failed to start: ${left} of ${n} nodes started, the devnet goes on (threshold ${threshold}); fix it and run it by hand: ${handCommand(node)}`);
     }
   }
 
   async function beginLoad(): Promise<void> {
-    const urls = nodes.filter((node) => node.process.running && node.url !== undefined).map((node) => node.url!);
-    if (urls.length === 0) return;
+    // Every node's URL: the generator sends to those that answer and takes the others in once they do.
+    const urls = nodes.map((node) => node.url);
     let reports = 0;
     try {
-      load = await startLoad({
+      const started = await startLoad({
         urls,
         tps: args.loadTps,
         chainId: lock.chainId,
+        startWaitMs: 0,
         onProgress: (progress) => {
           if (++reports % LOAD_PROGRESS_EVERY === 0) print(formatProgress(progress));
         },
       });
-      print(`load: ${args.loadTps} tx/s over ${urls.length} nodes`);
+      if (stopping) {
+        await started.stop();
+        return;
+      }
+      load = started;
+      print(`load: ${args.loadTps} tx/s over ${urls.length} nodes (${started.urls().filter((state) => state.up).length} up)`);
     } catch (error) {
       print(`load: could not start: ${(error as Error).message}`);
     }
@@ -291,9 +529,15 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
   async function shutdown(exitCode: number): Promise<void> {
     if (stopping) return;
     stopping = true;
+    const endedAt = performance.now();
+    clearTimeout(probeTimer);
+    await loadStarting;
     if (load !== undefined) print(formatSummary(await load.stop()));
     const running = nodes.filter((node) => node.process.running);
     if (running.length > 0) print(`stopping ${running.length} node(s): SIGTERM`);
+    for (const node of nodes) {
+      if (node.up && !node.process.running) print(`node ${node.index} was not started by the devnet: left running (rpc ${node.url}); stop it yourself`);
+    }
     await stopNodes(running.map((node) => node.process), {
       graceMs: DEFAULT_STOP_GRACE_MS,
       onGraceExpired: (stuck) => {
@@ -301,9 +545,8 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
         print(`node(s) ${indices.join(', ')} still running after ${DEFAULT_STOP_GRACE_MS / 1000} s: SIGKILL`);
       },
     });
-    await Promise.all(nodes.map((node) => node.closed));
-    const now = performance.now();
-    print(formatDevnetSummary(tracker.summary(now - startedAt, allUpAt === undefined ? 0 : now - allUpAt)));
+    await Promise.all([...nodes.map((node) => node.closed), probing]);
+    print(formatDevnetSummary(tracker.summary(endedAt)));
     finish(exitCode);
   }
 
@@ -322,9 +565,11 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
   process.on('exit', onExitProcess);
 
   for (let index = 1; index <= n; index++) nodes.push(startNode(index));
+  probeTimer = setTimeout(() => (probing = probeRound()), PROBE_INTERVAL_MS);
   try {
     return await finished;
   } finally {
+    clearTimeout(probeTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', onExitProcess);

@@ -1,11 +1,13 @@
 /**
  * `dst/devnet`: a whole DST cluster on one machine, one `dst run` process per node: the devnet itself
- * (set-up, ports, the nodes' lifecycle and shutdown: ./devnet.ts), the nodes' log lines (./logs.ts),
+ * (set-up, ports, the nodes' lifecycle — up when their RPC port answers, whoever started them — and
+ * shutdown: ./devnet.ts), the nodes' log lines (./logs.ts),
  * the live block lines and summary (./tracker.ts), and the node supervisor the devnet and the
  * multi-process tests share (spawn, listening, stop, kill by pid: ./supervisor.ts). The `dst devnet`
  * command that parses the flags and runs it is src/cli/devnet.ts.
  */
 export {
+  DEFAULT_ALL_DOWN_TIMEOUT_MS,
   DEFAULT_BLOCK_TIME_MS,
   DEFAULT_CHAIN_ID,
   DEFAULT_NODES,
@@ -14,9 +16,12 @@ export {
   nodeCommand,
   planDevnet,
   portInUse,
+  probeRpc,
   runDevnet,
+  tcpAccepts,
   type DevnetOptions,
   type DevnetPlan,
+  type RpcProbe,
 } from './devnet.js';
 export { nodeEvent, parseNodeLine, type NodeEvent, type StoredBlock } from './logs.js';
 export {

@@ -7,12 +7,24 @@
  * sender is bound to one URL and has at most one transaction in flight, so a node always sees a
  * sender's nonces in order (a JSON-RPC batch is answered in parallel by the node, so two nonces of one
  * sender never share a request). Senders are picked round-robin over the URLs, skipping a URL that has
- * no idle sender or is backing off after a failed request. When every sender is waiting on a slow node
+ * no idle sender or is down (below). When every sender is waiting on a slow node
  * the bucket fills and the surplus is counted as `behind` instead of queueing: the backlog is bounded
  * by the burst.
  *
  * A rejected transaction (an error answer, or no answer at all) retires its sender: it is replaced by a
  * fresh key, so later transactions never depend on one whose fate is unknown.
+ *
+ * URLs that are down: at start, every URL is asked `eth_chainId` once a second (each probe with a 2 s
+ * timeout) until at least one answers, for at most `startWaitMs` (default 30 s; `onWaiting` reports each
+ * round); then the run starts with the URLs that answered, and if none did `startLoad` rejects with a
+ * `NoUrlAnswersError` naming each URL and its failure. The chain id is `options.chainId`, or else that
+ * of the first URL in the list among those that answered, and then a URL answering another chain id
+ * is down ("answers chain id X, not Y") and gets no transactions. During the run a URL whose request
+ * gets no answer (a transport error, a timeout, an HTTP error status) goes down: the transactions of
+ * that request are rejected, its senders wait (they are not moved: a sender keeps its URL), and it is
+ * asked `eth_chainId` again after 0.5 s, doubling up to 5 s between tries; once it answers (with the
+ * run's chain id, when that came from a URL) it is up and used again. `onUrlChange` reports each
+ * change, and each progress report and the summary carry every URL's state.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -28,21 +40,67 @@ const BURST_SECONDS = 0.1;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Keep-alive sockets idle this long are closed. */
 const IDLE_SOCKET_MS = 4_000;
-/** A URL whose request failed (no answer) gets no transactions for this long. */
-const URL_BACKOFF_MS = 1_000;
+/** A URL that is down is asked eth_chainId again after this long, doubling after each failure… */
+const PROBE_BACKOFF_MIN_MS = 500;
+/** …up to this long between tries. */
+const PROBE_BACKOFF_MAX_MS = 5_000;
+/** An eth_chainId probe without an answer by then failed. */
+const PROBE_TIMEOUT_MS = 2_000;
+/** While waiting at start, a round of probes (of every URL) starts this often. */
+const START_ROUND_MS = 1_000;
 /** How often `onProgress` is called. */
 const PROGRESS_INTERVAL_MS = 1_000;
 
 export const DEFAULT_SENDERS = 100;
 export const DEFAULT_BATCH = 1;
+/** How long `startLoad` waits by default for a first URL to answer eth_chainId. */
+export const DEFAULT_START_WAIT_MS = 30_000;
+
+/** Whether one URL is in use: up (it answered eth_chainId with the run's chain id), or down and why. */
+export interface UrlState {
+  url: string;
+  up: boolean;
+  /** Why it is down (its last failure); undefined while up. */
+  error: string | undefined;
+}
+
+/** What `onWaiting` gets after each round of probes at start, while no URL has answered. */
+export interface LoadWaiting {
+  elapsedMs: number;
+  /** The whole wait (`startWaitMs`). */
+  waitMs: number;
+  urls: UrlState[];
+}
+
+/** No URL answered eth_chainId (with the chain id asked for) within the start wait. */
+export class NoUrlAnswersError extends Error {
+  constructor(
+    readonly waitMs: number,
+    readonly urls: UrlState[],
+  ) {
+    super(`no URL answered eth_chainId within ${formatSeconds(waitMs)}: ${urls.map((state) => `${state.url} (${state.error})`).join(', ')}`);
+  }
+}
+
+const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 export interface LoadOptions {
   /** JSON-RPC URLs; sender i sends to `urls[i mod urls.length]`. */
   urls: readonly string[];
   /** Transactions per second to send, > 0. */
   tps: number;
-  /** Chain id to sign for; default: `eth_chainId` of the first URL. */
+  /**
+   * Chain id to sign for; default: `eth_chainId` of the first URL (in list order) that answers at start,
+   * and then URLs answering another chain id are not used. Given, any answer to eth_chainId counts as
+   * up: the transactions are signed for it whatever the node says (a node refuses them if it differs).
+   */
   chainId?: bigint;
+  /** How long to wait at start for at least one URL to answer eth_chainId, in ms; default 30 s; 0: one try. */
+  startWaitMs?: number;
+  /** Called after each round of probes at start while no URL has answered yet (about every second). */
+  onWaiting?: (waiting: LoadWaiting) => void;
+  /** Called when a URL goes down or comes (back) up, after the start. */
+  onUrlChange?: (state: UrlState) => void;
   /** Sender keys in use at once (each with at most one transaction in flight); default 100. */
   senders?: number;
   /** Most transactions in one JSON-RPC request (a batch when > 1); default 1. */
@@ -79,6 +137,8 @@ export interface LoadProgress extends LoadCounts {
   inFlight: number;
   /** Transactions accepted per second over the last progress interval. */
   acceptedPerSecond: number;
+  /** Every URL's state, in the order given. */
+  urls: UrlState[];
 }
 
 export interface LoadSummary extends LoadCounts {
@@ -86,10 +146,14 @@ export interface LoadSummary extends LoadCounts {
   elapsedMs: number;
   /** Transactions accepted per second over the whole run. */
   acceptedPerSecond: number;
+  /** Every URL's state at the end. */
+  urls: UrlState[];
 }
 
 export interface LoadRun {
   readonly chainId: bigint;
+  /** Every URL's state now, in the order given. */
+  urls(): UrlState[];
   /** Stops sending, waits for the requests in flight, and sums up. */
   stop(): Promise<LoadSummary>;
 }
@@ -109,7 +173,7 @@ function assertPositiveInteger(what: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${what}: expected a positive integer, got ${value}`);
 }
 
-function checkOptions(options: LoadOptions): { senders: number; batch: number } {
+function checkOptions(options: LoadOptions): { senders: number; batch: number; startWaitMs: number } {
   const { urls, tps } = options;
   if (!Array.isArray(urls) || urls.length === 0) throw new RangeError('urls: expected at least one JSON-RPC URL');
   for (const url of urls) {
@@ -127,7 +191,9 @@ function checkOptions(options: LoadOptions): { senders: number; batch: number } 
   if (senders < urls.length) throw new RangeError(`senders: expected at least one per URL (${urls.length}), got ${senders}`);
   const batch = options.batch ?? DEFAULT_BATCH;
   assertPositiveInteger('batch', batch);
-  return { senders, batch };
+  const startWaitMs = options.startWaitMs ?? DEFAULT_START_WAIT_MS;
+  if (typeof startWaitMs !== 'number' || !Number.isFinite(startWaitMs) || startWaitMs < 0) throw new RangeError(`startWaitMs: expected a number ≥ 0, got ${startWaitMs}`);
+  return { senders, batch, startWaitMs };
 }
 
 /** Keep-alive HTTP(S) agents for one run. */
@@ -146,8 +212,9 @@ function createAgents(): Agents {
 /**
  * POSTs a JSON-RPC body and returns the parsed answer; throws on a transport or HTTP error. node:http
  * rather than fetch: it costs a quarter of the CPU per request, CPU the nodes on the same machine need.
+ * Without `agents`, the request has a connection of its own, closed after the answer.
  */
-function postJson(agents: Agents, url: string, body: unknown): Promise<unknown> {
+function postJson(agents: Agents | undefined, url: string, body: unknown, timeoutMs = REQUEST_TIMEOUT_MS, signal?: AbortSignal): Promise<unknown> {
   const target = new URL(url);
   const protocol = target.protocol as keyof Agents;
   const payload = Buffer.from(JSON.stringify(body));
@@ -155,7 +222,12 @@ function postJson(agents: Agents, url: string, body: unknown): Promise<unknown> 
   return new Promise((resolve, reject) => {
     const req = request(
       target,
-      { method: 'POST', agent: agents[protocol], headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      {
+        method: 'POST',
+        agent: agents === undefined ? false : agents[protocol],
+        signal,
+        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -170,35 +242,93 @@ function postJson(agents: Agents, url: string, body: unknown): Promise<unknown> 
         });
       },
     );
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${formatSeconds(timeoutMs)}`)));
     req.on('error', reject);
     req.end(payload);
   });
 }
 
-/** `eth_chainId` of `url`. */
-export async function fetchChainId(url: string): Promise<bigint> {
-  let answer: { result?: unknown; error?: { message?: string } };
-  const agents = createAgents();
+/** `eth_chainId` of `url`, on a connection of its own; throws naming the URL. */
+export async function fetchChainId(url: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<bigint> {
   try {
-    answer = (await postJson(agents, url, { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] })) as typeof answer;
+    return await chainIdOf(url, options.timeoutMs, options.signal);
   } catch (error) {
-    throw new Error(`eth_chainId from ${url} failed: ${(error as Error).message}`);
-  } finally {
-    agents['http:'].destroy();
-    agents['https:'].destroy();
+    throw new Error(`eth_chainId from ${url}: ${(error as Error).message}`);
   }
+}
+
+/** `eth_chainId` of `url`; throws with what went wrong (without the URL). */
+async function chainIdOf(url: string, timeoutMs?: number, signal?: AbortSignal): Promise<bigint> {
+  const answer = (await postJson(undefined, url, { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }, timeoutMs, signal)) as {
+    result?: unknown;
+    error?: { message?: string };
+  };
   if (typeof answer?.result !== 'string' || !/^0x[0-9a-f]+$/i.test(answer.result)) {
-    throw new Error(`eth_chainId from ${url}: expected a hex quantity, got ${JSON.stringify(answer?.error?.message ?? answer?.result)}`);
+    throw new Error(`expected a hex quantity, got ${JSON.stringify(answer?.error?.message ?? answer?.result)}`);
   }
   return BigInt(answer.result);
 }
 
-/** Starts sending; resolves once the chain id is known and the first tick is scheduled. */
+/** What one eth_chainId probe found: the chain id, or why the URL is down. */
+type ProbeResult = { chainId: bigint } | { error: string };
+
+async function probeChainId(url: string, signal?: AbortSignal): Promise<ProbeResult> {
+  try {
+    return { chainId: await chainIdOf(url, PROBE_TIMEOUT_MS, signal) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** Per-URL health during a run. */
+interface UrlHealth {
+  up: boolean;
+  error: string | undefined;
+  /** When a URL that is down is probed next (performance.now() ms). */
+  probeAt: number;
+  backoffMs: number;
+  probing: boolean;
+}
+
+/**
+ * The start: rounds of eth_chainId probes of every URL, one a second, until one answers (with
+ * `wanted` when given) or `waitMs` has passed. Resolves with the chain id and each URL's health.
+ */
+async function waitForFirstUrl(urls: string[], wanted: bigint | undefined, waitMs: number, onWaiting: LoadOptions['onWaiting']): Promise<{ chainId: bigint; health: UrlHealth[] }> {
+  const startedAt = performance.now();
+  const health: UrlHealth[] = urls.map(() => ({ up: false, error: 'not asked yet', probeAt: 0, backoffMs: PROBE_BACKOFF_MIN_MS, probing: false }));
+  const states = () => urls.map((url, i) => ({ url, up: health[i]!.up, error: health[i]!.error }));
+  for (;;) {
+    const roundAt = performance.now();
+    const results = await Promise.all(urls.map((url) => probeChainId(url)));
+    const chainId = wanted ?? results.map((result) => ('chainId' in result ? result.chainId : undefined)).find((id) => id !== undefined);
+    results.forEach((result, i) => {
+      const state = health[i]!;
+      if ('error' in result) state.error = result.error;
+      else if (wanted === undefined && result.chainId !== chainId) state.error = `answers chain id ${result.chainId}, not ${chainId}`;
+      else {
+        state.up = true;
+        state.error = undefined;
+      }
+      if (!state.up) state.probeAt = performance.now() + state.backoffMs;
+    });
+    if (chainId !== undefined && health.some((state) => state.up)) return { chainId, health };
+    const now = performance.now();
+    if (now - startedAt >= waitMs) throw new NoUrlAnswersError(waitMs, states());
+    onWaiting?.({ elapsedMs: now - startedAt, waitMs, urls: states() });
+    const pause = Math.min(START_ROUND_MS - (now - roundAt), startedAt + waitMs - now);
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/**
+ * Starts sending; resolves once at least one URL has answered eth_chainId (waiting up to
+ * `startWaitMs`, else rejecting with a `NoUrlAnswersError`) and the first tick is scheduled.
+ */
 export async function startLoad(options: LoadOptions): Promise<LoadRun> {
-  const { senders: senderCount, batch } = checkOptions(options);
+  const { senders: senderCount, batch, startWaitMs } = checkOptions(options);
   const urls = [...options.urls];
-  const chainId = options.chainId ?? (await fetchChainId(urls[0]!));
+  const { chainId, health } = await waitForFirstUrl(urls, options.chainId, startWaitMs, options.onWaiting);
   const { tps } = options;
   const burst = Math.max(1, tps * BURST_SECONDS);
 
@@ -206,7 +336,9 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
   // Idle senders per URL; a sender leaves its queue while its transaction is in flight.
   const idle: Sender[][] = urls.map(() => []);
   for (let i = 0; i < senderCount; i++) idle[i % urls.length]!.push(newSender(i % urls.length));
-  const backoffUntil = urls.map(() => 0);
+  const urlStates = (): UrlState[] => urls.map((url, i) => ({ url, up: health[i]!.up, error: health[i]!.error }));
+  const probes = new Set<Promise<void>>();
+  const probesAborted = new AbortController();
   // Transfers go to a fixed address: where the wei go does not matter on a chain without balances.
   const recipient = randomSenderKey().address;
   const agents = createAgents();
@@ -239,7 +371,7 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
       const answer = await postJson(agents, urls[url]!, calls.length === 1 ? calls[0] : calls);
       answers = (Array.isArray(answer) ? answer : [answer]) as typeof answers;
     } catch (error) {
-      backoffUntil[url] = performance.now() + URL_BACKOFF_MS;
+      urlDown(url, (error as Error).message);
       for (const item of items) reject(item.sender, `${urls[url]}: ${(error as Error).message}`);
       return;
     } finally {
@@ -255,23 +387,59 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
     });
   }
 
-  /** The next idle sender, round-robin over the URLs that have one and are not backing off. */
-  function nextSender(now: number): Sender | undefined {
+  /** A request to `url` got no answer: it gets no transactions until a probe finds it up again. */
+  function urlDown(url: number, error: string): void {
+    const state = health[url]!;
+    state.error = error;
+    if (!state.up) return;
+    state.up = false;
+    state.backoffMs = PROBE_BACKOFF_MIN_MS;
+    state.probeAt = performance.now() + state.backoffMs;
+    options.onUrlChange?.({ url: urls[url]!, up: false, error });
+  }
+
+  /** Asks `url`, down, for its chain id; up again when it answers this run's, else the next try backs off. */
+  function probe(url: number): void {
+    const state = health[url]!;
+    state.probing = true;
+    const probed = probeChainId(urls[url]!, probesAborted.signal).then((result) => {
+      state.probing = false;
+      if (probesAborted.signal.aborted) return;
+      if ('chainId' in result && (options.chainId !== undefined || result.chainId === chainId)) {
+        state.up = true;
+        state.error = undefined;
+        state.backoffMs = PROBE_BACKOFF_MIN_MS;
+        options.onUrlChange?.({ url: urls[url]!, up: true, error: undefined });
+        return;
+      }
+      state.error = 'error' in result ? result.error : `answers chain id ${result.chainId}, not ${chainId}`;
+      state.backoffMs = Math.min(state.backoffMs * 2, PROBE_BACKOFF_MAX_MS);
+      state.probeAt = performance.now() + state.backoffMs;
+    });
+    probes.add(probed);
+    void probed.finally(() => probes.delete(probed));
+  }
+
+  /** The next idle sender, round-robin over the URLs that are up and have one. */
+  function nextSender(): Sender | undefined {
     for (let tried = 0; tried < urls.length; tried++) {
       const url = urlCursor;
       urlCursor = (urlCursor + 1) % urls.length;
-      if (backoffUntil[url]! <= now && idle[url]!.length > 0) return idle[url]!.shift();
+      if (health[url]!.up && idle[url]!.length > 0) return idle[url]!.shift();
     }
     return undefined;
   }
 
   function tick(): void {
     const now = performance.now();
+    health.forEach((state, url) => {
+      if (!state.up && !state.probing && state.probeAt <= now) probe(url);
+    });
     tokens += ((now - lastRefill) / 1000) * tps;
     lastRefill = now;
     const outgoing: Outgoing[][] = urls.map(() => []);
     while (tokens >= 1) {
-      const sender = nextSender(now);
+      const sender = nextSender();
       if (sender === undefined) break;
       tokens--;
       outgoing[sender.url]!.push({ sender, raw: signTransfer(chainId, sender.privateKey, sender.nonce, recipient) });
@@ -299,7 +467,7 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
     const acceptedPerSecond = ((counts.accepted - lastProgressAccepted) * 1000) / (now - lastProgressAt);
     lastProgressAt = now;
     lastProgressAccepted = counts.accepted;
-    options.onProgress?.({ ...counts, elapsedMs: now - startedAt, inFlight, acceptedPerSecond });
+    options.onProgress?.({ ...counts, elapsedMs: now - startedAt, inFlight, acceptedPerSecond, urls: urlStates() });
   }
 
   const ticker = setInterval(tick, TICK_MS);
@@ -307,26 +475,48 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
   let stopped: Promise<LoadSummary> | undefined;
   return {
     chainId,
+    urls: urlStates,
     stop() {
       stopped ??= (async () => {
         clearInterval(ticker);
         clearInterval(reporter);
-        await Promise.all(requests);
+        probesAborted.abort();
+        await Promise.all([...requests, ...probes]);
         agents['http:'].destroy();
         agents['https:'].destroy();
         const elapsedMs = performance.now() - startedAt;
-        return { ...counts, chainId, elapsedMs, acceptedPerSecond: (counts.accepted * 1000) / elapsedMs };
+        return { ...counts, chainId, elapsedMs, acceptedPerSecond: (counts.accepted * 1000) / elapsedMs, urls: urlStates() };
       })();
       return stopped;
     },
   };
 }
 
-/** One progress line: `12s sent 600 accepted 598 rejected 0 in flight 2 behind 0 | 50 tx/s`. */
+/**
+ * One progress line: `load 12s: sent 600, accepted 598, rejected 0, in flight 2, behind 0 | 50 tx/s |
+ * URLs up 1 of 2 (down: http://127.0.0.1:8546/)`.
+ */
 export function formatProgress(progress: LoadProgress): string {
   const seconds = Math.round(progress.elapsedMs / 1000);
   const error = progress.firstError === undefined ? '' : ` (first error: ${progress.firstError})`;
-  return `load ${seconds}s: sent ${progress.sent}, accepted ${progress.accepted}, rejected ${progress.rejected}${error}, in flight ${progress.inFlight}, behind ${progress.behind} | ${progress.acceptedPerSecond.toFixed(0)} tx/s`;
+  return `load ${seconds}s: sent ${progress.sent}, accepted ${progress.accepted}, rejected ${progress.rejected}${error}, in flight ${progress.inFlight}, behind ${progress.behind} | ${progress.acceptedPerSecond.toFixed(0)} tx/s | ${formatUrls(progress.urls)}`;
+}
+
+/** `URLs up 1 of 2 (down: http://127.0.0.1:8546/)`, or `URLs up 2 of 2`. */
+export function formatUrls(urls: readonly UrlState[]): string {
+  const down = urls.filter((state) => !state.up).map((state) => state.url);
+  return `URLs up ${urls.length - down.length} of ${urls.length}${down.length > 0 ? ` (down: ${down.join(', ')})` : ''}`;
+}
+
+/** While waiting at start: `load: waiting for a URL to answer eth_chainId (3 s of 30 s): http://127.0.0.1:8545/ down (…)`. */
+export function formatWaiting(waiting: LoadWaiting): string {
+  const states = waiting.urls.map((state) => `${state.url} down (${state.error})`).join(', ');
+  return `load: waiting for a URL to answer eth_chainId (${Math.round(waiting.elapsedMs / 1000)} s of ${formatSeconds(waiting.waitMs)}): ${states}`;
+}
+
+/** A URL's change during a run: `load: http://… down (…): its senders wait; asking it again with backoff` or `load: http://… up again`. */
+export function formatUrlChange(state: UrlState): string {
+  return state.up ? `load: ${state.url} up again: sending to it` : `load: ${state.url} down (${state.error}): its senders wait; asking it eth_chainId again with backoff`;
 }
 
 /** The closing lines of a run. */
@@ -335,6 +525,8 @@ export function formatSummary(summary: LoadSummary): string {
     `load summary (chain id ${summary.chainId}): ${(summary.elapsedMs / 1000).toFixed(1)} s, sent ${summary.sent}, accepted ${summary.accepted}, rejected ${summary.rejected}, ${summary.acceptedPerSecond.toFixed(1)} tx/s accepted`,
   ];
   if (summary.firstError !== undefined) lines.push(`  first error: ${summary.firstError}`);
+  const down = summary.urls.filter((state) => !state.up);
+  if (down.length > 0) lines.push(`  down at the end: ${down.map((state) => `${state.url} (${state.error})`).join(', ')}`);
   if (summary.behind > 0) lines.push(`  behind: ${summary.behind} transactions not sent because every sender was waiting on a node (the nodes are slower than the rate asked for; try more --senders)`);
   return lines.join('\n');
 }

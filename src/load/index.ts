@@ -1,14 +1,20 @@
 /**
  * `dst/load`: the load generator — real signed Ethereum transfers sent to DST nodes over JSON-RPC at a
- * steady rate (`startLoad`, ./generator.ts) and the transaction signing it and the benchmarks use
+ * steady rate, over the URLs that answer, waiting at start for a first one and taking the others in
+ * once they answer (`startLoad`, ./generator.ts) — and the transaction signing it and the benchmarks use
  * (./transactions.ts). The `dst load` command that runs it is src/cli/load.ts.
  */
 export {
   DEFAULT_BATCH,
   DEFAULT_SENDERS,
+  DEFAULT_START_WAIT_MS,
   fetchChainId,
   formatProgress,
   formatSummary,
+  formatUrlChange,
+  formatUrls,
+  formatWaiting,
+  NoUrlAnswersError,
   startLoad,
   type AcceptedTransaction,
   type LoadCounts,
@@ -16,5 +22,7 @@ export {
   type LoadProgress,
   type LoadRun,
   type LoadSummary,
+  type LoadWaiting,
+  type UrlState,
 } from './generator.js';
 export { addressOf, makeLoad, randomSenderKey, signTransfer, type SenderKey } from './transactions.js';

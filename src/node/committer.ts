@@ -6,12 +6,15 @@
  *
  * One commit: the block, its index entries, its senders' nonces and the removal of its transactions'
  * pool entries are one store write (./storage.ts; atomic in LMDB); after it is durable the head moves,
- * the pool drops what the block made obsolete, and the listeners run. The committer owns the head.
+ * the pool drops what the block made obsolete, and the listeners run. The committer owns the head,
+ * and counts how many blocks in a row came by sync, and when the last did (a node whose blocks keep
+ * coming by sync while peers decide is not voting).
  */
 import type { Logger } from 'pino';
 import { prefixedHex } from '../bytes/index.js';
 import { genesisBlock, type Block } from '../chain/index.js';
 import type { Admission } from './admission.js';
+import type { Clock } from './clock.js';
 import type { SequencerMetrics } from './options.js';
 import type { IncludedTransaction, NodeStorage } from './storage.js';
 import type { SignedBlock } from './types.js';
@@ -29,6 +32,8 @@ export type CommitSource = 'consensus' | 'sync';
 
 export class BlockCommitter {
   private current: Block;
+  private synced = 0;
+  private lastSyncedAt = -Infinity;
   private readonly listeners = new Set<(block: SignedBlock) => void>();
 
   constructor(
@@ -36,6 +41,7 @@ export class BlockCommitter {
     private readonly admission: Admission,
     chainId: bigint,
     private readonly logger: Logger,
+    private readonly clock: Clock,
     private readonly metrics?: SequencerMetrics,
   ) {
     this.current = storedHead(store, chainId);
@@ -43,6 +49,16 @@ export class BlockCommitter {
 
   get head(): Block {
     return this.current;
+  }
+
+  /** Blocks synced so far do not count as missed votes (the start-up sync, before the node could vote). */
+  forgetSynced(): void {
+    this.synced = 0;
+  }
+
+  /** Blocks stored by sync since the last one this node took part in, if the latest came within `withinMs`; else 0. */
+  syncedInARow(withinMs: number): number {
+    return this.clock.monotonic() - this.lastSyncedAt <= withinMs ? this.synced : 0;
   }
 
   onBlock(listener: (block: SignedBlock) => void): () => void {
@@ -68,6 +84,8 @@ export class BlockCommitter {
     // The pool forgets the block's transactions now; the write that drops obsolete entries is awaited
     // only after the block is published, so that nothing can come between a durable block and its listeners.
     const poolWrite = this.admission.afterCommit(block, transactions.map((tx) => tx.sender));
+    this.synced = source === 'sync' ? this.synced + 1 : 0;
+    if (source === 'sync') this.lastSyncedAt = this.clock.monotonic();
     if (source === 'consensus') {
       this.metrics?.blocks.inc();
       this.metrics?.transactionsIncluded.inc(transactions.length);

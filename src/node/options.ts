@@ -48,6 +48,8 @@ export interface SequencerMetrics {
   leader: GaugeLike;
   peersConnected: GaugeLike;
   peerPing: { set(labels: Partial<Record<'peer', string>>, value: number): void; reset(): void };
+  peerClockOffset: { set(labels: Partial<Record<'peer', string>>, value: number): void; reset(): void };
+  connectionsRefused: LabelledCounterLike<'reason'>;
   partialsReceived: CounterLike;
   partialsInvalid: LabelledCounterLike<'peer'>;
   syncTarget: GaugeLike;
@@ -61,6 +63,8 @@ export type SequencerNetwork = Pick<
   | 'limits'
   | 'connectedPeers'
   | 'pingLatencies'
+  | 'clockOffsets'
+  | 'connectionsRefused'
   | 'send'
   | 'broadcast'
   | 'onConsensusMessage'

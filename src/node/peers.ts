@@ -9,10 +9,16 @@
  * - **When to sync** (`observe` → `syncDue`): a peer's message `SYNC_LAG_HEIGHTS` or more above the
  *   head. One height ahead is normal (peers decided the height this node is finishing); two ahead
  *   happens while a decision is in flight; three means peers stored blocks this node lacks.
- * - The highest height any peer has shown (for health), and the peer gauges, refreshed every second.
+ * - **Clock truth** (issue 12): the median of the peers' clock offsets (measured by the host over
+ *   `/dst/time/1`) is how far this node's clock is off against the cluster; beyond `clockToleranceMs` —
+ *   the same tolerance proposals' timestamps get (`maxFutureDriftMs`) — the node is not ready, and a
+ *   warning is logged when it crosses the tolerance either way.
+ * - The highest height any peer has shown (for health), and the peer gauges (connected, ping, clock
+ *   offset, refused connections), refreshed every second.
  */
 import { faultTolerance, roundRobinLeader, type QbftMessage } from '../consensus/index.js';
 import type { Block } from '../chain/index.js';
+import type { Logger } from 'pino';
 import type { Clock, Timer } from './clock.js';
 import type { SequencerMetrics, SequencerNetwork } from './options.js';
 
@@ -28,11 +34,27 @@ export class PeerTracker {
   private onNext: { height: number; peers: Set<number> } = { height: 0, peers: new Set() };
   private highest = 0;
   private metricsTimer: Timer | undefined;
+  private clockWasOff = false;
+  /** Refused connections counted into the metrics so far, by reason. */
+  private readonly refusedReported = new Map<string, number>();
 
   constructor(
     private readonly nodes: number,
     private readonly network: SequencerNetwork,
+    private readonly clockToleranceMs: number,
+    private readonly logger: Logger,
   ) {}
+
+  /**
+   * How far this node's clock is off against the cluster, in ms (positive: behind the peers): the
+   * median of the peers' measured offsets, undefined before any is measured.
+   */
+  clockSkewMs(): number | undefined {
+    const offsets = [...this.network.clockOffsets().values()].sort((a, b) => a - b);
+    if (offsets.length === 0) return undefined;
+    const middle = offsets.length >> 1;
+    return offsets.length % 2 === 1 ? offsets[middle]! : (offsets[middle - 1]! + offsets[middle]!) / 2;
+  }
 
   /** The highest height of any peer's message seen. */
   get highestPeerHeight(): number {
@@ -54,6 +76,8 @@ export class PeerTracker {
     if (connected + 1 < quorum) reasons.push(`${connected} of ${this.nodes - 1} peers connected: a quorum of ${quorum} nodes needs ${quorum - 1}`);
     if (joining) reasons.push('syncing with peers before joining consensus');
     else if (syncing && this.highest > head + 1) reasons.push(`behind: peers are at height ${this.highest}, this node's head is ${head}; syncing`);
+    const skew = this.clockSkewMs();
+    if (skew !== undefined && Math.abs(skew) > this.clockToleranceMs) reasons.push(clockReason(skew, this.clockToleranceMs));
     return reasons;
   }
 
@@ -76,7 +100,24 @@ export class PeerTracker {
       metrics.peersConnected.set(this.network.connectedPeers().length);
       metrics.peerPing.reset();
       for (const [peer, ms] of this.network.pingLatencies()) metrics.peerPing.set({ peer: String(peer + 1) }, ms / 1000);
+      metrics.peerClockOffset.reset();
+      for (const [peer, ms] of this.network.clockOffsets()) metrics.peerClockOffset.set({ peer: String(peer + 1) }, ms / 1000);
+      for (const [reason, count] of Object.entries(this.network.connectionsRefused())) {
+        const delta = count - (this.refusedReported.get(reason) ?? 0);
+        if (delta > 0) metrics.connectionsRefused.inc({ reason: reason.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }, delta);
+        this.refusedReported.set(reason, count);
+      }
+      this.noteClock();
     });
+  }
+
+  /** Logs a warning when the clock crosses the tolerance, and when it is back within it. */
+  private noteClock(): void {
+    const skew = this.clockSkewMs();
+    const off = skew !== undefined && Math.abs(skew) > this.clockToleranceMs;
+    if (off && !this.clockWasOff) this.logger.warn({ skewMs: Math.round(skew!), toleranceMs: this.clockToleranceMs }, clockReason(skew!, this.clockToleranceMs));
+    if (!off && this.clockWasOff) this.logger.info({ skewMs: skew === undefined ? undefined : Math.round(skew) }, 'the clock agrees with the cluster again');
+    this.clockWasOff = off;
   }
 
   stop(): void {
@@ -93,4 +134,9 @@ export class PeerTracker {
     this.startedHeight = next;
     return true;
   }
+}
+
+function clockReason(skewMs: number, toleranceMs: number): string {
+  const side = skewMs > 0 ? 'behind' : 'ahead of';
+  return `clock off by ${(Math.abs(skewMs) / 1000).toFixed(1)} s against the cluster (${side} the peers' median; tolerance ${toleranceMs / 1000} s): its proposals or its peers' are refused as out of time`;
 }

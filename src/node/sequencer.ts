@@ -20,6 +20,7 @@ import { sleep, systemClock, type Clock } from './clock.js';
 import { BlockCommitter } from './committer.js';
 import { ConsensusDriver } from './driver.js';
 import { checkOptions, type SequencerNetwork, type SequencerOptions } from './options.js';
+import { readinessReasons } from './health.js';
 import { PeerTracker } from './peers.js';
 import { BlockProposer } from './proposer.js';
 import { ConsensusInbox } from './inbox.js';
@@ -82,7 +83,7 @@ export class Sequencer implements SequencerView {
     const gossip = network && ((transactions: readonly Uint8Array[]) => network.gossipTransactions(transactions));
     this.admission = new Admission({ ...shared, gossip, onPooled: () => this.signal.notify() });
     this.queries = new ChainQueries(options, this.admission);
-    this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, metrics);
+    this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, this.clock, metrics);
     this.aggregator = new PartialAggregator(options.chainId, key, logger, metrics);
     const isCurrent = (height: number) => (): boolean => this.producing && this.headNumber() + 1 === height && this.driver.decisionAt(height) === undefined;
     this.driver = new ConsensusDriver({
@@ -99,7 +100,7 @@ export class Sequencer implements SequencerView {
     const { admission, committer } = this;
     this.proposer = new BlockProposer({ ...shared, admission, committer, proposer: key.share.index, cluster: network !== undefined, roundTimeout: this.driver.roundTimeout });
     if (network) {
-      this.peers = new PeerTracker(options.nodes, network);
+      this.peers = new PeerTracker(options.nodes, network, options.maxFutureDriftMs, logger);
       const commit = (signed: SignedBlock, transactions: Parameters<BlockCommitter['commit']>[1]): Promise<void> => {
         this.driver.pause();
         return this.committer.commit(signed, transactions, 'sync');
@@ -123,10 +124,7 @@ export class Sequencer implements SequencerView {
     // The pool reloads while the node already answers RPC; the loop waits for it.
     const restored = this.admission.restore();
     this.loop = restored.then(() => this.produce()).catch((error: Error) => this.fail(error));
-    this.logger.info(
-      { head: this.headNumber(), nodes: this.options.nodes, self: this.options.key.share.index },
-      'sequencer started',
-    );
+    this.logger.info({ head: this.headNumber(), nodes: this.options.nodes, self: this.options.key.share.index }, 'sequencer started');
   }
 
   /** Stops after the block in progress (if any) is stored; the store stays open for the caller to close. */
@@ -170,15 +168,11 @@ export class Sequencer implements SequencerView {
 
   clusterInfo = (): ClusterInfo => this.queries.clusterInfo();
 
-  /** Ready: producing, and in a cluster a quorum connected (this node included) and not behind its peers. */
+  /** Ready when it can take part (./health.ts says when); the reasons when not. */
   health(): NodeHealth {
-    const reasons = this.fatal ? [`block production failed: ${this.fatal.message}`] : [];
-    if (!this.producing) reasons.unshift('block production is not running');
-    if (this.storage.failing) reasons.push(`the disk refuses writes: ${this.storage.failing.message}`);
-    const restoring = this.admission.restoreProgress;
-    if (restoring) reasons.push(`reloading the transaction pool (${restoring.done} of ${restoring.total})`);
-    if (this.peers) reasons.push(...this.peers.problems(this.quorum, this.headNumber(), this.phase === 'joining', this.syncer!.active));
-    return { live: this.fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: this.admission.size, reasons };
+    const { storage, admission, committer, quorum, peers, syncer, fatal, producing } = this;
+    const reasons = readinessReasons({ producing, joining: this.phase === 'joining', fatal, storage, admission, committer, quorum, peers, syncer });
+    return { live: fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: admission.size, reasons };
   }
 
   // ---- the loop ----------------------------------------------------------------------------------
@@ -227,6 +221,7 @@ export class Sequencer implements SequencerView {
     }
     if (!this.producing) return;
     await this.runSync();
+    this.committer.forgetSynced();
     if (this.phase === 'joining') this.phase = 'running';
     this.admission.offerPending();
   }

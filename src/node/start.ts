@@ -118,7 +118,9 @@ export async function startNode(config: StartNodeConfig): Promise<NodeHandle> {
     if (config.network !== undefined && 'host' in config.network) {
       host = config.network.host;
     } else if (config.network !== undefined) {
-      host = ownHost = await createClusterHost<Block>({ ...config.network, values: proposalCodec, logger: config.logger.child({ module: 'p2p' }) });
+      // The host measures clock offsets to the peers on the node's clock.
+      const now = config.clock && ((): number => config.clock!.now());
+      host = ownHost = await createClusterHost<Block>({ ...config.network, now, values: proposalCodec, logger: config.logger.child({ module: 'p2p' }) });
       opened.unshift(() => ownHost!.stop());
     }
     const sequencer = new Sequencer({

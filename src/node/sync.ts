@@ -262,6 +262,8 @@ export class SyncRunner {
   private requested = false;
   private running = false;
   private lastRunAt = -Infinity;
+  /** While running: when it started or last stored a block. */
+  private progressAt = 0;
 
   constructor(private readonly options: SyncRunnerOptions) {}
 
@@ -273,6 +275,11 @@ export class SyncRunner {
   /** Requested or running. */
   get active(): boolean {
     return this.requested || this.running;
+  }
+
+  /** How long the running sync has gone without storing a block (0 when none runs). */
+  stalledMs(): number {
+    return this.running ? this.options.clock.monotonic() - this.progressAt : 0;
   }
 
   /** Marks a sync due; false if one is already due or running. */
@@ -287,6 +294,7 @@ export class SyncRunner {
     const { clock, metrics } = this.options;
     this.requested = false;
     this.running = true;
+    this.progressAt = clock.monotonic();
     try {
       const wait = this.lastRunAt + MIN_SYNC_INTERVAL_MS - clock.monotonic();
       if (wait > 0) await sleep(clock, wait);
@@ -298,7 +306,10 @@ export class SyncRunner {
         groupPublicKey: this.options.groupPublicKey,
         chainId: this.options.chainId,
         logger: this.options.logger,
-        onProgress: ({ target }) => metrics?.syncTarget.set(target),
+        onProgress: ({ target }) => {
+          this.progressAt = clock.monotonic();
+          metrics?.syncTarget.set(target);
+        },
       });
       metrics?.syncTarget.set(0);
       return result.stored;

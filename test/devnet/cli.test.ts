@@ -1,7 +1,8 @@
 /**
  * `dst devnet` as a command: --help, a usage error (exit 2), and a node that cannot start — a
  * one-node devnet whose keystore password was changed: the node's failure is reported with the file
- * at fault, and with no quorum left the devnet stops with exit code 1 and a summary.
+ * at fault, and with fewer than the threshold of nodes started the devnet stops at once with exit code
+ * 1 and a summary.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +27,7 @@ afterAll(async () => {
 describe('dst devnet (the command)', () => {
   it('--help explains every flag and how to run the nodes by hand', async () => {
     const { stdout } = await dst('devnet', '--help');
-    for (const flag of ['--nodes', '--threshold', '--dir', '--block-time', '--chain-id', '--p2p-base-port', '--rpc-base-port', '--load', '--help']) {
+    for (const flag of ['--nodes', '--threshold', '--dir', '--block-time', '--chain-id', '--p2p-base-port', '--rpc-base-port', '--load', '--all-down-timeout', '--help']) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('dst run --dir ./cluster/node-1 --rpc-port 8545');
@@ -51,8 +52,8 @@ describe('dst devnet (the command)', () => {
     expect(failure.code).toBe(1);
     expect(failure.stdout).toContain(`reusing the cluster in ${dir}`);
     expect(failure.stdout).toMatch(new RegExp(`^node 1 exited unexpectedly \\(exit 1\\): the node failed: .*keystore-share-1`, 'm'));
-    expect(failure.stdout).toContain('only 0 of 1 nodes are running, fewer than the threshold 1: no block can be signed; stopping the devnet');
-    expect(failure.stdout).toMatch(/^devnet summary: .* 0 blocks, 0 transactions/m);
+    expect(failure.stdout).toContain('node(s) 1 failed to start: only 0 of 1 nodes started, fewer than the threshold 1: no block can be signed; stopping the devnet');
+    expect(failure.stdout).toMatch(/^devnet summary: [\d.]+ s \(never were all nodes up\), 0 blocks, 0 transactions/m);
     expect(failure.stdout).toMatch(/^ {2}node 1: head none, exit 1$/m);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * `dst devnet` piece by piece, without starting nodes: the flags (src/cli/devnet.ts), the node log
  * lines (written by the node's own pino logger, src/api createLogger), the live block lines and the
- * summary, the plan (new cluster, reused cluster, flags that contradict it, ports in use: a
- * DevnetSetupError) and the child command line.
+ * summary (all-up time, each node's downs and who ran it), the plan (new cluster, reused cluster, flags
+ * that contradict it, ports in use: a DevnetSetupError), the child command line, and the port probes
+ * (GET /livez and a TCP connect) against real HTTP servers on 127.0.0.1.
  */
 import { existsSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,8 @@ import {
   parseNodeLine,
   planDevnet,
   portInUse,
+  probeRpc,
+  tcpAccepts,
   type DevnetOptions,
   type StoredBlock,
 } from '../../src/devnet/index.js';
@@ -38,15 +42,17 @@ describe('parseDevnetArgs', () => {
       p2pBasePort: undefined,
       rpcBasePort: 8545,
       loadTps: 0,
+      allDownTimeoutMs: 30_000,
     });
   });
 
   it('reads every flag', () => {
     const args = ['--nodes', '7', '--threshold', '6', '--dir', 'x', '--block-time', '0', '--chain-id', '18446744073709551615', '--p2p-base-port', '9100',
-      '--rpc-base-port', '18545', '--load', '12.5'];
+      '--rpc-base-port', '18545', '--load', '12.5', '--all-down-timeout', '2.5'];
     expect(parseDevnetArgs(args)).toEqual({
-      nodes: 7, threshold: 6, dir: 'x', blockTimeMs: 0, chainId: 2n ** 64n - 1n, p2pBasePort: 9100, rpcBasePort: 18545, loadTps: 12.5,
+      nodes: 7, threshold: 6, dir: 'x', blockTimeMs: 0, chainId: 2n ** 64n - 1n, p2pBasePort: 9100, rpcBasePort: 18545, loadTps: 12.5, allDownTimeoutMs: 2_500,
     });
+    expect(parseDevnetArgs(['--all-down-timeout', '0'])).toMatchObject({ allDownTimeoutMs: 0 });
     expect(parseDevnetArgs(['--help'])).toBe('help');
   });
 
@@ -61,6 +67,7 @@ describe('parseDevnetArgs', () => {
     [['--rpc-base-port', '65533'], '--rpc-base-port: expected an integer in 1..65532, got "65533"'],
     [['--p2p-base-port', 'x'], '--p2p-base-port: expected an integer in 1..65531, got "x"'],
     [['--load', 'lots'], '--load: expected a number of transactions per second ≥ 0, got "lots"'],
+    [['--all-down-timeout', 'soon'], '--all-down-timeout: expected a number of seconds ≥ 0, got "soon"'],
     [['--dir='], '--dir: expected a directory, got ""'],
     [['--verbose'], "Unknown option '--verbose'"],
     [['now'], 'unexpected argument "now"'],
@@ -133,8 +140,14 @@ const block = (number: number, fields: Partial<StoredBlock> = {}): StoredBlock =
 });
 
 describe('ChainTracker', () => {
+  /** Every node up at `at` (the devnet's own processes). */
+  const allUp = (tracker: ChainTracker, nodes: number, at: number) => {
+    for (let i = 1; i <= nodes; i++) tracker.nodeUp(i, at, 'devnet');
+  };
+
   it('gives a line the first time any node stores a height, and sums each height once', () => {
-    const tracker = new ChainTracker(4);
+    const tracker = new ChainTracker(4, 0);
+    allUp(tracker, 4, 1_000);
     const line = tracker.blockStored(2, block(5, { transactions: 7, round: 2, proposer: 3 }));
     expect(line).toBe(`block 5  hash 0x00000000…  txs 7  proposer 3  round 2  signed in 3.1 ms  (first on node 2)`);
     for (const node of [1, 3, 4]) expect(tracker.blockStored(node, block(5, { transactions: 7, round: 2 }))).toBeUndefined();
@@ -142,38 +155,90 @@ describe('ChainTracker', () => {
     expect(tracker.blockStored(3, block(6))).toBeUndefined();
     tracker.advanceHead(4, 3);
     tracker.node(2).exit = 0;
-    tracker.node(4).exit = 'SIGKILL';
-    const summary = tracker.summary(3_000, 2_000);
+    const summary = tracker.summary(3_000);
+    const upNode = { up: true, everUp: true, startedBy: 'devnet', downs: 0, downMs: 0, downSince: undefined };
     expect(summary).toEqual({
       elapsedMs: 3_000,
       allUpMs: 2_000,
+      sinceAllUpMs: 2_000,
+      everAllUp: true,
       blocks: 2,
       firstHeight: 5,
       lastHeight: 6,
       transactions: 17,
       blocksAfterRoundOne: 1,
       nodes: [
-        { index: 1, head: 6, exit: undefined },
-        { index: 2, head: 5, exit: 0 },
-        { index: 3, head: 6, exit: undefined },
-        { index: 4, head: 5, exit: 'SIGKILL' },
+        { index: 1, head: 6, exit: undefined, ...upNode },
+        { index: 2, head: 5, exit: 0, ...upNode },
+        { index: 3, head: 6, exit: undefined, ...upNode },
+        { index: 4, head: 5, exit: undefined, ...upNode },
       ],
     });
     expect(formatDevnetSummary(summary).split('\n')).toEqual([
-      'devnet summary: 3.0 s (all nodes up for 2.0 s), 2 blocks (heights 5..6), 17 transactions, 8.5 tx/s while all were up, 1 blocks needed more than one round',
+      'devnet summary: 3.0 s (all nodes up for 2.0 s), 2 blocks (heights 5..6), 17 transactions, 8.5 tx/s since all nodes were first up, 1 blocks needed more than one round',
       '  node 1: head 6, exit still running',
       '  node 2: head 5, exit 0',
       '  node 3: head 6, exit still running',
-      '  node 4: head 5, exit SIGKILL',
+      '  node 4: head 5, exit still running',
+    ]);
+  });
+
+  it('counts "all nodes up" only while every node was up, and reports each node\'s downs and who ran it', () => {
+    const tracker = new ChainTracker(4, 0);
+    allUp(tracker, 4, 1_000);
+    // Node 2: its process killed at 3 s, started by hand and up again at 5 s.
+    tracker.nodeDown(2, 3_000);
+    tracker.node(2).exit = 'SIGKILL';
+    expect(tracker.upCount).toBe(3);
+    tracker.nodeUp(2, 5_000, 'other');
+    // Node 3: killed at 8 s, never back. Node 4: down twice (hung), back each time by itself.
+    tracker.nodeDown(3, 8_000);
+    tracker.node(3).exit = 'SIGKILL';
+    tracker.nodeDown(4, 8_500);
+    tracker.nodeUp(4, 9_000, 'devnet');
+    tracker.nodeDown(4, 9_500);
+    tracker.nodeUp(4, 9_700, 'devnet');
+    tracker.nodeDown(1, 9_800);
+    tracker.nodeDown(1, 9_900); // already down: nothing
+    tracker.nodeUp(1, 9_900, 'devnet');
+    tracker.nodeUp(1, 9_950, 'devnet'); // already up: nothing
+    const summary = tracker.summary(10_000);
+    // All up 1..3 s and 5..8 s: 5 s of the 9 s since all were first up.
+    expect(summary).toMatchObject({ elapsedMs: 10_000, allUpMs: 5_000, sinceAllUpMs: 9_000, everAllUp: true });
+    expect(summary.nodes.map(({ index, up, startedBy, downs, downMs }) => ({ index, up, startedBy, downs, downMs }))).toEqual([
+      { index: 1, up: true, startedBy: 'devnet', downs: 1, downMs: 100 },
+      { index: 2, up: true, startedBy: 'other', downs: 1, downMs: 2_000 },
+      { index: 3, up: false, startedBy: 'devnet', downs: 1, downMs: 2_000 },
+      { index: 4, up: true, startedBy: 'devnet', downs: 2, downMs: 700 },
+    ]);
+    expect(formatDevnetSummary(summary).split('\n')).toEqual([
+      'devnet summary: 10.0 s (all nodes up for 5.0 s, not all up for 4.0 s), 0 blocks, 0 transactions, 0.0 tx/s since all nodes were first up, 0 blocks needed more than one round',
+      '  node 1: head none, exit still running; down once for 0.1 s',
+      '  node 2: head none, exit SIGKILL; down once for 2.0 s; up at the end, not started by the devnet (left running)',
+      '  node 3: head none, exit SIGKILL; down once for 2.0 s; down at the end',
+      '  node 4: head none, exit still running; down 2 times for 0.7 s in all',
+    ]);
+  });
+
+  it('a node that never came up: never were all nodes up', () => {
+    const tracker = new ChainTracker(2, 0);
+    tracker.nodeUp(1, 500, 'devnet');
+    tracker.node(2).exit = 1;
+    const summary = tracker.summary(2_000);
+    expect(summary).toMatchObject({ allUpMs: 0, sinceAllUpMs: 0, everAllUp: false });
+    expect(formatDevnetSummary(summary).split('\n')).toEqual([
+      'devnet summary: 2.0 s (never were all nodes up), 0 blocks, 0 transactions, 0.0 tx/s since all nodes were first up, 0 blocks needed more than one round',
+      '  node 1: head none, exit still running',
+      '  node 2: head none, exit 1',
     ]);
   });
 
   it('a head never goes back', () => {
-    const tracker = new ChainTracker(1);
+    const tracker = new ChainTracker(1, 0);
     tracker.advanceHead(1, 9);
     tracker.blockStored(1, block(4));
     expect(tracker.node(1).head).toBe(9);
-    expect(formatDevnetSummary(tracker.summary(0, 0))).toContain('1 blocks (heights 4..4), 10 transactions, 0.0 tx/s');
+    expect(formatDevnetSummary(tracker.summary(0))).toContain('1 blocks (heights 4..4), 10 transactions, 0.0 tx/s');
   });
 });
 
@@ -251,5 +316,42 @@ describe('nodeCommand', () => {
     const { file, args } = nodeCommand('/c/node-3', 8547);
     expect(file).toBe(process.execPath);
     expect(args).toEqual([...process.execArgv, process.argv[1], 'run', '--dir', '/c/node-3', '--rpc-host', '127.0.0.1', '--rpc-port', '8547', '--log-level', 'info']);
+  });
+});
+
+describe('probeRpc and tcpAccepts', () => {
+  const servers: HttpServer[] = [];
+  afterAll(async () => {
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  });
+
+  /** An HTTP server on 127.0.0.1 answering every request with `status` and `body` (or never, without a body). */
+  async function serve(status: number, body: string | undefined): Promise<number> {
+    const server = createHttpServer((_request, response) => {
+      if (body === undefined) return;
+      response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    });
+    servers.push(server);
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    return (server.address() as { port: number }).port;
+  }
+
+  it('a node live: up with its head', async () => {
+    const port = await serve(200, JSON.stringify({ live: true, ready: false, head: '0x1f', mempoolSize: 0, reasons: ['syncing'] }));
+    expect(await probeRpc(port)).toEqual({ up: true, head: 31 });
+    expect(await tcpAccepts(port)).toBe(true);
+  });
+
+  it('a node not live, something else than a node, nothing listening, no answer: down, and why', async () => {
+    const notLive = await serve(503, JSON.stringify({ live: false, ready: false, head: '0x1', reasons: ['block production failed: disk full'] }));
+    expect(await probeRpc(notLive)).toEqual({ up: false, refused: false, reason: 'not live (GET /livez answered HTTP 503: block production failed: disk full)' });
+    const other = await serve(404, 'no such page');
+    expect(await probeRpc(other)).toEqual({ up: false, refused: false, reason: "GET /livez answered HTTP 404 without a node's health" });
+    const closed = await freePort();
+    expect(await probeRpc(closed)).toEqual({ up: false, refused: true, reason: 'does not answer (connection refused)' });
+    expect(await tcpAccepts(closed)).toBe(false);
+    const silent = await serve(200, undefined);
+    expect(await probeRpc(silent, 200)).toEqual({ up: false, refused: false, reason: 'does not answer (no answer within 0.2 s)' });
   });
 });

@@ -2,9 +2,12 @@
  * The load generator (src/load) against a real `dst run --single` process (test/e2e/node-process.ts):
  * every transaction sent is accepted and ends up in a signed block exactly once, each sender's in nonce
  * order; the rate caps what is sent (counts, never speed); senders are split over the URLs with each
- * sender on one URL; a URL that does not answer, and transactions the node refuses, count as rejections
- * with their error. Also the `dst load` command (src/cli/load.ts): --help, usage errors (exit 2) and a
- * short run (exit 0, summary).
+ * sender on one URL; transactions the node refuses count as rejections with their error. URLs that are
+ * down: with the first URL on a closed port it starts on the second and sends only there, the progress
+ * naming the one down; a URL down at start is used once a node answers on it, and one that goes down
+ * mid-run gets no more transactions; with every URL down it fails after the start wait, naming each.
+ * Also the `dst load` command (src/cli/load.ts): --help, usage errors (exit 2), a short run (exit 0,
+ * summary), a run whose first URL is down (exit 0), and one whose URLs are all down (exit 1 after --wait).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,9 +16,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLoadArgs } from '../../src/cli/load.js';
-import { startLoad, type AcceptedTransaction } from '../../src/load/index.js';
-import { rpc, startNodeProcess, verifySignedBlock, type NodeProcess } from '../e2e/node-process.js';
-import { freePort } from '../helpers/net.js';
+import { formatProgress, NoUrlAnswersError, startLoad, type AcceptedTransaction, type LoadProgress, type LoadWaiting, type UrlState } from '../../src/load/index.js';
+import { rpc, spawnDst, startNodeProcess, verifySignedBlock, whenListening, type NodeProcess } from '../e2e/node-process.js';
+import { freePort, waitFor } from '../helpers/net.js';
 
 const CHAIN_ID = 905n;
 /** BURST_SECONDS of src/load/generator.ts: the most the bucket lets out beyond the rate. */
@@ -106,14 +109,87 @@ describe('startLoad against a node', () => {
     expect(Math.abs(perUrl[0]! - perUrl[1]!)).toBeLessThanOrEqual(summary.sent / 4);
   });
 
-  it('counts transactions to a URL that does not answer as rejected, with the error', async () => {
-    const dead = `http://127.0.0.1:${await freePort()}`;
-    const { summary, accepted } = await runFor(300, { urls: [dead], tps: 100, chainId: CHAIN_ID });
-    expect(summary.sent).toBeGreaterThan(0);
-    expect(summary.rejected).toBe(summary.sent);
-    expect(summary.accepted).toBe(0);
-    expect(accepted).toHaveLength(0);
-    expect(summary.firstError).toContain(dead);
+  it('starts on the second URL when the first is down, sends only to the one up, and names the one down', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}/`;
+    const progress: LoadProgress[] = [];
+    const { summary, accepted, chainId } = await runFor(1_500, { urls: [dead, node.url], tps: 100, senders: 10, onProgress: (p) => progress.push(p) });
+    expect(chainId).toBe(CHAIN_ID);
+    expect(summary.accepted).toBeGreaterThan(0);
+    expect(summary.rejected).toBe(0);
+    expect(summary.accepted).toBe(summary.sent);
+    expect(new Set(accepted.map((tx) => tx.url))).toEqual(new Set([node.url]));
+    expect(summary.urls).toEqual([
+      { url: dead, up: false, error: expect.stringContaining('ECONNREFUSED') },
+      { url: node.url, up: true, error: undefined },
+    ]);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(formatProgress(progress[0]!)).toMatch(new RegExp(`\\| URLs up 1 of 2 \\(down: ${dead.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`));
+  });
+
+  it('takes a URL down at start in once a node answers on it, and stops sending to one that goes down', async () => {
+    const port = await freePort();
+    const late = `http://127.0.0.1:${port}/`;
+    const changes: UrlState[] = [];
+    const accepted: AcceptedTransaction[] = [];
+    const run = await startLoad({ urls: [late, node.url], tps: 100, senders: 10, onUrlChange: (state) => changes.push(state), onAccepted: (tx) => accepted.push(tx) });
+    const secondDir = await mkdtemp(join(tmpdir(), 'dst-load-late-'));
+    let second: NodeProcess | undefined;
+    try {
+      expect(run.urls().map((state) => state.up)).toEqual([false, true]);
+      // A node of the same chain comes up on the port that was closed.
+      second = await whenListening(spawnDst(['run', '--single', '--data-dir', secondDir, '--chain-id', String(CHAIN_ID), '--block-time', '50', '--rpc-port', String(port), '--log-level', 'info']));
+      expect(second.url).toBe(late);
+      await waitFor('the late URL used', () => accepted.some((tx) => tx.url === late), 60_000);
+      expect(changes[0]).toEqual({ url: late, up: true, error: undefined });
+
+      // It goes down: no more transactions to it, the other URL goes on.
+      second.signal('SIGTERM');
+      expect(await second.exited).toBe(0);
+      await waitFor('the late URL down', () => changes.length >= 2, 60_000);
+      expect(changes[1]).toMatchObject({ url: late, up: false });
+      const acceptedThere = accepted.filter((tx) => tx.url === late).length;
+      const acceptedElsewhere = accepted.length - acceptedThere;
+      await waitFor('more accepted on the URL still up', () => accepted.length - acceptedThere > acceptedElsewhere + 20, 60_000);
+      expect(accepted.filter((tx) => tx.url === late).length).toBe(acceptedThere);
+      expect(run.urls()).toEqual([
+        { url: late, up: false, error: expect.any(String) },
+        { url: node.url, up: true, error: undefined },
+      ]);
+    } finally {
+      const summary = await run.stop();
+      // Only requests that were in flight when the late node went away can have been rejected.
+      if (summary.firstError !== undefined) expect(summary.firstError).toContain(late);
+      if (second?.running) await second.stop();
+      await rm(secondDir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails after the start wait when no URL answers, naming each URL and why, and reports while it waits', async () => {
+    const dead = [`http://127.0.0.1:${await freePort()}/`, `http://127.0.0.1:${await freePort()}/`];
+    const waiting: LoadWaiting[] = [];
+    const failure = await startLoad({ urls: dead, tps: 10, startWaitMs: 1_500, onWaiting: (w) => waiting.push(w) }).catch((error) => error);
+    expect(failure).toBeInstanceOf(NoUrlAnswersError);
+    expect(failure.message).toMatch(/^no URL answered eth_chainId within 1\.5 s: /);
+    for (const url of dead) expect(failure.message).toContain(`${url} (connect ECONNREFUSED`);
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting[0]).toMatchObject({ waitMs: 1_500, urls: dead.map((url) => ({ url, up: false })) });
+    // No wait at all: one try.
+    await expect(startLoad({ urls: dead, tps: 10, startWaitMs: 0 })).rejects.toThrow('no URL answered eth_chainId within 0 s');
+  });
+
+  it('without a chain id given, a URL answering another chain id than the first one up is not used', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'dst-load-other-'));
+    const otherNode = await startNodeProcess({ dataDir: other, chainId: CHAIN_ID + 7n, blockTimeMs: 50 });
+    try {
+      const { summary, accepted } = await runFor(500, { urls: [node.url, otherNode.url], tps: 50, senders: 4 });
+      expect(summary.chainId).toBe(CHAIN_ID);
+      expect(summary.rejected).toBe(0);
+      expect(new Set(accepted.map((tx) => tx.url))).toEqual(new Set([node.url]));
+      expect(summary.urls[1]).toEqual({ url: otherNode.url, up: false, error: `answers chain id ${CHAIN_ID + 7n}, not ${CHAIN_ID}` });
+    } finally {
+      await otherNode.stop();
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('counts transactions the node refuses as rejected, with its message, in single requests and in batches', async () => {
@@ -133,13 +209,14 @@ describe('startLoad against a node', () => {
     await expect(startLoad({ urls: [node.url], tps: 0 })).rejects.toThrow('tps: expected a positive number, got 0');
     await expect(startLoad({ urls: [node.url, node.url], tps: 1, senders: 1 })).rejects.toThrow('senders: expected at least one per URL (2), got 1');
     await expect(startLoad({ urls: [node.url], tps: 1, batch: 1.5 })).rejects.toThrow('batch: expected a positive integer, got 1.5');
+    await expect(startLoad({ urls: [node.url], tps: 1, startWaitMs: -1 })).rejects.toThrow('startWaitMs: expected a number ≥ 0, got -1');
   });
 });
 
 describe('dst load (the command)', () => {
   it('--help explains every flag', async () => {
     const { stdout } = await dst('load', '--help');
-    for (const flag of ['--rpc', '--tps', '--duration', '--senders', '--batch', '--help']) expect(stdout).toContain(flag);
+    for (const flag of ['--rpc', '--tps', '--duration', '--senders', '--batch', '--wait', '--help']) expect(stdout).toContain(flag);
   });
 
   it('bad flags exit with 2 and a message', async () => {
@@ -156,6 +233,7 @@ describe('dst load (the command)', () => {
     [['--rpc', 'http://a:1', '--tps', '1', '--senders', '0'], '--senders: expected a positive integer, got "0"'],
     [['--rpc', 'http://a:1,http://b:1', '--tps', '1', '--senders', '1'], '--senders: expected at least one per URL (2), got 1'],
     [['--rpc', 'http://a:1', '--tps', '1', '--batch', 'x'], '--batch: expected a positive integer, got "x"'],
+    [['--rpc', 'http://a:1', '--tps', '1', '--wait', 'long'], '--wait: expected a number of seconds ≥ 0, got "long"'],
     [['--rpc', 'http://a:1', '--tps', '1', '--fast'], "Unknown option '--fast'"],
     [['--rpc', 'http://a:1', '--tps', '1', 'extra'], 'unexpected argument "extra"'],
   ])('parseLoadArgs %j → %s', (args, message) => {
@@ -165,6 +243,27 @@ describe('dst load (the command)', () => {
   it('runs for --duration against the node and exits 0 with a summary', async () => {
     const { stdout, stderr } = await dst('load', '--rpc', node.url, '--tps', '50', '--duration', '1.5');
     expect(stdout).toMatch(/^load summary \(chain id 905\): [\d.]+ s, sent (\d+), accepted \1, rejected 0,/);
-    expect(stderr).toMatch(/load 1s: sent \d+, accepted \d+, rejected 0, in flight \d+, behind \d+ \| \d+ tx\/s/);
+    expect(stderr).toMatch(/load 1s: sent \d+, accepted \d+, rejected 0, in flight \d+, behind \d+ \| \d+ tx\/s \| URLs up 1 of 1$/m);
+  });
+
+  it('runs when the first URL is down, sending to the second, and says which URL is down', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}/`;
+    const { stdout, stderr } = await dst('load', '--rpc', `${dead},${node.url}`, '--tps', '50', '--duration', '1.5');
+    const summary = /^load summary \(chain id 905\): [\d.]+ s, sent (\d+), accepted \1, rejected 0,/.exec(stdout);
+    expect(summary, stdout).not.toBeNull();
+    expect(Number(summary![1])).toBeGreaterThan(0);
+    expect(stdout).toContain(`  down at the end: ${dead} (connect ECONNREFUSED`);
+    expect(stderr).toContain('dst load: chain id 905, 50 tx/s over 2 URL(s), 1 up');
+    expect(stderr).toContain(`| URLs up 1 of 2 (down: ${dead})`);
+  });
+
+  it('with every URL down, waits --wait seconds with a line a second, then exits 1 naming each URL', async () => {
+    const dead = [`http://127.0.0.1:${await freePort()}/`, `http://127.0.0.1:${await freePort()}/`];
+    const failure = await dst('load', '--rpc', dead.join(','), '--tps', '5', '--wait', '2').catch((error) => error);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toMatch(/^load: waiting for a URL to answer eth_chainId \(\d+ s of 2 s\): http:\/\/127\.0\.0\.1:\d+\/ down \(connect ECONNREFUSED/m);
+    expect(failure.stderr).toMatch(/^dst load: no URL answered eth_chainId within 2 s: /m);
+    for (const url of dead) expect(failure.stderr).toContain(`${url} (connect ECONNREFUSED`);
+    expect(failure.stdout).toBe('');
   });
 });

@@ -91,6 +91,8 @@ export class SimNetwork {
       limits: DEFAULT_LIMITS,
       connectedPeers: others,
       pingLatencies: () => new Map(),
+      clockOffsets: () => new Map(),
+      connectionsRefused: () => ({ notOperator: 0, unknownPeer: 0, overLimit: 0, timedOut: 0 }),
       send: async (to, message) => sendConsensus(to, message),
       broadcast: async (message) => {
         for (let to = 0; to < this.nodes; to++) if (to !== node) sendConsensus(to, message);
