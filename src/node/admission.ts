@@ -6,12 +6,9 @@
  * - RPC (`submit`): decode and recover the sender on the calling thread, pool (source: the client's
  *   address, at most `maxPerClient` pooled), gossip to peers, and resolve once the entry is durable —
  *   an acknowledged transaction survives a crash.
- * - Gossip (`admitGossip`): a peer's batch, counted against the peer's share of the pool
- *   (`maxTransactions / nodes`) before any sender is recovered; decoded, senders recovered in one batch
- *   on the executor (the worker pool), pooled, written in one store write. A peer whose transactions
- *   fail to decode or recover is throttled: each bad one spends a token of its `GOSSIP_BAD_BURST`
- *   bucket (refilled `GOSSIP_BAD_PER_SECOND`), and while the bucket is empty its batches are dropped
- *   unread. Every refusal is counted in `dst_gossip_rejected_total{peer,reason}`.
+ * - Gossip: a peer's batch passes ./gossip-intake.ts (the peer's share of the pool, its allowance of
+ *   bad transactions, sender recovery on the worker pool) and comes in through `admitRecovered`: one
+ *   store write for the batch.
  * - Restore (`restore`): the pool database reloaded in arrival order at start, in chunks whose senders
  *   are recovered on the executor, so the node answers RPC meanwhile (submissions get "pool-loading"
  *   until it is done, gossip is dropped — the peers that sent it still hold it); entries no longer valid
@@ -39,7 +36,6 @@ import {
   type PoolSource,
   type PoolStatus,
   type Transaction,
-  type TransactionRejectionReason,
   type TransactionRules,
 } from '../chain/index.js';
 import type { CryptoExecutor } from '../crypto/index.js';
@@ -60,23 +56,12 @@ const EXPIRY_SWEEP_MS = 1_000;
 const RESTORE_CHUNK = 1_024;
 /** Restore progress is logged every this many entries. */
 const RESTORE_PROGRESS_EVERY = 20_480;
-/** A peer may send this many transactions that fail to decode or recover at once, then this many per second. */
-const GOSSIP_BAD_BURST = 64;
-const GOSSIP_BAD_PER_SECOND = 8;
-
-/**
- * Why a peer's gossiped transaction was refused (`dst_gossip_rejected_total{reason}`): the pool's or the
- * decoder's reason, its batch dropped while it is throttled, or beyond its share of the pool.
- */
-export type GossipRejection = TransactionRejectionReason | 'throttled' | 'peer-share';
 
 export interface AdmissionOptions {
   store: NodeStorage;
   rules: TransactionRules;
   pool: PoolLimits;
   block: BlockLimits;
-  /** Cluster size: a peer's share of the pool is `pool.maxTransactions / nodes`. */
-  nodes: number;
   executor: CryptoExecutor;
   clock: Clock;
   logger: Logger;
@@ -89,12 +74,6 @@ export interface AdmissionOptions {
   storage: StorageHealth;
 }
 
-/** A peer's allowance of bad transactions: a token bucket (tokens, and when it was last refilled). */
-interface BadAllowance {
-  tokens: number;
-  at: number;
-}
-
 export class Admission {
   private readonly pool: Mempool;
   /** Pool database sequence number of every pending transaction, by hash (hex). */
@@ -102,10 +81,6 @@ export class Admission {
   private nextSequence = 0;
   /** Database entries of transactions that left the pool without inclusion, to remove in the next write. */
   private expiredEntries: number[] = [];
-  /** Gossip admissions in flight (`close` waits for them, so the store is not closed under them). */
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly badAllowance = new Map<number, BadAllowance>();
-  private readonly peerShare: number;
   private restoring: { done: number; total: number } | undefined;
   private expiryTimer: Timer | undefined;
   private closed = false;
@@ -116,7 +91,6 @@ export class Admission {
       this.sequenceOf.delete(pooled.hash);
       if (sequence !== undefined) this.expiredEntries.push(sequence);
     });
-    this.peerShare = Math.max(1, Math.floor(options.pool.maxTransactions / options.nodes));
   }
 
   get size(): number {
@@ -237,12 +211,42 @@ export class Admission {
     return tx.hash;
   }
 
-  /** A batch gossiped by peer `from` (0-based operator index), admitted in the background. */
-  admitGossip(raws: readonly Uint8Array[], from: number): void {
-    if (this.closed || this.restoring) return;
-    const work = this.admitBatch(raws, from).catch((error: Error) => this.options.logger.error({ err: error }, 'admitting gossiped transactions failed'));
-    const settled = work.finally(() => this.inFlight.delete(settled));
-    this.inFlight.add(settled);
+  /** Whether transactions are taken (not closed, the pool reloaded). */
+  get accepting(): boolean {
+    return !this.closed && this.restoring === undefined;
+  }
+
+  /** Whether the pool has the transaction (hex hash) or a block includes it. */
+  isKnown(hash: string): boolean {
+    return this.pool.has(hash) || this.options.store.isIncluded(hash);
+  }
+
+  /** How many pooled transactions came from `source`. */
+  pendingFrom(source: string): number {
+    return this.pool.pendingFrom(source);
+  }
+
+  /**
+   * Transactions whose senders are recovered (a peer's batch, ./gossip-intake.ts): reserved, written in
+   * one write, then confirmed — as for RPC, only what is on disk is pooled. The pool's refusals (what it
+   * already has or a block includes aside) and how many were accepted.
+   */
+  async admitRecovered(transactions: readonly Transaction[], source: PoolSource): Promise<{ refused: TransactionRejected[]; accepted: number }> {
+    const refused: TransactionRejected[] = [];
+    const reserved: PooledTransaction[] = [];
+    for (const tx of transactions) {
+      try {
+        reserved.push(this.pool.reserve(tx, source, this.options.clock.monotonic()));
+      } catch (error) {
+        if (!(error instanceof TransactionRejected)) throw error;
+        if (error.reason !== 'already-known' && error.reason !== 'already-included') refused.push(error);
+      }
+    }
+    if (reserved.length === 0) return { refused, accepted: 0 };
+    const entries = await this.written(reserved);
+    if (entries.length > 0) return { refused, accepted: entries.length };
+    const unavailable = new TransactionRejected('storage-unavailable', 'the node cannot write to its disk');
+    return { refused: [...refused, ...reserved.map(() => unavailable)], accepted: 0 };
   }
   /** The leader's block on `parent` from the pool's best transactions, with their senders. */
   proposalFor(parent: Block, proposer: number, nowMs: bigint): { block: Block; transactions: Transaction[] } {
@@ -281,11 +285,10 @@ export class Admission {
     await this.removeExpired();
   }
 
-  /** Stops admitting gossip and the expiry sweep, and waits for admissions in flight. */
-  async close(): Promise<void> {
+  /** Stops taking transactions (a pool reload in progress too) and the expiry sweep. */
+  close(): void {
     this.closed = true;
     this.expiryTimer?.cancel();
-    await Promise.all(this.inFlight);
   }
 
   /**
@@ -329,77 +332,5 @@ export class Admission {
       if (!(error instanceof StorageUnavailable)) throw error;
       this.options.storage.failed(error);
     });
-  }
-
-  /** Whether peer `from` may send now: false while its allowance of bad transactions is spent. */
-  private peerAllowed(from: number): boolean {
-    const now = this.options.clock.monotonic();
-    const allowance = this.badAllowance.get(from) ?? { tokens: GOSSIP_BAD_BURST, at: now };
-    allowance.tokens = Math.min(GOSSIP_BAD_BURST, allowance.tokens + ((now - allowance.at) / 1000) * GOSSIP_BAD_PER_SECOND);
-    allowance.at = now;
-    this.badAllowance.set(from, allowance);
-    return allowance.tokens >= 1;
-  }
-
-  private async admitBatch(raws: readonly Uint8Array[], from: number): Promise<void> {
-    const { metrics, store, logger } = this.options;
-    const peer = String(from + 1);
-    const refused = (reason: GossipRejection, count = 1): void => {
-      metrics?.gossipRejected.inc({ peer, reason }, count);
-    };
-    if (!this.peerAllowed(from)) {
-      refused('throttled', raws.length);
-      return;
-    }
-    const bad = (error: TransactionRejected): void => {
-      refused(error.reason);
-      metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
-      const allowance = this.badAllowance.get(from)!;
-      if (allowance.tokens >= 1 && --allowance.tokens < 1) {
-        logger.warn({ peer, reason: error.reason }, 'throttling transaction gossip from a peer that sends transactions that do not decode or recover');
-      }
-    };
-    const source: PoolSource = { id: `peer:${peer}`, maxPending: this.peerShare };
-    let room = source.maxPending - this.pool.pendingFrom(source.id);
-    const fresh: DecodedTransaction[] = [];
-    for (const raw of raws) {
-      try {
-        const tx = decodeTransaction(raw, this.options.rules);
-        const hash = hex(tx.hash);
-        // What the pool has or a block includes is the normal echo of gossip.
-        if (this.pool.has(hash) || store.isIncluded(hash)) continue;
-        if (room-- > 0) fresh.push(tx);
-        else refused('peer-share');
-      } catch (error) {
-        if (!(error instanceof TransactionRejected)) throw error;
-        bad(error);
-      }
-    }
-    if (fresh.length === 0 || this.closed) return;
-    const recovered = await recoverSenders(fresh, this.options.executor);
-    if (this.closed) return;
-    const poolRefused = (error: unknown): void => {
-      if (!(error instanceof TransactionRejected)) throw error;
-      if (error.reason === 'already-known' || error.reason === 'already-included') return;
-      metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
-      refused(error.reason);
-    };
-    // Reserved, written in one write, then confirmed (as for RPC: only what is on disk is pooled).
-    const reserved: PooledTransaction[] = [];
-    for (const tx of recovered) {
-      if (tx instanceof TransactionRejected) {
-        bad(tx);
-        continue;
-      }
-      try {
-        reserved.push(this.pool.reserve(tx, source, this.options.clock.monotonic()));
-      } catch (error) {
-        poolRefused(error);
-      }
-    }
-    if (reserved.length === 0) return;
-    const entries = await this.written(reserved);
-    if (entries.length === 0) refused('storage-unavailable', reserved.length);
-    else metrics?.transactionsAccepted.inc({ source: 'gossip' }, entries.length);
   }
 }

@@ -20,6 +20,7 @@ import { sleep, systemClock, type Clock } from './clock.js';
 import { BlockCommitter } from './committer.js';
 import { ConsensusDriver } from './driver.js';
 import { checkOptions, type SequencerNetwork, type SequencerOptions } from './options.js';
+import { GossipIntake } from './gossip-intake.js';
 import { readinessReasons } from './health.js';
 import { PeerTracker } from './peers.js';
 import { BlockProposer } from './proposer.js';
@@ -61,6 +62,7 @@ export class Sequencer implements SequencerView {
   private readonly peers: PeerTracker | undefined;
   private readonly syncer: SyncRunner | undefined;
   private readonly inbox: ConsensusInbox | undefined;
+  private readonly gossipIntake: GossipIntake | undefined;
   private phase: Phase = 'created';
   private fatal: Error | undefined;
   private loop: Promise<void> | undefined;
@@ -101,6 +103,7 @@ export class Sequencer implements SequencerView {
     this.proposer = new BlockProposer({ ...shared, admission, committer, proposer: key.share.index, cluster: network !== undefined, roundTimeout: this.driver.roundTimeout });
     if (network) {
       this.peers = new PeerTracker(options.nodes, network, options.maxFutureDriftMs, logger);
+      this.gossipIntake = new GossipIntake({ ...shared, admission: this.admission });
       const commit = (signed: SignedBlock, transactions: Parameters<BlockCommitter['commit']>[1]): Promise<void> => {
         this.driver.pause();
         return this.committer.commit(signed, transactions, 'sync');
@@ -117,7 +120,7 @@ export class Sequencer implements SequencerView {
     const network = this.network;
     if (network) {
       network.onConsensusMessage((message, from) => this.producing && this.inbox!.receive(message, from));
-      network.onTransactions((transactions, from) => this.producing && this.admission.admitGossip(transactions, from));
+      network.onTransactions((transactions, from) => this.producing && this.gossipIntake!.receive(transactions, from));
       serveBlocks(network, this.options.store);
       if (this.options.metrics) this.peers!.startMetrics(this.clock, this.options.metrics);
     }
@@ -131,8 +134,9 @@ export class Sequencer implements SequencerView {
   async stop(): Promise<void> {
     if (this.phase !== 'failed') this.phase = 'stopped';
     this.signal.notify();
-    // Admission stops (a pool reload in progress too); what is in flight finishes before the caller closes the store.
-    const closing = this.admission.close();
+    // Admission stops (a pool reload in progress too); gossip in flight finishes before the caller closes the store.
+    this.admission.close();
+    const closing = this.gossipIntake?.close();
     await this.loop;
     await closing;
     this.driver.stop();
