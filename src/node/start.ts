@@ -35,16 +35,19 @@ export interface NodeLimits {
 }
 
 /**
- * The pool's defaults. 100,000 transactions or 256 MiB; 64 per sender (geth keeps 16 executable and 64
- * queued per account); 16 nonces of gap (a wallet's transactions sent to several nodes at once arrive
- * a little out of order); what still waits behind a gap after 5 minutes expires; 10,000 per client
- * address (a tenth of the pool: ten flooding addresses cannot fill it with includable transactions
- * alone, and an honest transaction waits behind at most 10,000 of each).
+ * The pool's defaults. 100,000 transactions or 256 MiB; 1,024 per sender (a busy sender — a bridge
+ * relayer, a load test — keeps sending while a stalled cluster includes nothing: at 25 tx/s that is
+ * 40 s of backlog; geth's 16 + 64 per account assume a fee market that prices the rest out, and one
+ * key's consecutive nonces are bounded by the per-client quota anyway); 16 nonces of gap (a wallet's
+ * transactions sent to several nodes at once arrive a little out of order); what still waits behind a
+ * gap after 5 minutes expires; 10,000 per client address (a tenth of the pool: ten flooding addresses
+ * cannot fill it with includable transactions alone, and an honest transaction waits behind at most
+ * 10,000 of each).
  */
 export const DEFAULT_POOL_LIMITS: Readonly<PoolLimits> = {
   maxTransactions: 100_000,
   maxBytes: 256 * 1024 * 1024,
-  maxPerSender: 64,
+  maxPerSender: 1_024,
   maxNonceGap: 16,
   stuckExpiryMs: 5 * 60_000,
   maxPerClient: 10_000,
