@@ -3,9 +3,10 @@
  * in-memory `Mempool` (src/chain/mempool.ts: ordering, the pool rules, per-sender nonces) and, for each
  * of its transactions, the arrival sequence number of its entry in the store's pool database.
  *
- * - RPC (`submit`): decode and recover the sender on the calling thread, pool (source: the client's
- *   address, at most `maxPerClient` pooled), gossip to peers, and resolve once the entry is durable —
- *   an acknowledged transaction survives a crash.
+ * - RPC (`submit`): decode and recover the sender on the calling thread; reserve its place in the pool
+ *   (source: the client's address, at most `maxPerClient` pooled), write it, and only then confirm it,
+ *   gossip it and resolve — an acknowledged transaction survives a crash, and nothing reaches a block
+ *   or a peer before it is on disk (a failed write cancels the reservation: `storage-unavailable`).
  * - Gossip: a peer's batch passes ./gossip-intake.ts (the peer's share of the pool, its allowance of
  *   bad transactions, sender recovery on the worker pool) and comes in through `admitRecovered`: one
  *   store write for the batch.
