@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Mempool, hex, TransactionRejected, type IncludedView, type PoolSource, type Transaction } from '../../src/chain/index.js';
+import { Mempool, hex, TransactionRejected, type IncludedView, type PooledTransaction, type PoolSource, type Transaction } from '../../src/chain/index.js';
 
 let serial = 0;
 function tx(sender: number, nonce: bigint, bytes = 100): Transaction {
@@ -292,14 +292,15 @@ describe('Mempool rules against floods (issue 11)', () => {
 });
 
 describe('Mempool property (issue 11)', () => {
-  type Step = { kind: 'add'; sender: number; nonce: number; source: number; bytes: number } | { kind: 'block'; max: number } | { kind: 'tick'; ms: number };
+  type Step = { kind: 'add'; sender: number; nonce: number; source: number; bytes: number; write: 'ok' | 'fails' | 'later' } | { kind: 'settle'; fails: boolean } | { kind: 'block'; max: number } | { kind: 'tick'; ms: number };
   const step: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('add' as const), sender: fc.integer({ min: 1, max: 4 }), nonce: fc.integer({ min: 0, max: 6 }), source: fc.integer({ min: 0, max: 2 }), bytes: fc.integer({ min: 1, max: 300 }) }) },
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('add' as const), sender: fc.integer({ min: 1, max: 4 }), nonce: fc.integer({ min: 0, max: 6 }), source: fc.integer({ min: 0, max: 2 }), bytes: fc.integer({ min: 1, max: 300 }), write: fc.constantFrom('ok' as const, 'ok' as const, 'fails' as const, 'later' as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('settle' as const), fails: fc.boolean() }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('block' as const), max: fc.integer({ min: 1, max: 6 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 800 }) }) },
   );
 
-  it('any sequence of adds, blocks and expiries keeps the bounds, keeps blocks nonce-consecutive and never drops an accepted includable transaction', () => {
+  it('any sequence of adds (some whose write fails), blocks and expiries keeps the bounds, keeps blocks nonce-consecutive and never drops an accepted includable transaction', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 120 }), fc.integer({ min: 2, max: 12 }), fc.integer({ min: 0, max: 3 }), (steps, maxTransactions, maxNonceGap) => {
         const chain = new Included();
@@ -318,18 +319,38 @@ describe('Mempool property (issue 11)', () => {
         const sources = [0, 1, 2].map((i) => ({ id: `source-${i}`, maxPending: 5 }));
         let now = 0;
         const mustInclude: string[] = [];
+        /** Reserved transactions whose write has not settled yet. */
+        const writing: PooledTransaction[] = [];
         for (const s of steps) {
           if (s.kind === 'add') {
             // What the pool must never drop: an accepted transaction that was includable on arrival.
             const t = tx(s.sender, BigInt(s.nonce), s.bytes);
+            // Includable on arrival counting only transactions on disk (a reservation may still fail).
             const last = chain.lastIncludedNonce(hex(t.sender));
-            const includableOnArrival = t.nonce === pool.nextPendingNonce(hex(t.sender), last === undefined ? 0n : last + 1n);
+            const durable = new Set(pool.pending().filter((p) => p.sender === hex(t.sender)).map((p) => p.tx.nonce));
+            let nextDurable = last === undefined ? 0n : last + 1n;
+            while (durable.has(nextDurable)) nextDurable++;
+            const includableOnArrival = t.nonce === nextDurable;
             try {
-              pool.add(t, sources[s.source]!, now);
-              if (includableOnArrival) mustInclude.push(hex(t.hash));
+              // Reserved, then confirmed, or cancelled as when its write to disk fails.
+              const reserved = pool.reserve(t, sources[s.source]!, now);
+              expect(pool.get(hex(t.hash))).toBeUndefined();
+              if (s.write === 'later') {
+                writing.push(reserved); // its write settles in a later step
+              } else if (s.write === 'fails') {
+                pool.cancel(reserved);
+                expect(pool.has(hex(t.hash)) || pool.statusOf(hex(t.hash)) !== undefined).toBe(false);
+              } else {
+                pool.confirm(reserved);
+                if (includableOnArrival) mustInclude.push(hex(t.hash));
+              }
             } catch (error) {
               if (!(error instanceof TransactionRejected)) throw error;
             }
+          } else if (s.kind === 'settle') {
+            const reserved = writing.shift();
+            if (reserved && s.fails) pool.cancel(reserved);
+            else if (reserved) pool.confirm(reserved);
           } else if (s.kind === 'tick') {
             now += s.ms;
             pool.expireWaiting(now);
@@ -356,13 +377,19 @@ describe('Mempool property (issue 11)', () => {
         // Only waiting transactions are ever dropped without inclusion (this pool sees only its own
         // blocks, so no nonce is used by another transaction).
         for (const { reason } of dropped) expect(['nonce-gap', 'evicted']).toContain(reason);
-        // Everything includable still pooled is what a long enough sequence of blocks includes.
-        const includable = pool.pending().filter((p) => {
+        for (const reserved of writing.splice(0)) pool.cancel(reserved);
+        const isIncludable = (p: { sender: string; tx: Transaction }): boolean => {
           const last = chain.lastIncludedNonce(p.sender);
           let n = last === undefined ? 0n : last + 1n;
           while (n < p.tx.nonce && pool.pending().some((q) => q.sender === p.sender && q.tx.nonce === n)) n++;
           return n === p.tx.nonce;
-        });
+        };
+        // Long enough after, every waiting transaction has expired: what is left is includable.
+        now += 10 * bounds.stuckExpiryMs;
+        pool.expireWaiting(now);
+        for (const p of pool.pending()) expect(isIncludable(p), `nonce ${p.tx.nonce} of ${p.sender} still pooled, not includable`).toBe(true);
+        // Everything includable still pooled is what a long enough sequence of blocks includes.
+        const includable = pool.pending().filter(isIncludable);
         const drained: Transaction[] = [];
         for (let i = 0; i < 100 && pool.hasIncludable(600); i++) {
           const block = pool.selectForBlock({ maxTransactions: 10, maxBytes: 600 });
