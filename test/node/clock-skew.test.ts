@@ -5,22 +5,14 @@
  * reasons and `dst_peer_clock_offset_seconds`; the other three stay ready and keep including
  * transactions.
  */
-import '../../src/p2p/polyfill.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics, type DstMetrics } from '../../src/api/metrics.js';
-import { MainThreadExecutor, createThresholdKey } from '../../src/crypto/index.js';
+import type { DstMetrics } from '../../src/api/metrics.js';
 import { signTransfer } from '../../src/load/transactions.js';
 import { systemClock, type Clock } from '../../src/node/clock.js';
-import { startNode, type NodeHandle } from '../../src/node/index.js';
-import type { ClusterPeer } from '../../src/p2p/index.js';
+import type { NodeHandle } from '../../src/node/index.js';
 import { keccak256 } from '../../src/wasm/index.js';
-import { freePort, waitFor } from '../helpers/net.js';
+import { waitFor } from '../helpers/net.js';
+import { startInProcessCluster, type InProcessCluster } from './in-process-cluster.js';
 
 const CHAIN_ID = 4344n;
 const NODES = 4;
@@ -29,42 +21,16 @@ const AHEAD_MS = 60_000;
 const aheadClock: Clock = { ...systemClock, now: () => systemClock.now() + AHEAD_MS };
 
 describe('a node whose clock runs a minute ahead', () => {
-  const dirs: string[] = [];
-  const nodes: NodeHandle[] = [];
-  const metrics: DstMetrics[] = [];
+  let cluster: InProcessCluster;
+  let nodes: NodeHandle[];
+  let metrics: DstMetrics[];
 
   beforeAll(async () => {
-    const key = createThresholdKey({ shares: NODES, threshold: 3 });
-    const identities = await Promise.all(Array.from({ length: NODES }, () => generateKeyPair('Ed25519')));
-    const peers: ClusterPeer[] = [];
-    for (let i = 0; i < NODES; i++) {
-      peers.push({ index: i, peerId: peerIdFromPrivateKey(identities[i]!).toString(), addrs: [`/ip4/127.0.0.1/tcp/${await freePort()}`] });
-      dirs.push(await mkdtemp(join(tmpdir(), `dst-clock-${i}-`)));
-      metrics.push(createMetrics());
-    }
-    nodes.push(
-      ...(await Promise.all(
-        peers.map((peer, i) =>
-          startNode({
-            dbPath: join(dirs[i]!, 'db'),
-            chainId: CHAIN_ID,
-            key: { share: key.shares[i]!, publicShares: [...key.publicShares], groupPublicKey: key.groupPublicKey, threshold: 3 },
-            blockTimeMs: 0,
-            network: { identity: identities[i]!, listen: peer.addrs, peers },
-            logger: pino({ level: 'silent' }),
-            executor: new MainThreadExecutor(),
-            metrics: metrics[i],
-            clock: i === SKEWED ? aheadClock : undefined,
-          }),
-        ),
-      )),
-    );
+    cluster = await startInProcessCluster({ nodes: NODES, threshold: 3, chainId: CHAIN_ID, blockTimeMs: 0, clockFor: (i) => (i === SKEWED ? aheadClock : undefined) });
+    ({ nodes, metrics } = cluster);
   });
 
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
+  afterAll(() => cluster.stop());
 
   it('says why it is not ready; the others stay ready and keep including transactions', async () => {
     const skewed = nodes[SKEWED]!.sequencer;

@@ -8,23 +8,16 @@
  * noble keccak, and all nodes hold the same chain. A fifth check: a proposal whose transactions do not
  * match its header never reaches the state machine.
  */
-import '../../src/p2p/polyfill.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as blst from '@chainsafe/blst';
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics, type DstMetrics } from '../../src/api/metrics.js';
+import type { DstMetrics } from '../../src/api/metrics.js';
 import { assembleBlock, encodeHeader, genesisBlock, hex } from '../../src/chain/index.js';
-import { MainThreadExecutor, createThresholdKey } from '../../src/crypto/index.js';
-import { startNode, type NodeHandle, type Sequencer, type SignedBlock } from '../../src/node/index.js';
+import { createThresholdKey } from '../../src/crypto/index.js';
+import type { NodeHandle, Sequencer, SignedBlock } from '../../src/node/index.js';
 import { proposalCodec } from '../../src/node/wire.js';
-import type { ClusterPeer } from '../../src/p2p/index.js';
-import { freePort, waitFor } from '../helpers/net.js';
+import { waitFor } from '../helpers/net.js';
+import { startInProcessCluster, type InProcessCluster } from './in-process-cluster.js';
 import { referenceSigningRoot } from '../helpers/signing-root.js';
 import { hexToBytes, signTransfers, testAccounts } from './wallets.js';
 
@@ -43,53 +36,29 @@ function verifiesAgainstGroupKey(signed: SignedBlock, groupPublicKey: Uint8Array
 }
 
 describe('a 4-node cluster in one process, one node with a wrong share', () => {
-  const dirs: string[] = [];
-  const nodes: NodeHandle[] = [];
+  let cluster: InProcessCluster;
+  let nodes: NodeHandle[];
   const sequencers: Sequencer[] = [];
-  const metrics: DstMetrics[] = [];
+  let metrics: DstMetrics[];
   let groupPublicKey: Uint8Array;
 
   beforeAll(async () => {
-    const key = createThresholdKey({ shares: NODES, threshold: THRESHOLD });
     const impostor = createThresholdKey({ shares: NODES, threshold: THRESHOLD });
-    groupPublicKey = key.groupPublicKey;
-    const identities = await Promise.all(Array.from({ length: NODES }, () => generateKeyPair('Ed25519')));
-    const peers: ClusterPeer[] = [];
-    for (let i = 0; i < NODES; i++) {
-      peers.push({ index: i, peerId: peerIdFromPrivateKey(identities[i]!).toString(), addrs: [`/ip4/127.0.0.1/tcp/${await freePort()}`] });
-      dirs.push(await mkdtemp(join(tmpdir(), `dst-cluster-${i}-`)));
-      metrics.push(createMetrics());
-    }
-    nodes.push(
-      ...(await Promise.all(
-        peers.map((peer, i) =>
-          startNode({
-            dbPath: join(dirs[i]!, 'db'),
-            chainId: BigInt(CHAIN_ID),
-            key: {
-              share: i === FAULTY ? impostor.shares[i]! : key.shares[i]!,
-              publicShares: [...key.publicShares],
-              groupPublicKey: key.groupPublicKey,
-              threshold: THRESHOLD,
-            },
-            blockTimeMs: 0,
-            network: { identity: identities[i]!, listen: peer.addrs, peers },
-            limits: { pool: { maxTransactions: 10_000, maxBytes: 16 << 20 }, block: { maxTransactions: 16, maxBytes: 1 << 20 } },
-            logger: pino({ level: 'silent' }),
-            executor: new MainThreadExecutor(),
-            metrics: metrics[i],
-          }),
-        ),
-      )),
-    );
+    cluster = await startInProcessCluster({
+      nodes: NODES,
+      threshold: THRESHOLD,
+      chainId: BigInt(CHAIN_ID),
+      blockTimeMs: 0,
+      limits: { pool: { maxTransactions: 10_000, maxBytes: 16 << 20 }, block: { maxTransactions: 16, maxBytes: 1 << 20 } },
+      shareFor: (i, key) => (i === FAULTY ? impostor.shares[i]! : key.shares[i]!),
+    });
+    ({ nodes, metrics } = cluster);
+    groupPublicKey = cluster.key.groupPublicKey;
     sequencers.push(...nodes.map((node) => node.sequencer));
     await waitFor('every node ready', () => sequencers.every((sequencer) => sequencer.health().ready));
   });
 
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
+  afterAll(() => cluster.stop());
 
   it('orders transactions sent to different nodes into one chain, signed despite the invalid partials', async () => {
     const accounts = testAccounts(SENDERS, 'dst-cluster-test');

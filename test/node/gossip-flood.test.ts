@@ -6,21 +6,13 @@
  * transactions pass the allowance, counts every refusal in `dst_gossip_rejected_total{peer="4"}`, and
  * keeps including an honest client's transactions.
  */
-import '../../src/p2p/polyfill.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics, type DstMetrics } from '../../src/api/metrics.js';
-import { MainThreadExecutor, createThresholdKey } from '../../src/crypto/index.js';
+import type { DstMetrics } from '../../src/api/metrics.js';
 import { signTransfer } from '../../src/load/transactions.js';
-import { startNode, type NodeHandle } from '../../src/node/index.js';
-import type { ClusterPeer } from '../../src/p2p/index.js';
+import type { NodeHandle } from '../../src/node/index.js';
 import { keccak256 } from '../../src/wasm/index.js';
-import { freePort, waitFor } from '../helpers/net.js';
+import { waitFor } from '../helpers/net.js';
+import { startInProcessCluster, type InProcessCluster } from './in-process-cluster.js';
 
 const CHAIN_ID = 4343n;
 const NODES = 4;
@@ -36,43 +28,23 @@ async function rejected(metrics: DstMetrics, reason: string): Promise<number> {
 }
 
 describe('a 4-node cluster where one operator floods gossip', () => {
-  const dirs: string[] = [];
-  const nodes: NodeHandle[] = [];
-  const metrics: DstMetrics[] = [];
+  let cluster: InProcessCluster;
+  let nodes: NodeHandle[];
+  let metrics: DstMetrics[];
 
   beforeAll(async () => {
-    const key = createThresholdKey({ shares: NODES, threshold: 3 });
-    const identities = await Promise.all(Array.from({ length: NODES }, () => generateKeyPair('Ed25519')));
-    const peers: ClusterPeer[] = [];
-    for (let i = 0; i < NODES; i++) {
-      peers.push({ index: i, peerId: peerIdFromPrivateKey(identities[i]!).toString(), addrs: [`/ip4/127.0.0.1/tcp/${await freePort()}`] });
-      dirs.push(await mkdtemp(join(tmpdir(), `dst-flood-${i}-`)));
-      metrics.push(createMetrics());
-    }
-    nodes.push(
-      ...(await Promise.all(
-        peers.map((peer, i) =>
-          startNode({
-            dbPath: join(dirs[i]!, 'db'),
-            chainId: CHAIN_ID,
-            key: { share: key.shares[i]!, publicShares: [...key.publicShares], groupPublicKey: key.groupPublicKey, threshold: 3 },
-            blockTimeMs: 50,
-            network: { identity: identities[i]!, listen: peer.addrs, peers },
-            limits: { pool: { maxTransactions: POOL }, block: { maxTransactions: 20, maxBytes: 1 << 20 } },
-            logger: pino({ level: 'silent' }),
-            executor: new MainThreadExecutor(),
-            metrics: metrics[i],
-          }),
-        ),
-      )),
-    );
+    cluster = await startInProcessCluster({
+      nodes: NODES,
+      threshold: 3,
+      chainId: CHAIN_ID,
+      blockTimeMs: 50,
+      limits: { pool: { maxTransactions: POOL }, block: { maxTransactions: 20, maxBytes: 1 << 20 } },
+    });
+    ({ nodes, metrics } = cluster);
     await waitFor('every node ready', () => nodes.every((node) => node.sequencer.health().ready), 20_000);
   });
 
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
+  afterAll(() => cluster.stop());
 
   it('the others hold at most its share, throttle its bad transactions, and keep including honest ones', async () => {
     const honestNodes = nodes.filter((_, i) => i !== FLOODER);
