@@ -8,28 +8,17 @@
  * ready.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signTransfer } from '../src/load/transactions.js';
 import { keccak256 } from '../src/wasm/index.js';
-import { spawnDst, whenListening, type NodeProcess } from '../test/e2e/node-process.js';
+import { postFrom, spawnDst, whenListening, type NodeProcess } from '../test/e2e/node-process.js';
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 const CHAIN_ID = 918n;
 const to = new Uint8Array(20).fill(5);
 
-function post(url: string, from: string, body: unknown): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, localAddress: from, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
+const post = postFrom;
 const rss = async (pid: number): Promise<number> => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const start = async (dir: string): Promise<NodeProcess> =>
   whenListening(spawnDst(['run', '--single', '--data-dir', dir, '--chain-id', CHAIN_ID.toString(), '--block-time', '0', '--rpc-port', '0', '--log-level', 'info']));

@@ -12,13 +12,12 @@
  * - a batch over the limit → one -32600, nothing run.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signTransfer } from '../../src/load/transactions.js';
 import { keccak256 } from '../../src/wasm/index.js';
-import { spawnDst, whenListening, type NodeProcess } from './node-process.js';
+import { postFrom, spawnDst, whenListening, type NodeProcess } from './node-process.js';
 
 const CHAIN_ID = 917n;
 /** The ceiling the README states for this configuration: the node with its small pool full. */
@@ -29,18 +28,7 @@ const raw = (label: string, nonce: number): string => `0x${Buffer.from(signTrans
 
 type Answer = { result?: any; error?: { code: number; message: string; data?: any } };
 
-/** A JSON-RPC body POSTed from client address `from` (a loopback address); the parsed answer. */
-function post(url: string, from: string, body: unknown): Promise<Answer | Answer[]> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, localAddress: from, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
+const post = (url: string, from: string, body: unknown): Promise<Answer | Answer[]> => postFrom(url, from, body);
 
 let id = 0;
 const call = async (url: string, from: string, method: string, params: unknown[] = []): Promise<Answer> =>

@@ -7,6 +7,7 @@
  * by pid. Also a minimal JSON-RPC client (fetch) and the reference checks shared by the end-to-end
  * tests, independent of src/ (noble keccak-256, blst).
  */
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import * as blst from '@chainsafe/blst';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -64,6 +65,19 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
     body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
   });
   return (await response.json()) as { result?: any; error?: { code: number; message: string } };
+}
+
+/** A JSON-RPC body POSTed from client address `from` (a loopback address, bound as the socket's source); the parsed answer. */
+export function postFrom(url: string, from: string, body: unknown): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, localAddress: from, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 export const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'));
