@@ -1,7 +1,7 @@
 /**
  * `dst/devnet`: a whole DST cluster on one machine, one `dst run` process per node: the devnet itself
  * (set-up, ports, the nodes' lifecycle — up when their RPC port answers, whoever started them — and
- * shutdown: ./devnet.ts), the nodes' log lines (./logs.ts),
+ * shutdown: ./devnet.ts), how a node is looked at from outside (./probe.ts), the nodes' log lines (./logs.ts),
  * the live block lines and summary (./tracker.ts), and the node supervisor the devnet and the
  * multi-process tests share (spawn, listening, stop, kill by pid: ./supervisor.ts). The `dst devnet`
  * command that parses the flags and runs it is src/cli/devnet.ts.
@@ -15,14 +15,11 @@ export {
   DevnetSetupError,
   nodeCommand,
   planDevnet,
-  portInUse,
-  probeRpc,
   runDevnet,
-  tcpAccepts,
   type DevnetOptions,
   type DevnetPlan,
-  type RpcProbe,
 } from './devnet.js';
+export { portInUse, probeRpc, tcpAccepts, type RpcProbe } from './probe.js';
 export { nodeEvent, parseNodeLine, type NodeEvent, type StoredBlock } from './logs.js';
 export {
   DEFAULT_STOP_GRACE_MS,

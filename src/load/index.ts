@@ -9,11 +9,6 @@ export {
   DEFAULT_SENDERS,
   DEFAULT_START_WAIT_MS,
   fetchChainId,
-  formatProgress,
-  formatSummary,
-  formatUrlChange,
-  formatUrls,
-  formatWaiting,
   NoUrlAnswersError,
   startLoad,
   type AcceptedTransaction,
@@ -25,4 +20,5 @@ export {
   type LoadWaiting,
   type UrlState,
 } from './generator.js';
+export { formatProgress, formatSummary, formatUrlChange, formatUrls, formatWaiting } from './format.js';
 export { addressOf, makeLoad, randomSenderKey, signTransfer, type SenderKey } from './transactions.js';
