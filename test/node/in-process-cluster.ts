@@ -2,8 +2,10 @@
  * A cluster of real nodes in one process, for the node tests: `startNode` n times, each with its own
  * LMDB store in a temporary directory, its own metrics registry and its own real libp2p host on
  * loopback (identities and free ports made here), a threshold key made in memory. Per node, the test
- * may give another share (a faulty node), limits, or a clock. `stop()` stops the nodes and removes
- * the directories.
+ * may give another share (a faulty node), limits, or a clock. `stopNode(i)` stops one node fully
+ * (sequencer, host, store) and `restartNode(i)` starts it again as a restarted process would be: the
+ * same identity, listen address and database directory, a fresh metrics registry (`nodes[i]` and
+ * `metrics[i]` are replaced). `stop()` stops the nodes and removes the directories.
  */
 import '../../src/p2p/polyfill.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,8 +35,16 @@ export interface InProcessClusterOptions {
 
 export interface InProcessCluster {
   key: ThresholdKey;
+  /** The operators as every node's host knows them (index, peer id, listen multiaddr). */
+  peers: readonly ClusterPeer[];
+  /** Node `i`'s handle; replaced by `restartNode(i)`. */
   nodes: NodeHandle[];
+  /** Node `i`'s registry; replaced by `restartNode(i)`. */
   metrics: DstMetrics[];
+  /** Stops node `i` (sequencer, host, store); its directory is kept. */
+  stopNode(i: number): Promise<void>;
+  /** Starts node `i` again (after `stopNode(i)`) with its identity, listen address and directory. */
+  restartNode(i: number): Promise<NodeHandle>;
   stop(): Promise<void>;
 }
 
@@ -48,26 +58,32 @@ export async function startInProcessCluster(options: InProcessClusterOptions): P
     dirs.push(await mkdtemp(join(tmpdir(), `dst-node-${i}-`)));
   }
   const metrics = peers.map(() => createMetrics());
-  const nodes = await Promise.all(
-    peers.map((peer, i) =>
-      startNode({
-        dbPath: join(dirs[i]!, 'db'),
-        chainId: options.chainId,
-        key: { share: options.shareFor?.(i, key) ?? key.shares[i]!, publicShares: [...key.publicShares], groupPublicKey: key.groupPublicKey, threshold: options.threshold },
-        blockTimeMs: options.blockTimeMs,
-        network: { identity: identities[i]!, listen: peer.addrs, peers },
-        limits: options.limits,
-        logger: pino({ level: 'silent' }),
-        executor: new MainThreadExecutor(),
-        metrics: metrics[i],
-        clock: options.clockFor?.(i),
-      }),
-    ),
-  );
+  const start = (i: number): Promise<NodeHandle> =>
+    startNode({
+      dbPath: join(dirs[i]!, 'db'),
+      chainId: options.chainId,
+      key: { share: options.shareFor?.(i, key) ?? key.shares[i]!, publicShares: [...key.publicShares], groupPublicKey: key.groupPublicKey, threshold: options.threshold },
+      blockTimeMs: options.blockTimeMs,
+      network: { identity: identities[i]!, listen: peers[i]!.addrs, peers },
+      limits: options.limits,
+      logger: pino({ level: 'silent' }),
+      executor: new MainThreadExecutor(),
+      metrics: metrics[i],
+      clock: options.clockFor?.(i),
+    });
+  const nodes = await Promise.all(peers.map((_, i) => start(i)));
   return {
     key,
+    peers,
     nodes,
     metrics,
+    stopNode: (i) => nodes[i]!.stop(),
+    async restartNode(i) {
+      await nodes[i]!.stop(); // a no-op wait if it is stopped already
+      metrics[i] = createMetrics();
+      nodes[i] = await start(i);
+      return nodes[i]!;
+    },
     async stop() {
       await Promise.all(nodes.map((node) => node.stop()));
       await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
