@@ -12,18 +12,23 @@ import { keccakApi } from './keccak.js';
 import { trieApi } from './trie.js';
 import { curveApi } from './curve.js';
 import { hashToCurveApi } from './hash-to-curve.js';
+import { pointsApi } from './points.js';
 
 export type { WasmVariant } from './core.js';
 export { FR_MAX_COUNT, FR_MODULUS, frBatch, lagrangeCoefficients, lagrangeCoefficientsInto, lagrangeInterpolate, shamirEvaluate } from './fr.js';
 export { keccak256, keccak256Batch, keccak256BatchInto, keccak256Into } from './keccak.js';
 export { transactionsRoot, transactionsRootWithHashes } from './trie.js';
 export { combineG2, g1Msm, g2Msm, interpolateG1 } from './curve.js';
+export {
+  POINTS_MAX_COUNT, compressG1, compressG1Batch, compressG2, compressG2Batch, decompressG1, decompressG1Batch, decompressG2,
+  decompressG2Batch, validatePublicKey, validatePublicKeys, validateSignature, validateSignatures,
+} from './points.js';
 export { ETHEREUM_BLS_DST, expandMessageXmd, hashToG2, hashToG2Batch, mapToG2, sha256 } from './hash-to-curve.js';
 
 /** Every wrapper function, bound to the core of one build variant. */
 export function createWasmApi(variant: WasmVariant) {
   const core = loadWasmCore(variant);
-  return { ...frApi(core), ...keccakApi(core), ...trieApi(core), ...curveApi(core), ...hashToCurveApi(core) };
+  return { ...frApi(core), ...keccakApi(core), ...trieApi(core), ...curveApi(core), ...hashToCurveApi(core), ...pointsApi(core) };
 }
 
 export type WasmApi = ReturnType<typeof createWasmApi>;
