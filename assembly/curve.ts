@@ -8,15 +8,15 @@
  * (one encoding). Up to CURVE_MAX_POINTS per call.
  *
  * The threshold calls (curveCombineG2, curveInterpolateG1) take share indices instead of scalars:
- * the Lagrange coefficients at x = 0 come from ./fr.ts (lagrangeAtZero) straight into SCALARS, then
- * the MSM runs — one call from indices and partial signatures to the combined signature.
+ * the Lagrange coefficients at x = 0 come from ./fr/batch.ts (lagrangeAtZero) straight into SCALARS,
+ * then the MSM runs — one call from indices and partial signatures to the combined signature.
  * Every call returns 0 or a negative status of ./bls/encoding.ts; curveFailedInput() then names the
  * offending input.
  */
 import {
   COUNT_OUT_OF_RANGE, DUPLICATE_INDEX, ZERO_INDEX, failedInputIndex, setFailedInput,
 } from './bls/encoding';
-import { FR_ERR_DUPLICATE_INDEX, FR_ERR_ZERO_INDEX, lagrangeAtZero } from './fr';
+import { FR_ERR_DUPLICATE_INDEX, FR_ERR_ZERO_INDEX, lagrangeAtZero } from './fr/batch';
 import { g1Encode } from './bls/g1';
 import { G2_ENCODED_BYTES, G2_JACOBIAN_BYTES, g2Encode } from './bls/g2';
 import { SCALAR_BYTES, g1MsmUnsafe, g2MsmUnsafe } from './bls/msm';
@@ -28,7 +28,8 @@ const POINTS: usize = memory.data(CURVE_MAX_POINTS * G2_ENCODED_BYTES, 16);
 const SCALARS: usize = memory.data(CURVE_MAX_POINTS * SCALAR_BYTES, 16);
 const INDICES: usize = memory.data(CURVE_MAX_POINTS * 4, 16);
 const OUTPUT: usize = memory.data(G2_ENCODED_BYTES, 16);
-const RESULT: usize = memory.data(G2_JACOBIAN_BYTES, 16) // the larger of the G1 and G2 Jacobian points;
+/** The MSM's Jacobian result: the larger of the G1 and G2 Jacobian points. */
+const RESULT: usize = memory.data(G2_JACOBIAN_BYTES, 16);
 
 export function curveMaxPoints(): i32 {
   return CURVE_MAX_POINTS;

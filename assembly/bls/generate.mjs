@@ -1,6 +1,8 @@
 // Generates assembly/bls/montgomery.ts (unrolled Montgomery multiplication kernels) and
 // assembly/bls/params.ts (BLS12-381 constants in the core's limb representation) from the curve's
-// defining numbers, so that no constant is typed by hand. Run: node assembly/bls/generate.mjs
+// defining numbers, so that no constant is typed by hand; and the curve layer, g1.ts, g2.ts and
+// msm.ts, from one template over the coordinate field (G1 over Fp, G2 over Fp2; see "the curve
+// layer" below). Run: node assembly/bls/generate.mjs
 // With --check it writes nothing and exits 1 if a committed file differs from what it would write
 // (test/wasm/curve-generated.test.ts runs that, so a hand edit or a stale file cannot land).
 // Every derived constant is checked here against @noble/curves before it is written.
@@ -276,12 +278,696 @@ ${chain('n', idx.map((j) => `${lit(P4L[j])} - ${ld('b', j, 8, 1)}`))}${idx.map((
 const montgomery = header('Montgomery multiplication kernels, unrolled (see fp.ts for the design note).') +
   `\n/** Scratch of fp2Mul: its second multiplicand rearranged. */\nconst FP2_MUL_SECOND: usize = memory.data(${LIMBS * 8}, 16);\n` + scalarKernel() + pairKernel() + fp2MulKernel() + scalarAddSub() + simdAddSub();
 
+// ---- g1.ts, g2.ts and msm.ts: the curve layer, written once over the coordinate field ----
+// G1 lives over Fp (fp.ts), G2 over Fp2 (fp2.ts); the Jacobian formulas, the table of odd multiples,
+// the batch normalisation, the codec and both MSM methods are the same text over either field, so
+// curveModule() and msmGroup() below are one template, written out once per group. What really
+// differs is a parameter of GROUPS: the names, the curve's b, the byte encoding (x ‖ y over Fp,
+// c1 ‖ c0 pairs over Fp2), the endomorphism (φ' on G1, −ψ on G2, hand-written per group) and how a
+// scalar splits into pieces (two 128-bit pieces on G1, four 64-bit ones on G2). The output is the
+// code the two hand-written copies were (G1's MSM loops over its one image as G2's over three), so
+// the point arithmetic compiles to the same WebAssembly as before and the MSM to the same loops.
+const MSM_CHUNK = 64; // points whose tables are built at once (msm.ts)
+const SCALAR_DIGITS = 4; // a scalar below r < |x|^4 has four base-|x| digits (scalar.ts)
+const X_DOC = `−${lit(X_ABS)}`;
+const GROUPS = [
+  {
+    g: 'g1', G: 'G1', f: 'fp', FP: 'FP', field: 'Fp', module: 'fp.ts', twin: 'g2.ts', degree: 1,
+    curve: 'E(Fp): y^2 = x^3 + 4', b: '4', params: ['G1_B_MONT', 'G1_BETA_MONT'], fieldOps: [],
+    encoding: 'x ‖ y, big-endian',
+    endomorphismDoc: 'The GLV endomorphism φ(x, y) = (β x, y), β a cube root of unity in Fp, acts as [−x^2] on the G1 ' +
+      `subgroup (x = ${X_DOC}); the MSM uses φ'(x, y) = (β x, −y) = [x^2].`,
+    endomorphism: 'g1EndomorphismAffine',
+    endomorphismCode: `/** out = φ'(a) = (β x, −y) for an affine point: [x^2] a on G1. */
+export function g1EndomorphismAffine(out: usize, a: usize): void {
+  fpMul(out, a, G1_BETA_MONT);
+  fpNeg(out + F, a + F);
+}`,
+    // MSM: two pieces a + b·|x| < 2^128 (two base-|x| digits each), with the images P and φ'(P)
+    pieces: 2, images: "P and φ'(P)",
+    width: 4,
+    widthDoc: `/**
+ * wNAF width on G1. Measured on interpolateG1 (ms, min of 10, t = 3 / 10 / 64): w = 3: 0.234 / 0.578
+ * / 2.94; w = 4: 0.254 / 0.490 / 3.26; w = 5: 0.271 / 0.433 / 2.93 — within the noise of each other.
+ */`,
+    bucketThreshold: 96,
+    thresholdDoc: 'n = 64: 8.3 / 9.7, 96: 11.6 / 9.7, 128: 10.8 / 10.1, 256: 21.7 / 17.2, 512: 44.2 / 30.2',
+  },
+  {
+    g: 'g2', G: 'G2', f: 'fp2', FP: 'FP2', field: 'Fp2', module: 'fp2.ts', twin: 'g1.ts', degree: 2,
+    curve: "E'(Fp2): y^2 = x^3 + 4(1 + u)", b: '4(1 + u)', params: ['G2_B_MONT', 'G2_PSI_X_MONT', 'G2_PSI_Y_MONT'],
+    fieldOps: ['Conj'], encoding: 'x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0, big-endian',
+    endomorphismDoc: 'The endomorphism ψ (untwist-Frobenius-twist, Galbraith–Scott) acts as [x] on the G2 subgroup, ' +
+      `x~=~${X_DOC}: ψ(x, y) = (c_x·conj(x), c_y·conj(y)), constants in params.ts.`,
+    endomorphism: 'g2NegPsiAffine',
+    endomorphismCode: `/** out = −ψ(a) for an affine point: since ψ = [x] and x < 0, this is [|x|] a. */
+export function g2NegPsiAffine(out: usize, a: usize): void {
+  fp2Conj(T0, a);
+  fp2Mul(out, T0, G2_PSI_X_MONT);
+  fp2Conj(T0, a + F);
+  fp2Mul(T0, T0, G2_PSI_Y_MONT);
+  fp2Neg(out + F, T0);
+}`,
+    // MSM: four pieces d_i < 2^64 (one base-|x| digit each), with the images (−ψ)^i(Q)
+    pieces: 4, images: '(−ψ)^i(Q)',
+    width: 4,
+    widthDoc: `/**
+ * wNAF width on G2 (table of 2^(w−2) odd multiples per point and image), measured on combineG2 as
+ * the speed-up over herumi's Signature.recover in the same run (min of 15 × 20 calls, t = 3 / 7 / 10)
+ * with full-size Lagrange coefficients (shares 1, 3, 5, …): w = 3: 2.60 / 2.85 / 3.00; w = 4: 3.09 /
+ * 3.12 / 3.16; w = 5: 2.56 / 2.76 / 2.80. (With consecutive shares 1..t the coefficients are small
+ * integers and w = 3 edges ahead.) Each table entry costs a co-Z addition, its share of the batch
+ * normalisation and three ψ images, so wider tables do not pay for t this small.
+ */`,
+    bucketThreshold: 64,
+    thresholdDoc: 'n = 32: 9.8 / 13.3, 64: 23.5 / 21.3, 128: 59.7 / 46.6, 512: 223 / 111',
+  },
+];
+for (const c of GROUPS) {
+  c.encodedBytes = 96 * c.degree; // two coordinates of `degree` big-endian 48-byte Fp components
+  c.table = 1 << (c.width - 2); // odd multiples 1, 3, …, 2^(w−1) − 1
+  c.batchCapacity = MSM_CHUNK * c.table;
+  c.digitsPerPiece = SCALAR_DIGITS / c.pieces;
+  c.pieceBits = 64 * c.digitsPerPiece; // every base-|x| digit is below |x| < 2^64
+}
+
+/**
+ * A docblock (indented by `indent`): paragraphs wrapped at 100 columns; a "\n" in one starts a line,
+ * a "~" is a space the wrap does not break at.
+ */
+function docblock(paragraphs, indent = '') {
+  const lines = [];
+  paragraphs.forEach((paragraph, i) => {
+    if (i > 0) lines.push(`${indent} *`);
+    for (const text of paragraph.split('\n')) {
+      let line = `${indent} *`;
+      for (const word of text.split(' ')) {
+        if (`${line} ${word}`.length > 100 && line !== `${indent} *`) {
+          lines.push(line.replaceAll('~', ' '));
+          line = `${indent} *`;
+        }
+        line += ` ${word}`;
+      }
+      lines.push(line.replaceAll('~', ' '));
+    }
+  });
+  return `${indent}/**\n${lines.join('\n')}\n${indent} */`;
+}
+
+/** An import statement, its names wrapped at 100 columns. */
+function importList(names, from) {
+  const lines = [];
+  let line = '';
+  for (const name of names) {
+    const next = line === '' ? `  ${name},` : `${line} ${name},`;
+    if (next.length > 100) {
+      lines.push(line);
+      line = `  ${name},`;
+    } else line = next;
+  }
+  lines.push(line);
+  return `import {\n${lines.join('\n')}\n} from '${from}';\n`;
+}
+
+/** g1.ts or g2.ts: the group's point arithmetic over its coordinate field. */
+function curveModule(c) {
+  const { g, G, f, FP } = c;
+  const ops = [
+    'Add', 'Copy', 'Double', 'Equals', 'FromBytes', 'Inv', 'IsZero', 'Mul', 'Neg', 'SetOne', 'Sqr', 'Sub', 'ToBytes',
+    ...c.fieldOps,
+  ].sort();
+  return header(`${G} of BLS12-381 from the curve template (one text with ${c.twin}).`) + `
+${docblock([
+    `${G} of BLS12-381: points of ${c.curve}, in Jacobian coordinates (X, Y, Z) ↔ (X/Z^2,~Y/Z^3), ` +
+    'infinity when Z = 0. Formulas for a = 0 from the Explicit-Formulas Database ' +
+    '(hyperelliptic.org/EFD/g1p/auto-shortw-jacobian-0.html): dbl-2009-l (2M~+~5S), madd-2007-bl ' +
+    '(7M~+~4S, second point affine), add-2007-bl (11M~+~5S). Additions detect P~+~P (→~doubling), ' +
+    `P~+~(−P) (→~infinity) and infinity operands. Not constant-time. M and S are ${c.field} ` +
+    `multiplications and squarings; ${c.twin} is the same template over the other field.`,
+    `Layouts in memory: Jacobian = X ‖ Y ‖ Z, affine = x ‖ y (${c.field} elements of ${c.module}).\n` +
+    `Byte format (ZCash/blst uncompressed, ${c.encodedBytes} bytes): ${c.encoding}; the top three bits ` +
+    'of byte 0 are flags (compressed 0x80 must be clear, infinity 0x40 with every other bit zero, sort ' +
+    '0x20 must be clear).',
+    c.endomorphismDoc,
+  ])}
+${importList([`${FP}_BYTES`, `${FP}_ENCODED_BYTES`, ...ops.map((op) => f + op)], `./${f}`)}import { ${c.params.join(', ')} } from './params';
+import { DECODE_BAD_FLAGS, DECODE_INFINITY, DECODE_NOT_CANONICAL, DECODE_NOT_ON_CURVE, DECODE_POINT } from './encoding';
+
+export const ${G}_JACOBIAN_BYTES: i32 = 3 * ${FP}_BYTES;
+export const ${G}_AFFINE_BYTES: i32 = 2 * ${FP}_BYTES;
+export const ${G}_ENCODED_BYTES: i32 = 2 * ${FP}_ENCODED_BYTES;
+/** Most points ${g}BatchToAffine converts in one call (its prefix-product scratch): MSM_CHUNK × ${c.table} table entries (msm.ts). */
+export const ${G}_BATCH_CAPACITY: i32 = ${c.batchCapacity};
+
+const F: usize = <usize>${FP}_BYTES;
+${['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'INVERSE'].map((t) => `const ${t}: usize = memory.data(${FP}_BYTES, 16);\n`).join('')}const PREFIX: usize = memory.data(${G}_BATCH_CAPACITY * ${FP}_BYTES, 16);
+
+export function ${g}SetInfinity(out: usize): void {
+  ${f}SetOne(out);
+  ${f}SetOne(out + F);
+  memory.fill(out + 2 * F, 0, F);
+}
+
+export function ${g}IsInfinity(p: usize): bool {
+  return ${f}IsZero(p + 2 * F);
+}
+
+/** Jacobian point from an affine one (Z = 1). */
+export function ${g}FromAffine(out: usize, a: usize): void {
+  memory.copy(out, a, 2 * F);
+  ${f}SetOne(out + 2 * F);
+}
+
+export function ${g}Double(out: usize, p: usize): void {
+  if (${g}IsInfinity(p)) {
+    ${g}SetInfinity(out);
+    return;
+  }
+  ${f}Sqr(T0, p); // A = X^2
+  ${f}Sqr(T1, p + F); // B = Y^2
+  ${f}Sqr(T2, T1); // C = B^2
+  ${f}Add(T3, p, T1);
+  ${f}Sqr(T3, T3);
+  ${f}Sub(T3, T3, T0);
+  ${f}Sub(T3, T3, T2);
+  ${f}Double(T3, T3); // D = 2((X + B)^2 − A − C)
+  ${f}Double(T4, T0);
+  ${f}Add(T4, T4, T0); // E = 3A
+  ${f}Sqr(T5, T4); // F = E^2
+  ${f}Mul(T6, p + F, p + 2 * F);
+  ${f}Double(out + 2 * F, T6); // Z3 = 2 Y Z
+  ${f}Double(T6, T3);
+  ${f}Sub(out, T5, T6); // X3 = F − 2D
+  ${f}Sub(T3, T3, out);
+  ${f}Mul(T3, T4, T3);
+  ${f}Double(T2, T2);
+  ${f}Double(T2, T2);
+  ${f}Double(T2, T2);
+  ${f}Sub(out + F, T3, T2); // Y3 = E(D − X3) − 8C
+}
+
+/** out = p + q with q affine (not infinity). out may alias p. */
+export function ${g}AddAffine(out: usize, p: usize, q: usize): void {
+  if (${g}IsInfinity(p)) {
+    ${g}FromAffine(out, q);
+    return;
+  }
+  const z = p + 2 * F;
+  ${f}Sqr(T0, z); // Z1Z1
+  ${f}Mul(T1, q, T0); // U2 = X2 Z1Z1
+  ${f}Mul(T2, q + F, z);
+  ${f}Mul(T2, T2, T0); // S2 = Y2 Z1 Z1Z1
+  ${f}Sub(T1, T1, p); // H = U2 − X1
+  ${f}Sub(T2, T2, p + F);
+  ${f}Double(T2, T2); // r = 2(S2 − Y1)
+  if (${f}IsZero(T1)) {
+    if (${f}IsZero(T2)) ${g}Double(out, p);
+    else ${g}SetInfinity(out);
+    return;
+  }
+  ${f}Sqr(T3, T1); // HH
+  ${f}Double(T4, T3);
+  ${f}Double(T4, T4); // I = 4 HH
+  ${f}Mul(T5, T1, T4); // J = H I
+  ${f}Mul(T4, p, T4); // V = X1 I
+  // Z3 = (Z1 + H)^2 − Z1Z1 − HH (before Z1 is overwritten)
+  ${f}Add(T6, z, T1);
+  ${f}Sqr(T6, T6);
+  ${f}Sub(T6, T6, T0);
+  ${f}Sub(out + 2 * F, T6, T3);
+  // Y1 J before Y1 is overwritten
+  ${f}Mul(T6, p + F, T5);
+  ${f}Sqr(T0, T2);
+  ${f}Sub(T0, T0, T5);
+  ${f}Double(T3, T4);
+  ${f}Sub(out, T0, T3); // X3 = r^2 − J − 2V
+  ${f}Sub(T4, T4, out);
+  ${f}Mul(T4, T2, T4);
+  ${f}Double(T6, T6);
+  ${f}Sub(out + F, T4, T6); // Y3 = r(V − X3) − 2 Y1 J
+}
+
+/** out = p + q, both Jacobian. out may alias p or q. */
+export function ${g}Add(out: usize, p: usize, q: usize): void {
+  if (${g}IsInfinity(p)) {
+    memory.copy(out, q, 3 * F);
+    return;
+  }
+  if (${g}IsInfinity(q)) {
+    memory.copy(out, p, 3 * F);
+    return;
+  }
+  ${f}Sqr(T0, p + 2 * F); // Z1Z1
+  ${f}Sqr(T1, q + 2 * F); // Z2Z2
+  ${f}Mul(T2, p, T1); // U1 = X1 Z2Z2
+  ${f}Mul(T3, q, T0); // U2 = X2 Z1Z1
+  ${f}Mul(T4, p + F, q + 2 * F);
+  ${f}Mul(T4, T4, T1); // S1 = Y1 Z2 Z2Z2
+  ${f}Mul(T5, q + F, p + 2 * F);
+  ${f}Mul(T5, T5, T0); // S2 = Y2 Z1 Z1Z1
+  ${f}Sub(T3, T3, T2); // H = U2 − U1
+  ${f}Sub(T5, T5, T4);
+  ${f}Double(T5, T5); // r = 2(S2 − S1)
+  if (${f}IsZero(T3)) {
+    if (${f}IsZero(T5)) ${g}Double(out, p);
+    else ${g}SetInfinity(out);
+    return;
+  }
+  // Z3 = ((Z1 + Z2)^2 − Z1Z1 − Z2Z2) H
+  ${f}Add(T6, p + 2 * F, q + 2 * F);
+  ${f}Sqr(T6, T6);
+  ${f}Sub(T6, T6, T0);
+  ${f}Sub(T6, T6, T1);
+  ${f}Mul(out + 2 * F, T6, T3);
+  ${f}Double(T0, T3);
+  ${f}Sqr(T0, T0); // I = (2H)^2
+  ${f}Mul(T1, T3, T0); // J = H I
+  ${f}Mul(T2, T2, T0); // V = U1 I
+  ${f}Mul(T4, T4, T1);
+  ${f}Double(T4, T4); // 2 S1 J
+  ${f}Sqr(T6, T5);
+  ${f}Sub(T6, T6, T1);
+  ${f}Double(T0, T2);
+  ${f}Sub(out, T6, T0); // X3 = r^2 − J − 2V
+  ${f}Sub(T2, T2, out);
+  ${f}Mul(T2, T5, T2);
+  ${f}Sub(out + F, T2, T4); // Y3 = r(V − X3) − 2 S1 J
+}
+
+/**
+ * Co-Z addition with update (Meloni; Goundar–Joye–Miyaji, "Co-Z addition formulæ and binary
+ * ladders", ZADDU, 5M + 2S): p and q share their Z; out = p + q, and p is replaced by the same point
+ * with out's Z. Returns false when p and q have the same x (p = ±q), which the caller treats as an
+ * input of small order. out must not alias p or q.
+ */
+export function ${g}AddCoZ(out: usize, p: usize, q: usize): bool {
+  ${f}Sub(T0, p, q); // X1 − X2
+  if (${f}IsZero(T0)) return false;
+  ${f}Sqr(T1, T0); // C
+  ${f}Mul(T2, p, T1); // W1
+  ${f}Mul(T3, q, T1); // W2
+  ${f}Sub(T4, p + F, q + F); // Y1 − Y2
+  ${f}Sub(T5, T2, T3);
+  ${f}Mul(T5, p + F, T5); // A1 = Y1 (W1 − W2)
+  ${f}Mul(out + 2 * F, p + 2 * F, T0); // Z3 = Z (X1 − X2)
+  ${f}Sqr(T6, T4);
+  ${f}Sub(T6, T6, T2);
+  ${f}Sub(out, T6, T3); // X3 = (Y1 − Y2)^2 − W1 − W2
+  ${f}Sub(T6, T2, out);
+  ${f}Mul(T6, T4, T6);
+  ${f}Sub(out + F, T6, T5); // Y3 = (Y1 − Y2)(W1 − X3) − A1
+  ${f}Copy(p, T2);
+  ${f}Copy(p + F, T5);
+  ${f}Copy(p + 2 * F, out + 2 * F);
+  return true;
+}
+
+/**
+ * The odd multiples P, 3P, …, (2·size − 1)P of an affine point into \`table\` (Jacobian, each entry
+ * with its own Z), by co-Z additions of 2P (Longa–Miri's precomputation): 2P = (X, Y, 2y), P made
+ * co-Z with it as (x·(2y)^2, y·(2y)^3, 2y), then ZADDU repeatedly. \`twice\` is scratch. Returns false
+ * when P has small order (2P = O or some entry equals ±2P), impossible in the prime-order subgroup.
+ */
+export function ${g}OddMultiples(table: usize, a: usize, size: i32, twice: usize): bool {
+  ${g}FromAffine(twice, a);
+  ${g}Double(twice, twice);
+  if (${g}IsInfinity(twice)) return false;
+  ${f}Sqr(T0, twice + 2 * F);
+  ${f}Mul(table, a, T0);
+  ${f}Mul(T0, T0, twice + 2 * F);
+  ${f}Mul(table + F, a + F, T0);
+  ${f}Copy(table + 2 * F, twice + 2 * F);
+  const stride: usize = 3 * F;
+  for (let k = 1; k < size; k++) {
+    const entry = table + <usize>k * stride;
+    if (!${g}AddCoZ(entry, twice, entry - stride)) return false;
+  }
+  return true;
+}
+
+/** Affine y ↦ −y in place, for a signed table lookup. */
+export function ${g}NegateAffine(out: usize, a: usize): void {
+  ${f}Copy(out, a);
+  ${f}Neg(out + F, a + F);
+}
+
+${c.endomorphismCode}
+
+/**
+ * Converts \`count\` Jacobian points (none at infinity) at \`jac\` to affine at \`aff\` with one field
+ * inversion (Montgomery's trick: prefix products, one inverse, walk back).
+ */
+export function ${g}BatchToAffine(aff: usize, jac: usize, count: i32): void {
+  const stride: usize = 3 * F;
+  ${f}Copy(PREFIX, jac + 2 * F);
+  for (let i = 1; i < count; i++) {
+    ${f}Mul(PREFIX + <usize>i * F, PREFIX + <usize>(i - 1) * F, jac + <usize>i * stride + 2 * F);
+  }
+  ${f}Inv(INVERSE, PREFIX + <usize>(count - 1) * F);
+  for (let i = count - 1; i >= 0; i--) {
+    const point = jac + <usize>i * stride;
+    if (i > 0) {
+      ${f}Mul(T0, INVERSE, PREFIX + <usize>(i - 1) * F); // 1 / Z_i
+      ${f}Mul(INVERSE, INVERSE, point + 2 * F);
+    } else {
+      ${f}Copy(T0, INVERSE);
+    }
+    ${f}Sqr(T1, T0);
+    ${f}Mul(aff + <usize>i * 2 * F, point, T1);
+    ${f}Mul(T1, T1, T0);
+    ${f}Mul(aff + <usize>i * 2 * F + F, point + F, T1);
+  }
+}
+
+/** Whether affine (x, y) satisfies y^2 = x^3 + ${c.b}. */
+export function ${g}IsOnCurve(a: usize): bool {
+  ${f}Sqr(T0, a);
+  ${f}Mul(T0, T0, a);
+  ${f}Add(T0, T0, ${G}_B_MONT);
+  ${f}Sqr(T1, a + F);
+  return ${f}Equals(T0, T1);
+}
+
+/**
+ * Decodes ${c.encodedBytes} uncompressed bytes into an affine point. Returns DECODE_POINT, DECODE_INFINITY (aff
+ * untouched) or a negative DECODE_* error.
+ */
+export function ${g}Decode(aff: usize, bytes: usize): i32 {
+  const flags = load<u8>(bytes);
+  if ((flags & 0xa0) != 0) return DECODE_BAD_FLAGS;
+  if ((flags & 0x40) != 0) {
+    if ((flags & 0x1f) != 0) return DECODE_BAD_FLAGS;
+    for (let k = 1; k < ${G}_ENCODED_BYTES; k++) if (load<u8>(bytes + <usize>k) != 0) return DECODE_BAD_FLAGS;
+    return DECODE_INFINITY;
+  }
+  if (!${f}FromBytes(aff, bytes) || !${f}FromBytes(aff + F, bytes + <usize>${FP}_ENCODED_BYTES)) {
+    return DECODE_NOT_CANONICAL;
+  }
+  return ${g}IsOnCurve(aff) ? DECODE_POINT : DECODE_NOT_ON_CURVE;
+}
+
+/** Encodes a Jacobian point as ${c.encodedBytes} uncompressed bytes (one inversion). */
+export function ${g}Encode(bytes: usize, p: usize): void {
+  if (${g}IsInfinity(p)) {
+    memory.fill(bytes, 0, ${G}_ENCODED_BYTES);
+    store<u8>(bytes, 0x40);
+    return;
+  }
+  ${f}Inv(T0, p + 2 * F);
+  ${f}Sqr(T1, T0);
+  ${f}Mul(T2, p, T1);
+  ${f}ToBytes(bytes, T2);
+  ${f}Mul(T1, T1, T0);
+  ${f}Mul(T2, p + F, T1);
+  ${f}ToBytes(bytes + <usize>${FP}_ENCODED_BYTES, T2);
+}
+`;
+}
+
+// The MSM's shared bucket parameters (msm.ts): virtual points per chunk, the window range.
+const VIRTUAL_POINTS = 4096;
+const MIN_WINDOW_BITS = 4, MAX_WINDOW_BITS = 10;
+const MAX_DIGITS = Math.max(...GROUPS.map((c) => c.pieceBits + 1));
+
+/**
+ * How one group's MSM reads piece `piece` of a scalar from its base-|x| digits at BASE_X_DIGITS: a
+ * piece of one digit is that digit (G2); a piece of two is d_2i + d_2i+1·|x| < 2^128 (G1,
+ * combineDigits). Returns the code of the Straus loop (digits into HALF_SCALAR, then the 128-bit
+ * value as lo, hi) and of the bucket method (stored into, and loaded from, the piece-scalar slots).
+ */
+function pieceCode(c) {
+  const { G } = c;
+  if (c.digitsPerPiece === 1) {
+    return {
+      straus: '', lo: 'load<u64>(BASE_X_DIGITS + (<usize>piece << 3))', hi: '0',
+      store: `        store<u64>(${G}_PIECE_SCALARS + (<usize>(virtual + piece) << 3), load<u64>(BASE_X_DIGITS + (<usize>piece << 3)));\n`,
+      windows: `      signedWindows(BUCKET_DIGITS + <usize>(v * windows) * 2, load<u64>(${G}_PIECE_SCALARS + (<usize>v << 3)), 0, c, windows);\n`,
+    };
+  }
+  if (c.digitsPerPiece !== 2) throw new Error('a piece is one or two base-|x| digits');
+  const digits = `
+          load<u64>(BASE_X_DIGITS + (<usize>piece << 4)),
+          load<u64>(BASE_X_DIGITS + (<usize>piece << 4) + 8),
+        );\n`;
+  return {
+    straus: `        combineDigits(\n          HALF_SCALAR,${digits}`,
+    lo: 'load<u64>(HALF_SCALAR)', hi: 'load<u64>(HALF_SCALAR, 8)',
+    store: `        combineDigits(\n          ${G}_PIECE_SCALARS + (<usize>(virtual + piece) << 4),${digits}`,
+    windows: `      const half = ${G}_PIECE_SCALARS + (<usize>v << 4);
+      signedWindows(BUCKET_DIGITS + <usize>(v * windows) * 2, load<u64>(half), load<u64>(half, 8), c, windows);\n`,
+  };
+}
+
+/** One group's half of msm.ts: its parameters, scratch, Straus and the bucket method. */
+function msmGroup(c) {
+  const { g, G } = c;
+  const piece = pieceCode(c);
+  return `
+// ---- ${G}: ${c.pieces} pieces of ${c.pieceBits} bits per scalar, the images ${c.images} ----
+
+${c.widthDoc}
+const ${G}_WIDTH: i32 = ${c.width};
+const ${G}_TABLE: i32 = 1 << (${G}_WIDTH - 2);
+const ${G}_PIECES: i32 = ${c.pieces};
+/** wNAF digits of a piece below 2^${c.pieceBits}: ${c.pieceBits + 1}. */
+const ${G}_DIGITS: i32 = ${c.pieceBits + 1};
+${docblock([`Point count from which the bucket method is used. Measured (release build, one process, min of 5, ms per MSM, Straus / buckets): ${c.thresholdDoc}.`])}
+const ${G}_BUCKET_THRESHOLD: i32 = ${c.bucketThreshold};
+/** Points per bucket-method chunk: with their endomorphism images, VIRTUAL_POINTS virtual points. */
+const ${G}_BUCKET_CHUNK: i32 = VIRTUAL_POINTS / ${G}_PIECES;
+
+const ${G}_JACOBIAN_TABLE: usize = memory.data(MSM_CHUNK * ${G}_TABLE * ${G}_JACOBIAN_BYTES, 16);
+const ${G}_AFFINE_TABLE: usize = memory.data(${G}_PIECES * MSM_CHUNK * ${G}_TABLE * ${G}_AFFINE_BYTES, 16);
+const ${G}_WNAF: usize = memory.data(MSM_CHUNK * ${G}_PIECES * ${G}_DIGITS, 16);
+const ${G}_POINT: usize = memory.data(${G}_AFFINE_BYTES, 16);
+const ${G}_NEGATED: usize = memory.data(${G}_AFFINE_BYTES, 16);
+const ${G}_TWICE: usize = memory.data(${G}_JACOBIAN_BYTES, 16);
+const ${G}_CHUNK_SUM: usize = memory.data(${G}_JACOBIAN_BYTES, 16);
+const ${G}_VIRTUAL: usize = memory.data(VIRTUAL_POINTS * ${G}_AFFINE_BYTES, 16);
+const ${G}_PIECE_SCALARS: usize = memory.data(VIRTUAL_POINTS * ${c.pieceBits / 8}, 16);
+const ${G}_BUCKETS: usize = memory.data((1 << (MAX_WINDOW_BITS - 1)) * ${G}_JACOBIAN_BYTES, 16);
+const ${G}_RUNNING: usize = memory.data(${G}_JACOBIAN_BYTES, 16);
+const ${G}_WINDOW_SUM: usize = memory.data(${G}_JACOBIAN_BYTES, 16);
+
+/** Entry \`index\` of the affine table of image \`image\` (0: the point itself) of point \`point\`. */
+function ${g}AffineEntry(image: i32, point: i32, index: i32): usize {
+  return ${G}_AFFINE_TABLE + <usize>((image * MSM_CHUNK + point) * ${G}_TABLE + index) * <usize>${G}_AFFINE_BYTES;
+}
+
+/**
+ * result (Jacobian) = Σ scalars[i]·points[i] over ${G}. points: \`count\` encodings of ${c.encodedBytes} bytes;
+ * scalars: \`count\` × 32 bytes little-endian. Returns 0, or a negative status (encoding.ts) with
+ * failedInputIndex set.
+ */
+export function ${g}MsmUnsafe(result: usize, points: usize, scalars: usize, count: i32): i32 {
+  return count < ${G}_BUCKET_THRESHOLD
+    ? ${g}Straus(result, points, scalars, count)
+    : ${g}Buckets(result, points, scalars, count);
+}
+
+/** Straus / interleaved wNAF over ${G} (see the module docblock); same contract as ${g}MsmUnsafe. */
+function ${g}Straus(result: usize, points: usize, scalars: usize, count: i32): i32 {
+  ${g}SetInfinity(result);
+  for (let start = 0; start < count; start += MSM_CHUNK) {
+    const end = min(count, start + MSM_CHUNK);
+    let used = 0;
+    let longest = 0;
+    for (let i = start; i < end; i++) {
+      const scalar = scalars + <usize>i * <usize>SCALAR_BYTES;
+      if (!scalarIsBelowOrder(scalar)) {
+        setFailedInput(i);
+        return SCALAR_OUT_OF_RANGE;
+      }
+      const status = ${g}Decode(${G}_POINT, points + <usize>i * <usize>${G}_ENCODED_BYTES);
+      if (status < 0) {
+        setFailedInput(i);
+        return status;
+      }
+      if (status == DECODE_INFINITY) continue;
+      decomposeBaseX(BASE_X_DIGITS, scalar);
+      let nonZero = false;
+      for (let piece = 0; piece < ${G}_PIECES; piece++) {
+${piece.straus}        const digits = ${G}_WNAF + <usize>((used * ${G}_PIECES + piece) * ${G}_DIGITS);
+        const top = wnaf(digits, ${piece.lo}, ${piece.hi}, ${G}_WIDTH, ${G}_DIGITS);
+        if (top > longest) longest = top;
+        if (top > 0) nonZero = true;
+      }
+      if (!nonZero) continue;
+      const table = ${G}_JACOBIAN_TABLE + <usize>(used * ${G}_TABLE) * <usize>${G}_JACOBIAN_BYTES;
+      if (!${g}OddMultiples(table, ${G}_POINT, ${G}_TABLE, ${G}_TWICE)) {
+        setFailedInput(i);
+        return SMALL_ORDER;
+      }
+      used++;
+    }
+    if (used == 0) continue;
+    assert(used * ${G}_TABLE <= ${G}_BATCH_CAPACITY);
+    ${g}BatchToAffine(${g}AffineEntry(0, 0, 0), ${G}_JACOBIAN_TABLE, used * ${G}_TABLE);
+    // the tables of the images: image k is the endomorphism applied to image k − 1
+    for (let image = 1; image < ${G}_PIECES; image++) {
+      for (let k = 0; k < used * ${G}_TABLE; k++) {
+        ${c.endomorphism}(
+          ${G}_AFFINE_TABLE + <usize>(image * MSM_CHUNK * ${G}_TABLE + k) * <usize>${G}_AFFINE_BYTES,
+          ${G}_AFFINE_TABLE + <usize>((image - 1) * MSM_CHUNK * ${G}_TABLE + k) * <usize>${G}_AFFINE_BYTES,
+        );
+      }
+    }
+    ${g}SetInfinity(${G}_CHUNK_SUM);
+    for (let bit = longest - 1; bit >= 0; bit--) {
+      ${g}Double(${G}_CHUNK_SUM, ${G}_CHUNK_SUM);
+      for (let point = 0; point < used; point++) {
+        for (let piece = 0; piece < ${G}_PIECES; piece++) {
+          const digit = <i32>load<i8>(${G}_WNAF + <usize>((point * ${G}_PIECES + piece) * ${G}_DIGITS + bit));
+          if (digit == 0) continue;
+          const entry = ${g}AffineEntry(piece, point, (digit < 0 ? -digit : digit) >> 1);
+          if (digit > 0) {
+            ${g}AddAffine(${G}_CHUNK_SUM, ${G}_CHUNK_SUM, entry);
+          } else {
+            ${g}NegateAffine(${G}_NEGATED, entry);
+            ${g}AddAffine(${G}_CHUNK_SUM, ${G}_CHUNK_SUM, ${G}_NEGATED);
+          }
+        }
+      }
+    }
+    ${g}Add(result, result, ${G}_CHUNK_SUM);
+  }
+  return 0;
+}
+
+/** The bucket method over ${G} (see the module docblock); same contract as ${g}MsmUnsafe. */
+function ${g}Buckets(result: usize, points: usize, scalars: usize, count: i32): i32 {
+  ${g}SetInfinity(result);
+  for (let start = 0; start < count; start += ${G}_BUCKET_CHUNK) {
+    const end = min(count, start + ${G}_BUCKET_CHUNK);
+    // decode, split the scalars, and lay down the virtual points ${c.images} with their pieces
+    let virtual = 0;
+    for (let i = start; i < end; i++) {
+      const scalar = scalars + <usize>i * <usize>SCALAR_BYTES;
+      if (!scalarIsBelowOrder(scalar)) {
+        setFailedInput(i);
+        return SCALAR_OUT_OF_RANGE;
+      }
+      const at = ${G}_VIRTUAL + <usize>virtual * <usize>${G}_AFFINE_BYTES;
+      const status = ${g}Decode(at, points + <usize>i * <usize>${G}_ENCODED_BYTES);
+      if (status < 0) {
+        setFailedInput(i);
+        return status;
+      }
+      if (status == DECODE_INFINITY) continue;
+      decomposeBaseX(BASE_X_DIGITS, scalar);
+      for (let piece = 0; piece < ${G}_PIECES; piece++) {
+        const entry = at + <usize>piece * <usize>${G}_AFFINE_BYTES;
+        if (piece > 0) ${c.endomorphism}(entry, entry - <usize>${G}_AFFINE_BYTES);
+${piece.store}      }
+      virtual += ${G}_PIECES;
+    }
+    if (virtual == 0) continue;
+    const c = bucketWindowBits(virtual);
+    const windows = (${G}_DIGITS + c - 1) / c;
+    for (let v = 0; v < virtual; v++) {
+${piece.windows}    }
+    const buckets = 1 << (c - 1);
+    ${g}SetInfinity(${G}_CHUNK_SUM);
+    for (let w = windows - 1; w >= 0; w--) {
+      for (let k = 0; k < c; k++) ${g}Double(${G}_CHUNK_SUM, ${G}_CHUNK_SUM);
+      for (let b = 0; b < buckets; b++) ${g}SetInfinity(${G}_BUCKETS + <usize>b * <usize>${G}_JACOBIAN_BYTES);
+      for (let v = 0; v < virtual; v++) {
+        const digit = <i32>load<i16>(BUCKET_DIGITS + <usize>(v * windows + w) * 2);
+        if (digit == 0) continue;
+        const point = ${G}_VIRTUAL + <usize>v * <usize>${G}_AFFINE_BYTES;
+        const bucket = ${G}_BUCKETS + <usize>((digit < 0 ? -digit : digit) - 1) * <usize>${G}_JACOBIAN_BYTES;
+        if (digit > 0) {
+          ${g}AddAffine(bucket, bucket, point);
+        } else {
+          ${g}NegateAffine(${G}_NEGATED, point);
+          ${g}AddAffine(bucket, bucket, ${G}_NEGATED);
+        }
+      }
+      // Σ_b (b + 1)·bucket[b] by running sums from the top bucket down
+      ${g}SetInfinity(${G}_RUNNING);
+      ${g}SetInfinity(${G}_WINDOW_SUM);
+      for (let b = buckets - 1; b >= 0; b--) {
+        ${g}Add(${G}_RUNNING, ${G}_RUNNING, ${G}_BUCKETS + <usize>b * <usize>${G}_JACOBIAN_BYTES);
+        ${g}Add(${G}_WINDOW_SUM, ${G}_WINDOW_SUM, ${G}_RUNNING);
+      }
+      ${g}Add(${G}_CHUNK_SUM, ${G}_CHUNK_SUM, ${G}_WINDOW_SUM);
+    }
+    ${g}Add(result, result, ${G}_CHUNK_SUM);
+  }
+  return 0;
+}
+`;
+}
+
+/** msm.ts: the shared part (docblock, bucket parameters, scratch), then one msmGroup per group. */
+function msmModule() {
+  const groupImports = (c) => importList([
+    ...['AFFINE_BYTES', 'BATCH_CAPACITY', 'ENCODED_BYTES', 'JACOBIAN_BYTES'].map((n) => `${c.G}_${n}`),
+    ...['Add', 'AddAffine', 'BatchToAffine', 'Decode', 'Double', 'NegateAffine', 'OddMultiples', 'SetInfinity'].map((n) => c.g + n),
+    c.endomorphism,
+  ].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), `./${c.g}`);
+  return header('MSM on G1 and G2, both halves from one template there.') + `
+/**
+ * Multi-scalar multiplication Σ k_i·P_i on G1 and G2 (variable-time; inputs are public).
+ *
+ * Straus / interleaved wNAF (Hankerson–Menezes–Vanstone, Guide to ECC, Algorithm 3.51, "interleaving"
+ * with wNAF) over the endomorphism-split scalars of scalar.ts: every point contributes its pieces —
+ * four 64-bit pieces on G2 with the images (−ψ)^i(Q), two 128-bit pieces on G1 with φ'(P) — and all
+ * of them share one chain of doublings (64 on G2, 128 on G1). Per point, a table of odd multiples
+ * P, 3P, …, (2^(w−1) − 1)P is built with co-Z additions (g1OddMultiples / g2OddMultiples), converted
+ * to affine for all points of a chunk with one inversion (so the main loop uses mixed additions), and
+ * mapped through the endomorphism (a few multiplications per entry instead of a new table).
+ *
+ * Points are processed in chunks of MSM_CHUNK (their tables live in fixed scratch memory); chunk
+ * results are summed. Infinity inputs and zero scalars contribute nothing and are skipped.
+ *
+ * From G1_BUCKET_THRESHOLD / G2_BUCKET_THRESHOLD points on, the bucket method (Pippenger; Bernstein
+ * et al., "Faster batch forgery identification", §4) takes over: every piece of every point is one
+ * "virtual" point with a short scalar; per window of c bits each virtual point goes into one of
+ * 2^(c−1) buckets (signed digits, mixed additions), buckets are summed by running sums, windows are
+ * joined by c doublings. Per point it costs about (bits / c) additions instead of Straus' bits / (w + 1)
+ * plus a table, so it wins once the 2^c bucket sums are spread over enough points.
+ *
+ * The G1 and G2 halves below are one template of generate.mjs written out twice; they differ in
+ * their parameters (pieces, widths, thresholds, measured where they are set) and the endomorphism.
+ */
+${GROUPS.map(groupImports).join('')}import { DECODE_INFINITY, SCALAR_OUT_OF_RANGE, SMALL_ORDER, setFailedInput } from './encoding';
+import { combineDigits, decomposeBaseX, scalarIsBelowOrder, signedWindows, wnaf } from './scalar';
+
+/** Points whose tables are built at once; results of chunks are added. */
+export const MSM_CHUNK: i32 = ${MSM_CHUNK};
+/** Bytes of one scalar: 32, little-endian. */
+export const SCALAR_BYTES: i32 = 32;
+
+/** Virtual points (pieces of points, with their endomorphism images) per bucket-method chunk. */
+const VIRTUAL_POINTS: i32 = ${VIRTUAL_POINTS};
+/** Bucket windows: c from MIN_WINDOW_BITS to MAX_WINDOW_BITS (2^(c−1) buckets). */
+const MIN_WINDOW_BITS: i32 = ${MIN_WINDOW_BITS};
+const MAX_WINDOW_BITS: i32 = ${MAX_WINDOW_BITS};
+/** Windows of the smallest c over the longest piece (${MAX_DIGITS} digits). */
+const MAX_WINDOWS: i32 = ${Math.ceil(MAX_DIGITS / MIN_WINDOW_BITS)};
+
+/** Bucket window for n virtual points: about log2(n) − 3, within MIN_WINDOW_BITS..MAX_WINDOW_BITS. */
+function bucketWindowBits(n: i32): i32 {
+  const log2 = 31 - clz(n);
+  return max(MIN_WINDOW_BITS, min(MAX_WINDOW_BITS, log2 - 3));
+}
+
+/** Scratch shared by both groups: a scalar's base-|x| digits, a G1 piece, the bucket digits. */
+const BASE_X_DIGITS: usize = memory.data(${8 * SCALAR_DIGITS}, 16);
+const HALF_SCALAR: usize = memory.data(16, 16);
+const BUCKET_DIGITS: usize = memory.data(VIRTUAL_POINTS * MAX_WINDOWS * 2, 16);
+${GROUPS.map(msmGroup).join('')}`;
+}
+
+const curveOutputs = Object.fromEntries([...GROUPS.map((c) => [`${c.g}.ts`, curveModule(c)]), ['msm.ts', msmModule()]]);
+
 const dir = new URL('./', import.meta.url);
-const outputs = { 'params.ts': params, 'montgomery.ts': montgomery };
+const outputs = { 'params.ts': params, 'montgomery.ts': montgomery, ...curveOutputs };
 if (process.argv.includes('--check')) {
   const stale = Object.entries(outputs).filter(([name, text]) => readFileSync(new URL(name, dir), 'utf8') !== text);
   for (const [name] of stale) console.error(`assembly/bls/${name} differs from what generate.mjs writes; run node assembly/bls/generate.mjs`);
   process.exit(stale.length === 0 ? 0 : 1);
 }
 for (const [name, text] of Object.entries(outputs)) writeFileSync(new URL(name, dir), text);
-console.log('wrote params.ts and montgomery.ts; beta =', lit(BETA));
+console.log(`wrote ${Object.keys(outputs).join(', ')}; beta =`, lit(BETA));

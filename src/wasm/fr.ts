@@ -1,5 +1,5 @@
 /**
- * The BLS12-381 scalar field Fr from the WebAssembly core (assembly/fr.ts): Lagrange coefficients at
+ * The BLS12-381 scalar field Fr from the WebAssembly core (assembly/fr/): Lagrange coefficients at
  * x = 0, Shamir polynomial evaluation, Lagrange interpolation, and element-wise batch arithmetic.
  *
  * Conventions (Charon, herumi `Signature.recover`, SSV): share indices are integers 1..2³²−1, share i is
@@ -22,7 +22,7 @@ export const FR_MAX_COUNT = 4096;
 const SCALAR_BYTES = 32;
 const MAX_INDEX = 0xffffffff;
 
-/** Status codes of assembly/fr.ts. */
+/** Status codes of assembly/fr/batch.ts. */
 const STATUS_MESSAGES: Record<number, string> = {
   [-1]: 'a share index is 0',
   [-2]: 'share indices are not distinct',

@@ -1,6 +1,6 @@
 /**
  * keccak-256 (Ethereum's Keccak: rate 136 bytes, padding 0x01 … 0x80 — not SHA3-256) over the
- * WebAssembly core (assembly/keccak.ts).
+ * WebAssembly core (assembly/hash/keccak.ts).
  *
  * API (each bound to the release core here; `keccakApi(core)` binds them to any core):
  * - `keccak256(data: Uint8Array): Uint8Array` — the 32-byte digest of `data`, of any length;
@@ -22,7 +22,7 @@ import { assertArray, assertBytes } from '../bytes/index.js';
 
 const DIGEST_BYTES = 32;
 
-/** What the core's negative status codes mean (assembly/keccak.ts). */
+/** What the core's negative status codes mean (assembly/hash/keccak.ts). */
 const STATUS: Record<number, string> = {
   [-1]: 'a length is negative or larger than the input region',
   [-2]: 'a streamed chunk is not a whole number of 136-byte blocks',

@@ -1,7 +1,7 @@
 /**
  * The Ethereum transactions-trie root of a block, computed by the WebAssembly core
- * (assembly/trie.ts) in one call: the `transactionsRoot` of a block header with these transactions,
- * i.e. the root of the Merkle-Patricia trie mapping `rlp(i)` to the i-th raw transaction.
+ * (assembly/trie/trie.ts) in one call: the `transactionsRoot` of a block header with these
+ * transactions, i.e. the root of the Merkle-Patricia trie mapping `rlp(i)` to the i-th raw transaction.
  *
  * API (each bound to the release core here; `trieApi(core)` binds them to any core):
  * - `transactionsRoot(rawTransactions: readonly Uint8Array[]): Uint8Array` — the 32-byte root;
@@ -17,14 +17,14 @@
  * builds the trie without allocating, and the wrapper copies the root and hashes out. A block is
  * never split: one over the data region or over `trieMaxTransactions()` (65,536) transactions is
  * rejected with a RangeError naming the limit (both are far above what Ethereum accepts in a block;
- * see assembly/trie.ts).
+ * see assembly/trie/trie.ts).
  */
 import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
 import { assertArray, assertBytes } from '../bytes/index.js';
 
 const DIGEST_BYTES = 32;
 
-/** What the core's negative status codes mean (assembly/trie.ts). */
+/** What the core's negative status codes mean (assembly/trie/trie.ts). */
 const STATUS: Record<number, string> = {
   [-1]: 'the transaction count is negative or above the maximum',
   [-2]: 'a transaction has length zero',

@@ -25,7 +25,7 @@
  * (32 bytes each, in block order) and root, and the scratch space of the keys and node buffers.
  * `transactionsRoot` returns 0, or one of the negative TRIE_ERR_* statuses below.
  */
-import { keccak256Into, keccak256PrefixedInto, DIGEST_BYTES } from './sponge';
+import { keccak256Into, keccak256PrefixedInto, DIGEST_BYTES } from '../hash/sponge';
 import { headerLength, stringHeaderLength, writeListHeader, writeStringHeader } from './rlp';
 
 /**

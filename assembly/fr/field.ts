@@ -1,8 +1,8 @@
 /**
- * The BLS12-381 scalar field Fr (integers modulo the group order
- * r = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001, 255 bits) and the batch
- * operations of threshold BLS built on it: Lagrange coefficients at x = 0, Shamir polynomial evaluation
- * at x = 1..n, and Lagrange interpolation of field values at x = 0.
+ * The BLS12-381 scalar field Fr: integers modulo the group order
+ * r = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001 (255 bits), one element per
+ * 32-byte slot of linear memory. Single-element arithmetic for the batch calls of ./batch.ts; nothing
+ * here is exported from the WebAssembly module, and nothing allocates.
  *
  * Representation: 8 little-endian 32-bit limbs in Montgomery form with R = 2^256. Multiplication is
  * CIOS (Coarsely Integrated Operand Scanning; Koç, Acar, Kaliski, "Analyzing and Comparing Montgomery
@@ -11,27 +11,9 @@
  * they go. Because r < 2^255, the result of a multiplication of reduced operands is below 2r < 2^256
  * and one conditional subtraction reduces it.
  *
- * Inversion is the binary extended Euclidean algorithm, variable-time: every inversion in this file is
- * of public values (share indices and their differences), never of a secret. Batch inversion
- * (Montgomery's trick) makes it one inversion per call, whatever the count.
- *
- * Byte format at the boundary: a scalar is 32 bytes, little-endian, canonical (< r). Share indices are
- * u32, little-endian, 1-based. Lagrange coefficients follow the convention of Charon, herumi and SSV:
- * share i is the polynomial at x = i, and the secret is the value at x = 0, so
- *   λᵢ = Π_{j≠i} xⱼ / (xⱼ − xᵢ),   secret = Σ λᵢ · f(xᵢ).
- *
- * Memory contract (src/wasm/core.ts): every region below is static; nothing is allocated in a call.
+ * Inversion is the binary extended Euclidean algorithm, variable-time: every inversion of the core's Fr
+ * code is of public values (share indices and their differences), never of a secret.
  */
-
-/** Largest count any Fr batch call accepts: shares per cluster, coefficients per polynomial. */
-export const FR_MAX_COUNT: i32 = 4096;
-
-/** Status codes returned by the batch calls (0 is success). */
-export const FR_ERR_ZERO_INDEX: i32 = -1;
-export const FR_ERR_DUPLICATE_INDEX: i32 = -2;
-export const FR_ERR_COUNT: i32 = -3;
-export const FR_ERR_NOT_CANONICAL: i32 = -4;
-export const FR_ERR_NOT_INVERTIBLE: i32 = -5;
 
 const LIMB_MASK: u64 = 0xffffffff;
 /** −r⁻¹ mod 2^32, the Montgomery reduction constant. */
@@ -52,45 +34,15 @@ const R_CUBED = memory.data<u32>([
 /** The integer 1 (not in Montgomery form): multiplying by it leaves Montgomery form. */
 const PLAIN_ONE = memory.data<u32>([1, 0, 0, 0, 0, 0, 0, 0]);
 /** R mod r: the field element 1 in Montgomery form. */
-const MONT_ONE = memory.data<u32>([
+export const MONT_ONE = memory.data<u32>([
   0xfffffffe, 0x00000001, 0x00034802, 0x5884b7fa, 0xecbc4ff5, 0x998c4fef, 0xacc5056f, 0x1824b159,
 ]);
 
-const FR_BYTES: i32 = 32;
-const REGION_BYTES: i32 = FR_MAX_COUNT * FR_BYTES;
-
-// Input and output regions the TypeScript wrapper fills and reads.
-const INDICES = memory.data(FR_MAX_COUNT * 4, 16);
-const SCALARS_A = memory.data(REGION_BYTES, 16);
-const SCALARS_B = memory.data(REGION_BYTES, 16);
-const OUTPUT = memory.data(REGION_BYTES, 16);
-// Private scratch.
-const SCRATCH_X = memory.data(REGION_BYTES, 16);
-const SCRATCH_D = memory.data(REGION_BYTES, 16);
-const SCRATCH_PREFIX = memory.data(REGION_BYTES, 16);
-const SCRATCH_LAMBDA = memory.data(REGION_BYTES, 16);
-const TMP_A = memory.data(FR_BYTES, 16);
-const TMP_B = memory.data(FR_BYTES, 16);
-const TMP_C = memory.data(FR_BYTES, 16);
-
-export function frIndicesPtr(): usize {
-  return INDICES;
-}
-export function frScalarsAPtr(): usize {
-  return SCALARS_A;
-}
-export function frScalarsBPtr(): usize {
-  return SCALARS_B;
-}
-export function frOutputPtr(): usize {
-  return OUTPUT;
-}
-export function frMaxCount(): i32 {
-  return FR_MAX_COUNT;
-}
+/** Bytes of one element (8 limbs of 32 bits). */
+export const FR_BYTES: i32 = 32;
 
 // ---------------------------------------------------------------------------------------------------
-// Single-element arithmetic on 32-byte slots (internal; the exports are the batch calls below)
+// Single-element arithmetic on 32-byte slots (exported to ./batch.ts only)
 
 // @ts-ignore: decorator
 @inline
@@ -99,7 +51,7 @@ function limb(p: usize, i: usize): u64 {
 }
 
 /** out = a · b · R⁻¹ mod r (Montgomery product). out may alias a or b. */
-function mulMont(out: usize, a: usize, b: usize): void {
+export function mulMont(out: usize, a: usize, b: usize): void {
   const a0 = limb(a, 0), a1 = limb(a, 1), a2 = limb(a, 2), a3 = limb(a, 3);
   const a4 = limb(a, 4), a5 = limb(a, 5), a6 = limb(a, 6), a7 = limb(a, 7);
   const p0 = limb(MODULUS, 0), p1 = limb(MODULUS, 1), p2 = limb(MODULUS, 2), p3 = limb(MODULUS, 3);
@@ -181,7 +133,7 @@ function reduceOnce(a: usize): void {
 }
 
 /** out = a + b mod r (either form). */
-function add(out: usize, a: usize, b: usize): void {
+export function add(out: usize, a: usize, b: usize): void {
   let carry: u64 = 0;
   for (let i: usize = 0; i < 8; i++) {
     const s = limb(a, i) + limb(b, i) + carry;
@@ -193,7 +145,7 @@ function add(out: usize, a: usize, b: usize): void {
 }
 
 /** out = a − b mod r (either form). */
-function sub(out: usize, a: usize, b: usize): void {
+export function sub(out: usize, a: usize, b: usize): void {
   let borrow: u64 = 0;
   for (let i: usize = 0; i < 8; i++) {
     const d = limb(a, i) - limb(b, i) - borrow;
@@ -210,11 +162,11 @@ function sub(out: usize, a: usize, b: usize): void {
   }
 }
 
-function isZero(a: usize): bool {
+export function isZero(a: usize): bool {
   return (load<u64>(a, 0) | load<u64>(a, 8) | load<u64>(a, 16) | load<u64>(a, 24)) == 0;
 }
 
-function copy(out: usize, a: usize): void {
+export function copy(out: usize, a: usize): void {
   memory.copy(out, a, FR_BYTES);
 }
 
@@ -234,7 +186,7 @@ const Q3: u64 = 0x73eda753299d7d48;
  * Invariants: u ≡ x·a and v ≡ y·a (mod r), u and v shrink until one is 1. Run on the Montgomery value
  * aR it yields (aR)⁻¹ = a⁻¹R⁻¹; one Montgomery product with R³ turns that into a⁻¹R.
  */
-function invertUnsafe(out: usize, a: usize): void {
+export function invertUnsafe(out: usize, a: usize): void {
   let u0 = load<u64>(a, 0), u1 = load<u64>(a, 8), u2 = load<u64>(a, 16), u3 = load<u64>(a, 24);
   let v0 = Q0, v1 = Q1, v2 = Q2, v3 = Q3;
   let x0: u64 = 1, x1: u64 = 0, x2: u64 = 0, x3: u64 = 0;
@@ -319,185 +271,25 @@ function invertUnsafe(out: usize, a: usize): void {
   mulMont(out, out, R_CUBED);
 }
 
-function toMont(out: usize, a: usize): void {
+export function toMont(out: usize, a: usize): void {
   mulMont(out, a, R_SQUARED);
 }
 
-function fromMont(out: usize, a: usize): void {
+export function fromMont(out: usize, a: usize): void {
   mulMont(out, a, PLAIN_ONE);
 }
 
 /** Loads a u32 as a field element in Montgomery form. */
-function smallToMont(out: usize, value: u32): void {
+export function smallToMont(out: usize, value: u32): void {
   memory.fill(out, 0, FR_BYTES);
   store<u32>(out, value);
   toMont(out, out);
 }
 
 /** Checks that `count` 32-byte scalars at `ptr` are canonical (< r). */
-function allCanonical(ptr: usize, count: i32): bool {
+export function allCanonical(ptr: usize, count: i32): bool {
   for (let i: i32 = 0; i < count; i++) {
     if (geModulus(ptr + <usize>i * FR_BYTES)) return false;
   }
   return true;
-}
-
-/**
- * Montgomery's batch inversion: out[i] = in[i]⁻¹ for `count` elements (Montgomery form), one field
- * inversion in all. Returns false, writing nothing useful, if any element is zero. out may alias in.
- */
-function invertBatch(out: usize, input: usize, count: i32): bool {
-  copy(SCRATCH_PREFIX, input);
-  for (let i: i32 = 1; i < count; i++) {
-    const at = <usize>i * FR_BYTES;
-    mulMont(SCRATCH_PREFIX + at, SCRATCH_PREFIX + at - FR_BYTES, input + at);
-  }
-  const last = SCRATCH_PREFIX + <usize>(count - 1) * FR_BYTES;
-  if (isZero(last)) return false;
-  invertUnsafe(TMP_B, last);
-  for (let i: i32 = count - 1; i > 0; i--) {
-    const at = <usize>i * FR_BYTES;
-    // TMP_B = (in[0]·…·in[i])⁻¹; in[i]⁻¹ = TMP_B · prefix[i−1]; then drop in[i] from TMP_B.
-    mulMont(TMP_A, TMP_B, SCRATCH_PREFIX + at - FR_BYTES);
-    mulMont(TMP_B, TMP_B, input + at);
-    copy(out + at, TMP_A);
-  }
-  copy(out, TMP_B);
-  return true;
-}
-
-/**
- * λᵢ at x = 0 in Montgomery form into `out`, for `count` u32 indices at `indicesPtr`.
- * λᵢ = N / dᵢ with N = Π xⱼ and dᵢ = xᵢ · Π_{j≠i} (xⱼ − xᵢ): O(count²) multiplications, one inversion.
- */
-function lagrangeMont(indicesPtr: usize, count: i32, out: usize): i32 {
-  if (count < 1 || count > FR_MAX_COUNT) return FR_ERR_COUNT;
-  for (let i: i32 = 0; i < count; i++) {
-    const index = load<u32>(indicesPtr + (<usize>i << 2));
-    if (index == 0) return FR_ERR_ZERO_INDEX;
-    smallToMont(SCRATCH_X + <usize>i * FR_BYTES, index);
-  }
-  copy(TMP_C, MONT_ONE);
-  for (let i: i32 = 0; i < count; i++) {
-    const xi = SCRATCH_X + <usize>i * FR_BYTES;
-    const di = SCRATCH_D + <usize>i * FR_BYTES;
-    copy(di, xi);
-    for (let j: i32 = 0; j < count; j++) {
-      if (j == i) continue;
-      sub(TMP_A, SCRATCH_X + <usize>j * FR_BYTES, xi);
-      if (isZero(TMP_A)) return FR_ERR_DUPLICATE_INDEX;
-      mulMont(di, di, TMP_A);
-    }
-    mulMont(TMP_C, TMP_C, xi);
-  }
-  // TMP_C = N survives invertBatch (which uses TMP_A and TMP_B only).
-  if (!invertBatch(out, SCRATCH_D, count)) return FR_ERR_NOT_INVERTIBLE;
-  for (let i: i32 = 0; i < count; i++) {
-    const at = out + <usize>i * FR_BYTES;
-    mulMont(at, at, TMP_C);
-  }
-  return 0;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Exported batch calls
-
-/**
- * Lagrange coefficients at x = 0: reads `count` share indices (u32 LE, 1-based, distinct) at
- * `indicesPtr` and writes `count` canonical little-endian 32-byte scalars λᵢ at `outPtr`.
- * Returns 0 or FR_ERR_COUNT / FR_ERR_ZERO_INDEX / FR_ERR_DUPLICATE_INDEX.
- * Used directly by the curve code's threshold combine.
- */
-export function lagrangeAtZero(indicesPtr: usize, count: i32, outPtr: usize): i32 {
-  const status = lagrangeMont(indicesPtr, count, outPtr);
-  if (status != 0) return status;
-  for (let i: i32 = 0; i < count; i++) {
-    const at = outPtr + <usize>i * FR_BYTES;
-    fromMont(at, at);
-  }
-  return 0;
-}
-
-/**
- * Shamir polynomial evaluation: `degreePlusOne` coefficients (canonical scalars, coefficient 0 is the
- * secret) at `coefficientsPtr`, evaluated by Horner's rule at x = 1..`pointCount`, results at `outPtr`.
- */
-export function shamirEvaluate(coefficientsPtr: usize, degreePlusOne: i32, pointCount: i32, outPtr: usize): i32 {
-  if (degreePlusOne < 1 || degreePlusOne > FR_MAX_COUNT || pointCount < 1 || pointCount > FR_MAX_COUNT) {
-    return FR_ERR_COUNT;
-  }
-  if (!allCanonical(coefficientsPtr, degreePlusOne)) return FR_ERR_NOT_CANONICAL;
-  for (let k: i32 = 0; k < degreePlusOne; k++) {
-    const at = <usize>k * FR_BYTES;
-    toMont(SCRATCH_PREFIX + at, coefficientsPtr + at);
-  }
-  for (let x: i32 = 1; x <= pointCount; x++) {
-    smallToMont(TMP_B, <u32>x);
-    copy(TMP_A, SCRATCH_PREFIX + <usize>(degreePlusOne - 1) * FR_BYTES);
-    for (let k: i32 = degreePlusOne - 2; k >= 0; k--) {
-      mulMont(TMP_A, TMP_A, TMP_B);
-      add(TMP_A, TMP_A, SCRATCH_PREFIX + <usize>k * FR_BYTES);
-    }
-    fromMont(outPtr + <usize>(x - 1) * FR_BYTES, TMP_A);
-  }
-  return 0;
-}
-
-/**
- * Lagrange interpolation at x = 0: Σ λᵢ · valueᵢ for `count` (index, value) pairs — the secret from
- * t shares. Indices u32 at `indicesPtr`, values canonical scalars at `valuesPtr`, one scalar at `outPtr`.
- */
-export function lagrangeInterpolateAtZero(indicesPtr: usize, valuesPtr: usize, count: i32, outPtr: usize): i32 {
-  if (count < 1 || count > FR_MAX_COUNT) return FR_ERR_COUNT;
-  if (!allCanonical(valuesPtr, count)) return FR_ERR_NOT_CANONICAL;
-  const status = lagrangeMont(indicesPtr, count, SCRATCH_LAMBDA);
-  if (status != 0) return status;
-  memory.fill(TMP_C, 0, FR_BYTES);
-  for (let i: i32 = 0; i < count; i++) {
-    const at = <usize>i * FR_BYTES;
-    // λ (Montgomery) · v (plain) · R⁻¹ = λ·v in plain form: no conversion of v needed.
-    mulMont(TMP_A, SCRATCH_LAMBDA + at, valuesPtr + at);
-    add(TMP_C, TMP_C, TMP_A);
-  }
-  copy(outPtr, TMP_C);
-  return 0;
-}
-
-/** Element-wise field operations over `count` canonical scalars (used for checks and by callers batching). */
-export const FR_OP_ADD: i32 = 0;
-export const FR_OP_SUB: i32 = 1;
-export const FR_OP_MUL: i32 = 2;
-export const FR_OP_INVERT: i32 = 3;
-
-/**
- * out[i] = a[i] op b[i] (b unused for FR_OP_INVERT, which inverts all of a with one field inversion and
- * fails with FR_ERR_NOT_INVERTIBLE if any a[i] is zero).
- */
-export function frBatch(op: i32, aPtr: usize, bPtr: usize, count: i32, outPtr: usize): i32 {
-  if (count < 1 || count > FR_MAX_COUNT || op < FR_OP_ADD || op > FR_OP_INVERT) return FR_ERR_COUNT;
-  if (!allCanonical(aPtr, count)) return FR_ERR_NOT_CANONICAL;
-  if (op != FR_OP_INVERT && !allCanonical(bPtr, count)) return FR_ERR_NOT_CANONICAL;
-  if (op == FR_OP_INVERT) {
-    for (let i: i32 = 0; i < count; i++) {
-      const at = <usize>i * FR_BYTES;
-      toMont(SCRATCH_X + at, aPtr + at);
-    }
-    if (!invertBatch(SCRATCH_X, SCRATCH_X, count)) return FR_ERR_NOT_INVERTIBLE;
-    for (let i: i32 = 0; i < count; i++) {
-      const at = <usize>i * FR_BYTES;
-      fromMont(outPtr + at, SCRATCH_X + at);
-    }
-    return 0;
-  }
-  for (let i: i32 = 0; i < count; i++) {
-    const at = <usize>i * FR_BYTES;
-    if (op == FR_OP_ADD) add(outPtr + at, aPtr + at, bPtr + at);
-    else if (op == FR_OP_SUB) sub(outPtr + at, aPtr + at, bPtr + at);
-    else {
-      // a (plain) · (b · R) · R⁻¹ = a·b plain.
-      toMont(TMP_A, bPtr + at);
-      mulMont(outPtr + at, aPtr + at, TMP_A);
-    }
-  }
-  return 0;
 }
