@@ -1,17 +1,23 @@
 /**
  * The DST WebAssembly core: every function the TypeScript side calls. Each domain lives in its own
- * file; this entry only re-exports them. The memory contract is documented in src/wasm/core.ts.
+ * folder or file; this entry only re-exports the modules whose functions are called from TypeScript.
+ * The memory contract is documented in src/wasm/core.ts.
  *
- * - fr.ts:     the BLS12-381 scalar field, Lagrange coefficients, Shamir evaluation, interpolation
- * - keccak.ts: keccak-256, single and batched
- * - trie.ts:   the Ethereum transactions-trie root of a block's raw transactions
- * - curve.ts:  BLS12-381 G1/G2 multi-scalar multiplication and threshold combine
+ * - fr/:       the BLS12-381 scalar field (field.ts) and its batch calls (batch.ts): Lagrange
+ *              coefficients, Shamir evaluation, interpolation
+ * - hash/:     keccak-256, single and batched (keccak.ts; the permutation and sponge in sponge.ts),
+ *              SHA-256 and hash_to_curve for G2 (RFC 9380, BLS12381G2_XMD:SHA-256_SSWU_RO_; api.ts)
+ * - trie/:     the Ethereum transactions-trie root of a block's raw transactions (trie.ts, rlp.ts)
+ * - curve.ts:  BLS12-381 G1/G2 multi-scalar multiplication and threshold combine (arithmetic in bls/)
  * - points.ts: BLS12-381 point validation (subgroup checks), decompression and compression
- * - hash/:     SHA-256 and hash-to-G2 (RFC 9380, BLS12381G2_XMD:SHA-256_SSWU_RO_)
+ * - pairing/:  the BLS12-381 pairing check ∏ e(P_i, Q_i) == 1 (optimal ate, multi-pairing)
+ * - verify/:   BLS signature verification — one signature, a batch, a same-key batch — with no native code
  */
-export * from './fr';
-export * from './keccak';
-export * from './trie';
+export * from './fr/batch';
+export * from './hash/keccak';
+export * from './hash/api';
+export * from './trie/trie';
 export * from './curve';
 export * from './points';
-export * from './hash/api';
+export * from './pairing/api';
+export * from './verify/api';
