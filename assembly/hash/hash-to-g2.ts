@@ -95,11 +95,16 @@ export function g2ClearCofactorUnsafe(out: usize, p: usize): void {
  * dstLength is 1..255.
  */
 export function hashToG2FinishUnsafe(outJacobian: usize, ctx: usize, dst: usize, dstLength: i32): void {
+  sumOfMaps(outJacobian, ctx, dst, dstLength);
+  g2ClearCofactorUnsafe(outJacobian, outJacobian);
+}
+
+/** outJacobian = map_to_curve(u0) + map_to_curve(u1), u0, u1 = hash_to_field of the message absorbed in `ctx`. */
+function sumOfMaps(outJacobian: usize, ctx: usize, dst: usize, dstLength: i32): void {
   expandMessageXmdFinish(UNIFORM, H2F_UNIFORM_BYTES, ctx, dst, dstLength);
   hashToFieldFp2x2(U, UNIFORM);
   mapToCurvePairUnsafe(Q0, Q1, U, U + F);
   g2Add(outJacobian, Q0, Q1);
-  g2ClearCofactorUnsafe(outJacobian, outJacobian);
 }
 
 /**
@@ -111,6 +116,18 @@ export function hashToG2Unsafe(outJacobian: usize, message: usize, messageLength
   expandMessageXmdStart(CONTEXT);
   sha256Update(CONTEXT, message, messageLength);
   hashToG2FinishUnsafe(outJacobian, CONTEXT, dst, dstLength);
+}
+
+/**
+ * outJacobian = map_to_curve(u0) + map_to_curve(u1) for the message: hash_to_curve without its last
+ * step, clear_cofactor (a point of E'(Fp2), generally not in G2). clear_cofactor is a group
+ * homomorphism, so a caller summing many hashes with scalars (Σ rᵢ·H(mᵢ), verify.ts) may clear
+ * the cofactor once on the sum: h_eff·Σ rᵢQᵢ = Σ rᵢ·(h_eff·Qᵢ). dstLength is 1..255.
+ */
+export function hashToCurveBeforeClearingUnsafe(outJacobian: usize, message: usize, messageLength: i32, dst: usize, dstLength: i32): void {
+  expandMessageXmdStart(CONTEXT);
+  sha256Update(CONTEXT, message, messageLength);
+  sumOfMaps(outJacobian, CONTEXT, dst, dstLength);
 }
 
 /** outJacobian = clear_cofactor(map_to_curve(u)) for one Fp2 element u (encode_to_curve's map; EIP-2537's MAP_FP2_TO_G2). */

@@ -12,7 +12,10 @@
  *   e(−g1, Σ rᵢσᵢ) · ∏ e(rᵢ·PKᵢ, H(mᵢ)) = 1 — n + 1 pairs sharing one Miller accumulator and one
  *   final exponentiation.
  * - Sets with one key: the same test collapses to e(g1, Σ rᵢσᵢ) · e(−PK, Σ rᵢH(mᵢ)) = 1 — two G2 MSMs
- *   with 64-bit scalars (short-msm.ts) and ONE two-pair check for the whole batch. When it fails,
+ *   with 64-bit scalars (short-msm.ts) and ONE two-pair check for the whole batch. H(mᵢ) =
+ *   h_eff·Qᵢ, and clearing the cofactor is a homomorphism, so the MSM runs over the uncleared Qᵢ and
+ *   the cofactor is cleared once on the sum: Σ rᵢH(mᵢ) = h_eff·Σ rᵢQᵢ exactly (the same point, not
+ *   an approximation), which saves two thirds of every hash. When it fails,
  *   bisection over index ranges (a range passes iff its sub-sum check passes) finds the invalid
  *   signatures; a signature that does not decode or is not in G2 is invalid without a check.
  *
@@ -33,7 +36,7 @@ import { G1_AFFINE_BYTES, G1_JACOBIAN_BYTES, g1AddAffine, g1BatchToAffine, g1Dou
 import { G2_AFFINE_BYTES, G2_BATCH_CAPACITY, G2_JACOBIAN_BYTES, g2BatchToAffine, g2FromAffine, g2IsInfinity } from '../bls/g2';
 import { DECODE_INFINITY, DECODE_INFINITY_NOT_ALLOWED, DECODE_POINT } from '../bls/encoding';
 import { g1DecodeCheckedUnsafe, g2DecodeCheckedUnsafe } from '../bls/decode';
-import { hashToG2Unsafe } from '../hash/hash-to-g2';
+import { g2ClearCofactorUnsafe, hashToCurveBeforeClearingUnsafe, hashToG2Unsafe } from '../hash/hash-to-g2';
 import { sha256Unsafe } from '../hash/sha256';
 import { FP12_BYTES, fp12IsOne, fp12Mul, fp12SetOne } from '../pairing/fp12';
 import { MILLER_MAX_PAIRS, PAIR_BYTES, millerLoopUnsafe, pairingProductIsOneUnsafe } from '../pairing/miller';
@@ -130,6 +133,7 @@ function sameKeyRangeHolds(lo: i32, hi: i32): bool {
   const scalars = SCALARS + (<usize>lo << 3);
   g2MsmShortUnsafe(sigmaSum, SIGNATURES_AFFINE + <usize>lo * <usize>G2_AFFINE_BYTES, scalars, hi - lo);
   g2MsmShortUnsafe(hashSum, HASH_AFFINE + <usize>lo * <usize>G2_AFFINE_BYTES, scalars, hi - lo);
+  g2ClearCofactorUnsafe(hashSum, hashSum); // the Qᵢ are hashes before clear_cofactor
   const sigmaZero = g2IsInfinity(sigmaSum);
   const hashZero = g2IsInfinity(hashSum);
   // e(g1, O) = e(−PK, O) = 1, and e(g1, S) ≠ 1 for S ≠ O (non-degeneracy)
@@ -178,7 +182,7 @@ export function verifySameKeyUnsafe(
     const start = load<u32>(offsets + (<usize>i << 2));
     const end = load<u32>(offsets + (<usize>(i + 1) << 2));
     const hash = HASH_JACOBIAN + <usize>i * <usize>G2_JACOBIAN_BYTES;
-    hashToG2Unsafe(hash, messages + <usize>start, <i32>(end - start), ETH_DST, ETH_DST_LENGTH);
+    hashToCurveBeforeClearingUnsafe(hash, messages + <usize>start, <i32>(end - start), ETH_DST, ETH_DST_LENGTH);
     if (decoded != DECODE_POINT || g2IsInfinity(hash)) {
       // invalid without a check; scalar 0 keeps it out of every range sum
       store<u8>(INVALID_FLAGS + <usize>i, 1);
