@@ -11,6 +11,7 @@
  * - curve.ts:  BLS12-381 G1/G2 multi-scalar multiplication and threshold combine (arithmetic in bls/)
  * - points.ts: BLS12-381 point validation (subgroup checks), decompression and compression
  * - pairing/:  the BLS12-381 pairing check ∏ e(P_i, Q_i) == 1 (optimal ate, multi-pairing)
+ * - bls/kernel-test-hooks.ts: the add/sub kernels on a test region (test/wasm/fp-addsub.test.ts)
  * - verify/:   BLS signature verification — one signature, a batch, a same-key batch — with no native code
  */
 export * from './fr/batch';
@@ -21,3 +22,4 @@ export * from './curve';
 export * from './points';
 export * from './pairing/api';
 export * from './verify/api';
+export * from './bls/kernel-test-hooks';

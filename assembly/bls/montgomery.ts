@@ -1420,252 +1420,169 @@ export function fp2SquareOperands(x: usize, y: usize, a: usize): void {
   store<u32>(y, <u32>w12, 96); store<u32>(y, load<u32>(a, 100), 100);
 }
 
-/** Fp2 (interleaved) out = a + b, both components at once in i64x2 lanes; values in [0, 4p). */
+/**
+ * Fp2 (interleaved) out = a + b in [0, 4p) per component, both components in one pass (for inputs below
+ * 4p); out may alias a or b. Lanes (0, 1) of each 32-bit vector carry
+ * s, lanes (2, 3) the trial reduction s − 4p + 2^390; every limb sum is in [0, 2^32) (see generate.mjs).
+ */
 export function fp2Add(out: usize, a: usize, b: usize): void {
-  const mask = i64x2.splat(0x3fffffff);
-  let s0 = i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 0)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 0)));
-  let s1 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 8)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 8))), i64x2.shr_s(s0, 30));
-  s0 = v128.and(s0, mask);
-  let s2 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 16)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 16))), i64x2.shr_s(s1, 30));
-  s1 = v128.and(s1, mask);
-  let s3 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 24)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 24))), i64x2.shr_s(s2, 30));
-  s2 = v128.and(s2, mask);
-  let s4 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 32)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 32))), i64x2.shr_s(s3, 30));
-  s3 = v128.and(s3, mask);
-  let s5 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 40)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 40))), i64x2.shr_s(s4, 30));
-  s4 = v128.and(s4, mask);
-  let s6 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 48)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 48))), i64x2.shr_s(s5, 30));
-  s5 = v128.and(s5, mask);
-  let s7 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 56)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 56))), i64x2.shr_s(s6, 30));
-  s6 = v128.and(s6, mask);
-  let s8 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 64)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 64))), i64x2.shr_s(s7, 30));
-  s7 = v128.and(s7, mask);
-  let s9 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 72)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 72))), i64x2.shr_s(s8, 30));
-  s8 = v128.and(s8, mask);
-  let s10 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 80)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 80))), i64x2.shr_s(s9, 30));
-  s9 = v128.and(s9, mask);
-  let s11 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 88)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 88))), i64x2.shr_s(s10, 30));
-  s10 = v128.and(s10, mask);
-  let s12 = i64x2.add(i64x2.add(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 96)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 96))), i64x2.shr_s(s11, 30));
-  s11 = v128.and(s11, mask);
-  let d0 = i64x2.sub(s0, i64x2.splat(0x3ffeaaac));
-  let d1 = i64x2.add(i64x2.sub(s1, i64x2.splat(0x1fefffff)), i64x2.shr_s(d0, 30));
-  d0 = v128.and(d0, mask);
-  let d2 = i64x2.add(i64x2.sub(s2, i64x2.splat(0x14ffffee)), i64x2.shr_s(d1, 30));
-  d1 = v128.and(d1, mask);
-  let d3 = i64x2.add(i64x2.sub(s3, i64x2.splat(0x2bfffeb1)), i64x2.shr_s(d2, 30));
-  d2 = v128.and(d2, mask);
-  let d4 = i64x2.add(i64x2.sub(s4, i64x2.splat(0x3d8907a)), i64x2.shr_s(d3, 30));
-  d3 = v128.and(d3, mask);
-  let d5 = i64x2.add(i64x2.sub(s5, i64x2.splat(0xd2a0f6b)), i64x2.shr_s(d4, 30));
-  d4 = v128.and(d4, mask);
-  let d6 = i64x2.add(i64x2.sub(s6, i64x2.splat(0x4afd9cc)), i64x2.shr_s(d5, 30));
-  d5 = v128.and(d5, mask);
-  let d7 = i64x2.add(i64x2.sub(s7, i64x2.splat(0xb84f385)), i64x2.shr_s(d6, 30));
-  d6 = v128.and(d6, mask);
-  let d8 = i64x2.add(i64x2.sub(s8, i64x2.splat(0x335d91dd)), i64x2.shr_s(d7, 30));
-  d7 = v128.and(d7, mask);
-  let d9 = i64x2.add(i64x2.sub(s9, i64x2.splat(0x3b6434ba)), i64x2.shr_s(d8, 30));
-  d8 = v128.and(d8, mask);
-  let d10 = i64x2.add(i64x2.sub(s10, i64x2.splat(0x2692c6e9)), i64x2.shr_s(d9, 30));
-  d9 = v128.and(d9, mask);
-  let d11 = i64x2.add(i64x2.sub(s11, i64x2.splat(0x2a397fe6)), i64x2.shr_s(d10, 30));
-  d10 = v128.and(d10, mask);
-  let d12 = i64x2.add(i64x2.sub(s12, i64x2.splat(0x680447)), i64x2.shr_s(d11, 30));
-  d11 = v128.and(d11, mask);
-  const keep = i64x2.shr_s(d12, 63);
-  { const r = v128.bitselect(s0, d0, keep); v128.store64_lane(out + 0, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s1, d1, keep); v128.store64_lane(out + 8, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s2, d2, keep); v128.store64_lane(out + 16, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s3, d3, keep); v128.store64_lane(out + 24, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s4, d4, keep); v128.store64_lane(out + 32, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s5, d5, keep); v128.store64_lane(out + 40, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s6, d6, keep); v128.store64_lane(out + 48, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s7, d7, keep); v128.store64_lane(out + 56, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s8, d8, keep); v128.store64_lane(out + 64, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s9, d9, keep); v128.store64_lane(out + 72, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s10, d10, keep); v128.store64_lane(out + 80, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s11, d11, keep); v128.store64_lane(out + 88, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s12, d12, keep); v128.store64_lane(out + 96, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
+  const mask = i32x4.splat(0x3fffffff);
+  let t0 = i32x4.add(i32x4.add(v128.load64_splat(a, 0), v128.load64_splat(b, 0)), i32x4(0x0, 0x0, 0x15554, 0x15554));
+  let t1 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 8), v128.load64_splat(b, 8)), i32x4(0x0, 0x0, 0x20100000, 0x20100000)), i32x4.shr_u(t0, 30));
+  t0 = v128.and(t0, mask);
+  let t2 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 16), v128.load64_splat(b, 16)), i32x4(0x0, 0x0, 0x2b000011, 0x2b000011)), i32x4.shr_u(t1, 30));
+  t1 = v128.and(t1, mask);
+  let t3 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 24), v128.load64_splat(b, 24)), i32x4(0x0, 0x0, 0x1400014e, 0x1400014e)), i32x4.shr_u(t2, 30));
+  t2 = v128.and(t2, mask);
+  let t4 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 32), v128.load64_splat(b, 32)), i32x4(0x0, 0x0, 0x3c276f85, 0x3c276f85)), i32x4.shr_u(t3, 30));
+  t3 = v128.and(t3, mask);
+  let t5 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 40), v128.load64_splat(b, 40)), i32x4(0x0, 0x0, 0x32d5f094, 0x32d5f094)), i32x4.shr_u(t4, 30));
+  t4 = v128.and(t4, mask);
+  let t6 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 48), v128.load64_splat(b, 48)), i32x4(0x0, 0x0, 0x3b502633, 0x3b502633)), i32x4.shr_u(t5, 30));
+  t5 = v128.and(t5, mask);
+  let t7 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 56), v128.load64_splat(b, 56)), i32x4(0x0, 0x0, 0x347b0c7a, 0x347b0c7a)), i32x4.shr_u(t6, 30));
+  t6 = v128.and(t6, mask);
+  let t8 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 64), v128.load64_splat(b, 64)), i32x4(0x0, 0x0, 0xca26e22, 0xca26e22)), i32x4.shr_u(t7, 30));
+  t7 = v128.and(t7, mask);
+  let t9 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 72), v128.load64_splat(b, 72)), i32x4(0x0, 0x0, 0x49bcb45, 0x49bcb45)), i32x4.shr_u(t8, 30));
+  t8 = v128.and(t8, mask);
+  let t10 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 80), v128.load64_splat(b, 80)), i32x4(0x0, 0x0, 0x196d3916, 0x196d3916)), i32x4.shr_u(t9, 30));
+  t9 = v128.and(t9, mask);
+  let t11 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 88), v128.load64_splat(b, 88)), i32x4(0x0, 0x0, 0x15c68019, 0x15c68019)), i32x4.shr_u(t10, 30));
+  t10 = v128.and(t10, mask);
+  let t12 = i32x4.add(i32x4.add(i32x4.add(v128.load64_splat(a, 96), v128.load64_splat(b, 96)), i32x4(0x0, 0x0, 0x3f97fbb8, 0x3f97fbb8)), i32x4.shr_u(t11, 30));
+  t11 = v128.and(t11, mask);
+  // lanes 2, 3: d's top limb is below 2^31, so bit 30 (a carry out of 2^390) means s ≥ 4p
+  let reduce = i32x4.gt_s(t12, mask);
+  reduce = i32x4.shuffle(reduce, reduce, 2, 3, 2, 3);
+  t12 = v128.and(t12, mask);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t0, t1, 2, 3, 6, 7), i32x4.shuffle(t0, t1, 0, 1, 4, 5), reduce), 0);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t2, t3, 2, 3, 6, 7), i32x4.shuffle(t2, t3, 0, 1, 4, 5), reduce), 16);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t4, t5, 2, 3, 6, 7), i32x4.shuffle(t4, t5, 0, 1, 4, 5), reduce), 32);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t6, t7, 2, 3, 6, 7), i32x4.shuffle(t6, t7, 0, 1, 4, 5), reduce), 48);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t8, t9, 2, 3, 6, 7), i32x4.shuffle(t8, t9, 0, 1, 4, 5), reduce), 64);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t10, t11, 2, 3, 6, 7), i32x4.shuffle(t10, t11, 0, 1, 4, 5), reduce), 80);
+  v128.store64_lane(out, v128.bitselect(i32x4.shuffle(t12, t12, 2, 3, 2, 3), t12, reduce), 0, 96);
 }
 
-/** Fp2 (interleaved) out = a - b, both components at once; values in [0, 4p). */
+/**
+ * Fp2 (interleaved) out = a − b (a − b + 4p before the conditional subtraction) in [0, 4p) per component, both components in one pass (for inputs below
+ * 4p, the subtrahend at most 4p); out may alias a or b. Lanes (0, 1) of each 32-bit vector carry
+ * s, lanes (2, 3) the trial reduction s − 4p + 2^390; every limb sum is in [0, 2^32) (see generate.mjs).
+ */
 export function fp2Sub(out: usize, a: usize, b: usize): void {
-  const mask = i64x2.splat(0x3fffffff);
-  let s0 = i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 0)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 0))), i64x2.splat(0x3ffeaaac));
-  let s1 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 8)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 8))), i64x2.splat(0x1fefffff)), i64x2.shr_s(s0, 30));
-  s0 = v128.and(s0, mask);
-  let s2 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 16)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 16))), i64x2.splat(0x14ffffee)), i64x2.shr_s(s1, 30));
-  s1 = v128.and(s1, mask);
-  let s3 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 24)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 24))), i64x2.splat(0x2bfffeb1)), i64x2.shr_s(s2, 30));
-  s2 = v128.and(s2, mask);
-  let s4 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 32)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 32))), i64x2.splat(0x3d8907a)), i64x2.shr_s(s3, 30));
-  s3 = v128.and(s3, mask);
-  let s5 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 40)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 40))), i64x2.splat(0xd2a0f6b)), i64x2.shr_s(s4, 30));
-  s4 = v128.and(s4, mask);
-  let s6 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 48)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 48))), i64x2.splat(0x4afd9cc)), i64x2.shr_s(s5, 30));
-  s5 = v128.and(s5, mask);
-  let s7 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 56)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 56))), i64x2.splat(0xb84f385)), i64x2.shr_s(s6, 30));
-  s6 = v128.and(s6, mask);
-  let s8 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 64)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 64))), i64x2.splat(0x335d91dd)), i64x2.shr_s(s7, 30));
-  s7 = v128.and(s7, mask);
-  let s9 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 72)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 72))), i64x2.splat(0x3b6434ba)), i64x2.shr_s(s8, 30));
-  s8 = v128.and(s8, mask);
-  let s10 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 80)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 80))), i64x2.splat(0x2692c6e9)), i64x2.shr_s(s9, 30));
-  s9 = v128.and(s9, mask);
-  let s11 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 88)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 88))), i64x2.splat(0x2a397fe6)), i64x2.shr_s(s10, 30));
-  s10 = v128.and(s10, mask);
-  let s12 = i64x2.add(i64x2.add(i64x2.sub(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 96)), i64x2.extend_low_i32x4_u(v128.load64_zero(b + 96))), i64x2.splat(0x680447)), i64x2.shr_s(s11, 30));
-  s11 = v128.and(s11, mask);
-  let d0 = i64x2.sub(s0, i64x2.splat(0x3ffeaaac));
-  let d1 = i64x2.add(i64x2.sub(s1, i64x2.splat(0x1fefffff)), i64x2.shr_s(d0, 30));
-  d0 = v128.and(d0, mask);
-  let d2 = i64x2.add(i64x2.sub(s2, i64x2.splat(0x14ffffee)), i64x2.shr_s(d1, 30));
-  d1 = v128.and(d1, mask);
-  let d3 = i64x2.add(i64x2.sub(s3, i64x2.splat(0x2bfffeb1)), i64x2.shr_s(d2, 30));
-  d2 = v128.and(d2, mask);
-  let d4 = i64x2.add(i64x2.sub(s4, i64x2.splat(0x3d8907a)), i64x2.shr_s(d3, 30));
-  d3 = v128.and(d3, mask);
-  let d5 = i64x2.add(i64x2.sub(s5, i64x2.splat(0xd2a0f6b)), i64x2.shr_s(d4, 30));
-  d4 = v128.and(d4, mask);
-  let d6 = i64x2.add(i64x2.sub(s6, i64x2.splat(0x4afd9cc)), i64x2.shr_s(d5, 30));
-  d5 = v128.and(d5, mask);
-  let d7 = i64x2.add(i64x2.sub(s7, i64x2.splat(0xb84f385)), i64x2.shr_s(d6, 30));
-  d6 = v128.and(d6, mask);
-  let d8 = i64x2.add(i64x2.sub(s8, i64x2.splat(0x335d91dd)), i64x2.shr_s(d7, 30));
-  d7 = v128.and(d7, mask);
-  let d9 = i64x2.add(i64x2.sub(s9, i64x2.splat(0x3b6434ba)), i64x2.shr_s(d8, 30));
-  d8 = v128.and(d8, mask);
-  let d10 = i64x2.add(i64x2.sub(s10, i64x2.splat(0x2692c6e9)), i64x2.shr_s(d9, 30));
-  d9 = v128.and(d9, mask);
-  let d11 = i64x2.add(i64x2.sub(s11, i64x2.splat(0x2a397fe6)), i64x2.shr_s(d10, 30));
-  d10 = v128.and(d10, mask);
-  let d12 = i64x2.add(i64x2.sub(s12, i64x2.splat(0x680447)), i64x2.shr_s(d11, 30));
-  d11 = v128.and(d11, mask);
-  const keep = i64x2.shr_s(d12, 63);
-  { const r = v128.bitselect(s0, d0, keep); v128.store64_lane(out + 0, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s1, d1, keep); v128.store64_lane(out + 8, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s2, d2, keep); v128.store64_lane(out + 16, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s3, d3, keep); v128.store64_lane(out + 24, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s4, d4, keep); v128.store64_lane(out + 32, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s5, d5, keep); v128.store64_lane(out + 40, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s6, d6, keep); v128.store64_lane(out + 48, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s7, d7, keep); v128.store64_lane(out + 56, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s8, d8, keep); v128.store64_lane(out + 64, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s9, d9, keep); v128.store64_lane(out + 72, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s10, d10, keep); v128.store64_lane(out + 80, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s11, d11, keep); v128.store64_lane(out + 88, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s12, d12, keep); v128.store64_lane(out + 96, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
+  const mask = i32x4.splat(0x3fffffff);
+  let t0 = i32x4.add(i32x4.sub(v128.load64_splat(a, 0), v128.load64_splat(b, 0)), i32x4(0x7ffeaaac, 0x7ffeaaac, 0x40000000, 0x40000000));
+  let t1 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 8), v128.load64_splat(b, 8)), i32x4(0x5feffffe, 0x5feffffe, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t0, 30));
+  t0 = v128.and(t0, mask);
+  let t2 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 16), v128.load64_splat(b, 16)), i32x4(0x54ffffed, 0x54ffffed, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t1, 30));
+  t1 = v128.and(t1, mask);
+  let t3 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 24), v128.load64_splat(b, 24)), i32x4(0x6bfffeb0, 0x6bfffeb0, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t2, 30));
+  t2 = v128.and(t2, mask);
+  let t4 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 32), v128.load64_splat(b, 32)), i32x4(0x43d89079, 0x43d89079, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t3, 30));
+  t3 = v128.and(t3, mask);
+  let t5 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 40), v128.load64_splat(b, 40)), i32x4(0x4d2a0f6a, 0x4d2a0f6a, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t4, 30));
+  t4 = v128.and(t4, mask);
+  let t6 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 48), v128.load64_splat(b, 48)), i32x4(0x44afd9cb, 0x44afd9cb, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t5, 30));
+  t5 = v128.and(t5, mask);
+  let t7 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 56), v128.load64_splat(b, 56)), i32x4(0x4b84f384, 0x4b84f384, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t6, 30));
+  t6 = v128.and(t6, mask);
+  let t8 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 64), v128.load64_splat(b, 64)), i32x4(0x735d91dc, 0x735d91dc, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t7, 30));
+  t7 = v128.and(t7, mask);
+  let t9 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 72), v128.load64_splat(b, 72)), i32x4(0x7b6434b9, 0x7b6434b9, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t8, 30));
+  t8 = v128.and(t8, mask);
+  let t10 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 80), v128.load64_splat(b, 80)), i32x4(0x6692c6e8, 0x6692c6e8, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t9, 30));
+  t9 = v128.and(t9, mask);
+  let t11 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 88), v128.load64_splat(b, 88)), i32x4(0x6a397fe5, 0x6a397fe5, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t10, 30));
+  t10 = v128.and(t10, mask);
+  let t12 = i32x4.add(i32x4.add(i32x4.sub(v128.load64_splat(a, 96), v128.load64_splat(b, 96)), i32x4(0x680446, 0x680446, 0x3fffffff, 0x3fffffff)), i32x4.shr_u(t11, 30));
+  t11 = v128.and(t11, mask);
+  // lanes 2, 3: d's top limb is below 2^31, so bit 30 (a carry out of 2^390) means s ≥ 4p
+  let reduce = i32x4.gt_s(t12, mask);
+  reduce = i32x4.shuffle(reduce, reduce, 2, 3, 2, 3);
+  t12 = v128.and(t12, mask);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t0, t1, 2, 3, 6, 7), i32x4.shuffle(t0, t1, 0, 1, 4, 5), reduce), 0);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t2, t3, 2, 3, 6, 7), i32x4.shuffle(t2, t3, 0, 1, 4, 5), reduce), 16);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t4, t5, 2, 3, 6, 7), i32x4.shuffle(t4, t5, 0, 1, 4, 5), reduce), 32);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t6, t7, 2, 3, 6, 7), i32x4.shuffle(t6, t7, 0, 1, 4, 5), reduce), 48);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t8, t9, 2, 3, 6, 7), i32x4.shuffle(t8, t9, 0, 1, 4, 5), reduce), 64);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t10, t11, 2, 3, 6, 7), i32x4.shuffle(t10, t11, 0, 1, 4, 5), reduce), 80);
+  v128.store64_lane(out, v128.bitselect(i32x4.shuffle(t12, t12, 2, 3, 2, 3), t12, reduce), 0, 96);
 }
 
-/** Fp2 (interleaved) out = conj(a) = (a0, 4p − a1), both lanes in one pass; values in [0, 4p]. */
-export function fp2Conj(out: usize, a: usize): void {
-  const mask = i64x2.splat(0x3fffffff);
-  let s0 = i64x2.sub(i64x2(0, 0x3ffeaaac), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 0)), i64x2(-1, 1)));
-  let s1 = i64x2.add(i64x2.sub(i64x2(0, 0x1fefffff), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 8)), i64x2(-1, 1))), i64x2.shr_s(s0, 30));
-  s0 = v128.and(s0, mask);
-  let s2 = i64x2.add(i64x2.sub(i64x2(0, 0x14ffffee), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 16)), i64x2(-1, 1))), i64x2.shr_s(s1, 30));
-  s1 = v128.and(s1, mask);
-  let s3 = i64x2.add(i64x2.sub(i64x2(0, 0x2bfffeb1), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 24)), i64x2(-1, 1))), i64x2.shr_s(s2, 30));
-  s2 = v128.and(s2, mask);
-  let s4 = i64x2.add(i64x2.sub(i64x2(0, 0x3d8907a), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 32)), i64x2(-1, 1))), i64x2.shr_s(s3, 30));
-  s3 = v128.and(s3, mask);
-  let s5 = i64x2.add(i64x2.sub(i64x2(0, 0xd2a0f6b), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 40)), i64x2(-1, 1))), i64x2.shr_s(s4, 30));
-  s4 = v128.and(s4, mask);
-  let s6 = i64x2.add(i64x2.sub(i64x2(0, 0x4afd9cc), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 48)), i64x2(-1, 1))), i64x2.shr_s(s5, 30));
-  s5 = v128.and(s5, mask);
-  let s7 = i64x2.add(i64x2.sub(i64x2(0, 0xb84f385), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 56)), i64x2(-1, 1))), i64x2.shr_s(s6, 30));
-  s6 = v128.and(s6, mask);
-  let s8 = i64x2.add(i64x2.sub(i64x2(0, 0x335d91dd), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 64)), i64x2(-1, 1))), i64x2.shr_s(s7, 30));
-  s7 = v128.and(s7, mask);
-  let s9 = i64x2.add(i64x2.sub(i64x2(0, 0x3b6434ba), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 72)), i64x2(-1, 1))), i64x2.shr_s(s8, 30));
-  s8 = v128.and(s8, mask);
-  let s10 = i64x2.add(i64x2.sub(i64x2(0, 0x2692c6e9), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 80)), i64x2(-1, 1))), i64x2.shr_s(s9, 30));
-  s9 = v128.and(s9, mask);
-  let s11 = i64x2.add(i64x2.sub(i64x2(0, 0x2a397fe6), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 88)), i64x2(-1, 1))), i64x2.shr_s(s10, 30));
-  s10 = v128.and(s10, mask);
-  let s12 = i64x2.add(i64x2.sub(i64x2(0, 0x680447), i64x2.mul(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 96)), i64x2(-1, 1))), i64x2.shr_s(s11, 30));
-  s11 = v128.and(s11, mask);
-  v128.store64_lane(out + 0, i32x4.shuffle(s0, s0, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 8, i32x4.shuffle(s1, s1, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 16, i32x4.shuffle(s2, s2, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 24, i32x4.shuffle(s3, s3, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 32, i32x4.shuffle(s4, s4, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 40, i32x4.shuffle(s5, s5, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 48, i32x4.shuffle(s6, s6, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 56, i32x4.shuffle(s7, s7, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 64, i32x4.shuffle(s8, s8, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 72, i32x4.shuffle(s9, s9, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 80, i32x4.shuffle(s10, s10, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 88, i32x4.shuffle(s11, s11, 0, 2, 0, 2), 0);
-  v128.store64_lane(out + 96, i32x4.shuffle(s12, s12, 0, 2, 0, 2), 0);
-}
-
-/** Fp2 (interleaved) out = 2a; values in [0, 4p). */
+/**
+ * Fp2 (interleaved) out = 2a in [0, 4p) per component, both components in one pass (for inputs below
+ * 4p); out may alias a. Lanes (0, 1) of each 32-bit vector carry
+ * s, lanes (2, 3) the trial reduction s − 4p + 2^390; every limb sum is in [0, 2^32) (see generate.mjs).
+ */
 export function fp2Double(out: usize, a: usize): void {
-  const mask = i64x2.splat(0x3fffffff);
-  let s0 = i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 0)), 1);
-  let s1 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 8)), 1), i64x2.shr_s(s0, 30));
-  s0 = v128.and(s0, mask);
-  let s2 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 16)), 1), i64x2.shr_s(s1, 30));
-  s1 = v128.and(s1, mask);
-  let s3 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 24)), 1), i64x2.shr_s(s2, 30));
-  s2 = v128.and(s2, mask);
-  let s4 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 32)), 1), i64x2.shr_s(s3, 30));
-  s3 = v128.and(s3, mask);
-  let s5 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 40)), 1), i64x2.shr_s(s4, 30));
-  s4 = v128.and(s4, mask);
-  let s6 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 48)), 1), i64x2.shr_s(s5, 30));
-  s5 = v128.and(s5, mask);
-  let s7 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 56)), 1), i64x2.shr_s(s6, 30));
-  s6 = v128.and(s6, mask);
-  let s8 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 64)), 1), i64x2.shr_s(s7, 30));
-  s7 = v128.and(s7, mask);
-  let s9 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 72)), 1), i64x2.shr_s(s8, 30));
-  s8 = v128.and(s8, mask);
-  let s10 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 80)), 1), i64x2.shr_s(s9, 30));
-  s9 = v128.and(s9, mask);
-  let s11 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 88)), 1), i64x2.shr_s(s10, 30));
-  s10 = v128.and(s10, mask);
-  let s12 = i64x2.add(i64x2.shl(i64x2.extend_low_i32x4_u(v128.load64_zero(a + 96)), 1), i64x2.shr_s(s11, 30));
-  s11 = v128.and(s11, mask);
-  let d0 = i64x2.sub(s0, i64x2.splat(0x3ffeaaac));
-  let d1 = i64x2.add(i64x2.sub(s1, i64x2.splat(0x1fefffff)), i64x2.shr_s(d0, 30));
-  d0 = v128.and(d0, mask);
-  let d2 = i64x2.add(i64x2.sub(s2, i64x2.splat(0x14ffffee)), i64x2.shr_s(d1, 30));
-  d1 = v128.and(d1, mask);
-  let d3 = i64x2.add(i64x2.sub(s3, i64x2.splat(0x2bfffeb1)), i64x2.shr_s(d2, 30));
-  d2 = v128.and(d2, mask);
-  let d4 = i64x2.add(i64x2.sub(s4, i64x2.splat(0x3d8907a)), i64x2.shr_s(d3, 30));
-  d3 = v128.and(d3, mask);
-  let d5 = i64x2.add(i64x2.sub(s5, i64x2.splat(0xd2a0f6b)), i64x2.shr_s(d4, 30));
-  d4 = v128.and(d4, mask);
-  let d6 = i64x2.add(i64x2.sub(s6, i64x2.splat(0x4afd9cc)), i64x2.shr_s(d5, 30));
-  d5 = v128.and(d5, mask);
-  let d7 = i64x2.add(i64x2.sub(s7, i64x2.splat(0xb84f385)), i64x2.shr_s(d6, 30));
-  d6 = v128.and(d6, mask);
-  let d8 = i64x2.add(i64x2.sub(s8, i64x2.splat(0x335d91dd)), i64x2.shr_s(d7, 30));
-  d7 = v128.and(d7, mask);
-  let d9 = i64x2.add(i64x2.sub(s9, i64x2.splat(0x3b6434ba)), i64x2.shr_s(d8, 30));
-  d8 = v128.and(d8, mask);
-  let d10 = i64x2.add(i64x2.sub(s10, i64x2.splat(0x2692c6e9)), i64x2.shr_s(d9, 30));
-  d9 = v128.and(d9, mask);
-  let d11 = i64x2.add(i64x2.sub(s11, i64x2.splat(0x2a397fe6)), i64x2.shr_s(d10, 30));
-  d10 = v128.and(d10, mask);
-  let d12 = i64x2.add(i64x2.sub(s12, i64x2.splat(0x680447)), i64x2.shr_s(d11, 30));
-  d11 = v128.and(d11, mask);
-  const keep = i64x2.shr_s(d12, 63);
-  { const r = v128.bitselect(s0, d0, keep); v128.store64_lane(out + 0, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s1, d1, keep); v128.store64_lane(out + 8, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s2, d2, keep); v128.store64_lane(out + 16, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s3, d3, keep); v128.store64_lane(out + 24, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s4, d4, keep); v128.store64_lane(out + 32, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s5, d5, keep); v128.store64_lane(out + 40, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s6, d6, keep); v128.store64_lane(out + 48, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s7, d7, keep); v128.store64_lane(out + 56, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s8, d8, keep); v128.store64_lane(out + 64, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s9, d9, keep); v128.store64_lane(out + 72, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s10, d10, keep); v128.store64_lane(out + 80, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s11, d11, keep); v128.store64_lane(out + 88, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
-  { const r = v128.bitselect(s12, d12, keep); v128.store64_lane(out + 96, i32x4.shuffle(r, r, 0, 2, 0, 2), 0); }
+  const mask = i32x4.splat(0x3fffffff);
+  let t0 = i32x4.add(i32x4.shl(v128.load64_splat(a, 0), 1), i32x4(0x0, 0x0, 0x15554, 0x15554));
+  let t1 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 8), 1), i32x4(0x0, 0x0, 0x20100000, 0x20100000)), i32x4.shr_u(t0, 30));
+  t0 = v128.and(t0, mask);
+  let t2 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 16), 1), i32x4(0x0, 0x0, 0x2b000011, 0x2b000011)), i32x4.shr_u(t1, 30));
+  t1 = v128.and(t1, mask);
+  let t3 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 24), 1), i32x4(0x0, 0x0, 0x1400014e, 0x1400014e)), i32x4.shr_u(t2, 30));
+  t2 = v128.and(t2, mask);
+  let t4 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 32), 1), i32x4(0x0, 0x0, 0x3c276f85, 0x3c276f85)), i32x4.shr_u(t3, 30));
+  t3 = v128.and(t3, mask);
+  let t5 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 40), 1), i32x4(0x0, 0x0, 0x32d5f094, 0x32d5f094)), i32x4.shr_u(t4, 30));
+  t4 = v128.and(t4, mask);
+  let t6 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 48), 1), i32x4(0x0, 0x0, 0x3b502633, 0x3b502633)), i32x4.shr_u(t5, 30));
+  t5 = v128.and(t5, mask);
+  let t7 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 56), 1), i32x4(0x0, 0x0, 0x347b0c7a, 0x347b0c7a)), i32x4.shr_u(t6, 30));
+  t6 = v128.and(t6, mask);
+  let t8 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 64), 1), i32x4(0x0, 0x0, 0xca26e22, 0xca26e22)), i32x4.shr_u(t7, 30));
+  t7 = v128.and(t7, mask);
+  let t9 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 72), 1), i32x4(0x0, 0x0, 0x49bcb45, 0x49bcb45)), i32x4.shr_u(t8, 30));
+  t8 = v128.and(t8, mask);
+  let t10 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 80), 1), i32x4(0x0, 0x0, 0x196d3916, 0x196d3916)), i32x4.shr_u(t9, 30));
+  t9 = v128.and(t9, mask);
+  let t11 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 88), 1), i32x4(0x0, 0x0, 0x15c68019, 0x15c68019)), i32x4.shr_u(t10, 30));
+  t10 = v128.and(t10, mask);
+  let t12 = i32x4.add(i32x4.add(i32x4.shl(v128.load64_splat(a, 96), 1), i32x4(0x0, 0x0, 0x3f97fbb8, 0x3f97fbb8)), i32x4.shr_u(t11, 30));
+  t11 = v128.and(t11, mask);
+  // lanes 2, 3: d's top limb is below 2^31, so bit 30 (a carry out of 2^390) means s ≥ 4p
+  let reduce = i32x4.gt_s(t12, mask);
+  reduce = i32x4.shuffle(reduce, reduce, 2, 3, 2, 3);
+  t12 = v128.and(t12, mask);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t0, t1, 2, 3, 6, 7), i32x4.shuffle(t0, t1, 0, 1, 4, 5), reduce), 0);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t2, t3, 2, 3, 6, 7), i32x4.shuffle(t2, t3, 0, 1, 4, 5), reduce), 16);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t4, t5, 2, 3, 6, 7), i32x4.shuffle(t4, t5, 0, 1, 4, 5), reduce), 32);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t6, t7, 2, 3, 6, 7), i32x4.shuffle(t6, t7, 0, 1, 4, 5), reduce), 48);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t8, t9, 2, 3, 6, 7), i32x4.shuffle(t8, t9, 0, 1, 4, 5), reduce), 64);
+  v128.store(out, v128.bitselect(i32x4.shuffle(t10, t11, 2, 3, 6, 7), i32x4.shuffle(t10, t11, 0, 1, 4, 5), reduce), 80);
+  v128.store64_lane(out, v128.bitselect(i32x4.shuffle(t12, t12, 2, 3, 2, 3), t12, reduce), 0, 96);
+}
+
+/** Fp2 (interleaved) out = conj(a) = (a0, 4p − a1), both lanes in one pass; values in [0, 4p]. out may alias a. */
+export function fp2Conj(out: usize, a: usize): void {
+  const mask = i32x4.splat(0x3fffffff);
+  const flip = i32x4(0, -1, 0, 0);
+  let t0 = i32x4.add(v128.xor(v128.load64_zero(a, 0), flip), i32x4(0, 0x7ffeaaad, 0, 0));
+  let t1 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 8), flip), i32x4(0, 0x5fefffff, 0, 0)), i32x4.shr_u(t0, 30));
+  v128.store64_lane(out, v128.and(t0, mask), 0, 0);
+  let t2 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 16), flip), i32x4(0, 0x54ffffee, 0, 0)), i32x4.shr_u(t1, 30));
+  v128.store64_lane(out, v128.and(t1, mask), 0, 8);
+  let t3 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 24), flip), i32x4(0, 0x6bfffeb1, 0, 0)), i32x4.shr_u(t2, 30));
+  v128.store64_lane(out, v128.and(t2, mask), 0, 16);
+  let t4 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 32), flip), i32x4(0, 0x43d8907a, 0, 0)), i32x4.shr_u(t3, 30));
+  v128.store64_lane(out, v128.and(t3, mask), 0, 24);
+  let t5 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 40), flip), i32x4(0, 0x4d2a0f6b, 0, 0)), i32x4.shr_u(t4, 30));
+  v128.store64_lane(out, v128.and(t4, mask), 0, 32);
+  let t6 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 48), flip), i32x4(0, 0x44afd9cc, 0, 0)), i32x4.shr_u(t5, 30));
+  v128.store64_lane(out, v128.and(t5, mask), 0, 40);
+  let t7 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 56), flip), i32x4(0, 0x4b84f385, 0, 0)), i32x4.shr_u(t6, 30));
+  v128.store64_lane(out, v128.and(t6, mask), 0, 48);
+  let t8 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 64), flip), i32x4(0, 0x735d91dd, 0, 0)), i32x4.shr_u(t7, 30));
+  v128.store64_lane(out, v128.and(t7, mask), 0, 56);
+  let t9 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 72), flip), i32x4(0, 0x7b6434ba, 0, 0)), i32x4.shr_u(t8, 30));
+  v128.store64_lane(out, v128.and(t8, mask), 0, 64);
+  let t10 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 80), flip), i32x4(0, 0x6692c6e9, 0, 0)), i32x4.shr_u(t9, 30));
+  v128.store64_lane(out, v128.and(t9, mask), 0, 72);
+  let t11 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 88), flip), i32x4(0, 0x6a397fe6, 0, 0)), i32x4.shr_u(t10, 30));
+  v128.store64_lane(out, v128.and(t10, mask), 0, 80);
+  let t12 = i32x4.add(i32x4.add(v128.xor(v128.load64_zero(a, 96), flip), i32x4(0, 0x680447, 0, 0)), i32x4.shr_u(t11, 30));
+  v128.store64_lane(out, v128.and(t11, mask), 0, 88);
+  v128.store64_lane(out, t12, 0, 96);
 }
