@@ -13,7 +13,8 @@
  *   `transactionsAccepted`/`transactionsRejected` with `source="gossip"` for transactions reaching it
  *   from peers rather than from its own RPC;
  * - the node in a cluster, in addition: consensus duration and rounds per height, round timeouts, the
- *   current round's leader, peers connected and their ping latency, partial signatures received from
+ *   round-1 timeout in effect, the current round's leader and how many operators its height's round-1
+ *   leader skips, peers connected and their ping latency, partial signatures received from
  *   peers and found invalid, and sync progress (src/node/sequencer.ts).
  * Process metrics (CPU, memory, event-loop lag, GC) are collected with prom-client's defaults.
  */
@@ -53,6 +54,10 @@ export interface DstMetrics {
   roundTimeouts: Counter;
   /** 1-based share index of the leader of the current round. */
   leader: Gauge;
+  /** Operators the current height's round-1 leader skips (leader reputation, docs/qbft.md). */
+  leaderSkipped: Gauge;
+  /** The round-1 timeout in effect (fitted to the network, docs/qbft.md), seconds. */
+  roundTimeout: Gauge;
   /** Other operators currently connected. */
   peersConnected: Gauge;
   /** Last ping round trip to each connected operator, seconds, by 1-based share index. */
@@ -132,6 +137,8 @@ export function createMetrics(): DstMetrics {
     }),
     roundTimeouts: new Counter({ name: 'dst_round_timeouts_total', help: 'QBFT round timers that expired', registers }),
     leader: new Gauge({ name: 'dst_leader_index', help: 'Share index (1-based) of the current round leader', registers }),
+    leaderSkipped: new Gauge({ name: 'dst_leader_skipped_operators', help: "Operators the current height's round-1 leader skips (failed as round-1 leader in the leader-reputation window)", registers }),
+    roundTimeout: new Gauge({ name: 'dst_round_timeout_seconds', help: 'Round-1 timeout in effect, fitted to measured decision times and peer round trips (round r lasts r times this)', registers }),
     peersConnected: new Gauge({ name: 'dst_peers_connected', help: 'Other operators currently connected', registers }),
     peerPing: new Gauge({
       name: 'dst_peer_ping_seconds',

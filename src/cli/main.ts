@@ -19,6 +19,7 @@
  * closes, the block in progress is stored, the host and the store are closed, exit code 0.
  */
 import { join, resolve } from 'node:path';
+import { multiaddr } from '@multiformats/multiaddr';
 import { prefixedHex } from '../bytes/index.js';
 import { createLogger, createMetrics, DEFAULT_RPC_LIMITS, resolveRpcLimits, startApiServer, type Logger, type RpcLimits } from '../api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir, SingleNodeMigrationError, type NodeDir } from '../cluster/index.js';
@@ -57,6 +58,11 @@ Options (each may also be set by the environment variable in brackets; a flag wi
                          connection is closed before it, at accept.
   --p2p-listen <maddr>   [DST_P2P_LISTEN] libp2p listen address, e.g. /ip4/0.0.0.0/tcp/9001
                          (default: this operator's addresses in the lock). Cluster only.
+  --p2p-dial <i>=<maddr> Dial operator i (its share index, 1..n) at <maddr> instead of its addresses
+                         in the lock, and at no other address (not even one it announces): a relay or
+                         tunnel in front of it, e.g. --p2p-dial 2=/ip4/127.0.0.1/tcp/40102. Repeat for
+                         each operator. Its connections to this node are still admitted by the lock's
+                         addresses. Cluster only.
   --chain-id <n>         With --single: chain id of a new data directory (default: 901). For an
                          existing one it is in its lock: if given, it must match.
   --block-time <ms>      With --single: least time between blocks of a new (or migrated) data
@@ -142,6 +148,8 @@ interface RunOptions {
   p2pListen: string | undefined;
   /** Accept p2p connections from any address (--p2p-accept-any), not only the lock's operators'. */
   p2pAcceptAny: boolean;
+  /** --p2p-dial: operator index (1-based) → the multiaddr to dial it at instead of the lock's. */
+  p2pDial: Map<number, string>;
   rpcHost: string;
   rpcPort: number;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -158,6 +166,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     'data-dir': { type: 'string' },
     'p2p-listen': { type: 'string' },
     'p2p-accept-any': { type: 'boolean' },
+    'p2p-dial': { type: 'string', multiple: true },
     'chain-id': { type: 'string' },
     'block-time': { type: 'string' },
     'rpc-host': { type: 'string' },
@@ -193,7 +202,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
       if (values[flag] !== undefined) throw new UsageError(`--${flag} is set by the cluster lock; it applies to --single only`);
     }
   } else {
-    for (const flag of ['p2p-listen', 'p2p-accept-any'] as const) {
+    for (const flag of ['p2p-listen', 'p2p-accept-any', 'p2p-dial'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to a cluster node (--dir) only`);
     }
   }
@@ -236,12 +245,31 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     blockTimeMs: optionalInteger('--block-time', values['block-time'], 0, MAX_BLOCK_TIME_MS),
     p2pListen: values['p2p-listen'] ?? (dir === undefined ? undefined : env.DST_P2P_LISTEN),
     p2pAcceptAny: values['p2p-accept-any'] === true,
+    p2pDial: dialOverrides(values['p2p-dial'] ?? []),
     rpcHost: values['rpc-host'] ?? env.DST_RPC_HOST ?? '127.0.0.1',
     rpcPort: integerFlag('--rpc-port', values['rpc-port'] ?? env.DST_RPC_PORT ?? '8545', 0, 65_535),
     logLevel,
     rpcLimits,
     pool,
   };
+}
+
+/** `--p2p-dial i=<maddr>` flags as a map; the index is checked against the lock once it is loaded. */
+function dialOverrides(flags: readonly string[]): Map<number, string> {
+  const overrides = new Map<number, string>();
+  for (const flag of flags) {
+    const match = /^(\d+)=(\/.+)$/.exec(flag);
+    if (!match) throw new UsageError(`--p2p-dial: expected <operator index>=<multiaddr>, e.g. 2=/ip4/127.0.0.1/tcp/40102, got ${JSON.stringify(flag)}`);
+    const index = Number(match[1]);
+    if (overrides.has(index)) throw new UsageError(`--p2p-dial: operator ${index} is given twice`);
+    try {
+      multiaddr(match[2]!);
+    } catch (error) {
+      throw new UsageError(`--p2p-dial ${flag}: not a multiaddr (${(error as Error).message})`);
+    }
+    overrides.set(index, match[2]!);
+  }
+  return overrides;
 }
 
 /** Chain id and block time of a new single-node data directory when the flags do not give them. */
@@ -289,13 +317,21 @@ async function setUpSingle(options: RunOptions, logger: Logger): Promise<NodeSet
 
 async function setUpClusterNode(nodeDir: string, options: RunOptions): Promise<NodeSetup> {
   const node = await loadNodeDir(nodeDir);
+  for (const index of options.p2pDial.keys()) {
+    if (index < 1 || index > node.lock.operators.length || index === node.operator.index) {
+      throw new UsageError(`--p2p-dial: operator ${index} is not one of this node's peers (1..${node.lock.operators.length}, this node is ${node.operator.index})`);
+    }
+  }
   return {
     node,
     dbPath: options.dataDir,
     network: {
       identity: node.identityKey,
       listen: options.p2pListen === undefined ? [...node.operator.addresses] : [options.p2pListen],
-      peers: node.lock.operators.map((entry) => ({ index: entry.index - 1, peerId: entry.peerId, addrs: entry.addresses })),
+      peers: node.lock.operators.map((entry) => {
+        const dial = options.p2pDial.get(entry.index);
+        return { index: entry.index - 1, peerId: entry.peerId, addrs: entry.addresses, ...(dial === undefined ? {} : { dialAddrs: [dial] }) };
+      }),
       limits: { acceptFrom: options.p2pAcceptAny ? 'any' : 'operators' },
     },
   };

@@ -16,7 +16,17 @@ export {
   nextRoundFromRoundChanges,
   type RuleContext,
 } from './qbft/rules.js';
-export { linearRoundTimeout, DEFAULT_ROUND_TIMEOUT_BASE_MS, DEFAULT_ROUND_TIMEOUT_STEP_MS } from './qbft/timer.js';
+export {
+  DEFAULT_REPUTATION_WINDOW,
+  LeaderReputation,
+  leaderInOrder,
+  leaderOrder,
+  nextReputation,
+  reputationAt,
+  reputationWindowStart,
+  type ReputationState,
+} from './qbft/reputation.js';
+export { linearRoundTimeout, AdaptiveRoundTimeout, ADAPTIVE_TIMEOUT, type AdaptiveTimeoutSettings, DEFAULT_ROUND_TIMEOUT_BASE_MS, DEFAULT_ROUND_TIMEOUT_STEP_MS } from './qbft/timer.js';
 export { MAX_ROUNDS_AHEAD, MAX_HEIGHTS_AHEAD, MAX_FUTURE_MESSAGES_PER_SENDER, RETAINED_DECISIONS } from './qbft/limits.js';
 export { assertMessage } from './qbft/validate.js';
 export type * from './qbft/types.js';

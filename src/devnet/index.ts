@@ -3,7 +3,8 @@
  * (set-up, ports, the nodes' lifecycle — up when their RPC port answers, whoever started them — and
  * shutdown: ./devnet.ts), how a node is looked at from outside (./probe.ts), the nodes' log lines (./logs.ts),
  * the live block lines and summary (./tracker.ts), and the node supervisor the devnet and the
- * multi-process tests share (spawn, listening, stop, kill by pid: ./supervisor.ts). The `dst devnet`
+ * multi-process tests share (spawn, listening, stop, kill by pid: ./supervisor.ts), and distance made in
+ * userspace for geo runs: latency profiles (./latency.ts) and the delaying relay (./relay.ts). The `dst devnet`
  * command that parses the flags and runs it is src/cli/devnet.ts.
  */
 export {
@@ -31,3 +32,5 @@ export {
   type SupervisedNode,
 } from './supervisor.js';
 export { ChainTracker, formatBlockLine, formatDevnetSummary, type DevnetSummary, type NodeState } from './tracker.js';
+export { criticalPathMs, LATENCY_PROFILE_NAMES, latencyProfile, withFaults, type LatencyProfile, type LatencyProfileName } from './latency.js';
+export { relayDialFlags, startRelayLink, startRelayMesh, type RelayLink, type RelayLinkOptions, type RelayMesh } from './relay.js';

@@ -11,7 +11,16 @@
  *   from it merely resumes in round 2 without having voted in round 1.
  * - **One call at a time.** Machine calls are queued; each call's outputs are acted on before the next
  *   call (a `propose` or `validated` an output asked for) runs.
- * - **Timers** on the injected clock: one round timer, re-armed by each `timer` output.
+ * - **Timers** on the injected clock: one round timer, re-armed by each `timer` output. Round r lasts
+ *   r · T1, T1 fitted to the network (`AdaptiveRoundTimeout`, src/consensus/qbft/timer.ts): for each
+ *   round that decided while this node was in it, the driver measures the longer of the round's two
+ *   timed phases — entering it to accepting the proposal (its PREPARE), and that to the decision (the
+ *   timer is re-armed in between, so each phase gets T1) — and hands the peers' ping round trips over
+ *   at each height's start.
+ *   A round whose leader this node has no connection to (a crashed process's connections close at
+ *   once) is given `UNREACHABLE_LEADER_TIMEOUT_MS` instead, also when the leader's connection goes
+ *   mid-round (checked every `LEADER_CHECK_MS`): its proposal cannot arrive here.
+ * - **Leaders** from the `LeaderSchedule` (./leaders.ts): leader reputation over the stored chain.
  * - **Holding.** Before the first height and while sync runs, peers' messages are held (at most
  *   `MAX_HELD_MESSAGES`, oldest dropped) and delivered when the driver resumes.
  * - **Blocks checked this height** (built here or validated), with their senders, so the committer
@@ -23,16 +32,29 @@
 import type { Logger } from 'pino';
 import { hex } from '../bytes/index.js';
 import type { Block, Transaction } from '../chain/index.js';
-import { linearRoundTimeout, QbftMachine, roundRobinLeader, type Commit, type Decision, type QbftMessage, type QbftOutput, type QbftPersistedState } from '../consensus/index.js';
+import { AdaptiveRoundTimeout, QbftMachine, type Commit, type Decision, type QbftMessage, type QbftOutput, type QbftPersistedState } from '../consensus/index.js';
 import { BLOCK_DOMAIN, partialSign, signingRoot } from '../crypto/index.js';
 import type { Clock, Timer } from './clock.js';
 import type { NodeKey, SequencerMetrics, SequencerNetwork } from './options.js';
 import type { StorageHealth } from './storage-health.js';
 import { StorageUnavailable, type NodeStorage } from './storage.js';
+import type { LeaderSchedule } from './leaders.js';
 import type { HeightTimeline } from './timeline.js';
 
 /** Peers' messages held while consensus is paused (before the first height, during sync), at most. */
 const MAX_HELD_MESSAGES = 4_096;
+/**
+ * The round timer when the round's leader is not connected to this node: its proposal cannot reach
+ * this node, so waiting the full timer only delays the round change. A failure detector for crashed
+ * processes (their TCP connections close at once); a leader whose machine vanished without closing
+ * them still costs the full timer, until the host notices (ping). A little grace only: the host's
+ * first redial of a dropped connection comes after 250 ms anyway, so a leader whose connection merely
+ * flapped loses its round, never safety. Only liveness depends on it: the round changes only once a
+ * quorum asks.
+ */
+export const UNREACHABLE_LEADER_TIMEOUT_MS = 50;
+/** How often a round's leader is checked for a lost connection while its round runs. */
+const LEADER_CHECK_MS = 25;
 
 export interface DriverHooks {
   /** This node leads `round`: its block and the block's transactions, or undefined if the height ended meanwhile. */
@@ -57,6 +79,8 @@ export interface DriverOptions {
   logger: Logger;
   timeline: HeightTimeline;
   hooks: DriverHooks;
+  /** Who leads each round (leader reputation over the stored chain). */
+  leaders: LeaderSchedule;
   /** Where a failed durable write is reported (messages that depend on it are never sent). */
   storage: StorageHealth;
   /** The network, absent for a single node (its messages go nowhere). */
@@ -65,7 +89,9 @@ export interface DriverOptions {
 }
 
 export class ConsensusDriver {
-  readonly roundTimeout = linearRoundTimeout();
+  /** The round timer fitted to the network; `roundTimeout` is QBFT's input (and the proposer's). */
+  readonly timer = new AdaptiveRoundTimeout();
+  readonly roundTimeout = this.timer.timeout;
   private qbft: QbftMachine<Block>;
   private readonly calls: Array<() => QbftOutput<Block>[]> = [];
   private draining = false;
@@ -79,6 +105,8 @@ export class ConsensusDriver {
   private stopped = false;
   /** Blocks built or validated for the current height, by hash (hex), with their senders. */
   private readonly checked = new Map<string, Transaction[]>();
+  /** The round the latest `timer` output was for, when this node entered it (the first such output) and sent its PREPARE in it. */
+  private timedRound: { height: number; round: number; enteredAt: number; preparedAt?: number } = { height: 0, round: 0, enteredAt: 0 };
 
   constructor(private readonly options: DriverOptions) {
     this.qbft = this.newMachine();
@@ -91,6 +119,7 @@ export class ConsensusDriver {
       valueId: (block) => hex(block.hash),
       signCommit: (height, round, block) => this.signCommit(height, round, block),
       roundTimeout: this.roundTimeout,
+      leader: (height, round) => this.options.leaders.leader(height, round),
     });
   }
 
@@ -118,6 +147,10 @@ export class ConsensusDriver {
   /** Starts `height` (resuming from its persisted state, if given) and delivers the held messages. */
   begin(height: number, resume?: QbftPersistedState<Block>): void {
     this.checked.clear();
+    const { network, metrics, leaders } = this.options;
+    if (network) this.timer.observeRoundTrips(network.pingLatencies().values());
+    metrics?.roundTimeout.set(this.timer.baseMs / 1000);
+    metrics?.leaderSkipped.set(leaders.skipped(height));
     if (this.options.network && resume === undefined) {
       this.persistedRoundOnly = { height, round: 1 };
       this.awaitDurable(this.options.store.persistQbftState(this.persistedRoundOnly));
@@ -241,12 +274,10 @@ export class ConsensusDriver {
       case 'timer': {
         this.roundTimer?.cancel();
         const { height, round } = output;
-        metrics?.leader.set(roundRobinLeader(height, round, this.options.nodes) + 1);
-        this.roundTimer = this.options.clock.after(output.afterMs, () => {
-          if (this.stopped) return;
-          hooks.timedOut(height, round);
-          this.act(() => this.qbft.timeout(height, round));
-        });
+        if (this.timedRound.height !== height || this.timedRound.round !== round) this.timedRound = { height, round, enteredAt: this.options.clock.monotonic() };
+        const leader = this.options.leaders.leader(height, round);
+        metrics?.leader.set(leader + 1);
+        this.roundTimer = this.armRound(height, round, output.afterMs, leader);
         return;
       }
       case 'need-value': {
@@ -287,6 +318,8 @@ export class ConsensusDriver {
         const { message } = output;
         if (message.type === 'COMMIT') hooks.ownCommit(message);
         if (message.type === 'PRE-PREPARE') timeline.mark('proposal');
+        const timed = this.timedRound;
+        if (message.type === 'PREPARE' && timed.height === message.height && timed.round === message.round) timed.preparedAt ??= this.options.clock.monotonic();
         const network = this.options.network;
         if (network === undefined) return;
         // Sent only once the persisted state and guard the message depends on are durable.
@@ -302,11 +335,64 @@ export class ConsensusDriver {
       }
       case 'decide': {
         this.roundTimer?.cancel();
+        // A round decided while this node was in it: how long each timed phase of a round with a live leader takes here.
+        const { height, round } = output.decision;
+        const { enteredAt, preparedAt } = this.timedRound;
+        if (this.timedRound.height === height && this.timedRound.round === round) {
+          const now = this.options.clock.monotonic();
+          this.timer.observeDecision(preparedAt === undefined ? now - enteredAt : Math.max(preparedAt - enteredAt, now - preparedAt));
+          metrics?.roundTimeout.set(this.timer.baseMs / 1000);
+        }
         timeline.mark('decided');
         hooks.decided(output.decision);
         return;
       }
     }
+  }
+
+  /**
+   * The round timer: `afterMs`, cut to `UNREACHABLE_LEADER_TIMEOUT_MS` once the round's leader is found
+   * not connected to this node — when armed, or at a check every `LEADER_CHECK_MS` (a leader that
+   * crashed mid-round) — as long as its proposal has not arrived (this node has not PREPAREd in the
+   * round: after that the others' votes decide the round, the leader's connection no longer matters).
+   * Cancelling it cancels both timers.
+   */
+  private armRound(height: number, round: number, afterMs: number, leader: number): Timer {
+    const { clock, network, hooks } = this.options;
+    const armedAt = clock.monotonic();
+    let main: Timer | undefined;
+    let watch: Timer | undefined;
+    const cancel = (): void => {
+      main?.cancel();
+      watch?.cancel();
+    };
+    const at = (ms: number, callback: () => void): void => {
+      main?.cancel();
+      main = clock.after(ms, callback);
+    };
+    const fire = (): void => {
+      cancel();
+      if (this.stopped) return;
+      hooks.timedOut(height, round);
+      this.act(() => this.qbft.timeout(height, round));
+    };
+    at(afterMs, fire);
+    if (network === undefined || leader === this.options.key.share.index - 1 || afterMs <= UNREACHABLE_LEADER_TIMEOUT_MS) return { cancel };
+    const awaitingProposal = (): boolean => {
+      const timed = this.timedRound;
+      return !(timed.height === height && timed.round === round && timed.preparedAt !== undefined);
+    };
+    const rest = (): number => armedAt + afterMs - clock.monotonic();
+    const check = (): void => {
+      if (awaitingProposal() && network.connectedPeers().includes(leader)) return;
+      watch?.cancel();
+      if (!awaitingProposal()) return;
+      this.options.logger.info({ height, round, leader: leader + 1, afterMs: UNREACHABLE_LEADER_TIMEOUT_MS }, 'round leader not connected: round timer cut');
+      at(Math.min(UNREACHABLE_LEADER_TIMEOUT_MS, rest()), () => (awaitingProposal() ? fire() : at(rest(), fire)));
+    };
+    watch = clock.every(LEADER_CHECK_MS, check);
+    check();
+    return { cancel };
   }
 
   /** The machine's `signCommit`: guard first (durable before anything that carries the partial), then the partial signature. */

@@ -46,6 +46,10 @@ export interface SequencerMetrics {
   consensusRounds: HistogramLike;
   roundTimeouts: CounterLike;
   leader: GaugeLike;
+  /** Operators the current height's round-1 leader skips (leader reputation). */
+  leaderSkipped: GaugeLike;
+  /** The round-1 timeout in effect, seconds. */
+  roundTimeout: GaugeLike;
   peersConnected: GaugeLike;
   peerPing: { set(labels: Partial<Record<'peer', string>>, value: number): void; reset(): void };
   peerClockOffset: { set(labels: Partial<Record<'peer', string>>, value: number): void; reset(): void };

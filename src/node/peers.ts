@@ -16,7 +16,7 @@
  * - The highest height any peer has shown (for health), and the peer gauges (connected, ping, clock
  *   offset, refused connections), refreshed every second.
  */
-import { faultTolerance, roundRobinLeader, type QbftMessage } from '../consensus/index.js';
+import { faultTolerance, type QbftMessage } from '../consensus/index.js';
 import type { Block } from '../chain/index.js';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from './clock.js';
@@ -43,6 +43,8 @@ export class PeerTracker {
     private readonly network: SequencerNetwork,
     private readonly clockToleranceMs: number,
     private readonly logger: Logger,
+    /** The 0-based leader of (height, round): the leader schedule (./leaders.ts), asked about head + 1 only. */
+    private readonly leaderOf: (height: number, round: number) => number,
   ) {}
 
   /**
@@ -127,7 +129,7 @@ export class PeerTracker {
   /** True when this message made peers' start of `next` known. */
   private noteStart(message: QbftMessage<Block>, from: number, next: number): boolean {
     if (this.startedHeight >= next) return false;
-    const byLeader = message.type === 'PRE-PREPARE' && message.height === next && roundRobinLeader(message.height, message.round, this.nodes) === from;
+    const byLeader = message.type === 'PRE-PREPARE' && message.height === next && this.leaderOf(message.height, message.round) === from;
     if (this.onNext.height !== next) this.onNext = { height: next, peers: new Set() };
     this.onNext.peers.add(from);
     if (!byLeader && this.onNext.peers.size < faultTolerance(this.nodes) + 1) return false;

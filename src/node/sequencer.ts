@@ -21,6 +21,7 @@ import { BlockCommitter } from './committer.js';
 import { ConsensusDriver } from './driver.js';
 import { checkOptions, type SequencerNetwork, type SequencerOptions } from './options.js';
 import { GossipIntake } from './gossip-intake.js';
+import { LeaderSchedule } from './leaders.js';
 import { readinessReasons } from './health.js';
 import { PeerTracker } from './peers.js';
 import { BlockProposer } from './proposer.js';
@@ -86,10 +87,13 @@ export class Sequencer implements SequencerView {
     this.admission = new Admission({ ...shared, gossip, onPooled: () => this.signal.notify() });
     this.queries = new ChainQueries(options, this.admission);
     this.committer = new BlockCommitter(store, this.admission, options.chainId, logger, this.clock, metrics);
+    const leaders = new LeaderSchedule(store, options.nodes);
+    this.committer.onBlock((signed) => leaders.noteBlock(signed));
     this.aggregator = new PartialAggregator(options.chainId, key, logger, metrics);
     const isCurrent = (height: number) => (): boolean => this.producing && this.headNumber() + 1 === height && this.driver.decisionAt(height) === undefined;
     this.driver = new ConsensusDriver({
       ...shared,
+      leaders,
       hooks: {
         propose: (height, round) => this.proposer.propose(height, round, isCurrent(height)),
         validate: (block) => this.proposer.validate(block),
@@ -102,7 +106,7 @@ export class Sequencer implements SequencerView {
     const { admission, committer } = this;
     this.proposer = new BlockProposer({ ...shared, admission, committer, proposer: key.share.index, cluster: network !== undefined, roundTimeout: this.driver.roundTimeout });
     if (network) {
-      this.peers = new PeerTracker(options.nodes, network, options.maxFutureDriftMs, logger);
+      this.peers = new PeerTracker(options.nodes, network, options.maxFutureDriftMs, logger, (height, round) => leaders.leader(height, round));
       this.gossipIntake = new GossipIntake({ ...shared, admission: this.admission });
       const commit = (signed: SignedBlock, transactions: Parameters<BlockCommitter['commit']>[1]): Promise<void> => {
         this.driver.pause();

@@ -9,7 +9,9 @@
  * libp2p's own connection-manager caps are set above admission's (so admission refuses first and
  * counts every refusal) and its per-host rate limit is off (admission's caps bound each address).
  * Every operator is dialled, and redialled with exponential backoff (limits.ts) while it is
- * disconnected, whatever made the dial fail (refused at accept, timed out, reset). Connected
+ * disconnected, whatever made the dial fail (refused at accept, timed out, reset). An operator with
+ * `dialAddrs` is dialled at exactly those multiaddrs (never at what its identify announces, which
+ * replaces libp2p's address book entry): a relay in front of it stays the only way to it. Connected
  * operators are pinged for the latency metric. The protocols (protocols/) register their handlers,
  * open their streams and follow peers connecting and disconnecting here.
  */
@@ -121,6 +123,8 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
   let stopped = false;
 
   const isConnected = (peer: ClusterOperator): boolean => libp2p.getConnections(peer.peerId).length > 0;
+  /** What a dial to `peer` names: its peer id (libp2p's address book), or its `dialAddrs` only. */
+  const dialTarget = (peer: ClusterOperator) => (peer.dialAddrs === undefined ? peer.peerId : peer.dialAddrs.map((a) => multiaddr(`${a}/p2p/${peer.peerId.toString()}`)));
 
   /** Dial `peer` after `delay` unless it is connected by then; on failure, again with a doubled delay. */
   const scheduleDial = (peer: ClusterOperator, delay: number): void => {
@@ -130,7 +134,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
       setTimeout(() => {
         reconnectTimers.delete(peer.index);
         if (stopped || isConnected(peer)) return;
-        libp2p.dial(peer.peerId).then(
+        libp2p.dial(dialTarget(peer)).then(
           () => reconnectDelay.set(peer.index, RECONNECT_INITIAL_DELAY_MS),
           (error: Error) => {
             const nextDelay = Math.min(2 * (reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS), RECONNECT_MAX_DELAY_MS);
@@ -158,7 +162,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
     onPeerConnected: (handler) => void connectedHandlers.push(handler),
     onPeerDisconnected: (handler) => void disconnectedHandlers.push(handler),
     handle: (protocol, handler) => libp2p.handle(protocol, handler),
-    dialProtocol: (peer, protocol, dialOptions) => libp2p.dialProtocol(peer.peerId, protocol, dialOptions),
+    dialProtocol: (peer, protocol, dialOptions) => libp2p.dialProtocol(dialTarget(peer), protocol, dialOptions),
 
     async connect() {
       libp2p.addEventListener('peer:connect', (event) => {

@@ -14,6 +14,8 @@ export interface ClusterOperator {
   readonly peerId: PeerId;
   readonly publicKey: PublicKey;
   readonly addrs: readonly string[];
+  /** Where it is dialled, when not through libp2p's address book (`ClusterPeer.dialAddrs`). */
+  readonly dialAddrs?: readonly string[];
 }
 
 export interface Operators {
@@ -69,7 +71,7 @@ function checkOperators(peers: readonly ClusterPeer[]): ClusterOperator[] {
     }
     if (seen.has(peerId.toString())) throw new Error(`peers: peer id ${peer.peerId} appears twice`);
     seen.add(peerId.toString());
-    operators.push({ index: peer.index, peerId, publicKey: peerId.publicKey, addrs: peer.addrs });
+    operators.push({ index: peer.index, peerId, publicKey: peerId.publicKey, addrs: peer.addrs, dialAddrs: peer.dialAddrs });
   });
   return operators;
 }

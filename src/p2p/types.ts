@@ -17,8 +17,14 @@ export interface ClusterPeer {
   readonly index: number;
   /** The operator's libp2p peer id (base58 string), derived from its Ed25519 identity key. */
   readonly peerId: string;
-  /** Where to dial it (multiaddrs, e.g. `/ip4/10.0.0.2/tcp/9000`). */
+  /** Where to dial it (multiaddrs, e.g. `/ip4/10.0.0.2/tcp/9000`); inbound admission accepts its connections from these. */
   readonly addrs: readonly string[];
+  /**
+   * Dial it here instead, and nowhere else (not even at addresses it announces over identify): a relay
+   * or tunnel in front of it (the geo runs' delaying relay, src/devnet/relay.ts). Admission still
+   * checks `addrs`.
+   */
+  readonly dialAddrs?: readonly string[];
 }
 
 export interface ClusterHostOptions<V = unknown> {

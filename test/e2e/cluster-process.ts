@@ -59,12 +59,35 @@ export interface TestClusterOptions {
   blockTimeMs: number;
 }
 
+/** The leader-reputation window of the nodes (src/consensus/qbft/reputation.ts `DEFAULT_REPUTATION_WINDOW`). */
+export const REPUTATION_WINDOW = 64;
+
 /**
- * Leader of (height, round) as a 1-based share index: QBFT's round-robin, operator (height + round) mod n
- * (0-based, src/consensus/qbft/rules.ts `roundRobinLeader`; rounds start at 1), written out here so the
- * tests can check the nodes' proposers against it.
+ * Leader of (height, round) as a 1-based share index, by the rule of docs/qbft.md "Leader choice",
+ * written out here (not imported) so the tests check the nodes against the documented rule: QBFT's
+ * round-robin — operator (height + round) mod n, 0-based — with the operators that failed as round-1
+ * leader earlier in the height's window of `REPUTATION_WINDOW` heights moved to the end of the order. A
+ * round-1 leader failed when its height's block names another proposer; an operator that is a block's
+ * proposer is no longer skipped. `proposerOf(k)` is block k's proposer (1-based), asked for the heights
+ * of the window below `height`; without it, nobody failed (plain round-robin).
  */
-export const leaderOf = (height: number, round: number, nodes: number): number => ((height + round) % nodes) + 1;
+export function leaderOf(height: number, round: number, nodes: number, proposerOf?: (height: number) => number): number {
+  const order = (h: number, skipped: Set<number>): number[] => {
+    const rotation = Array.from({ length: nodes }, (_, k) => ((h + 1 + k) % nodes) + 1);
+    const kept = rotation.filter((i) => !skipped.has(i));
+    return kept.length === 0 ? rotation : [...kept, ...rotation.filter((i) => skipped.has(i))];
+  };
+  const skipped = new Set<number>();
+  if (proposerOf !== undefined) {
+    for (let h = height - ((height - 1) % REPUTATION_WINDOW); h < height; h++) {
+      const first = order(h, skipped)[0]!;
+      const proposer = proposerOf(h);
+      if (proposer !== first) skipped.add(first);
+      skipped.delete(proposer);
+    }
+  }
+  return order(height, skipped)[(round - 1) % nodes]!;
+}
 
 const toHex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 /** An RLP integer (big-endian, no leading zeros; empty = 0). */
@@ -77,6 +100,8 @@ export class TestCluster {
   /** Every process started for node i (1-based), oldest first. */
   private readonly started = new Map<number, DstProcess[]>();
   private readonly running = new Map<number, NodeProcess>();
+  /** More `dst run` flags for node i (e.g. `--p2p-dial` through a relay: src/devnet/relay.ts). */
+  nodeArgs: (i: number) => string[] = () => [];
 
   private constructor(
     readonly dir: string,
@@ -119,7 +144,7 @@ export class TestCluster {
   /** Spawns `dst run --dir` for node i without waiting for it (for nodes expected to fail). */
   spawn(i: number): DstProcess {
     if (this.running.has(i)) throw new Error(`node ${i} is already running (pid ${this.running.get(i)!.pid})`);
-    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', 'info']);
+    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', 'info', ...this.nodeArgs(i)]);
     this.started.set(i, [...(this.started.get(i) ?? []), started]);
     return started;
   }

@@ -3,6 +3,10 @@
  * t(r) grow with the round so that, after the network stabilises, rounds eventually last long enough
  * for an honest leader to finish one.
  *
+ * Two strategies: `linearRoundTimeout`, the machine's default, and `AdaptiveRoundTimeout`, the node's
+ * (issue 18): the same linear shape with its base fitted to measured round phases and peer round trips
+ * (see its comment).
+ *
  * The default is linear growth, `base + step · (r − 1)` (1 s, 2 s, 3 s, …), the shape of Charon's
  * default "increasing" timer, chosen for clusters spread across continents:
  * - the happy path needs three one-way delays (PRE-PREPARE, PREPARE, COMMIT); between continents one
@@ -33,4 +37,118 @@ export function linearRoundTimeout(
     throw new RangeError(`linearRoundTimeout: expected baseMs > 0 and stepMs ≥ 0, got ${baseMs} and ${stepMs}`);
   }
   return (round) => baseMs + stepMs * (round - 1);
+}
+
+/** `AdaptiveRoundTimeout`'s bounds and estimator. */
+export interface AdaptiveTimeoutSettings {
+  readonly floorMs: number;
+  readonly ceilingMs: number;
+  readonly minSamples: number;
+  readonly samples: number;
+  readonly decisionMultiplier: number;
+  readonly roundTripMultiplier: number;
+  readonly initialMs: number;
+}
+
+/** `AdaptiveRoundTimeout`'s defaults (see its comment for the reasons). */
+export const ADAPTIVE_TIMEOUT: AdaptiveTimeoutSettings = {
+  /** Never below: a LAN cluster fails over in this much plus one round (a few hundred ms). */
+  floorMs: 200,
+  /** Never above: what a dead leader can cost once per leader-reputation window. */
+  ceilingMs: 4_000,
+  /** Until this many decisions are measured, the timeout is `initialMs` (and at least the round-trip term). */
+  minSamples: 8,
+  /** Decisions kept: the estimate follows the network within a few dozen heights. */
+  samples: 32,
+  /** Round-1 timeout = this × the median deciding-round phase … */
+  decisionMultiplier: 4,
+  /** … and at least this × the largest peer round trip (a round needs about one before and one after the proposal). */
+  roundTripMultiplier: 3,
+  initialMs: DEFAULT_ROUND_TIMEOUT_BASE_MS,
+};
+
+/**
+ * A round timer fitted to the network (issue 18): round r lasts `r · T1`, the linear growth of
+ * `linearRoundTimeout` with its base and step both T1, where
+ *
+ *   T1 = clamp(max(4 × median(recent deciding-round phases), 3 × max(peer round trip)), 200 ms, 4 s)
+ *
+ * and 1 s (today's fixed base) until 8 decisions are measured. A sample is the longer of a deciding
+ * round's two timed phases as this node saw them — entering the round (round 1: the height's start) to
+ * accepting the proposal, and accepting it to the decision: the machine re-arms the timer on accepting
+ * a PRE-PREPARE, so each phase must fit in T1 on its own. The caller reports only rounds that decided
+ * while it was in them, so each sample is how long a round with a live leader takes here: one or two
+ * message delays plus building, validating and signing.
+ *
+ * Why these choices (docs/qbft.md "Round timer"):
+ * - The timer only decides when a node gives up on a leader, never what is safe (QBFT's safety holds
+ *   for any timing), so each node may fit its own; liveness needs only that rounds keep growing with r,
+ *   which they do for any T1 > 0, and the machine's wait for a quorum before leaving a round keeps
+ *   honest nodes within a round of each other whatever their timers.
+ * - The median, not a high quantile or the maximum: at most f of n leaders are Byzantine, so one that
+ *   stretches its rounds to just under the timer moves at most f/n < 1/3 of the samples and cannot
+ *   ratchet the timer up; 4× the median covers the spread between the median leader and the farthest
+ *   one (the geo profiles: the slowest leader's rounds take about 1.5× the median) and the noise of a
+ *   loaded machine.
+ * - Samples from later rounds too: if the network slows down so that round 1 always times out, the
+ *   rounds that do decide (at 2·T1, 3·T1, …) bring their longer durations in and T1 grows back.
+ * - The round-trip term (ping, src/p2p) gives a global cluster a sensible floor before any decision.
+ * - The floor keeps a LAN cluster's timer above scheduler and garbage-collector pauses; the ceiling
+ *   bounds what a dead leader costs (once per leader-reputation window).
+ */
+export class AdaptiveRoundTimeout {
+  private readonly recent: number[] = [];
+  private next = 0;
+  private roundTripMs = 0;
+  private base: number;
+
+  private readonly settings: AdaptiveTimeoutSettings;
+
+  constructor(options: Partial<AdaptiveTimeoutSettings> = {}) {
+    this.settings = { ...ADAPTIVE_TIMEOUT, ...options };
+    const { floorMs, ceilingMs, minSamples, samples } = this.settings;
+    if (!(floorMs > 0 && ceilingMs >= floorMs && minSamples >= 1 && samples >= minSamples)) {
+      throw new RangeError(`AdaptiveRoundTimeout: expected 0 < floorMs ≤ ceilingMs and 1 ≤ minSamples ≤ samples, got ${JSON.stringify(this.settings)}`);
+    }
+    this.base = this.compute();
+  }
+
+  /** The round-1 timeout in effect, ms. */
+  get baseMs(): number {
+    return this.base;
+  }
+
+  /** How long a deciding round's longer timed phase took, ms (see the class comment for which rounds count). */
+  observeDecision(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) return;
+    const { samples } = this.settings;
+    if (this.recent.length < samples) this.recent.push(ms);
+    else this.recent[this.next] = ms;
+    this.next = (this.next + 1) % samples;
+    this.base = this.compute();
+  }
+
+  /** The latest round trips to the connected peers, ms (none: the term is dropped). */
+  observeRoundTrips(roundTrips: Iterable<number>): void {
+    let max = 0;
+    for (const ms of roundTrips) if (ms > max && Number.isFinite(ms)) max = ms;
+    this.roundTripMs = max;
+    this.base = this.compute();
+  }
+
+  /** QBFT's `roundTimeout`: round r lasts r · T1. */
+  readonly timeout: RoundTimeout = (round) => this.base * round;
+
+  private compute(): number {
+    const s = this.settings;
+    const fromRoundTrips = s.roundTripMultiplier * this.roundTripMs;
+    let fromDecisions = s.initialMs;
+    if (this.recent.length >= s.minSamples) {
+      const sorted = [...this.recent].sort((a, b) => a - b);
+      const middle = sorted.length >> 1;
+      const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+      fromDecisions = s.decisionMultiplier * median;
+    }
+    return Math.round(Math.min(s.ceilingMs, Math.max(s.floorMs, fromDecisions, fromRoundTrips)));
+  }
 }

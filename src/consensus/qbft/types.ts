@@ -90,7 +90,9 @@ export interface QbftConfig<V> {
    * bytes). It must cover the round (e.g. sign `keccak256(domain ‖ chainId ‖ round ‖ blockHash)`):
    * agreement holds for commit quorums of one round, so partials of different rounds must not combine. */
   readonly signCommit: (height: number, round: number, value: V, valueId: string) => Uint8Array;
-  /** The proposer of a round; default round-robin `(height + round) mod n`. */
+  /** The proposer of a round; default round-robin `(height + round) mod n`. Asked only about the height
+   * being worked on. Any function every honest node computes alike keeps safety (the node injects leader
+   * reputation over its stored chain: reputation.ts). */
   readonly leader?: (height: number, round: number, nodes: number) => number;
   /** Round timeouts; default `linearRoundTimeout()` (see timer.ts). */
   readonly roundTimeout?: RoundTimeout;

@@ -49,6 +49,6 @@ export function randomScenario(seed: number, sizes: readonly number[] = SIZES): 
 export function describeScenario(o: SimOptions): string {
   const byz = [...(o.byzantine ?? new Map())].map(([i, b]) => `${i}:${b.join('+')}`).join(' ');
   const crashes = (o.crashes ?? []).map((c) => `${c.node}@${c.atMs}+${c.downMs}${c.midCall ? '(mid-call)' : ''}`).join(' ');
-  return `n=${o.nodes} heights=${o.heights} gst=${o.gstMs}ms drop=${(o.dropRate ?? 0).toFixed(2)} dup=${(o.duplicateRate ?? 0).toFixed(2)}`
-    + ` partition=${o.partition ? `[${o.partition.join(',')}]` : 'none'} byzantine={${byz}} crashes={${crashes}}`;
+  return `n=${o.nodes} heights=${o.heights}${o.reputationWindow === undefined ? '' : ` reputation-window=${o.reputationWindow}`} gst=${o.gstMs}ms drop=${(o.dropRate ?? 0).toFixed(2)} dup=${(o.duplicateRate ?? 0).toFixed(2)}`
+    + ` partition=${o.partition ? `[${o.partition.join(',')}]` : 'none'}${(o.mute ?? []).map((m) => ` mute=${m.node}@${m.fromMs}..${m.toMs}`).join('')} byzantine={${byz}} crashes={${crashes}}`;
 }

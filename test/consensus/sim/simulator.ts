@@ -17,9 +17,9 @@
  * another value after f + 1 honest nodes prepared one), and termination after GST within a bounded
  * number of rounds — every honest node decides every height.
  */
-import { QbftMachine, quorumSize, faultTolerance, linearRoundTimeout } from '../../../src/consensus/index.js';
+import { QbftMachine, quorumSize, faultTolerance, linearRoundTimeout, LeaderReputation, roundRobinLeader } from '../../../src/consensus/index.js';
 import type {
-  Commit, Decision, Prepare, PrePrepare, QbftMessage, QbftOutput, QbftPersistedState, RoundChange,
+  Commit, Decision, Prepare, PrePrepare, QbftMessage, QbftOutput, QbftPersistedState, RoundChange, RoundTimeout,
 } from '../../../src/consensus/index.js';
 import { Prng } from './prng.js';
 import { EventQueue } from './queue.js';
@@ -28,6 +28,8 @@ import { EventQueue } from './queue.js';
 export type Value = string;
 export const valueId = (v: Value): string => `#${v}`;
 export const isValidValue = (v: Value, height: number): boolean => v.startsWith(`v|${height}|`);
+/** The builder of a value (`v|height|proposer|…`), 0-based: what a block header's proposer says. */
+export const proposerOf = (v: Value): number => Number(v.split('|')[2]);
 const encoder = new TextEncoder();
 /** The partial signature a node's key share would make over (height, round, value); checked against
  * each decision's COMMITs. */
@@ -74,6 +76,16 @@ export interface SimOptions {
   trace?: (line: string) => void;
   /** Stop after this much virtual time past GST. */
   maxMsAfterGst?: number;
+  /** Leader reputation (src/consensus/qbft/reputation.ts) with this window, each node computing it from
+   * its own decided chain (the builder of each decided value as the block's proposer); absent: round-robin. */
+  reputationWindow?: number;
+  /** Every node's round timer; default `linearRoundTimeout()`. */
+  roundTimeout?: RoundTimeout;
+  /** Intervals in which everything a node sends is lost (its outbound link is down; it still receives
+   * and follows the chain): a leader that is dead to the others, and alive again after `toMs`. */
+  mute?: readonly { node: number; fromMs: number; toMs: number }[];
+  /** Extra one-way delay on everything a node sends (a slow node). */
+  slow?: ReadonlyMap<number, number>;
 }
 
 export interface SimReport {
@@ -83,6 +95,10 @@ export interface SimReport {
   decisions: Map<number, Map<number, Value>>;
   /** height → highest round any honest node reached. */
   maxRound: Map<number, number>;
+  /** height → round of the first honest decision. */
+  decidedRound: Map<number, number>;
+  /** Round timers of honest nodes that fired while their height was undecided. */
+  honestTimeouts: number;
   delivered: number;
   endMs: number;
 }
@@ -119,8 +135,7 @@ interface SimNode {
 const MAX_SEEN = 256;
 /** The first round whose default timeout covers five message delays (round-change skew, ROUND-CHANGE,
  * PRE-PREPARE, PREPARE, COMMIT) of at most `maxDelayMs`; see `checkTermination`. */
-const roundsToOutgrowDelays = (maxDelayMs: number): number => {
-  const timeout = linearRoundTimeout();
+const roundsToOutgrowDelays = (maxDelayMs: number, timeout: RoundTimeout): number => {
   let r = 1;
   while (timeout(r) < 5 * maxDelayMs) r++;
   return r;
@@ -151,6 +166,8 @@ class Simulation {
   private readonly signers = new Map<number, Map<string, Set<number>>>();
   private readonly reportedTwoSignatures = new Set<number>();
   private readonly firstDecision = new Map<number, Value>();
+  private readonly decidedRound = new Map<number, number>();
+  private honestTimeouts = 0;
   private readonly maxRound = new Map<number, number>();
   private readonly roundAtGst = new Map<number, number>();
   private readonly violations: string[] = [];
@@ -188,9 +205,21 @@ class Simulation {
   }
 
   private newMachine(i: number): QbftMachine<Value> {
+    const window = this.o.reputationWindow;
+    // The node's own decided chain, read when the machine asks (always about its current height).
+    const reputation = window === undefined ? undefined : new LeaderReputation(this.n, window, (h) => proposerOf(this.nodes[i]!.chain.get(h)!.value) + 1);
     return new QbftMachine<Value>({
       self: i, nodes: this.n, valueId, signCommit: (height, round, _value, id) => partialSignature(i, height, round, id),
+      leader: reputation && ((height, round) => reputation.leader(height, round)),
+      roundTimeout: this.o.roundTimeout,
     });
+  }
+
+  /** Whom `node` takes for the leader of (height, round): its rule where its chain reaches, else round-robin. */
+  private leaderFor(node: SimNode, height: number, round: number): number {
+    const window = this.o.reputationWindow;
+    if (window === undefined || height > node.machine.height || height < 1) return roundRobinLeader(height, round, this.n);
+    return new LeaderReputation(this.n, window, (h) => proposerOf(node.chain.get(h)!.value) + 1).leader(height, round);
   }
 
   run(): SimReport {
@@ -216,7 +245,10 @@ class Simulation {
     this.checkTermination();
     const decisions = new Map<number, Map<number, Value>>();
     for (const node of this.nodes) decisions.set(node.index, new Map(Array.from(node.chain, ([h, d]) => [h, d.value])));
-    return { seed: this.o.seed, violations: this.violations, decisions, maxRound: this.maxRound, delivered: this.delivered, endMs: this.now };
+    return {
+      seed: this.o.seed, violations: this.violations, decisions, maxRound: this.maxRound, decidedRound: this.decidedRound,
+      honestTimeouts: this.honestTimeouts, delivered: this.delivered, endMs: this.now,
+    };
   }
 
   private allHonestDone(): boolean {
@@ -243,7 +275,10 @@ class Simulation {
       }
       case 'timer': {
         const node = this.nodes[e.node]!;
-        if (node.up && node.life === e.life && node.timerGen === e.gen) this.handle(node, node.machine.timeout(e.height, e.round));
+        if (node.up && node.life === e.life && node.timerGen === e.gen) {
+          if (this.isHonest(node.index) && node.machine.height === e.height && node.machine.decision === undefined) this.honestTimeouts++;
+          this.handle(node, node.machine.timeout(e.height, e.round));
+        }
         return;
       }
       case 'validated': {
@@ -444,13 +479,14 @@ class Simulation {
     if (message.type === 'PRE-PREPARE') this.proposed.add(message.value);
     const dropped = this.o.drop?.(node.index, to, message) ?? false;
     if (dropped) return;
+    if (this.o.mute?.some((m) => m.node === node.index && this.now >= m.fromMs && this.now < m.toMs)) return;
     if (this.now < this.gst) {
       if (this.rng.chance(this.o.dropRate ?? 0)) return;
       if (this.partition !== undefined && this.partition.has(node.index) !== this.partition.has(to)) return;
     }
     const copies = this.rng.chance(this.o.duplicateRate ?? 0) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      const delay = this.rng.int(0, this.linkMax[node.index]![to]!);
+      const delay = this.rng.int(0, this.linkMax[node.index]![to]!) + (this.o.slow?.get(node.index) ?? 0);
       this.queue.push(this.now + delay, { kind: 'deliver', from: node.index, to, message });
     }
   }
@@ -491,7 +527,10 @@ class Simulation {
     node.chain.set(height, decision);
     if (!this.isHonest(node.index)) return;
     const first = this.firstDecision.get(height);
-    if (first === undefined) this.firstDecision.set(height, value);
+    if (first === undefined) {
+      this.firstDecision.set(height, value);
+      this.decidedRound.set(height, round);
+    }
     else if (first !== value) this.violation(`agreement: node ${node.index} decided ${value} at height ${height}, another honest node ${first}`);
     if (!isValidValue(value, height)) this.violation(`validity: node ${node.index} decided invalid ${value} at height ${height}`);
     if (!this.proposed.has(value)) this.violation(`validity: node ${node.index} decided ${value}, which nobody proposed`);
@@ -529,7 +568,8 @@ class Simulation {
       this.violation(`termination: honest node ${node.index} did not decide height ${h} (at round ${node.machine.height === h ? node.machine.round : '-'})`);
       return;
     }
-    const bound = roundsToOutgrowDelays((this.o.maxLinkDelayMs ?? 750) + this.maxValidationMs) + this.f + 2;
+    const slowest = Math.max(0, ...(this.o.slow?.values() ?? []));
+    const bound = roundsToOutgrowDelays((this.o.maxLinkDelayMs ?? 750) + slowest + this.maxValidationMs, this.o.roundTimeout ?? linearRoundTimeout()) + this.f + 2;
     for (const [h, r] of this.maxRound) {
       const base = this.roundAtGst.get(h) ?? 1;
       if (r > base + bound) this.violation(`termination: height ${h} reached round ${r}, more than ${bound} rounds after round ${base} at GST`);
@@ -598,7 +638,7 @@ class Simulation {
     const height = node.machine.height;
     const byRound = new Map<number, Map<number, RoundChange<Value>>>();
     for (const m of node.seen) {
-      if (m.type !== 'ROUND-CHANGE' || m.height !== height || (height + m.round) % this.n !== node.index) continue;
+      if (m.type !== 'ROUND-CHANGE' || m.height !== height || this.leaderFor(node, height, m.round) !== node.index) continue;
       let bySender = byRound.get(m.round);
       if (bySender === undefined) byRound.set(m.round, (bySender = new Map()));
       bySender.set(m.sender, m);
@@ -617,7 +657,7 @@ class Simulation {
     // Propose as the leader of a round it leads, justified by whatever it has seen: stale round
     // changes of other rounds or heights, too few of them, duplicates, and PREPAREs of other values.
     let round = 2;
-    while ((height + round) % this.n !== node.index && round < 2 + this.n) round++;
+    while (this.leaderFor(node, height, round) !== node.index && round < 2 + this.n) round++;
     const rcs = this.seenOf(node, 'ROUND-CHANGE');
     let roundChanges = this.sample(rcs, this.n);
     if (roundChanges.length > 0 && this.rng.chance(0.3)) roundChanges = [...roundChanges, roundChanges[0]!].slice(0, this.n);

@@ -8,7 +8,9 @@
  *   verifies against no public share for the round's signing root;
  * - `withhold`: never sends a COMMIT or a DECIDED;
  * - `ahead`: with every message, a PREPARE four heights above it, as a node far ahead would send
- *   (honest nodes must sync, find nothing to sync and carry on).
+ *   (honest nodes must sync, find nothing to sync and carry on);
+ * - `silent` (scripted tests only, not among the random scenarios' kinds): sends no consensus message
+ *   at all while staying connected — a dead leader that no connection loss gives away.
  */
 import { assembleBlock, type Block } from '../../../src/chain/index.js';
 import type { QbftMessage } from '../../../src/consensus/index.js';
@@ -16,7 +18,7 @@ import { partialSign, type KeyShare } from '../../../src/crypto/index.js';
 import type { OutgoingHook } from './network.js';
 
 export const BYZANTINE_KINDS = ['equivocate', 'bad-partials', 'withhold', 'ahead'] as const;
-export type ByzantineKind = (typeof BYZANTINE_KINDS)[number];
+export type ByzantineKind = (typeof BYZANTINE_KINDS)[number] | 'silent';
 
 export function byzantineHook(kind: ByzantineKind, share: KeyShare): OutgoingHook {
   switch (kind) {
@@ -35,6 +37,8 @@ export function byzantineHook(kind: ByzantineKind, share: KeyShare): OutgoingHoo
       };
     case 'withhold':
       return (message) => (message.type === 'COMMIT' || message.type === 'DECIDED' ? [] : [message]);
+    case 'silent':
+      return () => [];
     case 'ahead':
       return (message) => {
         const far: QbftMessage<Block> = { type: 'PREPARE', height: message.height + 4, round: 1, sender: message.sender, valueId: 'f'.repeat(64) };

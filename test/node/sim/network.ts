@@ -8,6 +8,12 @@
  * duplicated with the duplicate rate. Sync requests and responses share one stream: delayed but not
  * dropped, and failing at once when the link is cut (as a dial or a reset stream would).
  *
+ * With a latency profile (src/devnet/latency.ts, the same profiles the geo runs' relay uses) a message
+ * from i to j takes the profile's one-way delay d(i, j) instead (plus its jitter, and a stall of
+ * max(200 ms, 2·d) with its loss rate, as the relay models a lost TCP segment), and `pingLatencies`
+ * answers the profile's round trips, as the host's ping would measure them: the same distances,
+ * deterministically.
+ *
  * Authentication is the host's business (signed envelopes, src/p2p/consensus-codec.ts) and is taken as
  * given: a message arrives with its true sender. Byzantine nodes are modelled by an `outgoing` hook
  * that rewrites, multiplies or withholds what a node sends (./byzantine.ts).
@@ -18,6 +24,7 @@ import type { QbftMessage } from '../../../src/consensus/index.js';
 import type { SequencerNetwork } from '../../../src/node/options.js';
 import type { Prng } from '../../consensus/sim/prng.js';
 import type { Clock } from '../../../src/node/clock.js';
+import type { LatencyProfile } from '../../../src/devnet/latency.js';
 
 export interface LinkFaults {
   dropRate: number;
@@ -36,6 +43,8 @@ interface Handlers {
 
 export class SimNetwork {
   faults: LinkFaults = { dropRate: 0, duplicateRate: 0, maxDelayMs: 5 };
+  /** Distances between the nodes; absent: each message 0..faults.maxDelayMs. */
+  latency: LatencyProfile | undefined;
   /** The side of the partition each node is on; nodes on different sides cannot talk. */
   private side: number[];
   private readonly up: boolean[];
@@ -90,7 +99,11 @@ export class SimNetwork {
       self: node,
       limits: DEFAULT_LIMITS,
       connectedPeers: others,
-      pingLatencies: () => new Map(),
+      pingLatencies: () => {
+        const latency = this.latency;
+        if (latency === undefined) return new Map();
+        return new Map(others().map((peer) => [peer, latency.oneWayMs[node]![peer]! + latency.oneWayMs[peer]![node]!]));
+      },
       clockOffsets: () => new Map(),
       connectionsRefused: () => ({ notOperator: 0, unknownPeer: 0, overLimit: 0, timedOut: 0 }),
       send: async (to, message) => sendConsensus(to, message),
@@ -110,16 +123,26 @@ export class SimNetwork {
 
   private transmit(from: number, to: number, deliver: () => void): void {
     if (!this.reachable(from, to)) return;
-    const { dropRate, duplicateRate, maxDelayMs } = this.faults;
+    const { dropRate, duplicateRate } = this.faults;
     if (this.prng.chance(dropRate)) return;
     const copies = this.prng.chance(duplicateRate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      this.clock.after(this.prng.int(0, maxDelayMs), () => {
+      this.clock.after(this.delay(from, to), () => {
         if (!this.reachable(from, to)) return;
         this.delivered++;
         deliver();
       });
     }
+  }
+
+  /** One message's delay from `from` to `to`: the profile's (see the module comment), or 0..maxDelayMs. */
+  private delay(from: number, to: number): number {
+    const latency = this.latency;
+    if (latency === undefined) return this.prng.int(0, this.faults.maxDelayMs);
+    const oneWay = latency.oneWayMs[from]![to]!;
+    let ms = oneWay + (latency.jitterMs > 0 ? this.prng.next() * latency.jitterMs : 0);
+    if (latency.lossRate > 0 && this.prng.chance(latency.lossRate)) ms += Math.max(200, 2 * oneWay);
+    return ms;
   }
 
   /**
@@ -129,7 +152,7 @@ export class SimNetwork {
   private request(from: number, to: number, first: number, last: number): Promise<Uint8Array[]> {
     const cut = (): Error => new Error(`operator ${to} is not connected`);
     if (!this.reachable(from, to)) return Promise.reject(cut());
-    const delay = (): number => this.prng.int(0, this.faults.maxDelayMs);
+    const delay = (): number => this.delay(from, to);
     return new Promise((resolve, reject) => {
       this.clock.after(delay(), () => {
         if (!this.reachable(from, to)) return reject(cut());

@@ -19,12 +19,13 @@ import { CHAIN_ID, simulate, type Fixtures, type Scenario, type SimResult } from
 export const SENDERS = 6;
 export const NONCES = 4;
 
-export async function makeFixtures(): Promise<Fixtures> {
+/** Keys and signed transactions: `nonces` per sender (the random scenarios use `NONCES`; longer runs more). */
+export async function makeFixtures(nonces = NONCES): Promise<Fixtures> {
   const keys = new Map<number, ThresholdKey>();
   for (const [nodes, threshold] of [[1, 1], [4, 3], [7, 5]] as const) keys.set(nodes, createThresholdKey({ shares: nodes, threshold }));
   const wallets = testAccounts(SENDERS + 1, 'dst-node-sim');
   const signed: Uint8Array[][] = [];
-  for (const wallet of wallets.slice(0, SENDERS)) signed.push((await signTransfers(wallet, Number(CHAIN_ID), 0, NONCES)).map(hexToBytes));
+  for (const wallet of wallets.slice(0, SENDERS)) signed.push((await signTransfers(wallet, Number(CHAIN_ID), 0, nonces)).map(hexToBytes));
   const probe = hexToBytes((await signTransfers(wallets[SENDERS]!, Number(CHAIN_ID), 0, 1))[0]!);
   return {
     keyFor: (nodes) => keys.get(nodes)!,

@@ -41,6 +41,8 @@ import { referenceSigningRoot } from '../../helpers/signing-root.js';
 import { byzantineHook, type ByzantineKind } from './byzantine.js';
 import { DurableState, MemoryStore } from './memory-store.js';
 import { SimNetwork, type LinkFaults } from './network.js';
+import type { LatencyProfile } from '../../../src/devnet/latency.js';
+import type { SequencerMetrics } from '../../../src/node/options.js';
 
 export const CHAIN_ID = 901n;
 /** After healing, the run must complete within this much virtual time. */
@@ -64,6 +66,8 @@ export interface Scenario {
   /** Transactions sent during the chaos: sender (wallet index), nonce, node, time; in nonce order per sender. */
   submissions: Array<{ sender: number; nonce: number; node: number; atMs: number }>;
   blockTimeMs: number;
+  /** Distances between the nodes (src/devnet/latency.ts) in place of `faults.maxDelayMs`. */
+  latency?: LatencyProfile;
 }
 
 /** What the simulator needs made once per process: keys and signed transactions (slow to make). */
@@ -88,8 +92,20 @@ export interface IncarnationReport {
   seen: number[];
 }
 
+/** A block as one node stored it: when (virtual ms), in which round, by which proposer (1-based). */
+export interface StoredRecord {
+  number: number;
+  round: number;
+  proposer: number;
+  atMs: number;
+}
+
 export interface SimResult {
   violations: string[];
+  /** Per node, every block it stored (all incarnations, in order). */
+  stored: StoredRecord[][];
+  /** Per node, the last `dst_round_timeout_seconds` its metrics reported, in ms (undefined: none). */
+  roundTimeoutMs: Array<number | undefined>;
   /** Per node, its incarnations in order. */
   incarnations: IncarnationReport[][];
   blocks: number;
@@ -132,6 +148,9 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
   const prng = new Prng(scenario.seed ^ 0x5eed);
   const network = new SimNetwork(clock, prng, scenario.nodes);
   network.faults = { ...scenario.faults };
+  network.latency = scenario.latency;
+  const stored: StoredRecord[][] = Array.from({ length: scenario.nodes }, () => []);
+  const roundTimeoutMs: Array<number | undefined> = new Array<number | undefined>(scenario.nodes).fill(undefined);
   const key = fixtures.keyFor(scenario.nodes);
   const executor = new MainThreadExecutor();
   const logger = log ?? pino({ level: 'silent' });
@@ -170,11 +189,13 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
       executor,
       network: scenario.nodes > 1 ? endpoint : undefined,
       clock: scoped,
+      metrics: recordingMetrics((seconds) => (roundTimeoutMs[node] = seconds * 1000)),
     });
     const clusterHeadAtBoot = durable.reduce((max, state, i) => (i !== node && state.blocks.length > max ? state.blocks.length : max), 0);
     const incarnation: Incarnation = { bootedAt: clock.monotonic(), clusterHeadAtBoot, sequencer, store, clock: scoped, startHead: store.headNumber(), seen: [] };
     sequencer.onBlock((signed) => {
       incarnation.seen.push(signed);
+      stored[node]!.push({ number: signed.block.header.number, round: signed.round, proposer: signed.block.header.proposer, atMs: clock.monotonic() });
       noteBlock(node, signed);
     });
     incarnations[node]!.push(incarnation);
@@ -290,7 +311,15 @@ export async function simulate(scenario: Scenario, fixtures: Fixtures, log?: Log
   const reports = incarnations.map((list) =>
     list.map(({ bootedAt, startHead, endHead, clusterHeadAtBoot, seen }) => ({ bootedAt, startHead, endHead: endHead!, clusterHeadAtBoot, seen: seen.map((s) => s.block.header.number) })),
   );
-  return { violations, incarnations: reports, blocks: byHeight.size, acknowledged: acknowledged.size, virtualMs, delivered: network.delivered };
+  return { violations, stored, roundTimeoutMs, incarnations: reports, blocks: byHeight.size, acknowledged: acknowledged.size, virtualMs, delivered: network.delivered };
+}
+
+/** Metrics that go nowhere but the round-1 timeout gauge, which `roundTimeout` hears. */
+function recordingMetrics(roundTimeout: (seconds: number) => void): SequencerMetrics {
+  const none = { inc: () => {}, observe: () => {}, set: () => {}, reset: () => {} };
+  return new Proxy({} as SequencerMetrics, {
+    get: (_, name) => (name === 'roundTimeout' ? { set: roundTimeout } : none),
+  });
 }
 
 /** Runs due virtual timers, letting promise jobs settle between them, until `done()` or `deadline`. */
