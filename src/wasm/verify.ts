@@ -142,9 +142,11 @@ export function verifyApi(core: WasmCore) {
         checkEncoding(`verifyBatchWasm: set ${i}: signature`, set.signature, SIGNATURE_LENGTHS, 'G2 signature');
       });
       const messageList = sets.map((s) => s.message);
+      const signatureList = sets.map((s) => s.signature);
+      const keyList = sets.map((s) => s.publicKey);
       const randomness = globalThis.crypto.getRandomValues(new Uint8Array(32));
       for (const [start, end] of chunks(messageList)) {
-        writeSets(start, end, messageList, sets.map((s) => s.signature), sets.map((s) => s.publicKey));
+        writeSets(start, end, messageList, signatureList, keyList);
         writeSeed(randomness);
         if (blsVerifyBatch(end - start, start) !== 1) return false;
       }
