@@ -67,6 +67,11 @@ export interface ApiServerOptions {
   limits?: Partial<RpcLimits>;
   /** The rate limits' clock, in milliseconds; default `performance.now` (tests inject one). */
   now?: () => number;
+  /**
+   * Origins whose web pages may call the HTTP JSON-RPC (CORS): exact origins such as
+   * `https://explorer.example`, or `*` for any. Default none: browsers block cross-origin calls.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export interface ApiServer {
@@ -141,6 +146,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
+    if (allowCors(req, res) && req.method === 'OPTIONS') return send(res, 204); // a CORS preflight
     if (path === '/') {
       if (req.method !== 'POST') {
         res.setHeader('Allow', 'POST');
@@ -179,6 +185,24 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       default:
         return send(res, 404, 'application/json', JSON.stringify({ error: `no such path ${path}` }));
     }
+  }
+
+  /**
+   * Adds the CORS headers when the request's Origin is one of `corsOrigins` (or they hold `*`); true
+   * then. A preflight (OPTIONS) is answered with the methods and headers a JSON-RPC POST needs.
+   */
+  function allowCors(req: IncomingMessage, res: ServerResponse): boolean {
+    const origin = req.headers.origin;
+    const allowed = options.corsOrigins ?? [];
+    if (origin === undefined || !(allowed.includes('*') || allowed.includes(origin))) return false;
+    res.setHeader('Access-Control-Allow-Origin', allowed.includes('*') ? '*' : origin);
+    res.setHeader('Vary', 'Origin');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'content-type');
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    return true;
   }
 
   /**

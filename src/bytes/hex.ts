@@ -6,13 +6,21 @@
  * and what came; `tryParseHex` gives undefined instead, for a caller whose error says more (a JSON-RPC
  * parameter, a key file). The text is checked once, then Node's `Buffer` decodes it (a native loop);
  * Buffer is never handed unchecked text, since it stops silently at the first bad digit and reads
- * some non-ASCII characters as digits.
+ * some non-ASCII characters as digits. Where there is no Buffer (a browser running dst/verifier), a
+ * table-driven loop does the same.
  */
 import { describeJson } from './assert.js';
 
+/** Node's Buffer when this runs in Node; undefined in a browser. */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Lower-case hex of `bytes`, no prefix. */
 export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+  let text = '';
+  for (const byte of bytes) text += BYTE_HEX[byte];
+  return text;
 }
 
 /** `0x` followed by the lower-case hex of `bytes` (`0x` alone for no bytes). */
@@ -65,8 +73,8 @@ function hexFormat(format: HexFormat): string {
  * fresh Uint8Array: a copy, not a view of Buffer's shared pool. Not exported from src/bytes.
  */
 export function decodeHexDigits(digits: string): Uint8Array {
-  const decoded = Buffer.from(digits, 'hex');
-  const bytes = new Uint8Array(decoded.length);
-  bytes.set(decoded);
+  const bytes = new Uint8Array(digits.length >> 1);
+  if (NodeBuffer) bytes.set(NodeBuffer.from(digits, 'hex'));
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
   return bytes;
 }

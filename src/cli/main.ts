@@ -13,7 +13,8 @@
  *   node directory.
  * - `dst create cluster …` is the dealer flow (./create.ts); `dst devnet …` runs a whole cluster on this
  *   machine, one process per node (./devnet.ts); `dst load …` sends signed transactions at a steady rate
- *   (./load.ts). Flag parsing helpers for every command are in ./usage.ts.
+ *   (./load.ts); `dst verify` and `dst follow` check a cluster's chain from outside it with the verifier
+ *   (./verify.ts). Flag parsing helpers for every command are in ./usage.ts.
  *
  * Logs are pino JSON lines on standard output. SIGINT or SIGTERM stops the node cleanly: the server
  * closes, the block in progress is stored, the host and the store are closed, exit code 0.
@@ -27,6 +28,7 @@ import { DEFAULT_POOL_LIMITS, startNode, type NodeNetworkConfig, type PoolLimits
 import { runCreateCommand } from './create.js';
 import { runDevnetCommand } from './devnet.js';
 import { runLoadCommand } from './load.js';
+import { runFollowCommand, runVerifyCommand } from './verify.js';
 import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
@@ -34,6 +36,8 @@ const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst create cluster --help            creating a cluster (the dealer flow)
        dst devnet --help                    a whole cluster on this machine, one process per node
        dst load --help                      signed transactions sent to nodes at a steady rate
+       dst verify --help                    verify a node's chain against the cluster lock
+       dst follow --help                    follow a cluster, printing each verified block
 
 Runs a DST sequencer node: accepts Ethereum transactions over JSON-RPC, orders them into blocks
 with the other nodes of its cluster (QBFT over libp2p), signs each block with its share of the
@@ -70,6 +74,8 @@ Options (each may also be set by the environment variable in brackets; a flag wi
                          an existing one it is in its lock: if given, it must match. A cluster's block
                          time is in its lock. No transactions, no block.
   --rpc-host <host>      [DST_RPC_HOST] Interface the JSON-RPC server listens on (default: 127.0.0.1).
+  --rpc-cors <origins>   [DST_RPC_CORS] Comma-separated origins whose web pages may call the HTTP
+                         JSON-RPC (CORS), e.g. https://explorer.example, or * for any (default: none).
   --rpc-port <port>      [DST_RPC_PORT] JSON-RPC port, HTTP and WebSocket (default: 8545; 0 = any free
                          port, logged as "rpc listening" with its url).
   --rpc-max-requests-per-second <n>
@@ -151,6 +157,8 @@ interface RunOptions {
   /** --p2p-dial: operator index (1-based) → the multiaddr to dial it at instead of the lock's. */
   p2pDial: Map<number, string>;
   rpcHost: string;
+  /** --rpc-cors: origins allowed to call the JSON-RPC from a web page. */
+  rpcCors: string[];
   rpcPort: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** The --rpc-max-* and --rpc-limit-loopback flags given (the others keep DEFAULT_RPC_LIMITS). */
@@ -170,6 +178,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     'chain-id': { type: 'string' },
     'block-time': { type: 'string' },
     'rpc-host': { type: 'string' },
+    'rpc-cors': { type: 'string' },
     'rpc-port': { type: 'string' },
     'log-level': { type: 'string' },
     'rpc-max-requests-per-second': { type: 'string' },
@@ -247,6 +256,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     p2pAcceptAny: values['p2p-accept-any'] === true,
     p2pDial: dialOverrides(values['p2p-dial'] ?? []),
     rpcHost: values['rpc-host'] ?? env.DST_RPC_HOST ?? '127.0.0.1',
+    rpcCors: corsOrigins(values['rpc-cors'] ?? env.DST_RPC_CORS),
     rpcPort: integerFlag('--rpc-port', values['rpc-port'] ?? env.DST_RPC_PORT ?? '8545', 0, 65_535),
     logLevel,
     rpcLimits,
@@ -343,7 +353,7 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
   const metrics = createMetrics();
   const started = await startNode({ dbPath, chainId: lock.chainId, key: node.key, blockTimeMs: lock.blockTimeMs, network, logger, metrics, limits: { pool: options.pool } });
   const { sequencer, host } = started;
-  const server = await startApiServer(sequencer, { host: options.rpcHost, port: options.rpcPort, maxBodyBytes: MAX_BODY_BYTES, logger, metrics, limits: options.rpcLimits });
+  const server = await startApiServer(sequencer, { host: options.rpcHost, port: options.rpcPort, maxBodyBytes: MAX_BODY_BYTES, logger, metrics, limits: options.rpcLimits, corsOrigins: options.rpcCors });
   logger.info(
     {
       url: server.url,
@@ -380,10 +390,24 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
   return exitCode;
 }
 
+/** --rpc-cors: `*` or origins (scheme://host[:port]); a UsageError for anything else. */
+function corsOrigins(text: string | undefined): string[] {
+  if (text === undefined || text === '') return [];
+  const origins = text.split(',').map((o) => o.trim());
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s,]+$/.test(origin)) {
+      throw new UsageError(`--rpc-cors: expected * or origins like https://explorer.example (no path), got ${JSON.stringify(origin)}`);
+    }
+  }
+  return origins;
+}
+
 async function main(): Promise<number> {
   if (process.argv[2] === 'create') return runCreateCommand(process.argv.slice(3));
   if (process.argv[2] === 'load') return runLoadCommand(process.argv.slice(3));
   if (process.argv[2] === 'devnet') return runDevnetCommand(process.argv.slice(3));
+  if (process.argv[2] === 'verify') return runVerifyCommand(process.argv.slice(3));
+  if (process.argv[2] === 'follow') return runFollowCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2), process.env);

@@ -2,9 +2,14 @@
  * Loading the DST WebAssembly core (built from `assembly/` by AssemblyScript) and the memory contract
  * every wrapper in `src/wasm/` follows.
  *
- * The module is compiled and instantiated synchronously, once per build variant, the first time it is
- * asked for: `import { keccak256 } from 'dst/wasm'` is usable on the next line. Node has no size limit
- * on synchronous compilation, and the module is small.
+ * The module is compiled and instantiated once per build variant, the first time a function needs it.
+ * In Node it is read from `build/` and compiled synchronously: `import { keccak256 } from 'dst/wasm'`
+ * is usable on the next line (Node has no size limit on synchronous compilation). Elsewhere — a
+ * browser, an edge worker — there is no file system: `await initWasm(source)` compiles the release core
+ * from its bytes or a `fetch` of `build/dst.release.wasm` before the first call. Nothing here imports a
+ * Node built-in (Node's `fs` is reached through `process.getBuiltinModule` when it exists), so the
+ * module bundles for the browser as it is. The top-level functions of every wrapper are bound lazily
+ * (`releaseApi`), so importing them does not load anything.
  *
  * Build variants (asconfig.json):
  * - `release`: `-O3 --noAssert`, what the node and the verifier use;
@@ -25,8 +30,6 @@
  *   Error with a message. The core never throws across the boundary except through `abort`, which only
  *   the debug build reaches on a failed assertion (a bug, not bad input).
  */
-import { readFileSync } from 'node:fs';
-
 /**
  * The parts of the WebAssembly JS API used here. Node has the global at run time, but TypeScript
  * declares it only in the DOM library, which a Node project should not pull in.
@@ -37,8 +40,18 @@ interface WasmMemory {
 interface WebAssemblyApi {
   Module: new (binary: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  compile(binary: Uint8Array): Promise<object>;
+  compileStreaming?(source: unknown): Promise<object>;
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** Node's `fs.readFileSync`, when this runs in Node (20.16+, 22, 24); undefined in a browser. */
+function nodeReadFileSync(): ((url: URL) => Uint8Array) | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(url: URL): Uint8Array } | undefined;
+  return fs?.readFileSync;
+}
 
 export type WasmVariant = 'release' | 'debug';
 
@@ -70,11 +83,36 @@ export function loadWasmCore(variant: WasmVariant = 'release'): WasmCore {
   return core;
 }
 
-function instantiate(variant: WasmVariant): WasmCore {
+/**
+ * Compiles the release core from its bytes, a `Response` or a promise of one (`fetch(url)`), for
+ * places with no file system (a browser, an edge worker); in Node it is optional. Resolves once the
+ * core is ready; later calls return the core already loaded.
+ */
+export async function initWasm(source: Uint8Array | ArrayBuffer | Response | PromiseLike<Response>): Promise<void> {
+  if (cores.has('release')) return;
+  const awaited = await source;
+  let module: object;
+  if (awaited instanceof Uint8Array || awaited instanceof ArrayBuffer) {
+    module = await webAssembly.compile(awaited instanceof Uint8Array ? awaited : new Uint8Array(awaited));
+  } else if (typeof webAssembly.compileStreaming === 'function' && awaited.headers?.get('content-type') === 'application/wasm') {
+    module = await webAssembly.compileStreaming(awaited);
+  } else {
+    module = await webAssembly.compile(new Uint8Array(await awaited.arrayBuffer()));
+  }
+  if (!cores.has('release')) cores.set('release', instantiate('release', module));
+}
+
+function readBinary(variant: WasmVariant): Uint8Array {
   const url = wasmFileUrl(variant);
-  let binary: Uint8Array;
+  const readFileSync = nodeReadFileSync();
+  if (readFileSync === undefined) {
+    throw new Error(
+      `dst/wasm: the ${variant} WebAssembly core is not loaded, and there is no file system to read it from here; ` +
+        'call `await initWasm(fetch(URL of build/dst.release.wasm))` first',
+    );
+  }
   try {
-    binary = readFileSync(url);
+    return readFileSync(url);
   } catch (cause) {
     throw new Error(
       `dst/wasm: cannot read the ${variant} WebAssembly core at ${url.pathname}; ` +
@@ -82,6 +120,9 @@ function instantiate(variant: WasmVariant): WasmCore {
       { cause },
     );
   }
+}
+
+function instantiate(variant: WasmVariant, module: object = new Module(readBinary(variant))): WasmCore {
   let memory: WasmMemory | undefined;
   const imports = {
     env: {
@@ -93,7 +134,7 @@ function instantiate(variant: WasmVariant): WasmCore {
       },
     },
   };
-  const instance = new Instance(new Module(binary), imports);
+  const instance = new Instance(module, imports);
   memory = instance.exports.memory as WasmMemory;
   const mem = memory;
   let cachedBytes = new Uint8Array(mem.buffer);
@@ -108,6 +149,20 @@ function instantiate(variant: WasmVariant): WasmCore {
     bytes,
     view: (offset, length) => bytes().subarray(offset, offset + length),
   };
+}
+
+/**
+ * The functions of a wrapper (`keccakApi`, `verifyApi`, …) over the release core, each bound on its
+ * first call: the core is loaded then (or taken from `initWasm`), not when the module is imported.
+ * Destructure the result: `export const { keccak256 } = releaseApi(keccakApi)`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function releaseApi<Api extends Record<string, (...args: any[]) => any>>(factory: (core: WasmCore) => Api): Api {
+  let api: Api | undefined;
+  const bound = () => (api ??= factory(loadWasmCore('release')));
+  return new Proxy({} as Api, {
+    get: (_target, name) => (...args: unknown[]) => bound()[name as keyof Api]!(...args),
+  });
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length stored just before it); 0 means none. */

@@ -21,7 +21,7 @@
  * throws an Error saying what was expected and what came on bad input. The functions are
  * variable-time: they are meant for public data (signatures, public keys, coefficients).
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, assertBytes, describe } from '../bytes/index.js';
 
 /** The order r of G1 and G2 (the BLS12-381 scalar field). */
@@ -160,4 +160,4 @@ export function curveApi(core: WasmCore) {
   };
 }
 
-export const { g1Msm, g2Msm, combineG2, interpolateG1 } = curveApi(loadWasmCore('release'));
+export const { g1Msm, g2Msm, combineG2, interpolateG1 } = releaseApi(curveApi);

@@ -10,7 +10,7 @@
  * of blst's `SecretKey.fromBytes` and of Ethereum) into a caller's buffer. At most `FR_MAX_COUNT` (4,096)
  * elements per call: larger inputs are rejected, never truncated.
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, describe } from '../bytes/index.js';
 
 /** The BLS12-381 group order r. */
@@ -181,4 +181,4 @@ function readLittleEndian(bytes: Uint8Array, offset: number): bigint {
 }
 
 export const { lagrangeCoefficients, lagrangeCoefficientsInto, shamirEvaluate, lagrangeInterpolate, frBatch } =
-  frApi(loadWasmCore('release'));
+  releaseApi(frApi);

@@ -19,7 +19,7 @@
  * SHA-256("H2C-OVERSIZE-DST-" ‖ DST) as RFC 9380 §5.3.3 prescribes; an empty DST is refused (RFC 9380
  * §3.1: tags MUST have nonzero length). Bad input throws an Error saying what was expected.
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, assertBytes, assertInteger } from '../bytes/index.js';
 
 /** The DST of Ethereum's BLS signatures (proof-of-possession scheme, signatures in G2). */
@@ -213,4 +213,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-export const { sha256, hashToG2, hashToG2Batch, expandMessageXmd, mapToG2 } = hashToCurveApi(loadWasmCore('release'));
+export const { sha256, hashToG2, hashToG2Batch, expandMessageXmd, mapToG2 } = releaseApi(hashToCurveApi);

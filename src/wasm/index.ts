@@ -27,6 +27,7 @@ export {
 } from './points.js';
 export { pairingCheck, type PairingInput } from './pairing.js';
 export { verifyBatchWasm, verifySameKeyWasm, verifyWasm, type SameKeyResult, type SignatureSet } from './verify.js';
+export { initWasm } from './core.js';
 export { ETHEREUM_BLS_DST, expandMessageXmd, hashToG2, hashToG2Batch, mapToG2, sha256 } from './hash-to-curve.js';
 
 /** Every wrapper function, bound to the core of one build variant. */

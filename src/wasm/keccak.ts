@@ -17,7 +17,7 @@
  * (`keccakBatchMaxMessages()`) is full, and hashes a message larger than the region on its own by
  * streaming. Nothing is allocated in the core; the wrapper allocates only the digests it returns.
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, assertBytes } from '../bytes/index.js';
 
 const DIGEST_BYTES = 32;
@@ -159,4 +159,4 @@ export function keccakApi(core: WasmCore) {
   return { keccak256, keccak256Into, keccak256Batch, keccak256BatchInto };
 }
 
-export const { keccak256, keccak256Into, keccak256Batch, keccak256BatchInto } = keccakApi(loadWasmCore('release'));
+export const { keccak256, keccak256Into, keccak256Batch, keccak256BatchInto } = releaseApi(keccakApi);

@@ -19,7 +19,7 @@
  * Throws an Error saying what was expected and what came on bad input (which pair, which point).
  * Variable-time: for public data.
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, assertBytes, describe } from '../bytes/index.js';
 
 const G1_BYTES = 96;
@@ -83,4 +83,4 @@ export function pairingApi(core: WasmCore) {
   };
 }
 
-export const { pairingCheck } = pairingApi(loadWasmCore('release'));
+export const { pairingCheck } = releaseApi(pairingApi);

@@ -21,7 +21,7 @@
  * Every function throws an Error saying what was expected and what came. Variable-time: inputs are
  * public.
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, describe } from '../bytes/index.js';
 
 const G1_COMPRESSED = 48;
@@ -76,6 +76,9 @@ function statusMessage(status: number, bytes: Uint8Array, group: Group): string 
   }
 }
 
+/** Most encodings one core call takes (assembly/points.ts); longer arrays are split by the wrapper. */
+export const POINTS_MAX_COUNT = 1024;
+
 export function pointsApi(core: WasmCore) {
   const exports = {
     maxCount: coreFunction(core, 'pointsMaxCount'),
@@ -88,6 +91,9 @@ export function pointsApi(core: WasmCore) {
     compressG2: coreFunction(core, 'pointsCompressG2'),
   };
   const maxCount = exports.maxCount();
+  if (maxCount !== POINTS_MAX_COUNT) {
+    throw new Error(`dst/wasm: the ${core.variant} core takes ${maxCount} points per call, this wrapper expects ${POINTS_MAX_COUNT}; rebuild with npm run build:wasm`);
+  }
   const inputOffset = exports.inputOffset();
   const outputOffset = exports.outputOffset();
 
@@ -238,7 +244,6 @@ export function pointsApi(core: WasmCore) {
 export const {
   validatePublicKey, validatePublicKeys, validateSignature, validateSignatures, decompressG1, decompressG1Batch,
   decompressG2, decompressG2Batch, compressG1, compressG1Batch, compressG2, compressG2Batch,
-} = pointsApi(loadWasmCore('release'));
+} = releaseApi(pointsApi);
 
-/** Most encodings one core call takes (the core's pointsMaxCount()); longer arrays are split by the wrapper. */
-export const POINTS_MAX_COUNT: number = coreFunction(loadWasmCore('release'), 'pointsMaxCount')();
+

@@ -19,7 +19,7 @@
  * rejected with a RangeError naming the limit (both are far above what Ethereum accepts in a block;
  * see assembly/trie/trie.ts).
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, assertBytes } from '../bytes/index.js';
 
 const DIGEST_BYTES = 32;
@@ -114,4 +114,4 @@ export function trieApi(core: WasmCore) {
   return { transactionsRoot, transactionsRootWithHashes };
 }
 
-export const { transactionsRoot, transactionsRootWithHashes } = trieApi(loadWasmCore('release'));
+export const { transactionsRoot, transactionsRootWithHashes } = releaseApi(trieApi);

@@ -20,7 +20,7 @@
  * caller's trust anchor. Inputs of the wrong type or length throw a TypeError / RangeError.
  * Batches larger than one core call (1,024 sets, 1 MiB of messages) are cut into calls.
  */
-import { coreFunction, loadWasmCore, type WasmCore } from './core.js';
+import { coreFunction, releaseApi, type WasmCore } from './core.js';
 import { assertArray, assertBytes, describe } from '../bytes/index.js';
 
 const KEY_SLOT = 96;
@@ -184,4 +184,4 @@ export function verifyApi(core: WasmCore) {
   };
 }
 
-export const { verifyWasm, verifyBatchWasm, verifySameKeyWasm } = verifyApi(loadWasmCore('release'));
+export const { verifyWasm, verifyBatchWasm, verifySameKeyWasm } = releaseApi(verifyApi);

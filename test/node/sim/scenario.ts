@@ -102,3 +102,13 @@ export async function runSeed(seed: number, fixtures: Fixtures): Promise<{ resul
   const text = `seed ${seed} [${describeScenario(scenario)}]\n    ${result.violations.slice(0, 5).join('\n    ')}\n    replay: ${replayCommand(seed)}`;
   return { result, failure: { seed, text } };
 }
+
+/** The failure texts of seeds first..first+count−1 (empty when every seed keeps every invariant). */
+export async function failingSeeds(first: number, count: number, fixtures: Fixtures): Promise<string[]> {
+  const failures: string[] = [];
+  for (let seed = first; seed < first + count; seed++) {
+    const { failure } = await runSeed(seed, fixtures);
+    if (failure) failures.push(failure.text);
+  }
+  return failures;
+}
