@@ -18,6 +18,7 @@ import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, TRANSACTION_REJECTED, inval
 import { formatBlock, formatHeader, formatTransaction, type Json } from './format.js';
 import { data, parseBlockNumber, parseData, quantity } from './hex.js';
 import type { Logger } from './logger.js';
+import type { DashboardFeed } from './dashboard.js';
 import type { DstMetrics } from './metrics.js';
 
 /** Subscriptions of one WebSocket connection; absent over HTTP. */
@@ -33,6 +34,8 @@ export interface MethodContext {
   /** The client's address (its IP), what the node's per-source pool quota counts by. */
   client: string;
   subscriptions?: SubscriptionHost;
+  /** The dashboard's block history (./dashboard.ts); the API server always gives one. */
+  dashboard?: DashboardFeed;
 }
 
 type Method = (params: unknown[], context: MethodContext) => Json | Promise<Json>;
@@ -129,6 +132,13 @@ export const methods: Record<string, Method> = {
       self: info.self,
       blockTimeMs: info.blockTimeMs,
     };
+  },
+
+  /** One snapshot of what GET /dashboard shows (./dashboard.ts; the fields: src/api/README.md). */
+  dst_dashboard: async (params, { dashboard }) => {
+    arity(params, 0, 0);
+    if (!dashboard) throw new RpcError(METHOD_NOT_FOUND, 'dst_dashboard is not served by this endpoint');
+    return dashboard.snapshot();
   },
 
   /**

@@ -6,8 +6,10 @@
  *
  * Who updates what:
  * - the API server (src/api/server.ts): `rpcRequests`, `rpcLimited`, `transactionsAccepted{source="rpc"}`,
- *   `transactionsRejected{source="rpc"}`, and, on every scrape, `headBlock` and `mempoolSize` (read
- *   from `SequencerView.health()`, so the node need not maintain them);
+ *   `transactionsRejected{source="rpc"}`, and, on every scrape, `headBlock`, `headTimestamp`,
+ *   `mempoolSize` and `ready` (read from `SequencerView.health()`, so the node need not maintain them)
+ *   and `clusterNodes`, `clusterThreshold` and `blockTime` (from `clusterInfo()`: what the alert rules
+ *   in deploy/prometheus/alerts.yml compare with);
  * - the node: `blocks` and `transactionsIncluded` for every stored signed block, `blockProduction`
  *   (build → stored) and `signing` (partial signature → combined and verified) durations, and
  *   `transactionsAccepted`/`transactionsRejected` with `source="gossip"` for transactions reaching it
@@ -34,6 +36,14 @@ export interface DstMetrics {
   /** Number of the newest signed block. */
   headBlock: Gauge;
   mempoolSize: Gauge;
+  /** Timestamp of the newest signed block, seconds since the epoch (0: only genesis). */
+  headTimestamp: Gauge;
+  /** 1 when the node is ready (GET /readyz would answer 200), else 0. */
+  ready: Gauge;
+  /** The cluster's size n, its signing threshold t, and its block time in seconds (from the lock). */
+  clusterNodes: Gauge;
+  clusterThreshold: Gauge;
+  blockTime: Gauge;
   /** Seconds from starting to build a block to storing it signed. */
   blockProduction: Histogram;
   /** Seconds from this node's partial signature to the verified combined signature. */
@@ -111,6 +121,11 @@ export function createMetrics(): DstMetrics {
     }),
     headBlock: new Gauge({ name: 'dst_head_block_number', help: 'Number of the newest signed block', registers }),
     mempoolSize: new Gauge({ name: 'dst_mempool_transactions', help: 'Transactions pending in the pool', registers }),
+    headTimestamp: new Gauge({ name: 'dst_head_block_timestamp_seconds', help: 'Timestamp of the newest signed block, seconds since the epoch (0 while only genesis)', registers }),
+    ready: new Gauge({ name: 'dst_node_ready', help: '1 when the node is ready to take part (GET /readyz answers 200), else 0', registers }),
+    clusterNodes: new Gauge({ name: 'dst_cluster_nodes', help: 'Operators in the cluster (n, from the lock)', registers }),
+    clusterThreshold: new Gauge({ name: 'dst_cluster_threshold', help: 'Partial signatures needed to sign a block (t, from the lock)', registers }),
+    blockTime: new Gauge({ name: 'dst_block_time_seconds', help: 'Least time between blocks (from the lock), seconds', registers }),
     blockProduction: new Histogram({
       name: 'dst_block_production_seconds',
       help: 'Time from starting to build a block to storing it signed',

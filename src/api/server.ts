@@ -9,6 +9,8 @@
  * - `GET /metrics` — Prometheus text (src/api/metrics.ts).
  * - `GET /livez`, `GET /readyz` — 200 when `view.health()` says live/ready, else 503; the body is the
  *   health as JSON (the `reasons` say why not ready).
+ * - `GET /dashboard` — the live dashboard page and its script and style (./dashboard.ts), which read
+ *   `dst_dashboard` over the WebSocket.
  *
  * Size limits: an HTTP body larger than `maxBodyBytes` gets HTTP 413 with a JSON-RPC -32600 error body
  * and the connection is closed; the body is read and dropped first (up to 64 MiB) so the client can
@@ -47,6 +49,7 @@ import { formatHeader } from './format.js';
 import { quantity } from './hex.js';
 import { ConnectionLimiter, RateLimiter, isLoopback, resolveRpcLimits, type RpcLimits } from './limits.js';
 import type { Logger } from './logger.js';
+import { DASHBOARD_CSP, DashboardFeed, dashboardAsset } from './dashboard.js';
 import { createMetrics, type DstMetrics } from './metrics.js';
 import type { MethodContext, SubscriptionHost } from './methods.js';
 import { handleRpcText, refuseRpcText, type RpcAnswer, type RpcGate } from './rpc.js';
@@ -102,7 +105,8 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
   const limits = resolveRpcLimits(options.limits);
   const logger = options.logger.child({ module: 'api' });
   const metrics = options.metrics ?? createMetrics();
-  const baseContext = { view, metrics, logger };
+  const dashboard = new DashboardFeed(view, metrics);
+  const baseContext = { view, metrics, logger, dashboard };
   const rates = new RateLimiter(limits, options.now ?? (() => performance.now()));
   const connectionCounts = new ConnectionLimiter(limits.maxConnectionsPerAddress, limits.maxConnections, (address) => limits.exemptLoopback && isLoopback(address));
   const connections = new WeakMap<Socket, Connection>();
@@ -171,8 +175,14 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     switch (path) {
       case '/metrics': {
         const health = view.health();
+        const info = view.clusterInfo();
         metrics.headBlock.set(health.head);
+        metrics.headTimestamp.set(health.head === 0 ? 0 : Number(view.getBlockByNumber(health.head)?.block.header.timestampMs ?? 0n) / 1000);
         metrics.mempoolSize.set(health.mempoolSize);
+        metrics.ready.set(health.ready ? 1 : 0);
+        metrics.clusterNodes.set(info.nodes);
+        metrics.clusterThreshold.set(info.threshold);
+        metrics.blockTime.set(info.blockTimeMs / 1000);
         return send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
       }
       case '/livez':
@@ -182,8 +192,16 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         const body = { live: health.live, ready: health.ready, head: quantity(health.head), mempoolSize: health.mempoolSize, reasons: health.reasons };
         return send(res, up ? 200 : 503, 'application/json', JSON.stringify(body));
       }
-      default:
+      default: {
+        const asset = path.startsWith('/dashboard') ? await dashboardAsset(path) : undefined;
+        if (asset !== undefined) {
+          res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+          res.setHeader('X-Content-Type-Options', 'nosniff');
+          res.setHeader('Cache-Control', 'no-cache');
+          return send(res, 200, asset.type, asset.body);
+        }
         return send(res, 404, 'application/json', JSON.stringify({ error: `no such path ${path}` }));
+      }
     }
   }
 
@@ -396,6 +414,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     limits: Object.freeze({ ...limits }),
     async close() {
       unsubscribeBlocks();
+      dashboard.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       http.closeAllConnections();

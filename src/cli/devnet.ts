@@ -25,7 +25,8 @@ export const DEVNET_HELP = `Usage: dst devnet [options]
 Runs a whole DST cluster on this machine: creates it (as "dst create cluster" does) unless --dir
 already holds one, starts every node as its own "dst run" process on loopback, and prints one line
 per block the first time any node stores it (height, transactions, proposer, round, time from proposal
-to signature), and the nodes' start, exit, down and up events. Each node's raw log goes to
+to signature), and the nodes' start, exit, down and up events, with node 1's live dashboard URL
+(http://127.0.0.1:<rpc port>/dashboard; every node serves one). Each node's raw log goes to
 DIR/node-<i>/node.log. Ctrl-C (or SIGTERM) stops the load, stops every node the devnet started
 cleanly (SIGKILL after 10 s), prints a summary and exits 0.
 

@@ -29,6 +29,7 @@ import { runCreateCommand } from './create.js';
 import { runDevnetCommand } from './devnet.js';
 import { runLoadCommand } from './load.js';
 import { runFollowCommand, runVerifyCommand } from './verify.js';
+import { runTestCommand } from './pre-flight.js';
 import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
@@ -38,6 +39,7 @@ const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst load --help                      signed transactions sent to nodes at a steady rate
        dst verify --help                    verify a node's chain against the cluster lock
        dst follow --help                    follow a cluster, printing each verified block
+       dst test --help                      pre-flight checks: this machine, and the peers in the lock
 
 Runs a DST sequencer node: accepts Ethereum transactions over JSON-RPC, orders them into blocks
 with the other nodes of its cluster (QBFT over libp2p), signs each block with its share of the
@@ -130,7 +132,7 @@ Options (each may also be set by the environment variable in brackets; a flag wi
 
 Endpoints on the RPC port: POST / (JSON-RPC 2.0), WebSocket / (JSON-RPC and eth_subscribe),
 GET /metrics (Prometheus), GET /livez, GET /readyz (200 once a quorum of peers is connected and the
-node is at the head).
+node is at the head), GET /dashboard (the node's live dashboard, in a browser).
 
 Example, a 4-node cluster on one machine:
   dst create cluster --nodes 4 --chain-id 901 --block-time 1000 --out ./cluster
@@ -408,6 +410,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'devnet') return runDevnetCommand(process.argv.slice(3));
   if (process.argv[2] === 'verify') return runVerifyCommand(process.argv.slice(3));
   if (process.argv[2] === 'follow') return runFollowCommand(process.argv.slice(3));
+  if (process.argv[2] === 'test') return runTestCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2), process.env);

@@ -273,6 +273,7 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
       const late = node.failedAtStart;
       node.failedAtStart = false;
       print(`node ${node.index} up: rpc ${node.url}, p2p port ${node.p2pPort}, ${who}`);
+      if (node.index === 1) print(`dashboard: ${node.url}dashboard (node 1; every node serves its own at /dashboard)`);
       if (late) print(quorumText());
       nodeSettled(node);
     } else {

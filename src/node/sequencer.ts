@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import type { Block, Transaction, TransactionRules } from '../chain/index.js';
 import { quorumSize, type Decision, type QbftPersistedState } from '../consensus/index.js';
+import { ActivityLog, type NodeActivity } from './activity.js';
 import { Admission } from './admission.js';
 import { PartialAggregator } from './aggregator.js';
 import { sleep, systemClock, type Clock } from './clock.js';
@@ -64,6 +65,8 @@ export class Sequencer implements SequencerView {
   private readonly syncer: SyncRunner | undefined;
   private readonly inbox: ConsensusInbox | undefined;
   private readonly gossipIntake: GossipIntake | undefined;
+  /** What the dashboard shows that nothing else holds (./activity.ts). */
+  private readonly activityLog: ActivityLog;
   private phase: Phase = 'created';
   private fatal: Error | undefined;
   private loop: Promise<void> | undefined;
@@ -79,6 +82,7 @@ export class Sequencer implements SequencerView {
     this.rules = { chainId: options.chainId, maxBytes: options.maxTransactionBytes };
     this.signal = new ChangeSignal(this.clock);
     this.timeline = new HeightTimeline(this.clock);
+    this.activityLog = new ActivityLog(options.nodes, key.share.index - 1, this.clock);
     this.storage = new StorageHealth(store, this.clock, this.signal, logger);
     const network = this.network;
     // What several parts take; each picks its own options from it.
@@ -176,6 +180,11 @@ export class Sequencer implements SequencerView {
 
   clusterInfo = (): ClusterInfo => this.queries.clusterInfo();
 
+  /** For the dashboard: operators' last COMMITs and the network's view of them, recent signature times. */
+  activity(): NodeActivity {
+    return this.activityLog.snapshot(this.network, this.peers?.highestPeerHeight ?? 0, this.syncer?.active ?? false);
+  }
+
   /** Ready when it can take part (./health.ts says when); the reasons when not. */
   health(): NodeHealth {
     const { storage, admission, committer, quorum, peers, syncer, fatal, producing } = this;
@@ -266,6 +275,7 @@ export class Sequencer implements SequencerView {
       this.timeline.mark('stored');
       return this.timeline.fields();
     });
+    this.activityLog.noteSigned(height, signed.round, signed.block.transactions.length, this.timeline.between('proposal', 'combined'));
     this.timeline.reset();
     this.aggregator.prune(this.headNumber());
     metrics?.blockProduction.observe((this.clock.monotonic() - startedAt) / 1000);
@@ -374,6 +384,7 @@ export class Sequencer implements SequencerView {
   }
 
   private recordCommit(commit: { height: number; round: number; sender: number; valueId: string; signature: Uint8Array }): void {
+    this.activityLog.noteCommit(commit.sender, commit.height, commit.round);
     if (this.aggregator.record(this.headNumber(), this.driver.round, commit)) this.signal.notify();
   }
 }

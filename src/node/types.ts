@@ -9,6 +9,9 @@
  * is signed because partial signatures may combine only within one QBFT round (docs/qbft.md).
  */
 import type { Block, ExpiryReason, Transaction } from '../chain/index.js';
+import type { NodeActivity } from './activity.js';
+
+export type { NodeActivity, OperatorActivity, SignatureTiming } from './activity.js';
 
 /** Genesis (number 0) is derived by every node, not signed: its `signature` and `signingRoot` are empty. */
 export interface SignedBlock {
@@ -98,4 +101,10 @@ export interface SequencerView {
   onBlock(listener: (block: SignedBlock) => void): () => void;
   clusterInfo(): ClusterInfo;
   health(): NodeHealth;
+  /**
+   * What the dashboard (src/api/dashboard.ts) shows beyond the chain and the metrics: each operator's
+   * connection, ping and last COMMIT partial, and recent proposal → signature times (./activity.ts).
+   * Optional: a view without it gets a dashboard without those.
+   */
+  activity?(): NodeActivity;
 }

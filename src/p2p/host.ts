@@ -13,7 +13,8 @@
  *   - the DST protocols on top: `/dst/consensus/1` (protocols/consensus.ts, signed QBFT envelopes),
  *     `/dst/tx/1` (protocols/gossip.ts, batched transaction gossip), `/dst/sync/1` (protocols/sync.ts,
  *     block request/response) and `/dst/time/1` (protocols/clock.ts, the peers' clock offsets,
- *     `clockOffsets()`, measured with the `now` option's clock).
+ *     `clockOffsets()`, measured with the `now` option's clock; one request on demand with
+ *     `measureClock(peer)`, what `dst test peers` uses).
  * Nothing a peer sends can throw out of the host.
  */
 import './polyfill.js';
@@ -64,6 +65,7 @@ export async function createClusterHost<V>(options: ClusterHostOptions<V>): Prom
     connectedPeers: connections.connectedPeers,
     pingLatencies: connections.pingLatencies,
     clockOffsets: clock.clockOffsets,
+    measureClock: clock.sample,
     connectionsRefused: connections.connectionsRefused,
     counters: () => ({
       malformedFrames: streams.malformedFrames(),

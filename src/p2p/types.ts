@@ -78,6 +78,12 @@ export interface ClusterHost<V> {
    * half that round trip. Operators not connected or not measured yet are absent.
    */
   clockOffsets(): ReadonlyMap<number, number>;
+  /**
+   * One `/dst/time/1` request to connected operator `peer` now, not kept among the samples above: the
+   * peer's clock minus ours and the round trip, in ms (rejects when it is not connected or does not
+   * answer within 2 s). For pre-flight measurements (`dst test peers`).
+   */
+  measureClock(peer: number): Promise<{ offset: number; roundTrip: number }>;
   /** Inbound connections this host closed, by reason, since it started (admission.ts). */
   connectionsRefused(): ConnectionsRefused;
   counters(): ClusterHostCounters;

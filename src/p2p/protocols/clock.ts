@@ -15,6 +15,7 @@
  * `CLOCK_FRAME_MAX_BYTES` (a malformed one closes its stream and is counted, streams.ts). A peer's
  * samples are dropped when it disconnects (a restarted node may come back with another clock). A
  * peer that does not speak the protocol (an older version) has no offset; nothing else happens.
+ * `sample(peer)` makes one request now and returns it without keeping it (`dst test peers`).
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -44,6 +45,11 @@ export interface ClockProtocol {
   /** Offset of each connected operator's clock from ours in ms (positive: the peer is ahead), by
    * operator index; operators not measured yet are absent. */
   clockOffsets(): ReadonlyMap<number, number>;
+  /**
+   * One request to a connected operator now (by index), not recorded: its offset and round trip, or
+   * an error (not connected, timed out, a malformed answer). What `dst test peers` measures with.
+   */
+  sample(peer: number): Promise<ClockSample>;
   /** Start asking the connected operators (call it after `connections.connect`). */
   start(): void;
   /** Ask no more. */
@@ -84,9 +90,8 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
     samples.set(peer, kept);
   };
 
-  const measure = async (peer: ClusterOperator): Promise<void> => {
-    if (stopped || inFlight.has(peer.index)) return;
-    inFlight.add(peer.index);
+  /** One request and its response: the sample, or the reason there is none. */
+  const request = async (peer: ClusterOperator): Promise<ClockSample> => {
     const signal = AbortSignal.timeout(CLOCK_REQUEST_TIMEOUT_MS);
     let onAbort: (() => void) | undefined;
     try {
@@ -111,12 +116,22 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
       if (error) throw error;
       if (remote === undefined) throw new Error('the response held no time');
       const roundTrip = received - sent;
+      return { offset: remote - (sentAt + roundTrip / 2), roundTrip };
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  };
+
+  const measure = async (peer: ClusterOperator): Promise<void> => {
+    if (stopped || inFlight.has(peer.index)) return;
+    inFlight.add(peer.index);
+    try {
+      const sample = await request(peer);
       // The peer may have gone (and its samples with it) while this request was out: keep nothing then.
-      if (!stopped && connections.isConnected(peer)) record(peer.index, { offset: remote - (sentAt + roundTrip / 2), roundTrip });
+      if (!stopped && connections.isConnected(peer)) record(peer.index, sample);
     } catch (error) {
       if (!stopped) log?.debug({ peer: peer.index, err: (error as Error).message }, 'clock request failed');
     } finally {
-      if (onAbort) signal.removeEventListener('abort', onAbort);
       inFlight.delete(peer.index);
     }
   };
@@ -132,6 +147,12 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
         if (best) offsets.set(peer, best.offset);
       }
       return offsets;
+    },
+    sample(index) {
+      const peer = operators.others.find((operator) => operator.index === index);
+      if (peer === undefined) return Promise.reject(new Error(`operator ${index} is not a peer of this node`));
+      if (!connections.isConnected(peer)) return Promise.reject(new Error(`operator ${index} is not connected`));
+      return request(peer);
     },
     start() {
       timer = setInterval(() => {

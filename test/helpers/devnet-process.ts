@@ -1,0 +1,100 @@
+/**
+ * A real `dst devnet` process for the operator tests (issue 17: the dashboard in Chromium, the
+ * Prometheus alerts, `dst test peers`): started from the sources (`node --import tsx src/cli/main.ts
+ * devnet …`) on free loopback ports, its output lines kept, with `line(pattern)` waiting for one, the
+ * pids and RPC URLs of its nodes from its "node i up" lines, and `stop()` (SIGTERM, then the exit).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { portInUse } from '../../src/devnet/index.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface DevnetProcess {
+  child: ChildProcess;
+  lines: string[];
+  rpcBase: number;
+  p2pBase: number;
+  exited: Promise<number | string>;
+  /** The first line (printed or to come) matching `pattern`. */
+  line(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Waits for every node's "up" line: node i → { url, pid }. */
+  nodesUp(nodes: number): Promise<Array<{ url: string; pid: number }>>;
+  stop(): Promise<void>;
+}
+
+/** A base port with `count` free ports after it. */
+export async function freeRange(count: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const used = await Promise.all(Array.from({ length: count }, (_, i) => portInUse(base + 1 + i)));
+    if (!used.includes(true)) return base;
+  }
+}
+
+/** Starts `dst devnet --dir DIR --nodes N …extra` on free ports. */
+export async function startDevnet(dir: string, nodes: number, extra: string[]): Promise<DevnetProcess> {
+  const p2pBase = await freeRange(nodes);
+  const rpcBase = (await freeRange(nodes)) + 1;
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--dir', dir, '--nodes', String(nodes), '--p2p-base-port', String(p2pBase), '--rpc-base-port', String(rpcBase), ...extra];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    lines.push(text);
+    for (const waiter of waiters) waiter();
+  });
+  const exited = new Promise<number | string>((done) => child.once('close', (code, signal) => done(code ?? signal ?? 'unknown')));
+  const line = (pattern: RegExp, timeoutMs = 90_000) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        for (const text of lines) {
+          const match = pattern.exec(text);
+          if (match) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(match);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no devnet line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.join('\n')}\nstderr: ${stderr}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return {
+    child,
+    lines,
+    rpcBase,
+    p2pBase,
+    exited,
+    line,
+    async nodesUp(count) {
+      const up = [];
+      for (let i = 1; i <= count; i++) {
+        const [, url, pid] = (await line(new RegExp(`^node ${i} up: rpc (\\S+), p2p port \\d+, pid (\\d+)`)))!;
+        up.push({ url: url!, pid: Number(pid) });
+      }
+      return up;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
