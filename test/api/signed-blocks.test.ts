@@ -55,7 +55,7 @@ describe('--rpc-cors', () => {
   it('allows the listed origin, answers its preflight, and says nothing to other origins', async () => {
     const allowed = await call('http://explorer.example');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://explorer.example');
-    expect((await allowed.json()).result).toBe('0x539');
+    expect(((await allowed.json()) as { result: string }).result).toBe('0x539');
     const preflight = await fetch(server.url, { method: 'OPTIONS', headers: { origin: 'http://explorer.example', 'access-control-request-method': 'POST' } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toMatch(/POST/);
