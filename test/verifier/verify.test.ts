@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RLP } from '@ethereumjs/rlp';
-import { combine, createThresholdKey, partialSign, signingRoot, BLOCK_DOMAIN } from '../../src/crypto/index.js';
+import { combine, createThresholdKey, partialSign, signingRoot, BLOCK_DOMAIN, WorkerPoolExecutor } from '../../src/crypto/index.js';
 import { verifyChain, verifySignedBlock, type BackendName, type FailureReason, type SignedBlockData } from '../../src/verifier/index.js';
 import { CHAIN_ID, edited, makeSignedChain } from './signed-chain.js';
 
@@ -138,5 +138,17 @@ describe('a range of 1,000 blocks with one bad signature', () => {
     expect(result).toMatchObject({ ok: false, index: bad, number: bad + 1, reason: 'bad-signature' });
     if (!result.ok) expect(result.verified.length).toBe(bad);
     expect(await verifyChain(long.blocks, long.trust, { backend })).toMatchObject({ ok: true, head: { number: 1_000 } });
+  });
+
+  it('names exactly that block when the signatures are checked on a worker pool', async () => {
+    const pool = new WorkerPoolExecutor({ workers: 2 });
+    try {
+      const bad = 1 + Math.floor(Math.random() * 998);
+      const blocks = long.blocks.map((b, i) => (i === bad ? edited(b, (c) => (c.signature = long.blocks[0]!.signature)) : b));
+      expect(await verifyChain(blocks, long.trust, { pool })).toMatchObject({ ok: false, index: bad, number: bad + 1, reason: 'bad-signature' });
+      expect(await verifyChain(long.blocks, long.trust, { pool })).toMatchObject({ ok: true, head: { number: 1_000 } });
+    } finally {
+      await pool.close();
+    }
   });
 });
