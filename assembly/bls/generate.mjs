@@ -64,7 +64,7 @@ let params = header('BLS12-381 constants in the 13 x 30-bit Montgomery represent
 /** Limbs per field element (30 bits each, see fp.ts for the representation) and the limb mask. */
 export const FP_LIMBS = ${LIMBS};
 export const LIMB_MASK: u64 = ${lit(MASK)};
-/** p as 13 limbs (u32 each); the kernels in montgomery.ts carry p, 2p, 4p and -p^-1 inline. */
+/** p as 13 limbs (u32 each); the scalar kernels in montgomery.ts carry p, 2p, 4p and -p^-1 inline (the SIMD products read p from their own table, P_PAIRS). */
 export const P_LIMBS: usize = memory.data<u32>(${arr(limbs(P))});
 /** 0, p, 2p, 3p, 4p: the values congruent to zero that the lazy representation can hold. */
 export const ZERO_MULTIPLES: usize = memory.data<u32>(${arr([0n, 1n, 2n, 3n, 4n].flatMap((k) => limbs(k * P)))});
@@ -125,11 +125,13 @@ function pairKernel() {
  * Two Montgomery products at once with WebAssembly SIMD, one per 64-bit lane: the operands hold two
  * field elements interleaved (limb j of the first, then limb j of the second, as u32), and so does
  * the result. Same algorithm and bounds as fpMul; i64x2.extmul_low_i32x4_u forms both lanes' 30 x 30
- * products in one instruction. out may alias a or b.
+ * products in one instruction, and m = t0·(−p^-1) mod 2^30 needs only the low 32 bits of t0, so one
+ * i32x4.mul gives both lanes' m (not the emulated 64-bit i64x2.mul). out may alias a or b.
  */
 export function fpMulPair(out: usize, a: usize, b: usize): void {
   const mask = i64x2.splat(${lit(MASK)});
-  const negPinv = i64x2.splat(${lit(NEG_PINV)});
+  const mask32 = i32x4.splat(${lit(MASK)});
+  const negPinv = i32x4.splat(${lit(NEG_PINV)});
   let m: v128, ai: v128;
 `;
   s += `  let ${Array.from({ length: LIMBS }, (_, i) => `t${i} = i64x2.splat(0)`).join(', ')};\n`;
@@ -137,8 +139,8 @@ export function fpMulPair(out: usize, a: usize, b: usize): void {
   for (let i = 0; i < LIMBS; i++) {
     s += `  ai = v128.load64_zero(a + ${8 * i});\n`;
     for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.extmul_low_i32x4_u(ai, v128.load64_zero(b + ${8 * j})));\n`;
-    s += `  m = v128.and(i64x2.mul(${n[0]}, negPinv), mask);\n  m = i32x4.shuffle(m, m, 0, 2, 0, 2);\n`;
-    for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.extmul_low_i32x4_u(m, i32x4.splat(${lit(PL[j])})));\n`;
+    s += `  m = v128.and(i32x4.mul(i32x4.shuffle(${n[0]}, ${n[0]}, 0, 2, 0, 2), negPinv), mask32);\n`;
+    for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.extmul_low_i32x4_u(m, v128.load64_zero(P_PAIRS + ${8 * j})));\n`;
     s += `  ${n[1]} = i64x2.add(${n[1]}, i64x2.shr_u(${n[0]}, 30));\n`;
     n = [...n.slice(1), n[0]];
     s += `  ${n[LIMBS - 1]} = i64x2.splat(0);\n`;
@@ -356,7 +358,8 @@ function fp2MulKernel() {
  */
 export function fp2Mul(out: usize, a: usize, b: usize): void {
   const mask = i64x2.splat(${M30});
-  const negPinv = i64x2.splat(${lit(NEG_PINV)});
+  const mask32 = i32x4.splat(${M30});
+  const negPinv = i32x4.splat(${lit(NEG_PINV)});
   let m: v128, x: v128, y: v128;
   // the second multiplicand, interleaved: (4p − b1, b0)
 ${chain('n', idx.map((j) => `${lit(P4L[j])} - ${ld('b', j, 8, 1)}`))}${idx.map((j) => `  store<u32>(FP2_MUL_SECOND, <u32>n${j}, ${8 * j}); store<u32>(FP2_MUL_SECOND, load<u32>(b, ${8 * j}), ${8 * j + 4});\n`).join('')}`;
@@ -369,10 +372,9 @@ ${chain('n', idx.map((j) => `${lit(P4L[j])} - ${ld('b', j, 8, 1)}`))}${idx.map((
 `;
     for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.add(i64x2.extmul_low_i32x4_u(x, v128.load64_zero(b + ${8 * j})), i64x2.extmul_low_i32x4_u(y, v128.load64_zero(FP2_MUL_SECOND + ${8 * j}))));
 `;
-    s += `  m = v128.and(i64x2.mul(${n[0]}, negPinv), mask);
-  m = i32x4.shuffle(m, m, 0, 2, 0, 2);
+    s += `  m = v128.and(i32x4.mul(i32x4.shuffle(${n[0]}, ${n[0]}, 0, 2, 0, 2), negPinv), mask32);
 `;
-    for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.extmul_low_i32x4_u(m, i32x4.splat(${lit(PL[j])})));
+    for (let j = 0; j < LIMBS; j++) s += `  ${n[j]} = i64x2.add(${n[j]}, i64x2.extmul_low_i32x4_u(m, v128.load64_zero(P_PAIRS + ${8 * j})));
 `;
     s += `  ${n[1]} = i64x2.add(${n[1]}, i64x2.shr_u(${n[0]}, 30));
 `;
@@ -393,7 +395,8 @@ ${chain('n', idx.map((j) => `${lit(P4L[j])} - ${ld('b', j, 8, 1)}`))}${idx.map((
 }
 
 const montgomery = header('Montgomery multiplication kernels, unrolled (see fp.ts for the design note).') +
-  `\n/** Scratch of fp2Mul: its second multiplicand rearranged. */\nconst FP2_MUL_SECOND: usize = memory.data(${LIMBS * 8}, 16);\n` + scalarKernel() + pairKernel() + fp2MulKernel() + scalarAddSub() + simdAddSub();
+  `\n/** Scratch of fp2Mul: its second multiplicand rearranged. */\nconst FP2_MUL_SECOND: usize = memory.data(${LIMBS * 8}, 16);\n` +
+  `/**\n * p's limbs, each twice (u32 pairs): the SIMD kernels load the reduction's multiplicands from here (one\n * 8-byte load each) instead of writing them as constants, which V8 rematerialises at every use.\n */\nconst P_PAIRS: usize = memory.data<u32>(${arr(PL.flatMap((l) => [l, l]))}, 16);\n` + scalarKernel() + pairKernel() + fp2MulKernel() + scalarAddSub() + simdAddSub();
 
 // ---- g1.ts, g2.ts and msm.ts: the curve layer, written once over the coordinate field ----
 // G1 lives over Fp (fp.ts), G2 over Fp2 (fp2.ts); the Jacobian formulas, the table of odd multiples,

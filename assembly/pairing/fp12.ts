@@ -9,8 +9,9 @@
  * - fp12Mul (Karatsuba over Fp6, 18 Fp2 products), fp12Sqr (complex squaring, 12), fp12MulByLine (a
  *   line value with three non-zero Fp2 slots, 13) and fp12CyclotomicSqr (Granger–Scott, 9 Fp2
  *   squarings): generated into kernels.ts (see generate.mjs), each Fp2 product Karatsuba over Fp on
- *   fpMulPair lanes and the additions fused into one-pass SIMD linear kernels (lazy reduction: sums
- *   feeding a multiplication stay unreduced, below 16p or 32p);
+ *   fpMulPair lanes and the additions fused into SIMD linear kernels, one pass per value (and a
+ *   second for a reduced one; generate.mjs says how the text is shaped for V8) — lazy reduction: sums
+ *   feeding a multiplication stay unreduced, below 16p or 32p;
  * - conjugation (= inversion in the cyclotomic subgroup), Frobenius maps p, p^2, p^3 with the
  *   precomputed γ_{k,i} = ξ^(i(p^k−1)/6) of constants.ts, inversion (via Fp6, one Fp inversion).
  * Nothing is constant-time: every input of the pairing is public.
