@@ -26,8 +26,8 @@ export interface SubscriptionHost {
   unsubscribe(id: string): boolean;
 }
 
-export interface MethodContext {
-  view: SequencerView;
+export interface MethodContext<V = SequencerView> {
+  view: V;
   metrics: DstMetrics;
   logger: Logger;
   /** The client's address (its IP), what the node's per-source pool quota counts by. */
@@ -35,11 +35,18 @@ export interface MethodContext {
   subscriptions?: SubscriptionHost;
 }
 
-type Method = (params: unknown[], context: MethodContext) => Json | Promise<Json>;
+export type Method<V = SequencerView> = (params: unknown[], context: MethodContext<V>) => Json | Promise<Json>;
+
+/** The methods an endpoint serves, by name: `methods` for a DST node; src/execution serves its own. */
+export type MethodTable<V = SequencerView> = Record<string, Method<V>>;
+
+/** Most blocks, and about the most bytes, one `dst_getSignedBlocks` reply holds. */
+export const SIGNED_BLOCKS_MAX_COUNT = 256;
+const SIGNED_BLOCKS_MAX_BYTES = 4 * 1024 * 1024;
 
 const BLOCK_TAG = 'a block number as a hex quantity or one of "latest", "earliest", "pending", "safe", "finalized"';
 
-export const methods: Record<string, Method> = {
+export const methods: MethodTable = {
   eth_chainId: (params, { view }) => {
     arity(params, 0, 0);
     return quantity(view.chainId);
@@ -138,20 +145,34 @@ export const methods: Record<string, Method> = {
     const which = params[0];
     const signed =
       typeof which === 'string' && which.length === 66 ? view.getBlockByHash(parseData(which, 0, 'block hash', 32)) : blockByTag(view, which, 0, 'a 32-byte block hash or ' + BLOCK_TAG);
-    if (!signed) return null;
-    const { block } = signed;
-    const signedAtAll = signed.signature.length > 0;
-    return {
-      chainId: quantity(block.header.chainId),
-      number: quantity(block.header.number),
-      hash: data(block.hash),
-      header: data(encodeHeader(block.header)),
-      transactions: block.transactions.map(data),
-      round: signed.round,
-      signingRoot: signedAtAll ? data(signed.signingRoot) : null,
-      signature: signedAtAll ? data(signed.signature) : null,
-      groupPublicKey: data(view.clusterInfo().groupPublicKey),
-    };
+    return signed ? signedBlockJson(signed, view) : null;
+  },
+
+  /**
+   * A range of signed blocks for a verifier's backfill: `[fromNumber, count]` (count 1..256) gives the
+   * blocks fromNumber, fromNumber+1, … in order, each as `dst_getSignedBlock` gives it, stopping at
+   * the head, after `count` blocks, or once the blocks given hold more than 4 MiB of header and
+   * transaction bytes (at least one block is always given when fromNumber ≤ head), so a reply stays
+   * under the response limit. An empty array when fromNumber is above the head. The caller asks again
+   * from the number after the last block it got.
+   */
+  dst_getSignedBlocks: (params, { view }) => {
+    arity(params, 2, 2);
+    const from = parseBlockNumber(params[0], 0, 'fromNumber');
+    const count = params[1];
+    if (!Number.isSafeInteger(count) || (count as number) < 1 || (count as number) > SIGNED_BLOCKS_MAX_COUNT) {
+      throw invalidParam(1, 'count', `an integer in 1..${SIGNED_BLOCKS_MAX_COUNT}`, count);
+    }
+    const out: Json[] = [];
+    let bytes = 0;
+    const last = Math.min(view.headNumber(), from + (count as number) - 1);
+    for (let number = from; number <= last && (out.length === 0 || bytes < SIGNED_BLOCKS_MAX_BYTES); number++) {
+      const signed = view.getBlockByNumber(number);
+      if (!signed) break;
+      out.push(signedBlockJson(signed, view));
+      bytes += signed.block.transactions.reduce((sum, tx) => sum + tx.length, 0) + 200;
+    }
+    return out;
   },
 
   /**
@@ -176,7 +197,8 @@ export const methods: Record<string, Method> = {
   },
 };
 
-function arity(params: unknown[], min: number, max: number): void {
+/** Checks the number of positional params (-32602 otherwise). */
+export function arity(params: unknown[], min: number, max: number): void {
   if (params.length < min || params.length > max) {
     const expected = min === max ? `${min}` : `${min} to ${max}`;
     throw new RpcError(INVALID_PARAMS, `invalid params: expected ${expected} param${max === 1 ? '' : 's'}, got ${params.length}`);
@@ -207,4 +229,21 @@ function formatBlockFor(view: SequencerView, signed: SignedBlock, full: boolean)
   // One pass over the block: looking each transaction up by hash would read the whole block per transaction.
   const transactions = view.blockTransactions(signed);
   return formatBlock(signed, (_, index): Transaction => transactions[index]!);
+}
+
+/** A stored block as `dst_getSignedBlock` gives it (null signature and signing root for the unsigned genesis). */
+function signedBlockJson(signed: SignedBlock, view: SequencerView): Json {
+  const { block } = signed;
+  const signedAtAll = signed.signature.length > 0;
+  return {
+    chainId: quantity(block.header.chainId),
+    number: quantity(block.header.number),
+    hash: data(block.hash),
+    header: data(encodeHeader(block.header)),
+    transactions: block.transactions.map(data),
+    round: signed.round,
+    signingRoot: signedAtAll ? data(signed.signingRoot) : null,
+    signature: signedAtAll ? data(signed.signature) : null,
+    groupPublicKey: data(view.clusterInfo().groupPublicKey),
+  };
 }

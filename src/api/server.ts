@@ -48,13 +48,16 @@ import { quantity } from './hex.js';
 import { ConnectionLimiter, RateLimiter, isLoopback, resolveRpcLimits, type RpcLimits } from './limits.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type DstMetrics } from './metrics.js';
-import type { MethodContext, SubscriptionHost } from './methods.js';
+import type { MethodContext, MethodTable, SubscriptionHost } from './methods.js';
 import { handleRpcText, refuseRpcText, type RpcAnswer, type RpcGate } from './rpc.js';
 
 /** How much of an oversized HTTP body is read and dropped so its sender can read the 413. */
 const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024;
 
-export interface ApiServerOptions {
+/** What the server itself reads of what it serves: health for /livez and /readyz, blocks for newHeads. */
+export type ServedView = Pick<SequencerView, 'health' | 'onBlock'>;
+
+export interface ApiServerOptions<V extends ServedView = SequencerView> {
   host: string;
   /** 0 picks any free port (see `ApiServer.port`). */
   port: number;
@@ -67,6 +70,8 @@ export interface ApiServerOptions {
   limits?: Partial<RpcLimits>;
   /** The rate limits' clock, in milliseconds; default `performance.now` (tests inject one). */
   now?: () => number;
+  /** The JSON-RPC methods; default a DST node's (`methods`, src/api/methods.ts). */
+  methods?: MethodTable<V>;
 }
 
 export interface ApiServer {
@@ -90,7 +95,7 @@ interface Connection {
   queuedBytes: number;
 }
 
-export async function startApiServer(view: SequencerView, options: ApiServerOptions): Promise<ApiServer> {
+export async function startApiServer<V extends ServedView = SequencerView>(view: V, options: ApiServerOptions<V>): Promise<ApiServer> {
   if (!Number.isSafeInteger(options.maxBodyBytes) || options.maxBodyBytes <= 0) {
     throw new RangeError(`startApiServer: maxBodyBytes must be a positive integer, got ${options.maxBodyBytes}`);
   }
@@ -150,7 +155,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       // Over its limit or cut off: a connection destroyed meanwhile (pipelined requests) gets nothing more.
       if (body === undefined || req.socket.destroyed) return;
       const client = clientAddress(req);
-      const answer = await handleRpcText(body, { ...baseContext, client }, gateFor(client));
+      const answer = await handleRpcText(body, { ...baseContext, client }, gateFor(client), options.methods);
       if (answer.retryAfterMs !== undefined) {
         res.setHeader('Retry-After', String(Math.ceil(answer.retryAfterMs / 1000)));
         return send(res, 429, answer.body === undefined ? undefined : 'application/json', answer.body);
@@ -299,7 +304,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         return removed;
       },
     };
-    const context: MethodContext = { ...baseContext, client, subscriptions };
+    const context: MethodContext<V> = { ...baseContext, client, subscriptions };
     const reply = (answer: RpcAnswer): void => {
       if (answer.body !== undefined) sendOn(ws, client, answer.body);
     };
@@ -311,13 +316,13 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       if (inFlight >= limits.maxInFlight) {
         metrics.rpcLimited.inc({ limit: 'in-flight' });
         const reason = `limit exceeded: ${limits.maxInFlight} messages of this connection are being handled; wait for their answers`;
-        const refusal = refuseRpcText(text, context, new RpcError(LIMIT_EXCEEDED, reason, { limit: 'in-flight', max: limits.maxInFlight }));
+        const refusal = refuseRpcText(text, context, new RpcError(LIMIT_EXCEEDED, reason, { limit: 'in-flight', max: limits.maxInFlight }), options.methods);
         if (refusal !== undefined) sendOn(ws, client, refusal);
         return;
       }
       let answer: RpcAnswer | Promise<RpcAnswer>;
       try {
-        answer = handleRpcText(text, context, gate);
+        answer = handleRpcText(text, context, gate, options.methods);
       } catch (error) {
         return failed(error);
       }

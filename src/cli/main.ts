@@ -27,6 +27,7 @@ import { DEFAULT_POOL_LIMITS, startNode, type NodeNetworkConfig, type PoolLimits
 import { runCreateCommand } from './create.js';
 import { runDevnetCommand } from './devnet.js';
 import { runLoadCommand } from './load.js';
+import { runExecuteCommand } from './execute.js';
 import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
@@ -34,6 +35,7 @@ const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst create cluster --help            creating a cluster (the dealer flow)
        dst devnet --help                    a whole cluster on this machine, one process per node
        dst load --help                      signed transactions sent to nodes at a steady rate
+       dst execute --help                   an execution node: follows a cluster, runs its chain in an EVM
 
 Runs a DST sequencer node: accepts Ethereum transactions over JSON-RPC, orders them into blocks
 with the other nodes of its cluster (QBFT over libp2p), signs each block with its share of the
@@ -384,6 +386,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'create') return runCreateCommand(process.argv.slice(3));
   if (process.argv[2] === 'load') return runLoadCommand(process.argv.slice(3));
   if (process.argv[2] === 'devnet') return runDevnetCommand(process.argv.slice(3));
+  if (process.argv[2] === 'execute') return runExecuteCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2), process.env);
