@@ -38,7 +38,8 @@ export class RpcError extends Error {
   constructor(
     readonly code: number,
     message: string,
-    readonly data?: RejectionData | LimitData,
+    /** The typed reason, the limit, or (eth_call's reverts, src/execution/call.ts) the revert data as hex. */
+    readonly data?: RejectionData | LimitData | string,
   ) {
     super(message);
   }

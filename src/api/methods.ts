@@ -27,8 +27,8 @@ export interface SubscriptionHost {
   unsubscribe(id: string): boolean;
 }
 
-export interface MethodContext {
-  view: SequencerView;
+export interface MethodContext<V = SequencerView> {
+  view: V;
   metrics: DstMetrics;
   logger: Logger;
   /** The client's address (its IP), what the node's per-source pool quota counts by. */
@@ -38,7 +38,10 @@ export interface MethodContext {
   dashboard?: DashboardFeed;
 }
 
-type Method = (params: unknown[], context: MethodContext) => Json | Promise<Json>;
+export type Method<V = SequencerView> = (params: unknown[], context: MethodContext<V>) => Json | Promise<Json>;
+
+/** The methods an endpoint serves, by name: `methods` for a DST node; src/execution serves its own. */
+export type MethodTable<V = SequencerView> = Record<string, Method<V>>;
 
 /** Most blocks, and about the most bytes, one `dst_getSignedBlocks` reply holds. */
 export const SIGNED_BLOCKS_MAX_COUNT = 256;
@@ -46,7 +49,7 @@ const SIGNED_BLOCKS_MAX_BYTES = 4 * 1024 * 1024;
 
 const BLOCK_TAG = 'a block number as a hex quantity or one of "latest", "earliest", "pending", "safe", "finalized"';
 
-export const methods: Record<string, Method> = {
+export const methods: MethodTable = {
   eth_chainId: (params, { view }) => {
     arity(params, 0, 0);
     return quantity(view.chainId);
@@ -204,7 +207,8 @@ export const methods: Record<string, Method> = {
   },
 };
 
-function arity(params: unknown[], min: number, max: number): void {
+/** Checks the number of positional params (-32602 otherwise). */
+export function arity(params: unknown[], min: number, max: number): void {
   if (params.length < min || params.length > max) {
     const expected = min === max ? `${min}` : `${min} to ${max}`;
     throw new RpcError(INVALID_PARAMS, `invalid params: expected ${expected} param${max === 1 ? '' : 's'}, got ${params.length}`);

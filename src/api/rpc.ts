@@ -27,7 +27,7 @@
  */
 import { INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED, METHOD_NOT_FOUND, PARSE_ERROR, RpcError, describeValue, outcomeOf, type LimitData, type RejectionData } from './errors.js';
 import type { Json } from './format.js';
-import { methods, type MethodContext } from './methods.js';
+import { methods, type MethodContext, type MethodTable } from './methods.js';
 
 type RpcId = string | number | null;
 type MaybePromise<T> = T | Promise<T>;
@@ -37,7 +37,7 @@ const TRANSACTION_METHODS: ReadonlySet<string> = new Set(['eth_sendRawTransactio
 
 export type RpcResponse =
   | { jsonrpc: '2.0'; id: RpcId; result: Json }
-  | { jsonrpc: '2.0'; id: RpcId; error: { code: number; message: string; data?: RejectionData | LimitData } };
+  | { jsonrpc: '2.0'; id: RpcId; error: { code: number; message: string; data?: RejectionData | LimitData | string } };
 
 /** What the transport lets one client's body do: caps, and its rate-limit tokens. */
 export interface RpcGate {
@@ -78,7 +78,7 @@ interface Tally {
  * eth_sendRawTransaction), so that the transport can send (and check) each answer before reading the
  * next message; a Promise otherwise.
  */
-export function handleRpcText(text: string, context: MethodContext, gate: RpcGate = UNLIMITED_GATE): MaybePromise<RpcAnswer> {
+export function handleRpcText<V>(text: string, context: MethodContext<V>, gate: RpcGate = UNLIMITED_GATE, table: MethodTable<V> = methods as unknown as MethodTable<V>): MaybePromise<RpcAnswer> {
   const tally: Tally = { requests: 0, rateRefused: 0, retryAfterMs: Number.POSITIVE_INFINITY };
   const answer = (body: string | undefined): RpcAnswer =>
     tally.requests > 0 && tally.rateRefused === tally.requests ? { body, retryAfterMs: tally.retryAfterMs } : { body };
@@ -95,7 +95,7 @@ export function handleRpcText(text: string, context: MethodContext, gate: RpcGat
     );
   }
   if (!Array.isArray(body)) {
-    return then(handleRequest(body, context, gate, tally), (response) => answer(response && capped(response, context, gate)));
+    return then(handleRequest(body, context, gate, tally, table), (response) => answer(response && capped(response, context, gate)));
   }
   if (body.length === 0) {
     return answer(
@@ -116,14 +116,14 @@ export function handleRpcText(text: string, context: MethodContext, gate: RpcGat
       }),
     );
   }
-  return then(handleBatch(body, context, gate, tally), answer);
+  return then(handleBatch(body, context, gate, tally, table), answer);
 }
 
 /**
  * Answers every request of `text` with `error` without running any (a message refused as a whole, e.g.
  * over the in-flight limit): each request with its id, notifications not at all.
  */
-export function refuseRpcText(text: string, context: MethodContext, error: RpcError): string | undefined {
+export function refuseRpcText<V>(text: string, context: MethodContext<V>, error: RpcError, table: MethodTable<V> = methods as unknown as MethodTable<V>): string | undefined {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -133,7 +133,7 @@ export function refuseRpcText(text: string, context: MethodContext, error: RpcEr
   const requests = Array.isArray(body) && body.length > 0 ? body : [body];
   const answers: string[] = [];
   for (const request of requests) {
-    context.metrics.rpcRequests.inc({ method: methodLabel(request), outcome: outcomeOf(error.code) });
+    context.metrics.rpcRequests.inc({ method: methodLabel(request, table), outcome: outcomeOf(error.code) });
     const { id, notification } = idOf(request);
     if (!notification) answers.push(JSON.stringify(errorResponse(id, error)));
   }
@@ -142,13 +142,13 @@ export function refuseRpcText(text: string, context: MethodContext, error: RpcEr
 }
 
 /** One answer for a whole body (parse error, empty or over-long batch): one request token, else a refusal. */
-function wholeBody(context: MethodContext, gate: RpcGate, tally: Tally, respond: () => RpcResponse): string {
+function wholeBody<V>(context: MethodContext<V>, gate: RpcGate, tally: Tally, respond: () => RpcResponse): string {
   tally.requests++;
   const wait = gate.request();
   return JSON.stringify(wait > 0 ? rateRefusal(context, tally, 'requests', wait, null, 'invalid') : respond());
 }
 
-function handleBatch(requests: unknown[], context: MethodContext, gate: RpcGate, tally: Tally): MaybePromise<string | undefined> {
+function handleBatch<V>(requests: unknown[], context: MethodContext<V>, gate: RpcGate, tally: Tally, table: MethodTable<V>): MaybePromise<string | undefined> {
   const parts: Array<string | undefined> = new Array<string | undefined>(requests.length).fill(undefined);
   let used = 2; // the brackets
   let overflow = false;
@@ -173,7 +173,7 @@ function handleBatch(requests: unknown[], context: MethodContext, gate: RpcGate,
       if (!notification) parts[index] = JSON.stringify(tooLarge(id, context, gate));
       return;
     }
-    const response = handleRequest(request, context, gate, tally);
+    const response = handleRequest(request, context, gate, tally, table);
     if (response instanceof Promise) pending.push(response.then((r) => place(index, r)));
     else place(index, response);
   });
@@ -184,13 +184,13 @@ function handleBatch(requests: unknown[], context: MethodContext, gate: RpcGate,
   return pending.length > 0 ? Promise.all(pending).then(joined) : joined();
 }
 
-function handleRequest(request: unknown, context: MethodContext, gate: RpcGate, tally: Tally): MaybePromise<RpcResponse | undefined> {
+function handleRequest<V>(request: unknown, context: MethodContext<V>, gate: RpcGate, tally: Tally, table: MethodTable<V>): MaybePromise<RpcResponse | undefined> {
   const { metrics, logger } = context;
   tally.requests++;
   const wait = gate.request();
   if (wait > 0) {
     const { id, notification } = idOf(request);
-    const refusal = rateRefusal(context, tally, 'requests', wait, id, methodLabel(request));
+    const refusal = rateRefusal(context, tally, 'requests', wait, id, methodLabel(request, table));
     return notification ? undefined : refusal;
   }
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
@@ -217,7 +217,7 @@ function handleRequest(request: unknown, context: MethodContext, gate: RpcGate, 
   }
   const done = (response: RpcResponse): RpcResponse | undefined => (isNotification ? undefined : response);
   const name = fields.method as string;
-  const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
+  const method = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!method) {
     metrics.rpcRequests.inc({ method: 'unknown', outcome: outcomeOf(METHOD_NOT_FOUND) });
     return done(errorResponse(responseId, new RpcError(METHOD_NOT_FOUND, `the method ${describeValue(name)} does not exist or is not available`)));
@@ -245,7 +245,7 @@ function handleRequest(request: unknown, context: MethodContext, gate: RpcGate, 
   return value instanceof Promise ? value.then(succeed, fail) : succeed(value);
 }
 
-function rateRefusal(context: MethodContext, tally: Tally, limit: 'requests' | 'transactions', retryAfterMs: number, id: RpcId, method: string): RpcResponse {
+function rateRefusal<V>(context: MethodContext<V>, tally: Tally, limit: 'requests' | 'transactions', retryAfterMs: number, id: RpcId, method: string): RpcResponse {
   tally.rateRefused++;
   tally.retryAfterMs = Math.min(tally.retryAfterMs, retryAfterMs);
   context.metrics.rpcLimited.inc({ limit });
@@ -255,12 +255,12 @@ function rateRefusal(context: MethodContext, tally: Tally, limit: 'requests' | '
 }
 
 /** The JSON text of `response`, or of a "response too large" error when it is over the limit. */
-function capped(response: RpcResponse, context: MethodContext, gate: RpcGate): string {
+function capped<V>(response: RpcResponse, context: MethodContext<V>, gate: RpcGate): string {
   const text = JSON.stringify(response);
   return Buffer.byteLength(text) <= gate.maxResponseBytes ? text : JSON.stringify(tooLarge(response.id, context, gate));
 }
 
-function tooLarge(id: RpcId, context: MethodContext, gate: RpcGate): RpcResponse {
+function tooLarge<V>(id: RpcId, context: MethodContext<V>, gate: RpcGate): RpcResponse {
   context.metrics.rpcLimited.inc({ limit: 'response-bytes' });
   const message = `response too large: the answer exceeds the limit of ${gate.maxResponseBytes} bytes`;
   return errorResponse(id, new RpcError(LIMIT_EXCEEDED, message, { limit: 'response-bytes', max: gate.maxResponseBytes }));
@@ -276,10 +276,10 @@ function idOf(request: unknown): { id: RpcId; notification: boolean } {
 }
 
 /** The `method` label of a request not validated: its name when it is a method, else "unknown"/"invalid". */
-function methodLabel(request: unknown): string {
+function methodLabel(request: unknown, table: object): string {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'invalid';
   const name = (request as { method?: unknown }).method;
-  return typeof name === 'string' && Object.hasOwn(methods, name) ? name : 'unknown';
+  return typeof name === 'string' && Object.hasOwn(table, name) ? name : 'unknown';
 }
 
 function then<T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> {

@@ -51,13 +51,16 @@ import { ConnectionLimiter, RateLimiter, isLoopback, resolveRpcLimits, type RpcL
 import type { Logger } from './logger.js';
 import { DASHBOARD_CSP, DashboardFeed, dashboardAsset } from './dashboard.js';
 import { createMetrics, type DstMetrics } from './metrics.js';
-import type { MethodContext, SubscriptionHost } from './methods.js';
+import type { MethodContext, MethodTable, SubscriptionHost } from './methods.js';
 import { handleRpcText, refuseRpcText, type RpcAnswer, type RpcGate } from './rpc.js';
 
 /** How much of an oversized HTTP body is read and dropped so its sender can read the 413. */
 const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024;
 
-export interface ApiServerOptions {
+/** What the server itself reads of what it serves: health for /livez and /readyz, blocks for newHeads. */
+export type ServedView = Pick<SequencerView, 'health' | 'onBlock'>;
+
+export interface ApiServerOptions<V extends ServedView = SequencerView> {
   host: string;
   /** 0 picks any free port (see `ApiServer.port`). */
   port: number;
@@ -75,6 +78,8 @@ export interface ApiServerOptions {
    * `https://explorer.example`, or `*` for any. Default none: browsers block cross-origin calls.
    */
   corsOrigins?: readonly string[];
+  /** The JSON-RPC methods; default a DST node's (`methods`, src/api/methods.ts). */
+  methods?: MethodTable<V>;
 }
 
 export interface ApiServer {
@@ -98,14 +103,17 @@ interface Connection {
   queuedBytes: number;
 }
 
-export async function startApiServer(view: SequencerView, options: ApiServerOptions): Promise<ApiServer> {
+export async function startApiServer<V extends ServedView = SequencerView>(view: V, options: ApiServerOptions<V>): Promise<ApiServer> {
   if (!Number.isSafeInteger(options.maxBodyBytes) || options.maxBodyBytes <= 0) {
     throw new RangeError(`startApiServer: maxBodyBytes must be a positive integer, got ${options.maxBodyBytes}`);
   }
   const limits = resolveRpcLimits(options.limits);
   const logger = options.logger.child({ module: 'api' });
   const metrics = options.metrics ?? createMetrics();
-  const dashboard = new DashboardFeed(view, metrics);
+  // A DST node's endpoint (its own method table, no `methods` given) also serves the dashboard and the
+  // cluster gauges, which need the node's whole view; another endpoint (src/execution) serves neither.
+  const nodeView = options.methods === undefined ? (view as unknown as SequencerView) : undefined;
+  const dashboard = nodeView && new DashboardFeed(nodeView, metrics);
   const baseContext = { view, metrics, logger, dashboard };
   const rates = new RateLimiter(limits, options.now ?? (() => performance.now()));
   const connectionCounts = new ConnectionLimiter(limits.maxConnectionsPerAddress, limits.maxConnections, (address) => limits.exemptLoopback && isLoopback(address));
@@ -160,7 +168,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       // Over its limit or cut off: a connection destroyed meanwhile (pipelined requests) gets nothing more.
       if (body === undefined || req.socket.destroyed) return;
       const client = clientAddress(req);
-      const answer = await handleRpcText(body, { ...baseContext, client }, gateFor(client));
+      const answer = await handleRpcText(body, { ...baseContext, client }, gateFor(client), options.methods);
       if (answer.retryAfterMs !== undefined) {
         res.setHeader('Retry-After', String(Math.ceil(answer.retryAfterMs / 1000)));
         return send(res, 429, answer.body === undefined ? undefined : 'application/json', answer.body);
@@ -175,14 +183,16 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     switch (path) {
       case '/metrics': {
         const health = view.health();
-        const info = view.clusterInfo();
         metrics.headBlock.set(health.head);
-        metrics.headTimestamp.set(health.head === 0 ? 0 : Number(view.getBlockByNumber(health.head)?.block.header.timestampMs ?? 0n) / 1000);
         metrics.mempoolSize.set(health.mempoolSize);
         metrics.ready.set(health.ready ? 1 : 0);
-        metrics.clusterNodes.set(info.nodes);
-        metrics.clusterThreshold.set(info.threshold);
-        metrics.blockTime.set(info.blockTimeMs / 1000);
+        if (nodeView) {
+          const info = nodeView.clusterInfo();
+          metrics.headTimestamp.set(health.head === 0 ? 0 : Number(nodeView.getBlockByNumber(health.head)?.block.header.timestampMs ?? 0n) / 1000);
+          metrics.clusterNodes.set(info.nodes);
+          metrics.clusterThreshold.set(info.threshold);
+          metrics.blockTime.set(info.blockTimeMs / 1000);
+        }
         return send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
       }
       case '/livez':
@@ -193,7 +203,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         return send(res, up ? 200 : 503, 'application/json', JSON.stringify(body));
       }
       default: {
-        const asset = path.startsWith('/dashboard') ? await dashboardAsset(path) : undefined;
+        const asset = nodeView && path.startsWith('/dashboard') ? await dashboardAsset(path) : undefined;
         if (asset !== undefined) {
           res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
           res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -341,7 +351,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
         return removed;
       },
     };
-    const context: MethodContext = { ...baseContext, client, subscriptions };
+    const context: MethodContext<V> = { ...baseContext, client, subscriptions };
     const reply = (answer: RpcAnswer): void => {
       if (answer.body !== undefined) sendOn(ws, client, answer.body);
     };
@@ -353,13 +363,13 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
       if (inFlight >= limits.maxInFlight) {
         metrics.rpcLimited.inc({ limit: 'in-flight' });
         const reason = `limit exceeded: ${limits.maxInFlight} messages of this connection are being handled; wait for their answers`;
-        const refusal = refuseRpcText(text, context, new RpcError(LIMIT_EXCEEDED, reason, { limit: 'in-flight', max: limits.maxInFlight }));
+        const refusal = refuseRpcText(text, context, new RpcError(LIMIT_EXCEEDED, reason, { limit: 'in-flight', max: limits.maxInFlight }), options.methods);
         if (refusal !== undefined) sendOn(ws, client, refusal);
         return;
       }
       let answer: RpcAnswer | Promise<RpcAnswer>;
       try {
-        answer = handleRpcText(text, context, gate);
+        answer = handleRpcText(text, context, gate, options.methods);
       } catch (error) {
         return failed(error);
       }
@@ -414,7 +424,7 @@ export async function startApiServer(view: SequencerView, options: ApiServerOpti
     limits: Object.freeze({ ...limits }),
     async close() {
       unsubscribeBlocks();
-      dashboard.close();
+      dashboard?.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       http.closeAllConnections();

@@ -30,6 +30,7 @@ import { runDevnetCommand } from './devnet.js';
 import { runLoadCommand } from './load.js';
 import { runFollowCommand, runVerifyCommand } from './verify.js';
 import { runTestCommand } from './pre-flight.js';
+import { runExecuteCommand } from './execute.js';
 import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
@@ -40,6 +41,7 @@ const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst verify --help                    verify a node's chain against the cluster lock
        dst follow --help                    follow a cluster, printing each verified block
        dst test --help                      pre-flight checks: this machine, and the peers in the lock
+       dst execute --help                   an execution node: follows a cluster, runs its chain in an EVM
 
 Runs a DST sequencer node: accepts Ethereum transactions over JSON-RPC, orders them into blocks
 with the other nodes of its cluster (QBFT over libp2p), signs each block with its share of the
@@ -411,6 +413,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'verify') return runVerifyCommand(process.argv.slice(3));
   if (process.argv[2] === 'follow') return runFollowCommand(process.argv.slice(3));
   if (process.argv[2] === 'test') return runTestCommand(process.argv.slice(3));
+  if (process.argv[2] === 'execute') return runExecuteCommand(process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2), process.env);

@@ -1,0 +1,130 @@
+/**
+ * The executor (src/execution) on real signed transactions in blocks made by src/chain's real
+ * `assembleBlock`, with its state in a real LMDB database: transfers and an ERC-20 change the state as
+ * Ethereum does (checked against an independent EVM, @nomicfoundation/edr: same state and receipts
+ * roots at every block); transactions that cannot start are skipped with their typed reason and no
+ * receipt; two executors agree; a reopened store resumes at its head with the same state, and a block
+ * out of order is refused.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getContractAddress, type Hex } from 'viem';
+import { afterAll, describe, expect, it } from 'vitest';
+import { prefixedHex } from '../../src/bytes/index.js';
+import { Executor } from '../../src/execution/executor.js';
+import { parseAlloc, AllocError } from '../../src/execution/genesis.js';
+import { ExecutionStore } from '../../src/execution/store.js';
+import type { ExecutedBlock } from '../../src/execution/types.js';
+import { edrChain } from '../helpers/edr-oracle.js';
+import { allocFor, deployErc20, erc20Transfers, signer, transfers, verifiedBlocks, wallets } from '../helpers/execution-load.js';
+
+const CHAIN_ID = 901n;
+const accounts = wallets(6, 'dst-executor-test');
+const poor = wallets(1, 'dst-executor-poor')[0]!;
+const BALANCE = 10n ** 21n;
+const allocJson = { ...allocFor(accounts, BALANCE), [poor.address]: { balance: `0x${(21_000n * 2_000_000_000n + 10n ** 12n).toString(16)}` } };
+const sign = signer(CHAIN_ID);
+const token = getContractAddress({ from: accounts[0]!.address, nonce: 0n }) as Hex;
+
+/** Blocks 1..4: a deployment and transfers; a poor sender whose second transfer cannot pay; bad nonces and gas. */
+function scenario(): Uint8Array[][] {
+  return [
+    [deployErc20(CHAIN_ID, accounts[0]!, 0), ...transfers(CHAIN_ID, accounts.slice(1), 0)],
+    [
+      ...erc20Transfers(CHAIN_ID, accounts[0]!, token, 1, 3),
+      sign(poor, { nonce: 0, to: accounts[1]!.address, value: 10n ** 12n }),
+      sign(poor, { nonce: 1, to: accounts[1]!.address, value: 1n }), // insufficient-funds: the first took nearly everything
+      sign(poor, { nonce: 2, to: accounts[1]!.address, value: 1n }), // nonce-too-high: nonce 1 was skipped
+    ],
+    [
+      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n, gasLimit: 20_000n }), // intrinsic-gas-too-low
+      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n, maxFeePerGas: 999_999_999n }), // fee-below-base-fee
+      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n, gasLimit: 30_000_001n }), // gas-limit-above-cap
+      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n }),
+      sign(accounts[2]!, { nonce: 1, to: token, data: '0xa9059cbb', gasLimit: 60_000n }), // reverts: executed, status 0
+    ],
+    [...transfers(CHAIN_ID, accounts.slice(3), 1)],
+  ];
+}
+
+const dirs: string[] = [];
+async function openExecutor(dir?: string): Promise<{ executor: Executor; store: ExecutionStore; dir: string }> {
+  const path = dir ?? mkdtempSync(join(tmpdir(), 'dst-executor-'));
+  if (dir === undefined) dirs.push(path);
+  const store = new ExecutionStore(path);
+  return { executor: await Executor.open({ store, chainId: CHAIN_ID, alloc: parseAlloc(allocJson) }), store, dir: path };
+}
+
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe('executor', () => {
+  const blocks = verifiedBlocks(CHAIN_ID, scenario());
+  const executed: ExecutedBlock[] = [];
+
+  it('executes blocks in order: receipts for executed transactions, typed reasons for skipped ones', async () => {
+    const { executor, store } = await openExecutor();
+    for (const block of blocks) executed.push(await executor.execute(block));
+    const kinds = executed.map((b) => b.outcomes.map((o) => (o.kind === 'executed' ? `ok:${o.receipt.status}` : o.reason)));
+    expect(kinds).toEqual([
+      ['ok:1', 'ok:1', 'ok:1', 'ok:1', 'ok:1', 'ok:1'],
+      ['ok:1', 'ok:1', 'ok:1', 'ok:1', 'insufficient-funds', 'nonce-too-high'],
+      ['intrinsic-gas-too-low', 'fee-below-base-fee', 'gas-limit-above-cap', 'ok:1', 'ok:0'],
+      ['ok:1', 'ok:1', 'ok:1'],
+    ]);
+    const deployment = executed[0]!.outcomes[0]!;
+    expect(deployment.kind === 'executed' && prefixedHex(deployment.receipt.contractAddress!)).toBe(token.toLowerCase());
+    const transfer = executed[1]!.outcomes[0]!;
+    expect(transfer.kind === 'executed' && transfer.receipt.logs.length).toBe(1);
+    // a skipped transaction has no receipt and changed nothing: the poor sender's nonce is 1
+    const state = await (executor as unknown as { state: { getAccount(a: unknown): Promise<{ nonce: bigint } | undefined> } }).state.getAccount(
+      (await import('@ethereumjs/util')).createAddressFromString(poor.address),
+    );
+    expect(state?.nonce).toBe(1n);
+    expect(store.head()!.number).toBe(4);
+    // cumulative gas is per executed transaction only
+    const last = executed[1]!.outcomes.filter((o) => o.kind === 'executed').at(-1)!;
+    expect(last.kind === 'executed' && last.receipt.cumulativeGasUsed).toBe(executed[1]!.gasUsed);
+    await store.close();
+  });
+
+  it('agrees with an independent EVM (@nomicfoundation/edr) on every block: state root, receipts root, gas used', async () => {
+    const edr = await edrChain(CHAIN_ID, Object.entries(allocJson).map(([address, a]) => ({ address, balance: BigInt(a.balance) })));
+    for (const [i, block] of blocks.entries()) {
+      // EDR's mempool refuses what cannot start, as DST execution skips it: feed it the executed ones
+      const runnable = block.transactions.filter((_, k) => executed[i]!.outcomes[k]!.kind === 'executed');
+      const mined = await edr.mine(runnable, block.header.timestampMs / 1000n);
+      expect(mined.transactions).toHaveLength(runnable.length);
+      expect({ stateRoot: prefixedHex(executed[i]!.stateRoot), receiptsRoot: prefixedHex(executed[i]!.receiptsRoot), gasUsed: BigInt(mined.gasUsed) }).toEqual({
+        stateRoot: mined.stateRoot,
+        receiptsRoot: mined.receiptsRoot,
+        gasUsed: executed[i]!.gasUsed,
+      });
+    }
+  });
+
+  it('a second executor computes the same chain; a reopened one resumes at its head with the same state', async () => {
+    const first = await openExecutor();
+    await first.executor.execute(blocks[0]!);
+    await first.executor.execute(blocks[1]!);
+    await first.store.close();
+    const reopened = await openExecutor(first.dir);
+    expect(reopened.store.head()).toMatchObject({ number: 2, stateRoot: executed[1]!.stateRoot });
+    await expect(reopened.executor.execute(blocks[1]!)).rejects.toThrow(/does not follow the executed head 2/);
+    await expect(reopened.executor.execute(blocks[3]!)).rejects.toThrow(/does not follow/);
+    for (const block of blocks.slice(2)) await reopened.executor.execute(block);
+    for (const [i, block] of executed.entries()) expect(reopened.store.block(i + 1)!.stateRoot).toEqual(block.stateRoot);
+    await reopened.store.close();
+  });
+
+  it('refuses a data dir started from another alloc, and malformed allocs with the account and field named', async () => {
+    const { dir, store } = await openExecutor();
+    await store.close();
+    const other = new ExecutionStore(dir);
+    await expect(Executor.open({ store: other, chainId: CHAIN_ID, alloc: parseAlloc({}) })).rejects.toThrow(/started from alloc 0x[0-9a-f]{64}, not this chain's/);
+    await other.close();
+    expect(() => parseAlloc({ '0x12': { balance: '0x1' } })).toThrow(AllocError);
+    expect(() => parseAlloc({ [poor.address]: { balance: 'lots' } })).toThrow(/balance: expected a hex quantity/);
+    expect(() => parseAlloc({ [poor.address]: { balance: '0x1', colour: 'red' } })).toThrow(/unknown field "colour"/);
+  });
+});
