@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { prefixedHex } from '../bytes/index.js';
 import { assertMultiaddr, createCluster, DEFAULT_BASE_PORT, MAX_BLOCK_TIME_MS, MAX_NODES, thresholdProblem } from '../cluster/index.js';
+import { createDefinitionCommand, createIdentityCommand } from './dkg.js';
 import { chainIdFlag, commandFailed, optionalInteger, parseFlags, requiredInteger, UsageError } from './usage.js';
 
 export const CREATE_CLUSTER_HELP = `Usage: dst create cluster --nodes N --chain-id ID --block-time MS --out DIR [options]
@@ -84,6 +85,8 @@ async function createClusterCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+const CREATE_KINDS = '"create cluster", "create identity" or "create definition"';
+
 /** Runs `dst create <args>`; `args` are the words after `create`. */
 export async function runCreateCommand(args: string[]): Promise<number> {
   try {
@@ -91,9 +94,11 @@ export async function runCreateCommand(args: string[]): Promise<number> {
       process.stdout.write(CREATE_CLUSTER_HELP);
       return 0;
     }
-    if (args[0] !== 'cluster') throw new UsageError(args.length === 0 ? 'missing what to create: expected "create cluster"' : `unknown command "create ${args[0]}": expected "create cluster"`);
+    if (args[0] === 'identity') return await createIdentityCommand(args.slice(1));
+    if (args[0] === 'definition') return await createDefinitionCommand(args.slice(1));
+    if (args[0] !== 'cluster') throw new UsageError(args.length === 0 ? `missing what to create: expected ${CREATE_KINDS}` : `unknown command "create ${args[0]}": expected ${CREATE_KINDS}`);
     return await createClusterCommand(args.slice(1));
   } catch (error) {
-    return commandFailed('dst', 'dst create cluster', error);
+    return commandFailed('dst', `dst create ${['identity', 'definition'].includes(args[0]!) ? args[0] : 'cluster'}`, error);
   }
 }

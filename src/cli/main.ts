@@ -27,6 +27,7 @@ import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir
 import { DEFAULT_POOL_LIMITS, startNode, type NodeNetworkConfig, type PoolLimits } from '../node/index.js';
 import { runCreateCommand } from './create.js';
 import { runDevnetCommand } from './devnet.js';
+import { runCeremonyCommand } from './dkg.js';
 import { runLoadCommand } from './load.js';
 import { runFollowCommand, runVerifyCommand } from './verify.js';
 import { runTestCommand } from './pre-flight.js';
@@ -36,6 +37,10 @@ import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger,
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
        dst run --single [options]           a single-node sequencer
        dst create cluster --help            creating a cluster (the dealer flow)
+       dst create identity --help           an operator's identity key (for a DKG)
+       dst create definition --help         the proposal of a cluster for a DKG
+       dst dkg --help                       making the cluster key without a dealer
+       dst reshare --help                   changing operators or threshold, same key
        dst devnet --help                    a whole cluster on this machine, one process per node
        dst load --help                      signed transactions sent to nodes at a steady rate
        dst verify --help                    verify a node's chain against the cluster lock
@@ -205,7 +210,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
   });
   if (values.help) return 'help';
   if (positionals[0] !== 'run' || positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing command: expected "run", "create", "devnet" or "load"' : `unknown command ${JSON.stringify(positionals.join(' '))}`);
+    throw new UsageError(positionals.length === 0 ? 'missing command: expected "run", "create", "dkg", "reshare", "devnet" or "load"' : `unknown command ${JSON.stringify(positionals.join(' '))}`);
   }
   const dir = values.dir ?? (values.single ? undefined : env.DST_DIR);
   if (values.single && values.dir !== undefined) throw new UsageError('--single and --dir exclude each other: give one of them');
@@ -414,6 +419,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'follow') return runFollowCommand(process.argv.slice(3));
   if (process.argv[2] === 'test') return runTestCommand(process.argv.slice(3));
   if (process.argv[2] === 'execute') return runExecuteCommand(process.argv.slice(3));
+  if (process.argv[2] === 'dkg' || process.argv[2] === 'reshare') return runCeremonyCommand(process.argv[2], process.argv.slice(3));
   let options: RunOptions | 'help';
   try {
     options = parseRunOptions(process.argv.slice(2), process.env);

@@ -5,7 +5,8 @@
  * `loadNodeDir`, which reads and checks a node directory before the node starts (./load.ts), and a
  * single node's directory, a 1-of-1 cluster's node directory created (or migrated from the earlier
  * cluster.json format) on first start (`prepareSingleNodeDir`, ./single.ts). The `dst create cluster`
- * command is src/cli/create.ts.
+ * command is src/cli/create.ts. The dealerless ceremonies (DKG and resharing, issue 15) are ./dkg/,
+ * exported as `dst/cluster` too; their commands are src/cli/dkg.ts.
  */
 export {
   createCluster,
@@ -22,6 +23,9 @@ export {
   assertMultiaddr,
   CLUSTER_LOCK_FILE,
   CLUSTER_LOCK_VERSION,
+  CEREMONY_LOCK_VERSION,
+  LOCK_SIGNING_DOMAIN,
+  canonicalJson,
   canonicalLockEncoding,
   computeLockHash,
   formatClusterLock,
@@ -29,10 +33,14 @@ export {
   MAX_CHAIN_ID,
   parseClusterLock,
   sealClusterLock,
+  signLockHash,
   thresholdProblem,
+  verifyLockSignature,
+  type Canonical,
   type ClusterDefinition,
   type ClusterLock,
   type Operator,
 } from './lock.js';
 export { IDENTITY_KEY_FILE, generateIdentityKey, peerIdOf, readIdentityKey, writeIdentityKey, type Ed25519PrivateKey } from './identity.js';
 export { LEGACY_CLUSTER_FILE, prepareSingleNodeDir, SingleNodeMigrationError, type SingleNodeDirState } from './single.js';
+export * from './dkg/index.js';

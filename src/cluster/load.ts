@@ -1,9 +1,10 @@
 /**
  * `loadNodeDir`: reads and checks a node directory made by `dst create cluster` (layout in
- * ./create.ts) before the node starts, in this order:
+ * ./create.ts) or by `dst dkg` / `dst reshare` (./dkg/output.ts) before the node starts, in this order:
  *
  * 1. `cluster-lock.json`: structure, lock hash, threshold rule, public shares consistent with the
- *    group key (`parseClusterLock`, ./lock.ts);
+ *    group key, and for a ceremony's lock (version 2) every operator's signature over the lock hash
+ *    (`parseClusterLock`, ./lock.ts);
  * 2. `p2p-identity.key`: an Ed25519 key whose peer id is one of the lock's operators — that
  *    operator is this node;
  * 3. `keys/`: exactly one keystore, `keystore-share-<i>.json` for this operator's index i, with its

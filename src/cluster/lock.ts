@@ -33,6 +33,21 @@
  * `{"blockTimeMs":1000,"chainId":"901","groupPublicKey":"0x…","operators":[{"addresses":[…],…`.
  * A reader rejects members it does not know (they would not be covered by the hash).
  *
+ * **Version 2** (a lock made by a ceremony, `dst dkg` or `dst reshare`, src/cluster/dkg/) has three
+ * members more, and version 1 locks (the dealer's, `dst create cluster`) keep loading unchanged:
+ *
+ * ```json
+ *   "version": 2,
+ *   "epoch": 0,                             0 for the DKG, one more for each reshare of the key
+ *   "definitionHash": "0x…",                keccak-256 of what the ceremony ran on: the definition
+ *                                           (epoch 0) or the reshare proposal (later epochs), 32 bytes
+ *   "signatures": ["0x…", …]                one per operator, in operator order: Ed25519 (RFC 8032)
+ *                                           by its identity key over LOCK_SIGNING_DOMAIN ‖ lockHash
+ * ```
+ *
+ * `epoch` and `definitionHash` are covered by the lock hash; `signatures`, which sign it, are not.
+ * `parseClusterLock` checks every signature: a lock every operator did not sign does not load.
+ *
  * Consistency of the shares (checked by `parseClusterLock`): the group public key must equal the
  * Lagrange interpolation at 0 of the public shares {1, …, t}, and for every j in t+1..n of the shares
  * {1, …, t−1, j}. The first subset fixes the degree-(t−1) polynomial through shares 1..t; each
@@ -41,12 +56,18 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
-import { describeJson, equalBytes, parseHex, prefixedHex } from '../bytes/index.js';
+import type { PrivateKey } from '@libp2p/interface';
+import { concatBytes, describeJson, equalBytes, parseHex, prefixedHex } from '../bytes/index.js';
 import { quorumSize } from '../consensus/index.js';
 import { groupPublicKeyFromShares, PUBLIC_KEY_LENGTH } from '../crypto/index.js';
+import { ed25519Signer, ed25519Verifier } from '../p2p/ed25519.js';
 import { keccak256 } from '../wasm/keccak.js';
 
+/** The dealer's lock version; ceremonies write `CEREMONY_LOCK_VERSION`. */
 export const CLUSTER_LOCK_VERSION = 1;
+export const CEREMONY_LOCK_VERSION = 2;
+/** Domain of the operators' signatures over a lock hash (the identity key signs other things too). */
+export const LOCK_SIGNING_DOMAIN = new TextEncoder().encode('DST/cluster-lock/v1\0');
 export const CLUSTER_LOCK_FILE = 'cluster-lock.json';
 export const MAX_CHAIN_ID = 2n ** 64n - 1n;
 export const MAX_BLOCK_TIME_MS = 3_600_000;
@@ -69,26 +90,36 @@ export interface ClusterDefinition {
   readonly threshold: number;
   readonly groupPublicKey: Uint8Array;
   readonly operators: readonly Operator[];
+  /** Version 2 only (a ceremony's lock): the key's epoch, 0 from the DKG, +1 per reshare. */
+  readonly epoch?: number;
+  /** Version 2 only: hash of the definition or reshare proposal the ceremony ran on, 32 bytes. */
+  readonly definitionHash?: Uint8Array;
 }
 
 export interface ClusterLock extends ClusterDefinition {
-  readonly version: typeof CLUSTER_LOCK_VERSION;
+  readonly version: typeof CLUSTER_LOCK_VERSION | typeof CEREMONY_LOCK_VERSION;
   /** keccak-256 of the canonical encoding, 32 bytes. */
   readonly lockHash: Uint8Array;
+  /** Version 2: each operator's signature over the lock hash, in operator order (not covered by the hash). */
+  readonly signatures?: readonly Uint8Array[];
 }
 
-type Canonical = string | number | Canonical[] | { [key: string]: Canonical };
+export type Canonical = string | number | boolean | null | Canonical[] | { [key: string]: Canonical };
 
-function canonicalJson(value: Canonical): string {
-  if (typeof value === 'string' || typeof value === 'number') return JSON.stringify(value);
+/** Canonical JSON (see the module docblock): members sorted by key, no whitespace; also used for the DKG's definition hash. */
+export function canonicalJson(value: Canonical): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value).sort();
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key]!)}`).join(',')}}`;
 }
 
+const isCeremonyLock = (definition: ClusterDefinition): boolean => definition.definitionHash !== undefined;
+
 function lockBody(definition: ClusterDefinition): { [key: string]: Canonical } {
   return {
-    version: CLUSTER_LOCK_VERSION,
+    version: isCeremonyLock(definition) ? CEREMONY_LOCK_VERSION : CLUSTER_LOCK_VERSION,
+    ...(isCeremonyLock(definition) && { epoch: definition.epoch ?? 0, definitionHash: prefixedHex(definition.definitionHash!) }),
     chainId: definition.chainId.toString(),
     blockTimeMs: definition.blockTimeMs,
     threshold: definition.threshold,
@@ -112,14 +143,27 @@ export function computeLockHash(definition: ClusterDefinition): Uint8Array {
   return keccak256(canonicalLockEncoding(definition));
 }
 
-/** A lock for `definition`, with its hash. */
+/** A lock for `definition`, with its hash (version 2 when it has a `definitionHash`, without signatures yet). */
 export function sealClusterLock(definition: ClusterDefinition): ClusterLock {
-  return { version: CLUSTER_LOCK_VERSION, ...definition, lockHash: computeLockHash(definition) };
+  const version = isCeremonyLock(definition) ? CEREMONY_LOCK_VERSION : CLUSTER_LOCK_VERSION;
+  return { ...definition, ...(version === CEREMONY_LOCK_VERSION && { epoch: definition.epoch ?? 0 }), version, lockHash: computeLockHash(definition) };
+}
+
+/** An operator's signature over a lock hash (`LOCK_SIGNING_DOMAIN ‖ lockHash`, Ed25519). */
+export function signLockHash(identity: PrivateKey, lockHash: Uint8Array): Uint8Array {
+  return ed25519Signer(identity)(concatBytes([LOCK_SIGNING_DOMAIN, lockHash]));
+}
+
+/** Whether `signature` is the operator `peerId`'s signature over `lockHash`. */
+export function verifyLockSignature(peerId: string, lockHash: Uint8Array, signature: Uint8Array): boolean {
+  const key = peerIdFromString(peerId).publicKey;
+  return key !== undefined && ed25519Verifier(key, peerId)(concatBytes([LOCK_SIGNING_DOMAIN, lockHash]), signature);
 }
 
 /** The file text of a lock: indented JSON (the hash does not depend on the layout). */
 export function formatClusterLock(lock: ClusterLock): string {
-  return `${JSON.stringify({ ...lockBody(lock), lockHash: prefixedHex(lock.lockHash) }, null, 2)}\n`;
+  const signatures = lock.signatures === undefined ? {} : { signatures: lock.signatures.map(prefixedHex) };
+  return `${JSON.stringify({ ...lockBody(lock), lockHash: prefixedHex(lock.lockHash), ...signatures }, null, 2)}\n`;
 }
 
 /**
@@ -138,9 +182,11 @@ export function thresholdProblem(nodes: number, threshold: number): string | und
 }
 
 const LOCK_KEYS = ['version', 'chainId', 'blockTimeMs', 'threshold', 'groupPublicKey', 'operators', 'lockHash'];
+const CEREMONY_LOCK_KEYS = [...LOCK_KEYS, 'epoch', 'definitionHash', 'signatures'];
 const OPERATOR_KEYS = ['index', 'peerId', 'addresses', 'publicShare'];
 
-function assertMembers(where: string, value: unknown, keys: readonly string[]): asserts value is Record<string, unknown> {
+/** Throws unless `value` is an object with exactly the members `keys`. */
+export function assertMembers(where: string, value: unknown, keys: readonly string[]): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected a JSON object, got ${describeJson(value)}`);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) throw new Error(`${where}: unknown member ${JSON.stringify(key)} (expected only ${keys.join(', ')})`);
@@ -150,7 +196,8 @@ function assertMembers(where: string, value: unknown, keys: readonly string[]): 
   }
 }
 
-function integer(where: string, value: unknown, min: number, max: number): number {
+/** `value` as an integer in min..max, or an error naming `where`. */
+export function integer(where: string, value: unknown, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
     throw new Error(`${where}: expected an integer in ${min}..${max}, got ${describeJson(value)}`);
   }
@@ -160,23 +207,31 @@ function integer(where: string, value: unknown, min: number, max: number): numbe
 function parseOperator(where: string, value: unknown, position: number): Operator {
   assertMembers(where, value, OPERATOR_KEYS);
   if (value.index !== position + 1) throw new Error(`${where}.index: expected ${position + 1} (operators are listed by index), got ${describeJson(value.index)}`);
-  if (typeof value.peerId !== 'string') throw new Error(`${where}.peerId: expected a libp2p peer id string, got ${describeJson(value.peerId)}`);
+  assertPeerId(`${where}.peerId`, value.peerId);
+  const addresses = parseAddresses(`${where}.addresses`, value.addresses);
+  return { index: position + 1, peerId: value.peerId, addresses, publicShare: parseHex(`${where}.publicShare`, value.publicShare, { length: PUBLIC_KEY_LENGTH, lowerCase: true }) };
+}
+
+/** Throws unless `value` is the string of an Ed25519 libp2p peer id. */
+export function assertPeerId(where: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new Error(`${where}: expected a libp2p peer id string, got ${describeJson(value)}`);
   let peerType: string;
   try {
-    peerType = peerIdFromString(value.peerId).type;
+    peerType = peerIdFromString(value).type;
   } catch (cause) {
-    throw new Error(`${where}.peerId: not a libp2p peer id: ${describeJson(value.peerId)} (${(cause as Error).message})`, { cause });
+    throw new Error(`${where}: not a libp2p peer id: ${describeJson(value)} (${(cause as Error).message})`, { cause });
   }
-  if (peerType !== 'Ed25519') throw new Error(`${where}.peerId: expected the peer id of an Ed25519 key, got a ${peerType} peer id`);
-  if (!Array.isArray(value.addresses) || value.addresses.length === 0) {
-    throw new Error(`${where}.addresses: expected a non-empty array of multiaddrs, got ${describeJson(value.addresses)}`);
-  }
-  const addresses = value.addresses.map((address: unknown, i: number) => {
-    if (typeof address !== 'string') throw new Error(`${where}.addresses[${i}]: expected a multiaddr string, got ${describeJson(address)}`);
-    assertMultiaddr(`${where}.addresses[${i}]`, address);
+  if (peerType !== 'Ed25519') throw new Error(`${where}: expected the peer id of an Ed25519 key, got a ${peerType} peer id`);
+}
+
+/** A non-empty array of multiaddrs in canonical form. */
+export function parseAddresses(where: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw new Error(`${where}: expected a non-empty array of multiaddrs, got ${describeJson(value)}`);
+  return value.map((address: unknown, i: number) => {
+    if (typeof address !== 'string') throw new Error(`${where}[${i}]: expected a multiaddr string, got ${describeJson(address)}`);
+    assertMultiaddr(`${where}[${i}]`, address);
     return address;
   });
-  return { index: position + 1, peerId: value.peerId, addresses, publicShare: parseHex(`${where}.publicShare`, value.publicShare, { length: PUBLIC_KEY_LENGTH, lowerCase: true }) };
 }
 
 /** Throws unless `address` is a multiaddr in canonical string form. */
@@ -202,8 +257,12 @@ export function parseClusterLock(text: string, file: string): ClusterLock {
   } catch (cause) {
     throw new Error(`${file}: not valid JSON (${(cause as Error).message})`, { cause });
   }
-  assertMembers(file, json, LOCK_KEYS);
-  if (json.version !== CLUSTER_LOCK_VERSION) throw new Error(`${file}: version: expected ${CLUSTER_LOCK_VERSION}, got ${describeJson(json.version)}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${file}: expected a JSON object, got ${describeJson(json)}`);
+  const version = (json as Record<string, unknown>).version;
+  if (version !== CLUSTER_LOCK_VERSION && version !== CEREMONY_LOCK_VERSION) {
+    throw new Error(`${file}: version: expected ${CLUSTER_LOCK_VERSION} (a dealer's lock) or ${CEREMONY_LOCK_VERSION} (a ceremony's), got ${describeJson(version)}`);
+  }
+  assertMembers(file, json, version === CLUSTER_LOCK_VERSION ? LOCK_KEYS : CEREMONY_LOCK_KEYS);
   if (typeof json.chainId !== 'string' || !/^[1-9]\d*$/.test(json.chainId) || BigInt(json.chainId) > MAX_CHAIN_ID) {
     throw new Error(`${file}: chainId: expected a decimal string of an integer in 1..2^64-1, got ${describeJson(json.chainId)}`);
   }
@@ -216,8 +275,15 @@ export function parseClusterLock(text: string, file: string): ClusterLock {
     if (peerIds.has(operator.peerId)) throw new Error(`${file}: operators[${operator.index - 1}].peerId: ${operator.peerId} appears twice`);
     peerIds.add(operator.peerId);
   }
+  const ceremony = version === CEREMONY_LOCK_VERSION
+    ? {
+        epoch: integer(`${file}: epoch`, json.epoch, 0, Number.MAX_SAFE_INTEGER),
+        definitionHash: parseHex(`${file}: definitionHash`, json.definitionHash, { length: 32, lowerCase: true }),
+      }
+    : {};
   const lock: ClusterLock = {
-    version: CLUSTER_LOCK_VERSION,
+    version,
+    ...ceremony,
     chainId: BigInt(json.chainId),
     blockTimeMs: integer(`${file}: blockTimeMs`, json.blockTimeMs, 0, MAX_BLOCK_TIME_MS),
     threshold: integer(`${file}: threshold`, json.threshold, 1, operators.length),
@@ -233,7 +299,23 @@ export function parseClusterLock(text: string, file: string): ClusterLock {
   const problem = thresholdProblem(operators.length, lock.threshold);
   if (problem !== undefined) throw new Error(`${file}: ${problem}`);
   assertSharesConsistent(file, lock);
-  return lock;
+  if (version === CLUSTER_LOCK_VERSION) return lock;
+  return { ...lock, signatures: parseSignatures(file, json.signatures, lock) };
+}
+
+/** The operators' signatures of a version-2 lock, each checked against its operator's peer id. */
+function parseSignatures(file: string, value: unknown, lock: ClusterLock): Uint8Array[] {
+  if (!Array.isArray(value) || value.length !== lock.operators.length) {
+    throw new Error(`${file}: signatures: expected one signature per operator (${lock.operators.length}), got ${describeJson(value)}`);
+  }
+  return value.map((text: unknown, i: number) => {
+    const signature = parseHex(`${file}: signatures[${i}]`, text, { length: 64, lowerCase: true });
+    const operator = lock.operators[i]!;
+    if (!verifyLockSignature(operator.peerId, lock.lockHash, signature)) {
+      throw new Error(`${file}: signatures[${i}]: not operator ${operator.index}'s (${operator.peerId}) signature over the lock hash ${prefixedHex(lock.lockHash)}`);
+    }
+    return signature;
+  });
 }
 
 function assertSharesConsistent(file: string, lock: ClusterLock): void {

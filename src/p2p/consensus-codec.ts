@@ -28,10 +28,10 @@
  * that object is embedded in an outgoing message; a message of this node is signed afresh.
  */
 import './polyfill.js';
-import { createPrivateKey, createPublicKey, sign as signBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { PrivateKey, PublicKey } from '@libp2p/interface';
 import { concatBytes } from '../bytes/index.js';
 import type { Commit, Prepare, QbftMessage, RoundChange } from '../consensus/qbft/types.js';
+import { ed25519Signer, ed25519Verifier } from './ed25519.js';
 import { FrameError, decodeMsgpack, encodeMsgpack } from './framing.js';
 
 /** Domain separation for the identity key's consensus signatures (the key also signs noise handshakes). */
@@ -56,15 +56,11 @@ export class AuthenticationError extends Error {
 
 const TYPE_CODE = { 'PRE-PREPARE': 1, PREPARE: 2, COMMIT: 3, 'ROUND-CHANGE': 4, DECIDED: 5 } as const;
 
-/** An Ed25519 signature (RFC 8032) is 64 bytes. */
-const ED25519_SIGNATURE_BYTES = 64;
-
 export class ConsensusCodec<V> {
   private readonly envelopes = new WeakMap<object, Envelope>();
-  /** Each operator's identity key, and this node's, as node:crypto key objects made once: building one
-   * per message (what libp2p's `verify` and `sign` do) cost as much as the signature operation. */
-  private readonly verifiers: readonly KeyObject[];
-  private readonly signer: KeyObject;
+  /** Each operator's identity key, and this node's, made once (ed25519.ts). */
+  private readonly verifiers: readonly ((message: Uint8Array, signature: Uint8Array) => boolean)[];
+  private readonly signer: (message: Uint8Array) => Uint8Array;
 
   /**
    * @param identity this node's identity key (signs its messages)
@@ -78,17 +74,8 @@ export class ConsensusCodec<V> {
     private readonly operatorKeys: readonly PublicKey[],
     private readonly values: ValueCodec<V> = IDENTITY_VALUES,
   ) {
-    if (identity.type !== 'Ed25519') throw new TypeError(`identity: expected an Ed25519 key, got ${identity.type}`);
-    // libp2p's Ed25519 private key `raw` is the 32-byte seed followed by the 32-byte public key.
-    const jwk = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
-    this.signer = createPrivateKey({
-      format: 'jwk',
-      key: { kty: 'OKP', crv: 'Ed25519', d: jwk(identity.raw.subarray(0, 32)), x: jwk(identity.publicKey.raw) },
-    });
-    this.verifiers = operatorKeys.map((key, index) => {
-      if (key.type !== 'Ed25519') throw new TypeError(`operator ${index}: expected an Ed25519 identity key, got ${key.type}`);
-      return createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: jwk(key.raw) } });
-    });
+    this.signer = ed25519Signer(identity);
+    this.verifiers = operatorKeys.map((key, index) => ed25519Verifier(key, `operator ${index}`));
   }
 
   /** The envelope of `message`: remembered if it was received, otherwise signed by this node. */
@@ -102,7 +89,7 @@ export class ConsensusCodec<V> {
       );
     }
     const body = encodeMsgpack(await this.tuple(message));
-    const signature = new Uint8Array(signBytes(null, concatBytes([CONSENSUS_SIGNING_DOMAIN, body]), this.signer));
+    const signature = this.signer(concatBytes([CONSENSUS_SIGNING_DOMAIN, body]));
     const envelope: Envelope = [body, signature];
     this.envelopes.set(message, envelope);
     return envelope;
@@ -175,7 +162,7 @@ export class ConsensusCodec<V> {
     if (senderIndex >= this.operatorKeys.length) {
       throw new AuthenticationError(`unknown sender ${senderIndex}: the cluster has ${this.operatorKeys.length} operators`);
     }
-    const valid = signature.length === ED25519_SIGNATURE_BYTES && verifySignature(null, concatBytes([CONSENSUS_SIGNING_DOMAIN, body]), this.verifiers[senderIndex]!, signature);
+    const valid = this.verifiers[senderIndex]!(concatBytes([CONSENSUS_SIGNING_DOMAIN, body]), signature);
     if (!valid) throw new AuthenticationError(`bad signature on a message of sender ${senderIndex}`);
 
     const h = height as number;

@@ -223,7 +223,9 @@ describe('a damaged node directory', () => {
     await expect(loadNodeDir(dir)).rejects.toThrow(`${lockPath(dir)}: operators[0].addresses[0]: not a multiaddr`);
     await rewriteLock(dir, (json) => { json.operators[2].index = 4; });
     await expect(loadNodeDir(dir)).rejects.toThrow(`${lockPath(dir)}: operators[2].index: expected 3`);
-    expect(() => parseClusterLock(lockText.replace('"version": 1', '"version": 2'), 'x.json')).toThrow('x.json: version: expected 1, got 2');
+    expect(() => parseClusterLock(lockText.replace('"version": 1', '"version": 3'), 'x.json')).toThrow("x.json: version: expected 1 (a dealer's lock) or 2 (a ceremony's), got 3");
+    // A version-2 lock (a ceremony's) has members more: a dealer's lock relabelled misses them.
+    expect(() => parseClusterLock(lockText.replace('"version": 1', '"version": 2'), 'x.json')).toThrow('x.json: missing member "epoch"');
   });
 
   it('refuses a keystore of another node', async () => {
