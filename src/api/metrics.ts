@@ -6,7 +6,7 @@
  *
  * Who updates what:
  * - the API server (src/api/server.ts): `rpcRequests`, `rpcLimited`, `transactionsAccepted{source="rpc"}`,
- *   `transactionsRejected{source="rpc"}`, and, on every scrape, `headBlock` and `mempoolSize` (read
+ *   `transactionsRejected{source="rpc"}`, and, on every scrape, `headBlock`, `mempoolSize` and `mempoolOldestAge` (read
  *   from `SequencerView.health()`, so the node need not maintain them);
  * - the node: `blocks` and `transactionsIncluded` for every stored signed block, `blockProduction`
  *   (build → stored) and `signing` (partial signature → combined and verified) durations, and
@@ -34,11 +34,12 @@ export interface DstMetrics {
   /** Number of the newest signed block. */
   headBlock: Gauge;
   mempoolSize: Gauge;
+  mempoolOldestAge: Gauge;
   /** Seconds from starting to build a block to storing it signed. */
   blockProduction: Histogram;
   /** Seconds from this node's partial signature to the verified combined signature. */
   signing: Histogram;
-  /** JSON-RPC calls by method (known names only, else "unknown"/"invalid") and outcome. */
+  /** JSON-RPC calls by method (a fixed list of known names, else "other"; "invalid" for no request: ./method-names.ts) and outcome. */
   rpcRequests: Counter<'method' | 'outcome'>;
   /**
    * Refusals by the endpoint's limits (src/api/limits.ts), one per refusal, by `RpcLimitName`: requests,
@@ -111,6 +112,7 @@ export function createMetrics(): DstMetrics {
     }),
     headBlock: new Gauge({ name: 'dst_head_block_number', help: 'Number of the newest signed block', registers }),
     mempoolSize: new Gauge({ name: 'dst_mempool_transactions', help: 'Transactions pending in the pool', registers }),
+    mempoolOldestAge: new Gauge({ name: 'dst_mempool_oldest_transaction_age_seconds', help: 'How long the oldest transaction in the pool has waited (0 when the pool is empty)', registers }),
     blockProduction: new Histogram({
       name: 'dst_block_production_seconds',
       help: 'Time from starting to build a block to storing it signed',

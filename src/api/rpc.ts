@@ -28,6 +28,7 @@
 import { INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED, METHOD_NOT_FOUND, PARSE_ERROR, RpcError, describeValue, outcomeOf, type LimitData, type RejectionData } from './errors.js';
 import type { Json } from './format.js';
 import { methods, type MethodContext } from './methods.js';
+import { methodMetricLabel } from './method-names.js';
 
 type RpcId = string | number | null;
 type MaybePromise<T> = T | Promise<T>;
@@ -219,7 +220,7 @@ function handleRequest(request: unknown, context: MethodContext, gate: RpcGate, 
   const name = fields.method as string;
   const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
   if (!method) {
-    metrics.rpcRequests.inc({ method: 'unknown', outcome: outcomeOf(METHOD_NOT_FOUND) });
+    metrics.rpcRequests.inc({ method: methodMetricLabel(name), outcome: outcomeOf(METHOD_NOT_FOUND) });
     return done(errorResponse(responseId, new RpcError(METHOD_NOT_FOUND, `the method ${describeValue(name)} does not exist or is not available`)));
   }
   if (TRANSACTION_METHODS.has(name)) {
@@ -275,11 +276,11 @@ function idOf(request: unknown): { id: RpcId; notification: boolean } {
   return { id: valid ? (id as RpcId) : null, notification: false };
 }
 
-/** The `method` label of a request not validated: its name when it is a method, else "unknown"/"invalid". */
+/** The `method` label of a request not validated: "invalid" for no request object, else as `methodMetricLabel` (a name that is not a string: "other"). */
 function methodLabel(request: unknown): string {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'invalid';
   const name = (request as { method?: unknown }).method;
-  return typeof name === 'string' && Object.hasOwn(methods, name) ? name : 'unknown';
+  return typeof name === 'string' ? methodMetricLabel(name) : 'other';
 }
 
 function then<T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> {

@@ -1,5 +1,5 @@
 /**
- * `dst/cluster`: setting up a DST cluster (issue 7, "Cluster set-up"). The dealer flow that creates
+ * `dst-sequencer/cluster`: setting up a DST cluster (issue 7, "Cluster set-up"). The dealer flow that creates
  * every node's directory (`createCluster`, ./create.ts), the public `cluster-lock.json` with its
  * canonical encoding and lock hash (./lock.ts), the operators' Ed25519 identity keys (./identity.ts),
  * `loadNodeDir`, which reads and checks a node directory before the node starts (./load.ts), and a
