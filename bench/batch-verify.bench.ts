@@ -17,7 +17,7 @@
  *    utilization, which is what the pool is for: the main thread stays free;
  * 2. end-to-end combine (deserialize with subgroup checks + combine + serialize) for t = 3, 7, 10 vs
  *    herumi `bls-eth-wasm` deserialize + `Signature.recover` + serialize (target: faster than
- *    herumi) and vs the same steps in `@noble/curves` (target ≥ 10x, DESIGN.md §5);
+ *    herumi) and vs the same steps in `@noble/curves` (target ≥ 10x);
  * 3. optimistic combine with every partial valid vs one bad partial among the first t.
  *
  * Run: `npx tsx bench/index.ts batch-verify`.
@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import * as blst from '@chainsafe/blst';
 import herumi from 'bls-eth-wasm';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { compare, compareAsync } from './harness.js';
+import { compare, compareAsync, figure } from './harness.js';
 import {
   MainThreadExecutor,
   WorkerPoolExecutor,
@@ -83,9 +83,8 @@ async function benchBatchVerify(): Promise<void> {
     ],
     minSeconds: 3,
   });
-  console.log('  per signature:');
   for (const r of [result.subject, ...result.peers]) {
-    console.log(`    ${r.name.padEnd(34)} ${((r.meanMs * 1000) / SETS).toFixed(1)} µs`);
+    figure({ name: `batchVerify ${SETS}, per signature: ${r.name}`, value: (r.meanMs * 1000) / SETS, unit: 'µs/signature', better: 'lower' });
   }
   // Wall-clock ratios on a shared machine depend on what else runs; CPU time (this process, workers
   // and native threads included) does not. blst's CPU time per batch is what one thread would take
@@ -105,17 +104,18 @@ async function benchBatchVerify(): Promise<void> {
     const decoded = sets.map((s) => ({ msg: s.message, pk: blst.PublicKey.fromBytes(s.publicKey, true), sig: blst.Signature.fromBytes(s.signature, true) }));
     blst.verifyMultipleAggregateSignatures(decoded, false, false);
   });
-  console.log(`  CPU per batch: pool ${pooled.cpuMs.toFixed(0)} ms, blst ${native.cpuMs.toFixed(0)} ms; ` +
-    `pool vs one thread, best case on ${workers} idle cores: ${((workers * native.cpuMs) / pooled.cpuMs).toFixed(2)}x`);
-  console.log(`  main thread busy during a batch: pool ${(pooled.mainBusy * 100).toFixed(0)}%, blst ${(native.mainBusy * 100).toFixed(0)}%`);
+  figure({ name: `batchVerify ${SETS}, CPU per batch: pool`, value: pooled.cpuMs, unit: 'ms', better: 'lower', peer: `blst, best case on ${workers} idle cores`, ratio: (workers * native.cpuMs) / pooled.cpuMs });
+  figure({ name: `batchVerify ${SETS}, main thread busy: pool`, value: pooled.mainBusy * 100, unit: '%', better: 'lower' });
+  figure({ name: `batchVerify ${SETS}, main thread busy: blst`, value: native.mainBusy * 100, unit: '%', better: 'lower' });
   await Promise.all([pool.close(), defaultPool.close()]);
 }
 
-async function benchCombine(): Promise<void> {
+/** 2. End-to-end combine for each threshold in `thresholds` (the CI subset runs t = 7, bench/ci.ts). */
+export async function benchCombine(thresholds: readonly number[] = [3, 7, 10]): Promise<void> {
   await herumi.init(herumi.BLS12_381);
   const eth = herumi as unknown as { setETHmode(mode: number): void; ETH_MODE_DRAFT_07: number };
   eth.setETHmode(eth.ETH_MODE_DRAFT_07);
-  for (const t of [3, 7, 10]) {
+  for (const t of thresholds) {
     const key = createThresholdKey({ shares: t + 2, threshold: t });
     const message = randomBytes(32);
     const partials = key.shares.slice(2).map((share) => partialSign(share, message));
@@ -153,7 +153,7 @@ async function benchCombine(): Promise<void> {
     for (const [peer, fn] of [['herumi', herumiCombine], ['noble', nobleCombine]] as const) {
       if (Buffer.from(fn()).toString('hex') !== expected) throw new Error(`${peer} and dst combine disagree`);
     }
-    compare({
+    await compareAsync({
       title: `combine t = ${t} (deserialize + combine + serialize)`,
       subject: { name: 'dst combine', fn: () => combine(partials) },
       peers: [

@@ -1,5 +1,5 @@
 /**
- * The 4-node cluster on loopback (issue 7 "Benchmark"; DESIGN.md §5 targets): four `dst run --dir`
+ * The 4-node cluster on loopback (issue 7 "Benchmark"; targets in bench/README.md): four `dst run --dir`
  * processes made by `createCluster` with block time 0 (test/e2e/cluster-process.ts), and the load
  * generator (src/load `startLoad`) in a fifth process, bench/cluster-load.ts, its senders spread over
  * all four RPC URLs. Two runs:
@@ -18,13 +18,16 @@
  * pool, GC, libuv), and for the load generator.
  *
  * BENCH_CLUSTER_SECONDS sets each run's load duration (default 10), BENCH_CLUSTER_TPS the full run's
- * rate (default 8,000).
+ * rate (default 8,000). `runShort` is the CI subset's cluster run (bench/ci.ts): the light load alone,
+ * for a few seconds. Every figure goes through bench/harness.ts's `figure` (absolute targets: reported,
+ * never a CI failure).
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { blockNumber, storedBlock, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
 import { cpuSeconds } from './node.bench.js';
+import { figure } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 10);
@@ -55,8 +58,8 @@ interface LoadResult {
   cpuSeconds: number;
 }
 
-function runLoad(urls: string[], shape: LoadShape): Promise<LoadResult> {
-  const args = [urls.join(','), String(shape.tps), String(SECONDS), String(shape.senders), String(shape.batch)];
+function runLoad(urls: string[], shape: LoadShape, seconds: number): Promise<LoadResult> {
+  const args = [urls.join(','), String(shape.tps), String(seconds), String(shape.senders), String(shape.batch)];
   return new Promise((resolve, reject) => {
     const load = spawn(process.execPath, ['--import', 'tsx', 'bench/cluster-load.ts', ...args], {
       cwd: ROOT,
@@ -78,14 +81,13 @@ async function cpuOf(pid: number): Promise<{ total: number; main: number }> {
 /** The q-quantile (0..1) of `sorted` (ascending), nearest rank. */
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
 
-async function measure(cluster: TestCluster, title: string, shape: LoadShape): Promise<void> {
+async function measure(cluster: TestCluster, title: string, shape: LoadShape, seconds = SECONDS): Promise<void> {
   const nodes = cluster.indices().map((i) => cluster.node(i)!);
   const logStart = nodes.map((node) => node.logs.length);
   const cpuBefore = await Promise.all(nodes.map((node) => cpuOf(node.pid)));
   const headBefore = await blockNumber(nodes[0]!.url);
-  const load = await runLoad(nodes.map((node) => node.url), shape);
+  const load = await runLoad(nodes.map((node) => node.url), shape, seconds);
   const cpuAfter = await Promise.all(nodes.map((node) => cpuOf(node.pid)));
   const blocks = (await blockNumber(nodes[0]!.url)) - headBefore;
   const stored = nodes.map((node, k) => node.logs.slice(logStart[k]).filter((line) => line.msg === 'block signed and stored').map(storedBlock));
@@ -103,16 +105,17 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape): P
   const transactionsPerSecond = load.accepted / load.includeSeconds;
 
   const requests = shape.batch > 1 ? `JSON-RPC batches of ${shape.batch}` : 'one transaction per request';
-  console.log(`\n${title}: 4 nodes (threshold ${cluster.lock.threshold}), block time 0, loopback; load ${fmt(shape.tps)} tx/s asked for ${SECONDS} s from ${shape.senders} senders over the 4 RPCs, ${requests}`);
+  console.log(`\n${title[0]!.toUpperCase()}${title.slice(1)}: 4 nodes (threshold ${cluster.lock.threshold}), block time 0, loopback; load ${fmt(shape.tps)} tx/s asked for ${seconds} s from ${shape.senders} senders over the 4 RPCs, ${requests}`);
   console.log(
     `  load: ${fmt(load.accepted)} accepted (${fmt(load.accepted / load.loadSeconds)} tx/s while sending), ${load.rejected} rejected${load.firstError ? ` (first: ${load.firstError})` : ''}, ` +
       `${fmt(load.behind)} behind (not sent: every sender waiting on a node); all in signed blocks after ${load.includeSeconds.toFixed(2)} s`,
   );
-  console.log(`  signed blocks per second      ${fmt(blocksPerSecond, 1).padStart(10)}   target ≥ ${TARGET_BLOCKS_PER_SECOND}: ${verdict(blocksPerSecond >= TARGET_BLOCKS_PER_SECOND)}  (${blocks} blocks, ${rounds} decided after round 1)`);
-  console.log(`  proposal → signature p50      ${fmt(p50, 1).padStart(10)} ms   target ≤ ${TARGET_P50_MS} ms: ${verdict(p50 <= TARGET_P50_MS)}`);
-  console.log(`  proposal → signature p99      ${fmt(quantile(times, 0.99), 1).padStart(10)} ms   (${times.length} samples: every node, every block)`);
+  console.log(`  ${blocks} blocks, ${rounds} decided after round 1; ${times.length} proposal → signature samples (every node, every block)`);
+  figure({ name: `cluster, ${title}: signed blocks`, value: blocksPerSecond, unit: 'blocks/s', target: TARGET_BLOCKS_PER_SECOND });
+  figure({ name: `cluster, ${title}: proposal → signature p50`, value: p50, unit: 'ms', better: 'lower', target: TARGET_P50_MS });
+  figure({ name: `cluster, ${title}: proposal → signature p99`, value: quantile(times, 0.99), unit: 'ms', better: 'lower' });
   console.log(`  stages, p50 after the proposal: validated ${stageP50('validated')}, partial signed ${stageP50('signed')}, decided ${stageP50('decided')}, combined ${stageP50('combined')}, stored ${stageP50('stored')}`);
-  console.log(`  transactions per second       ${fmt(transactionsPerSecond).padStart(10)}   target ≥ ${fmt(TARGET_TPS)}: ${verdict(transactionsPerSecond >= TARGET_TPS)}`);
+  figure({ name: `cluster, ${title}: transactions`, value: transactionsPerSecond, unit: 'tx/s', ...(shape.batch > 1 ? { target: TARGET_TPS } : {}) });
   console.log('  CPU (user + system)                    total    per block    per transaction');
   const row = (name: string, seconds: number): void =>
     console.log(`    ${name.padEnd(32)} ${seconds.toFixed(2).padStart(7)} s ${fmt((seconds / blocks) * 1e3, 2).padStart(9)} ms ${fmt((seconds / load.accepted) * 1e6, 1).padStart(12)} µs`);
@@ -126,9 +129,23 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape): P
     row(`node ${k + 1} (pid ${node.pid})`, total);
   }
   row('all nodes', nodesTotal);
+  figure({ name: `cluster, ${title}: CPU per block, all nodes`, value: (nodesTotal / blocks) * 1e3, unit: 'ms', better: 'lower' });
+  figure({ name: `cluster, ${title}: CPU per transaction, all nodes`, value: (nodesTotal / load.accepted) * 1e6, unit: 'µs', better: 'lower' });
   row('  main threads', nodesMain);
   row('  other threads (pool, GC, I/O)', nodesTotal - nodesMain);
   row('load generator', load.cpuSeconds);
+}
+
+/** The CI subset's cluster run: 4 nodes, the light load for `seconds`. */
+export async function runShort(seconds: number): Promise<void> {
+  const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: 0 });
+  try {
+    await cluster.startAll();
+    await Promise.all(cluster.indices().map((i) => waitForReady(cluster.node(i)!)));
+    await measure(cluster, 'light load', { tps: 200, senders: 20, batch: 1 }, seconds);
+  } finally {
+    await cluster.shutdown();
+  }
 }
 
 export async function run(): Promise<void> {
@@ -136,8 +153,8 @@ export async function run(): Promise<void> {
   try {
     await cluster.startAll();
     await Promise.all(cluster.indices().map((i) => waitForReady(cluster.node(i)!)));
-    await measure(cluster, 'Light load', { tps: 200, senders: 20, batch: 1 });
-    await measure(cluster, 'Full load', { tps: FULL_TPS, senders: 400, batch: 10 });
+    await measure(cluster, 'light load', { tps: 200, senders: 20, batch: 1 });
+    await measure(cluster, 'full load', { tps: FULL_TPS, senders: 400, batch: 10 });
   } finally {
     await cluster.shutdown();
   }

@@ -3,8 +3,49 @@
  * inputs in the same process, and prints each one's speed and the subject's ratio against each peer
  * with the target it is held to. Figures are ratios because these machines are shared and noisy:
  * the absolute numbers move, the ratio measured in one run is what a target is checked against.
+ *
+ * Every figure a bench file reports goes through here: `compare`/`compareAsync` record theirs, and
+ * figures measured otherwise (a cluster's blocks per second, a batch's µs per signature) are reported
+ * with `figure`. `recordedFigures()` is what bench/index.ts writes with `--json` and bench/ci.ts gates
+ * (the format: bench/figures.ts, bench/README.md).
  */
 import Benchmark from 'benchmark';
+import { withVerdict, type Figure } from './figures.js';
+import { sampleInterleaved } from './interleaved.js';
+
+const recorded: Figure[] = [];
+/** Quick sampling (bench/ci.ts); undefined: benchmark.js, each sample ≥ the comparison's `minSeconds` (default 1 s), each case ~10 s. */
+let sampling: { maxSeconds: number } | undefined;
+
+/** Every figure reported so far in this process, in order. */
+export function recordedFigures(): readonly Figure[] {
+  return recorded;
+}
+
+/**
+ * Quick sampling for every later comparison (the CI subset, bench/ci.ts): the cases are measured
+ * interleaved, about `maxSeconds` each (bench/interleaved.ts), and a ratio is the median of the
+ * rounds' ratios; `meanMs` is then the median slice's time per op and `rmePercent` its slices' median
+ * deviation. Comparisons must then go through `compareAsync` (the bench files the subset runs do).
+ */
+export function setSampling(options: { maxSeconds: number }): void {
+  sampling = { ...options };
+}
+
+/**
+ * Reports one figure measured outside `compare`: records it and prints one line ("name: value unit",
+ * with the ratio and target verdict when it has them). `met` is derived from the target.
+ */
+export function figure(f: Omit<Figure, 'met'>): Figure {
+  const out = withVerdict(f);
+  recorded.push(out);
+  const value = `${out.value >= 100 ? Math.round(out.value).toLocaleString('en-US') : out.value.toFixed(2)} ${out.unit}`;
+  const ratio = out.ratio === undefined ? '' : `; ${out.ratio.toFixed(2)}x ${out.peer}`;
+  const sign = out.ratio !== undefined || out.better !== 'lower' ? '≥' : '≤';
+  const target = out.target === undefined ? '' : `  (target ${sign} ${out.target}${out.ratio === undefined ? '' : 'x'}: ${out.met ? 'met' : 'NOT MET'})`;
+  console.log(`  ${out.name}: ${value}${ratio}${target}`);
+  return out;
+}
 
 export interface BenchCase {
   /** Short label, e.g. "dst wasm" or "hash-wasm". */
@@ -44,6 +85,9 @@ export function compare(comparison: Comparison): ComparisonResult {
   if ([comparison.subject, ...comparison.peers].some((c) => c.async)) {
     throw new Error(`${comparison.title}: a case is async; run it with compareAsync`);
   }
+  if (sampling !== undefined) {
+    throw new Error(`${comparison.title}: quick sampling measures cases interleaved, asynchronously; run it with compareAsync`);
+  }
   const { suite, results } = buildSuite(comparison);
   suite.run({ async: false });
   return report(comparison, results);
@@ -51,6 +95,7 @@ export function compare(comparison: Comparison): ComparisonResult {
 
 /** `compare` for comparisons where some case is `async`; synchronous cases are measured as in `compare`. */
 export function compareAsync(comparison: Comparison): Promise<ComparisonResult> {
+  if (sampling !== undefined) return compareInterleaved(comparison, sampling.maxSeconds);
   const { suite, results, failure } = buildSuite(comparison);
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -97,29 +142,49 @@ function buildSuite(comparison: Comparison): { suite: Benchmark.Suite; results: 
   suite.on('cycle', (event: Benchmark.Event) => {
     const b = event.target as unknown as Benchmark;
     if (b.error) throw b.error;
+    const seconds = b.stats?.mean ?? 0;
     results.push({
       name: String(b.name),
-      opsPerSecond: b.hz ?? 0,
-      meanMs: (b.stats?.mean ?? 0) * 1000,
+      opsPerSecond: seconds > 0 ? 1 / seconds : 0,
+      meanMs: seconds * 1000,
       rmePercent: b.stats?.rme ?? 0,
     });
   });
   return { suite, results, failure: () => failure };
 }
 
-function report(comparison: Comparison, results: CaseResult[]): ComparisonResult {
+/** Quick sampling (bench/interleaved.ts): ratios are medians of per-round ratios. */
+async function compareInterleaved(comparison: Comparison, seconds: number): Promise<ComparisonResult> {
+  const cases = [comparison.subject, ...comparison.peers];
+  const sampled = await sampleInterleaved(cases, seconds);
+  const results = cases.map((c, i) => ({ name: c.name, opsPerSecond: 1 / sampled.secondsPerOp[i]!, meanMs: sampled.secondsPerOp[i]! * 1000, rmePercent: sampled.spreadPercent[i]! }));
+  return report(comparison, results, sampled.speedups);
+}
+
+function report(comparison: Comparison, results: CaseResult[], speedups?: number[]): ComparisonResult {
   const [subject, ...peerResults] = results as [CaseResult, ...CaseResult[]];
   const out: ComparisonResult = {
     title: comparison.title,
     subject,
     peers: peerResults.map((r, i) => {
       const target = comparison.peers[i]!.target;
-      const speedup = subject.opsPerSecond / r.opsPerSecond;
+      const speedup = speedups?.[i] ?? subject.opsPerSecond / r.opsPerSecond;
       return { ...r, speedup, target, met: target === undefined ? undefined : speedup >= target };
     }),
   };
   print(out);
+  recordComparison(out);
   return out;
+}
+
+/** The comparison's figures: each case's speed, the subject's once per peer with the ratio. */
+function recordComparison(r: ComparisonResult): void {
+  const name = (c: CaseResult) => `${r.title}: ${c.name}`;
+  if (r.peers.length === 0) recorded.push({ name: name(r.subject), value: r.subject.opsPerSecond, unit: 'ops/s' });
+  for (const p of r.peers) {
+    recorded.push(withVerdict({ name: name(r.subject), value: r.subject.opsPerSecond, unit: 'ops/s', peer: p.name, ratio: p.speedup, target: p.target }));
+  }
+  for (const p of r.peers) recorded.push({ name: name(p), value: p.opsPerSecond, unit: 'ops/s' });
 }
 
 function formatCase(r: CaseResult): string {

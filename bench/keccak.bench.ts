@@ -7,7 +7,7 @@
 import { createKeccak } from 'hash-wasm';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { keccak256, keccak256BatchInto } from '../src/wasm/keccak.js';
-import { compare } from './harness.js';
+import { compareAsync } from './harness.js';
 
 function pseudoRandomBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
   };
 
   const mebibyte = pseudoRandomBytes(1 << 20, 1);
-  compare({
+  await compareAsync({
     title: 'keccak-256 of 1 MiB',
     subject: { name: 'dst wasm keccak256', fn: () => keccak256(mebibyte) },
     peers: [
@@ -39,7 +39,7 @@ export async function run(): Promise<void> {
 
   const messages = Array.from({ length: 1000 }, (_, i) => pseudoRandomBytes(64, i + 2));
   const digests = new Uint8Array(messages.length * 32);
-  compare({
+  await compareAsync({
     title: 'keccak-256 of 1,000 × 64-byte messages',
     subject: { name: 'dst wasm keccak256BatchInto', fn: () => keccak256BatchInto(messages, digests) },
     peers: [

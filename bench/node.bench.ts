@@ -32,7 +32,7 @@ import {
 import { DEFAULT_POOL_LIMITS, NodeStore } from '../src/node/index.js';
 import { keccak256, transactionsRootWithHashes } from '../src/wasm/index.js';
 import { startNodeProcess } from '../test/e2e/node-process.js';
-import { compareAsync } from './harness.js';
+import { compareAsync, figure } from './harness.js';
 import { makeLoad } from '../src/load/index.js';
 
 const CHAIN_ID = 904n;
@@ -67,9 +67,11 @@ async function endToEnd(inFlight: number, batch: number): Promise<void> {
     const blocks = node.logs.filter((l) => l.msg === 'block signed and stored').length;
     const shape = batch === 1 ? 'one transaction per request' : `JSON-RPC batches of ${batch}`;
     console.log(`\nEnd to end, one node (block time 0), load from a separate process: ${accepted} transactions from ${senders} senders, ${inFlight} requests in flight, ${shape}`);
-    console.log(`  accepted: ${Math.round(accepted / acceptSeconds).toLocaleString('en-US')} tx/s (${acceptSeconds.toFixed(2)} s)`);
-    console.log(`  included in signed blocks: ${Math.round(accepted / includeSeconds).toLocaleString('en-US')} tx/s (${includeSeconds.toFixed(2)} s, ${blocks} blocks)`);
-    console.log(`  node CPU: ${((cpu / accepted) * 1e6).toFixed(0)} µs per transaction (${cpu.toFixed(2)} s user+system for ${accepted})`);
+    const run = `one node, ${inFlight} in flight, ${batch === 1 ? 'one per request' : `batches of ${batch}`}`;
+    console.log(`  ${acceptSeconds.toFixed(2)} s to accept, ${includeSeconds.toFixed(2)} s to include (${blocks} blocks); node CPU ${cpu.toFixed(2)} s user+system for ${accepted}`);
+    figure({ name: `${run}: accepted`, value: accepted / acceptSeconds, unit: 'tx/s' });
+    figure({ name: `${run}: included in signed blocks`, value: accepted / includeSeconds, unit: 'tx/s' });
+    figure({ name: `${run}: node CPU per transaction`, value: (cpu / accepted) * 1e6, unit: 'µs', better: 'lower' });
   } finally {
     node.signal('SIGTERM');
     await node.exited;
@@ -124,8 +126,7 @@ async function breakdown(): Promise<void> {
         },
       ],
     });
-    console.log('  per transaction:');
-    for (const r of [result.subject, ...result.peers]) console.log(`    ${r.name.padEnd(34)} ${((r.meanMs * 1000) / BATCH).toFixed(2).padStart(8)} µs`);
+    for (const r of [result.subject, ...result.peers]) figure({ name: `CPU per transaction: ${r.name}`, value: (r.meanMs * 1000) / BATCH, unit: 'µs', better: 'lower' });
   } finally {
     await store.close();
     await rm(dataDir, { recursive: true, force: true });

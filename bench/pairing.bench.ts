@@ -9,9 +9,6 @@
  *    (target ≥ 10x) and vs blst `verifyMultipleAggregateSignatures` on the same sets (target: within
  *    2x), wall and CPU time (blst runs its pairings on native threads), and where the time goes.
  *
- * Each verify ratio is printed twice: by benchmark.js (wall time, cases one after the other) and by
- * CPU time with the cases interleaved (interleavedCpu: what a shared, loaded machine can measure).
- *
  * Run: `npm run bench -- pairing`.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,7 +16,7 @@ import * as blst from '@chainsafe/blst';
 import herumi from 'bls-eth-wasm';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import mcl from 'mcl-wasm';
-import { compare } from './harness.js';
+import { compare, compareAsync, figure } from './harness.js';
 import { verifySameKeyWasm, verifyWasm } from '../src/wasm/verify.js';
 import { hashToG2, hashToG2Batch } from '../src/wasm/hash-to-curve.js';
 import { pairingCheck } from '../src/wasm/pairing.js';
@@ -28,6 +25,13 @@ import { validateSignatures } from '../src/wasm/points.js';
 const SAME_KEY_SETS = 1000;
 
 export async function run(): Promise<void> {
+  const { sk, publicKey, message } = await benchVerify();
+  await benchParts(message);
+  benchSameKey(sk, publicKey);
+}
+
+/** 1. `verifyWasm` against herumi, noble and native blst (also the CI subset's verify figure, bench/ci.ts). */
+export async function benchVerify(): Promise<{ sk: blst.SecretKey; publicKey: Uint8Array; message: Uint8Array }> {
   await herumi.init(herumi.BLS12_381);
   const sk = blst.SecretKey.fromKeygen(randomBytes(32));
   const publicKey = sk.toPublicKey().toBytes();
@@ -36,7 +40,7 @@ export async function run(): Promise<void> {
   if (!verifyWasm(publicKey, message, signature)) throw new Error('verifyWasm refused a valid signature');
   const noble = bls12_381.longSignatures;
 
-  const verifyCases = {
+  await compareAsync({
     title: 'BLS verify from bytes (compressed key and signature, 32-byte message)',
     subject: { name: 'dst wasm verifyWasm', fn: () => verifyWasm(publicKey, message, signature) },
     peers: [
@@ -55,12 +59,8 @@ export async function run(): Promise<void> {
       { name: 'native blst (the limit)', target: 0.25, fn: () => blst.verify(message, blst.PublicKey.fromBytes(publicKey, true), blst.Signature.fromBytes(signature, true)) },
     ],
     minSeconds: 2,
-  };
-  compare(verifyCases);
-  interleavedCpu(verifyCases);
-
-  await benchParts(message);
-  benchSameKey(sk, publicKey);
+  });
+  return { sk, publicKey, message };
 }
 
 /** hash-to-G2 alone and a 2-pair check alone, each against mcl-wasm (herumi's library) and noble. */
@@ -104,39 +104,6 @@ async function benchParts(message: Uint8Array): Promise<void> {
   });
 }
 
-/**
- * The same comparison by CPU time, the cases interleaved: 15 rounds, each running every case for about
- * 150 ms of CPU, and each case's best round kept. Every case here runs on one thread, so CPU time is
- * its cost; wall time on this shared 2-core machine (load averages of 15–30 while other work runs)
- * also measures how the scheduler treated each case's few seconds, which benchmark.js samples one
- * after the other — the ratios above moved by 2x between runs of unchanged code.
- */
-function interleavedCpu(c: { title: string; subject: { name: string; fn: () => unknown }; peers: Array<{ name: string; fn: () => unknown; target?: number }> }): void {
-  const cases = [c.subject, ...c.peers];
-  const cpuOf = (fn: () => unknown, n: number) => {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) fn();
-    const t = process.cpuUsage(t0);
-    return (t.user + t.system) / 1e3;
-  };
-  const iterations = cases.map(({ fn }) => {
-    let n = 1;
-    while (cpuOf(fn, n) < 150 && n < 1e5) n *= 2;
-    return n;
-  });
-  const best = cases.map(() => Infinity);
-  for (let round = 0; round < 15; round++) {
-    cases.forEach(({ fn }, i) => { best[i] = Math.min(best[i]!, cpuOf(fn, iterations[i]!) / iterations[i]!); });
-  }
-  console.log(`\n${c.title} — CPU time, interleaved, best of 15 rounds`);
-  cases.forEach(({ name }, i) => console.log(`  ${name.padEnd(28)} ${best[i]!.toFixed(2).padStart(9)} ms CPU/op`));
-  c.peers.forEach((p, i) => {
-    const ratio = best[i + 1]! / best[0]!;
-    const verdict = p.target === undefined ? '' : `  (target ≥ ${p.target}x: ${ratio >= p.target ? 'met' : 'NOT MET'})`;
-    console.log(`  -> ${c.subject.name} is ${ratio.toFixed(2)}x ${p.name} by CPU time${verdict}`);
-  });
-}
-
 function cpuMs(fn: () => unknown): { wall: number; cpu: number } {
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -175,14 +142,16 @@ function benchSameKey(sk: blst.SecretKey, publicKey: Uint8Array): void {
     }
   }, 3);
   const perSig = (ms: number, n: number) => (ms * 1000) / n;
-  const line = (name: string, t: { wall: number; cpu: number }, n: number) =>
-    console.log(`  ${name.padEnd(44)} ${perSig(t.wall, n).toFixed(0).padStart(6)} µs/signature wall, ${perSig(t.cpu, n).toFixed(0).padStart(6)} µs CPU`);
+  const line = (name: string, t: { wall: number; cpu: number }, n: number) => {
+    figure({ name: `same-key batch, wall: ${name}`, value: perSig(t.wall, n), unit: 'µs/signature', better: 'lower' });
+    figure({ name: `same-key batch, CPU: ${name}`, value: perSig(t.cpu, n), unit: 'µs/signature', better: 'lower' });
+  };
   console.log(`\nsame-key batch of ${SAME_KEY_SETS} signatures (one key, 32-byte messages, from bytes)`);
   line('dst wasm verifySameKeyWasm', ours, SAME_KEY_SETS);
   line('native blst verifyMultipleAggregateSignatures', native, SAME_KEY_SETS);
   line('herumi bls-eth-wasm single verifies (100)', herumiSingles, 100);
-  const vsHerumi = perSig(herumiSingles.wall, 100) / perSig(ours.wall, SAME_KEY_SETS);
-  console.log(`  speed-up over herumi single verifies: ${vsHerumi.toFixed(2)}x (target ≥ 10x) ${vsHerumi >= 10 ? 'met' : 'NOT met'}`);
+  const title = `same-key batch of ${SAME_KEY_SETS}: dst wasm verifySameKeyWasm`;
+  figure({ name: title, value: perSig(ours.wall, SAME_KEY_SETS), unit: 'µs/signature', better: 'lower', peer: 'herumi single verifies', ratio: perSig(herumiSingles.wall, 100) / perSig(ours.wall, SAME_KEY_SETS), target: 10 });
   const vsHerumiCpu = perSig(herumiSingles.cpu, 100) / perSig(ours.cpu, SAME_KEY_SETS);
   console.log(`  speed-up over herumi single verifies by CPU time: ${vsHerumiCpu.toFixed(2)}x (target ≥ 10x) ${vsHerumiCpu >= 10 ? 'met' : 'NOT met'}`);
   // where the time goes, per signature: the same steps alone over the same 1,000 signatures
@@ -194,10 +163,11 @@ function benchSameKey(sk: blst.SecretKey, publicKey: Uint8Array): void {
   ];
   const pairing = best(() => pairingCheck(pairs), 5);
   const rest = ours.wall - decode.wall - hash.wall - pairing.wall;
-  console.log(`  where dst's time goes, per signature: decode + subgroup check ${perSig(decode.wall, SAME_KEY_SETS).toFixed(0)} µs, ` +
-    `hash-to-G2 ${perSig(hash.wall, SAME_KEY_SETS).toFixed(0)} µs, the two MSMs and the rest ${perSig(rest, SAME_KEY_SETS).toFixed(0)} µs, ` +
-    `the 2-pair check amortised ${perSig(pairing.wall, SAME_KEY_SETS).toFixed(1)} µs`);
-  const vsBlstWall = native.wall / ours.wall;
-  const vsBlstCpu = native.cpu / ours.cpu;
-  console.log(`  vs native blst: ${vsBlstWall.toFixed(2)}x wall, ${vsBlstCpu.toFixed(2)}x CPU (target ≥ 0.5x, within 2x) ${vsBlstCpu >= 0.5 ? 'met' : 'NOT met'} by CPU`);
+  const part = (what: string, ms: number) => figure({ name: `same-key batch, where dst's time goes: ${what}`, value: perSig(ms, SAME_KEY_SETS), unit: 'µs/signature', better: 'lower' });
+  part('decode + subgroup check', decode.wall);
+  part('hash-to-G2', hash.wall);
+  part('the two MSMs and the rest', rest);
+  part('the 2-pair check, amortised', pairing.wall);
+  figure({ name: `${title}, wall`, value: perSig(ours.wall, SAME_KEY_SETS), unit: 'µs/signature', better: 'lower', peer: 'native blst verifyMultipleAggregateSignatures', ratio: native.wall / ours.wall });
+  figure({ name: `${title}, CPU`, value: perSig(ours.cpu, SAME_KEY_SETS), unit: 'µs/signature', better: 'lower', peer: 'native blst verifyMultipleAggregateSignatures', ratio: native.cpu / ours.cpu, target: 0.5 });
 }

@@ -1,5 +1,5 @@
 /**
- * QBFT state machine throughput (DESIGN.md §5: ≥ 100,000 messages/s on one core): one node's machine
+ * QBFT state machine throughput (target: ≥ 100,000 messages/s on one core, bench/README.md): one node's machine
  * runs the happy path of consecutive heights in a 4-node and a 13-node cluster. Per height it is
  * started, gets the leader's PRE-PREPARE (or proposes, when it leads), answers its validation request,
  * and receives every other node's PREPARE and COMMIT; it must decide. Signing is a preallocated
@@ -8,7 +8,7 @@
  * times the messages received per height.
  */
 import { QbftMachine, type Commit, type Prepare, type PrePrepare } from '../src/consensus/index.js';
-import { compare } from './harness.js';
+import { compareAsync, figure } from './harness.js';
 
 const TARGET_MESSAGES_PER_SECOND = 100_000;
 /** Heights prepared in advance; then a new machine starts over from height 1. */
@@ -57,16 +57,14 @@ function happyPath(nodes: number, self: number): { run: () => void; messagesPerH
   return { run, messagesPerHeight: messages / HEIGHTS };
 }
 
-export function run(): void {
+export async function run(): Promise<void> {
   for (const nodes of [4, 13]) {
     const path = happyPath(nodes, 1);
-    const result = compare({
+    const result = await compareAsync({
       title: `QBFT happy path, n = ${nodes}: one height (${path.messagesPerHeight.toFixed(2)} messages received on average)`,
       subject: { name: `qbft machine n=${nodes}`, fn: path.run },
       peers: [],
     });
-    const perSecond = result.subject.opsPerSecond * path.messagesPerHeight;
-    const verdict = perSecond >= TARGET_MESSAGES_PER_SECOND ? 'met' : 'NOT MET';
-    console.log(`  -> ${Math.round(perSecond).toLocaleString('en-US')} messages/s (target ≥ ${TARGET_MESSAGES_PER_SECOND.toLocaleString('en-US')}: ${verdict})`);
+    figure({ name: `QBFT happy path, n = ${nodes}: messages received`, value: result.subject.opsPerSecond * path.messagesPerHeight, unit: 'messages/s', target: TARGET_MESSAGES_PER_SECOND });
   }
 }

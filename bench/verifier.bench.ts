@@ -1,5 +1,5 @@
 /**
- * dst/verifier benchmarks (issue 13), each a ratio against native blst measured in the same run:
+ * dst-sequencer/verifier benchmarks (issue 13), each a ratio against native blst measured in the same run:
  *
  * 1. `verifySignedBlock` of one block of 100 transactions (header decode, the WebAssembly trie root
  *    of its transactions, keccak hashes, the signing root, the signature) vs blst `verify` of that

@@ -1,5 +1,5 @@
 /**
- * `npm run build:browser`: bundles dst/verifier (src/verifier/index.ts) for browsers with esbuild —
+ * `npm run build:browser`: bundles dst-sequencer/verifier (src/verifier/index.ts) for browsers with esbuild —
  * one ES module, no Node built-ins (the native blst backend and the `ws` fallback are imported by
  * computed specifiers, so they stay out and the WebAssembly backend is used) — and copies the release
  * WebAssembly core next to it. Writes dst-verifier.js and dst.release.wasm into this folder (or the

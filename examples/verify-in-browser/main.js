@@ -1,5 +1,5 @@
 // The page's script: loads the WebAssembly core, fetches blocks from the node and verifies them with
-// dst/verifier (bundled as ./dst-verifier.js by `npm run build:browser`). Query parameters prefill the
+// dst-sequencer/verifier (bundled as ./dst-verifier.js by `npm run build:browser`). Query parameters prefill the
 // form (rpc, chainId, groupKey, from, to) and `auto=1` starts at once.
 import { httpCall, initWasm, signedBlockFromJson, verifyChain } from './dst-verifier.js';
 

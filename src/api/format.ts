@@ -2,7 +2,7 @@
  * DST blocks and transactions in Ethereum's JSON-RPC shapes (ethereum/execution-apis: Block,
  * TransactionInfo), the ones Ethereum client libraries (viem, ethers, web3) parse.
  *
- * The sequencer orders transactions and does not execute them (DESIGN.md §1), so a block lacks the
+ * The sequencer orders transactions and does not execute them (docs/architecture.md §1), so a block lacks the
  * execution fields of an Ethereum header. They are filled with fixed values that cannot be mistaken
  * for real ones:
  * - `timestamp`: seconds, `floor(timestampMs / 1000)`; the exact time is the extra `timestampMs`;

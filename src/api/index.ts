@@ -1,5 +1,5 @@
 /**
- * `dst/api`: what serves a sequencer node to the outside — Ethereum-style JSON-RPC over HTTP and
+ * `dst-sequencer/api`: what serves a sequencer node to the outside — Ethereum-style JSON-RPC over HTTP and
  * WebSocket, Prometheus metrics, health endpoints — and the structured logger the node process uses.
  */
 export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js';

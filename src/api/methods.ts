@@ -203,7 +203,14 @@ export const methods: MethodTable = {
   dst_health: (params, { view }) => {
     arity(params, 0, 0);
     const health = view.health();
-    return { live: health.live, ready: health.ready, head: quantity(health.head), mempoolSize: health.mempoolSize, reasons: health.reasons };
+    return {
+      live: health.live,
+      ready: health.ready,
+      head: quantity(health.head),
+      mempoolSize: health.mempoolSize,
+      ...(health.oldestPendingAgeMs !== undefined && { oldestPendingAgeSeconds: Math.round(health.oldestPendingAgeMs / 1000) }),
+      reasons: health.reasons,
+    };
   },
 };
 

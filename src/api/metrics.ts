@@ -7,9 +7,9 @@
  * Who updates what:
  * - the API server (src/api/server.ts): `rpcRequests`, `rpcLimited`, `transactionsAccepted{source="rpc"}`,
  *   `transactionsRejected{source="rpc"}`, and, on every scrape, `headBlock`, `headTimestamp`,
- *   `mempoolSize` and `ready` (read from `SequencerView.health()`, so the node need not maintain them)
- *   and `clusterNodes`, `clusterThreshold` and `blockTime` (from `clusterInfo()`: what the alert rules
- *   in deploy/prometheus/alerts.yml compare with);
+ *   `mempoolSize`, `mempoolOldestAge` and `ready` (read from `SequencerView.health()`, so the node need
+ *   not maintain them) and `clusterNodes`, `clusterThreshold` and `blockTime` (from `clusterInfo()`:
+ *   what the alert rules in deploy/prometheus/alerts.yml compare with);
  * - the node: `blocks` and `transactionsIncluded` for every stored signed block, `blockProduction`
  *   (build → stored) and `signing` (partial signature → combined and verified) durations, and
  *   `transactionsAccepted`/`transactionsRejected` with `source="gossip"` for transactions reaching it
@@ -44,11 +44,12 @@ export interface DstMetrics {
   clusterNodes: Gauge;
   clusterThreshold: Gauge;
   blockTime: Gauge;
+  mempoolOldestAge: Gauge;
   /** Seconds from starting to build a block to storing it signed. */
   blockProduction: Histogram;
   /** Seconds from this node's partial signature to the verified combined signature. */
   signing: Histogram;
-  /** JSON-RPC calls by method (known names only, else "unknown"/"invalid") and outcome. */
+  /** JSON-RPC calls by method (a fixed list of known names, else "other"; "invalid" for no request: ./method-names.ts) and outcome. */
   rpcRequests: Counter<'method' | 'outcome'>;
   /**
    * Refusals by the endpoint's limits (src/api/limits.ts), one per refusal, by `RpcLimitName`: requests,
@@ -126,6 +127,7 @@ export function createMetrics(): DstMetrics {
     clusterNodes: new Gauge({ name: 'dst_cluster_nodes', help: 'Operators in the cluster (n, from the lock)', registers }),
     clusterThreshold: new Gauge({ name: 'dst_cluster_threshold', help: 'Partial signatures needed to sign a block (t, from the lock)', registers }),
     blockTime: new Gauge({ name: 'dst_block_time_seconds', help: 'Least time between blocks (from the lock), seconds', registers }),
+    mempoolOldestAge: new Gauge({ name: 'dst_mempool_oldest_transaction_age_seconds', help: 'How long the oldest transaction in the pool has waited (0 when the pool is empty)', registers }),
     blockProduction: new Histogram({
       name: 'dst_block_production_seconds',
       help: 'Time from starting to build a block to storing it signed',

@@ -28,6 +28,7 @@
 import { INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED, METHOD_NOT_FOUND, PARSE_ERROR, RpcError, describeValue, outcomeOf, type LimitData, type RejectionData } from './errors.js';
 import type { Json } from './format.js';
 import { methods, type MethodContext, type MethodTable } from './methods.js';
+import { methodMetricLabel } from './method-names.js';
 
 type RpcId = string | number | null;
 type MaybePromise<T> = T | Promise<T>;
@@ -133,7 +134,7 @@ export function refuseRpcText<V>(text: string, context: MethodContext<V>, error:
   const requests = Array.isArray(body) && body.length > 0 ? body : [body];
   const answers: string[] = [];
   for (const request of requests) {
-    context.metrics.rpcRequests.inc({ method: methodLabel(request, table), outcome: outcomeOf(error.code) });
+    context.metrics.rpcRequests.inc({ method: methodLabel(request), outcome: outcomeOf(error.code) });
     const { id, notification } = idOf(request);
     if (!notification) answers.push(JSON.stringify(errorResponse(id, error)));
   }
@@ -190,7 +191,7 @@ function handleRequest<V>(request: unknown, context: MethodContext<V>, gate: Rpc
   const wait = gate.request();
   if (wait > 0) {
     const { id, notification } = idOf(request);
-    const refusal = rateRefusal(context, tally, 'requests', wait, id, methodLabel(request, table));
+    const refusal = rateRefusal(context, tally, 'requests', wait, id, methodLabel(request));
     return notification ? undefined : refusal;
   }
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
@@ -219,7 +220,7 @@ function handleRequest<V>(request: unknown, context: MethodContext<V>, gate: Rpc
   const name = fields.method as string;
   const method = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!method) {
-    metrics.rpcRequests.inc({ method: 'unknown', outcome: outcomeOf(METHOD_NOT_FOUND) });
+    metrics.rpcRequests.inc({ method: methodMetricLabel(name), outcome: outcomeOf(METHOD_NOT_FOUND) });
     return done(errorResponse(responseId, new RpcError(METHOD_NOT_FOUND, `the method ${describeValue(name)} does not exist or is not available`)));
   }
   if (TRANSACTION_METHODS.has(name)) {
@@ -275,11 +276,11 @@ function idOf(request: unknown): { id: RpcId; notification: boolean } {
   return { id: valid ? (id as RpcId) : null, notification: false };
 }
 
-/** The `method` label of a request not validated: its name when it is a method, else "unknown"/"invalid". */
-function methodLabel(request: unknown, table: object): string {
+/** The `method` label of a request not validated: "invalid" for no request object, else as `methodMetricLabel` (a name that is not a string: "other"). */
+function methodLabel(request: unknown): string {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'invalid';
   const name = (request as { method?: unknown }).method;
-  return typeof name === 'string' && Object.hasOwn(table, name) ? name : 'unknown';
+  return typeof name === 'string' ? methodMetricLabel(name) : 'other';
 }
 
 function then<T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> {

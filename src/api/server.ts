@@ -2,7 +2,9 @@
  * The node's public HTTP and WebSocket endpoint (node:http + ws), on one port:
  *
  * - `POST /` — JSON-RPC 2.0 (src/api/rpc.ts), single requests and batches; responses are HTTP 200 with
- *   the JSON-RPC body (errors included), or 204 when the body held only notifications.
+ *   the JSON-RPC body (errors included), or 204 when the body held only notifications. While the node
+ *   is not ready (it cannot sign a block: no quorum, syncing, …) it still answers and still accepts
+ *   transactions, and each response carries `X-DST-Not-Ready: <reasons>`.
  * - WebSocket upgrade on `/` — the same JSON-RPC, plus `eth_subscribe("newHeads")`: each newly stored
  *   signed block is pushed as `{"method":"eth_subscription","params":{"subscription","result"}}` with
  *   the block's header object (as geth's newHeads: no transaction list).
@@ -53,6 +55,12 @@ import { DASHBOARD_CSP, DashboardFeed, dashboardAsset } from './dashboard.js';
 import { createMetrics, type DstMetrics } from './metrics.js';
 import type { MethodContext, MethodTable, SubscriptionHost } from './methods.js';
 import { handleRpcText, refuseRpcText, type RpcAnswer, type RpcGate } from './rpc.js';
+
+/** The response header of a JSON-RPC answer given while the node is not ready: its readiness reasons. */
+export const NOT_READY_HEADER = 'X-DST-Not-Ready';
+/** An HTTP header value: printable ASCII only (a reason may hold "…" or "→"), at most this long. */
+const MAX_HEADER_CHARS = 1_024;
+const headerText = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_HEADER_CHARS);
 
 /** How much of an oversized HTTP body is read and dropped so its sender can read the 413. */
 const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024;
@@ -173,6 +181,9 @@ export async function startApiServer<V extends ServedView = SequencerView>(view:
         res.setHeader('Retry-After', String(Math.ceil(answer.retryAfterMs / 1000)));
         return send(res, 429, answer.body === undefined ? undefined : 'application/json', answer.body);
       }
+      // Accepted while this node cannot sign: the answer is the same, the header says why no block comes.
+      const health = view.health();
+      if (!health.ready) res.setHeader(NOT_READY_HEADER, headerText(health.reasons.join('; ')));
       if (answer.body === undefined) return send(res, 204);
       return send(res, 200, 'application/json', answer.body);
     }
@@ -193,6 +204,7 @@ export async function startApiServer<V extends ServedView = SequencerView>(view:
           metrics.clusterThreshold.set(info.threshold);
           metrics.blockTime.set(info.blockTimeMs / 1000);
         }
+        metrics.mempoolOldestAge.set((health.oldestPendingAgeMs ?? 0) / 1000);
         return send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
       }
       case '/livez':

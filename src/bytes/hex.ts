@@ -6,7 +6,7 @@
  * and what came; `tryParseHex` gives undefined instead, for a caller whose error says more (a JSON-RPC
  * parameter, a key file). The text is checked once, then Node's `Buffer` decodes it (a native loop);
  * Buffer is never handed unchecked text, since it stops silently at the first bad digit and reads
- * some non-ASCII characters as digits. Where there is no Buffer (a browser running dst/verifier), a
+ * some non-ASCII characters as digits. Where there is no Buffer (a browser running dst-sequencer/verifier), a
  * table-driven loop does the same.
  */
 import { describeJson } from './assert.js';

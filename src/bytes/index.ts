@@ -1,6 +1,6 @@
 /**
  * `src/bytes`: bytes, hex and integers converted one way in one place, and the input checks every
- * folder's public functions share. It sits below everything (DESIGN.md §2): it imports nothing from
+ * folder's public functions share. It sits below everything (docs/architecture.md §2): it imports nothing from
  * src/, and every folder may import it.
  *
  * - hex: `hex` (lower-case, no prefix), `prefixedHex` (`0x…`), `parseHex` and `tryParseHex` (strict, with

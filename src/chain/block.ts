@@ -1,6 +1,6 @@
 /**
  * The DST block: its header, hash, genesis, and the validation a node applies to a block another node
- * proposed (DESIGN.md §4; the README's "Formats" section is the normative description).
+ * proposed (docs/architecture.md §5; the README's "Formats" section is the normative description).
  *
  * Header = RLP list, in this order:
  *   [chainId, number, parentHash (32 bytes), timestampMs, proposer, transactionsRoot (32 bytes), transactionCount]

@@ -1,5 +1,5 @@
 /**
- * `dst/chain`: transactions, blocks, the pool and its ordering rule, block building and validation.
+ * `dst-sequencer/chain`: transactions, blocks, the pool and its ordering rule, block building and validation.
  *
  * Named exports only, so that what the package publishes is a choice: the whole public API of each
  * module, less `recoveryItemOf` (transaction.ts's step of sender recovery). RLP is published because the

@@ -8,7 +8,7 @@
  * - Deduplicated by hash; one transaction per (sender, nonce) — a second one for a taken nonce is
  *   rejected ("nonce-taken"), not swapped in: there is no fee market to arbitrate replacements.
  * - A nonce below the sender's next one by the chain is rejected ("nonce-too-low"). The sequencer orders
- *   and does not execute (DESIGN.md §1), so there are no balance checks; a sender the chain has never
+ *   and does not execute (docs/architecture.md §1), so there are no balance checks; a sender the chain has never
  *   included starts at nonce 0, as every account does. (It once started from the lowest nonce pending at
  *   the proposer: a block could include a sender's nonces 1.. before its nonce 0 reached that node, and
  *   every node dropped the accepted nonce 0 as obsolete — found by the whole-node simulator.)
@@ -131,6 +131,13 @@ export class Mempool {
 
   get size(): number {
     return this.byHash.size;
+  }
+
+  /** When the oldest transaction still pooled was pooled (the `now` it was added with); undefined when empty. */
+  oldestPooledAt(): number | undefined {
+    // byHash keeps insertion order, i.e. arrival order: its first entry is the oldest.
+    for (const pooled of this.byHash.values()) return pooled.pooledAt;
+    return undefined;
   }
 
   get bytes(): number {

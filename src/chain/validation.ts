@@ -1,5 +1,5 @@
 /**
- * Validation of a block another node proposed, before this node PREPAREs it (DESIGN.md §3). Everything
+ * Validation of a block another node proposed, before this node PREPAREs it (docs/architecture.md §3). Everything
  * is recomputed from the raw transactions rather than trusted from the header: each transaction decodes
  * with a valid signature and sender for this chain, none is already included or repeated, each sender's
  * nonces continue from its last included nonce (from 0 for a sender never included) without gaps, the limits hold, and transactionsRoot,

@@ -34,8 +34,10 @@ A node is up when its RPC port answers (GET /livez, asked every second), whoever
 node whose process exits is reported down with its last error and the command that runs it again by
 hand ("dst run --dir DIR/node-<i> --rpc-host 127.0.0.1 --rpc-port <port>"); started that way, it is
 reported "up again ... not started by the devnet", and the devnet leaves it running when it stops.
-The devnet never restarts a node itself, and goes on whatever the number of nodes up (below the
-threshold it says that no block can be signed until enough are back). It stops by itself with exit
+Commands typed on its standard input, one a line: "stop <i>" stops node i, "restart <i>" starts it
+again, "status" lists the nodes, "help" lists these. The devnet restarts a node only when asked, and
+goes on whatever the number of nodes up (below the threshold the survivors keep running and it says
+that no block can be signed until enough are back). It stops by itself with exit
 code 1 only when fewer than the threshold of nodes could start (their processes exited before they
 ever answered), or when for --all-down-timeout seconds no node has answered and none of its own
 node processes has been running. The summary says how long all nodes were up, and for each node how often
@@ -123,7 +125,7 @@ export async function runDevnetCommand(args: string[]): Promise<number> {
       process.stdout.write(DEVNET_HELP);
       return 0;
     }
-    return await runDevnet(parsed, (line) => process.stdout.write(`${line}\n`));
+    return await runDevnet(parsed, (line) => process.stdout.write(`${line}\n`), process.stdin);
   } catch (error) {
     return commandFailed('dst devnet', 'dst devnet', error, error instanceof UsageError || error instanceof DevnetSetupError);
   }

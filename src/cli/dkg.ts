@@ -46,7 +46,7 @@ Options:
                       12D3KooW...@/ip4/10.0.0.1/tcp/9000 (the peer id "dst create identity" printed,
                       the libp2p address the operator listens on). 1..${MAX_NODES}. Required.
   --threshold <t>     Shares needed to sign (default: the QBFT quorum ⌈(n + f + 1)/2⌉). Must be between
-                      the quorum and n (DESIGN.md §3: partial signatures ride on COMMIT).
+                      the quorum and n (docs/architecture.md §4: partial signatures ride on COMMIT).
   --chain-id <id>     The rollup's chain id, 1..2^64-1. Required.
   --block-time <ms>   Least time between blocks, 0..${MAX_BLOCK_TIME_MS}. Required.
   --alloc <file>      A JSON object, the genesis allocation, carried in the definition as given.

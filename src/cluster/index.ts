@@ -1,12 +1,12 @@
 /**
- * `dst/cluster`: setting up a DST cluster (issue 7, "Cluster set-up"). The dealer flow that creates
+ * `dst-sequencer/cluster`: setting up a DST cluster (issue 7, "Cluster set-up"). The dealer flow that creates
  * every node's directory (`createCluster`, ./create.ts), the public `cluster-lock.json` with its
  * canonical encoding and lock hash (./lock.ts), the operators' Ed25519 identity keys (./identity.ts),
  * `loadNodeDir`, which reads and checks a node directory before the node starts (./load.ts), and a
  * single node's directory, a 1-of-1 cluster's node directory created (or migrated from the earlier
  * cluster.json format) on first start (`prepareSingleNodeDir`, ./single.ts). The `dst create cluster`
  * command is src/cli/create.ts. The dealerless ceremonies (DKG and resharing, issue 15) are ./dkg/,
- * exported as `dst/cluster` too; their commands are src/cli/dkg.ts.
+ * exported as `dst-sequencer/cluster` too; their commands are src/cli/dkg.ts.
  */
 export {
   createCluster,

@@ -10,7 +10,7 @@
  *   "version": 1,
  *   "chainId": "901",                       decimal string, 1 .. 2^64 − 1
  *   "blockTimeMs": 1000,                    integer, 0 .. 3,600,000
- *   "threshold": 3,                         t, quorum(n) ≤ t ≤ n (DESIGN.md §3)
+ *   "threshold": 3,                         t, quorum(n) ≤ t ≤ n (docs/architecture.md §4)
  *   "groupPublicKey": "0x…",                48-byte compressed G1 point, lower-case hex
  *   "operators": [                          n ≥ 1 entries, entry i − 1 has index i
  *     {
@@ -167,7 +167,7 @@ export function formatClusterLock(lock: ClusterLock): string {
 }
 
 /**
- * Checks the threshold rule of DESIGN.md §3 for n nodes: quorum(n) ≤ t ≤ n. Returns an explanation of
+ * Checks the threshold rule of docs/architecture.md §4 for n nodes: quorum(n) ≤ t ≤ n. Returns an explanation of
  * what is wrong, or undefined when t is allowed.
  */
 export function thresholdProblem(nodes: number, threshold: number): string | undefined {
@@ -176,7 +176,7 @@ export function thresholdProblem(nodes: number, threshold: number): string | und
   if (threshold < quorum) {
     return `threshold ${threshold} is below the quorum ${quorum} of ${nodes} nodes: partial signatures ride on COMMIT ` +
       `messages, and only t ≥ quorum = ⌈(n + f + 1)/2⌉ guarantees that t partials on a block exist only when a ` +
-      `QBFT round decided it (DESIGN.md §3); with fewer, the cluster could sign two blocks at one height`;
+      `QBFT round decided it (docs/architecture.md §4); with fewer, the cluster could sign two blocks at one height`;
   }
   return undefined;
 }

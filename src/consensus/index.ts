@@ -1,6 +1,6 @@
 /**
- * `dst/consensus`: the QBFT state machine (Moniz, arXiv 2002.03613) that the node runs once per
- * height to agree on one block, with DESIGN.md §3's rule that COMMITs carry partial signatures. Pure:
+ * `dst-sequencer/consensus`: the QBFT state machine (Moniz, arXiv 2002.03613) that the node runs once per
+ * height to agree on one block, with the rule that COMMITs carry partial signatures (docs/architecture.md §4). Pure:
  * the caller supplies transport, timers, value validation and signing (see qbft/machine.ts).
  */
 export { QbftMachine } from './qbft/machine.js';

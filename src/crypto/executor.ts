@@ -1,7 +1,7 @@
 /**
  * Where batch crypto runs: one interface, `CryptoExecutor`, with a main-thread implementation here and
  * a Piscina worker-pool implementation in `./pool.ts` (Lodestar's habit of an interface first with a
- * single-thread and a multi-thread implementation behind it, DESIGN.md §7). Callers — the node's
+ * single-thread and a multi-thread implementation behind it, as in Lodestar). Callers — the node's
  * catch-up, the embeddable verifier — take a `CryptoExecutor` and do not care which one they got; a
  * caller on one core uses `MainThreadExecutor`.
  *

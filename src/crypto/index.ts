@@ -1,6 +1,6 @@
 /**
- * `dst/crypto`: threshold BLS for the cluster — everything the node and the verifier need to hold
- * key shares, sign, combine and verify (issue 4; DESIGN.md §2, §4). Ethereum's BLS ciphersuite
+ * `dst-sequencer/crypto`: threshold BLS for the cluster — everything the node and the verifier need to hold
+ * key shares, sign, combine and verify (issue 4; docs/architecture.md §2, §5). Ethereum's BLS ciphersuite
  * (public keys in G1, 48 bytes; signatures in G2, 96 bytes); share indices 1..n at x = i; Lagrange
  * interpolation at x = 0, so shares and partials interoperate with Charon, SSV and herumi.
  *

@@ -1,6 +1,6 @@
 /**
  * Key shares at rest as EIP-2335 keystores (eips.ethereum.org/EIPS/eip-2335), the format Charon and
- * every Ethereum validator client use (DESIGN.md §4), through `@chainsafe/bls-keystore`.
+ * every Ethereum validator client use (docs/architecture.md §5), through `@chainsafe/bls-keystore`.
  *
  * Layout, one pair of files per share in a directory:
  * - `keystore-share-<index>.json`: the share's secret encrypted under the password (PBKDF2-HMAC-SHA256

@@ -1,7 +1,7 @@
 /**
  * Optimistic combine, the consensus path's way to turn a quorum of partial signatures into the
  * block's group signature without letting one bad partial stall the block (issue 4; Lodestar's
- * optimistic batch verification with a one-by-one fallback, DESIGN.md §7):
+ * optimistic batch verification with a one-by-one fallback, as Lodestar does):
  *
  * 1. partials whose bytes blst cannot deserialize with subgroup and infinity checks are invalid;
  * 2. combine the first t remaining partials and verify the result once against the group key —

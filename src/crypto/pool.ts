@@ -1,6 +1,6 @@
 /**
  * `CryptoExecutor` on a Piscina worker pool: batch verification, many-block combines and sender
- * recovery of whole blocks spread over worker threads, so the main thread stays free for consensus and I/O (DESIGN.md §2).
+ * recovery of whole blocks spread over worker threads, so the main thread stays free for consensus and I/O (docs/architecture.md §2).
  *
  * - Only bytes cross the thread boundary: each chunk of work is packed into fresh typed arrays
  *   (`./tasks.ts`) whose buffers are moved to the worker with a transfer list — no blst objects, no

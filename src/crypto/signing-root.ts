@@ -8,7 +8,7 @@
  * QBFT round in which the block was decided. The domain separates kinds of signed messages and the chain
  * id separates chains, so a signature over one can never be replayed as the other.
  *
- * Why the round (this supersedes DESIGN.md §3–§4, which sign the block hash alone): partial signatures
+ * Why the round (docs/architecture.md §4): partial signatures
  * ride on COMMIT messages, and without the round, partials sent in different rounds combine. An honest
  * node may legitimately commit different values in different rounds of one height, so t partials on a
  * block could then exist without any round having decided it — the sequencer would have signed two

@@ -1,7 +1,7 @@
 /**
  * The batch work of `src/crypto` — verifying many signature sets, combining the partial signatures of
  * many blocks — as tasks made only of bytes, so that the same code runs on the main thread and in a
- * worker (Lodestar's habit, DESIGN.md §7): a task is a few typed arrays that can be moved to a worker
+ * worker (Lodestar's habit): a task is a few typed arrays that can be moved to a worker
  * with a transfer list, and its result is an `{ ok: true, … }` / `{ ok: false, error }` union, never
  * an exception thrown across the thread boundary.
  *

@@ -12,9 +12,9 @@
  * into the group public key (Boldyreva 2003, "Threshold signatures, multisignatures and blind
  * signatures based on the Gap-Diffie-Hellman-group signature scheme"). Indices 1..n at x = i and
  * interpolation at x = 0 are the conventions of Charon, SSV and herumi's `Signature.recover`
- * (DESIGN.md §4), so shares and partials interoperate with them.
+ * (docs/architecture.md §5), so shares and partials interoperate with them.
  *
- * Who does what (DESIGN.md §2): native blst signs, verifies, (de)serializes points and checks
+ * Who does what (docs/architecture.md §2): native blst signs, verifies, (de)serializes points and checks
  * subgroups; the Fr polynomial work and the G1/G2 multi-scalar multiplications are in WebAssembly
  * (`../wasm`: `shamirEvaluate`, `lagrangeInterpolate`, `combineG2`, `interpolateG1`). Points reach the curve code only after blst has
  * deserialized them with subgroup checks, and its results go back through blst.

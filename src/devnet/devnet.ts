@@ -1,11 +1,8 @@
 /**
  * `dst devnet`: a whole cluster on one machine, each node its own `dst run` process on loopback.
  *
- * Set-up: the cluster directory is created with `createCluster` (src/cluster) unless it already holds
- * a cluster-lock.json, which is then reused (its chain continues, and flags that contradict it are
- * refused). Every port — RPC from --rpc-base-port, p2p from the lock — is checked free before any node
- * starts; what is wrong with the set-up (a port in use, flags that contradict the lock) is a
- * `DevnetSetupError`, which the command (src/cli/devnet.ts) reports as bad usage. Each node is spawned
+ * Set-up (./plan.ts): the cluster is created or reused and every port — RPC from --rpc-base-port, p2p
+ * from the lock — is checked free before any node starts. Each node is spawned
  * by the node supervisor (./supervisor.ts) as `process.execPath` with this process's own exec arguments
  * and script, so it works from dist (`node dist/cli/main.js`) and from sources (`node --import tsx
  * src/cli/main.ts`). A node's stdout and stderr are appended to node-<i>/node.log; its stdout log lines
@@ -22,8 +19,9 @@
  * - While a node is down and the devnet's process for it is gone, its p2p port from the lock is tried
  *   with a TCP connect: a node started by hand on another RPC port is pointed out after 5 rounds (it
  *   does not count as up, but an open p2p port keeps the devnet from the all-down stop below).
- * - The devnet never restarts a node and never stops because of the number of nodes up: below the
- *   threshold it says no block can be signed until enough are back, and goes on.
+ * - The devnet restarts a node only when asked (`restart <i>` typed on its standard input, ./commands.ts;
+ *   `stop <i>` stops one) and never stops because of the number of nodes up: below the threshold the
+ *   survivors keep running, it says no block can be signed until enough are back, and goes on.
  * - It stops by itself (exit code 1) only when (a) nodes whose devnet process exited before they ever
  *   answered (a failed start) leave fewer than the threshold, or (b) no node is up, none of the
  *   devnet's processes runs and no p2p port accepts, for `allDownTimeoutMs` (default 30 s; 0: never).
@@ -39,20 +37,16 @@
  * The load (--load) goes to every node's URL: the generator (src/load) sends to those that answer and
  * takes the others in again once they answer eth_chainId.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { CLUSTER_LOCK_FILE, createCluster, DEFAULT_BASE_PORT, nodeDirName, parseClusterLock, type ClusterLock } from '../cluster/index.js';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { nodeDirName } from '../cluster/index.js';
 import { formatProgress, formatSummary, startLoad, type LoadRun } from '../load/index.js';
 import { DEFAULT_STOP_GRACE_MS, spawnNode, stopNodes, type ExitStatus, type SupervisedNode } from './supervisor.js';
-import { portInUse, probeRpc, tcpAccepts } from './probe.js';
+import { probeRpc, tcpAccepts } from './probe.js';
+import { planDevnet, type DevnetOptions } from './plan.js';
+import { DEVNET_COMMANDS_HELP, parseDevnetCommand } from './commands.js';
 import { ChainTracker, formatDevnetSummary } from './tracker.js';
 
-export const DEFAULT_NODES = 4;
-export const DEFAULT_BLOCK_TIME_MS = 1_000;
-export const DEFAULT_CHAIN_ID = 901n;
-export const DEFAULT_RPC_BASE_PORT = 8545;
 
 /** Lines of a node's stderr quoted when it exits unexpectedly. */
 const STDERR_LINES_KEPT = 3;
@@ -67,116 +61,8 @@ const PROBE_INTERVAL_MS = 1_000;
 const PROBE_FAILURES_FOR_DOWN = 2;
 /** Probe rounds in a row with a down node's p2p port open and its RPC port not, before that is pointed out. */
 const P2P_ONLY_ROUNDS_REPORTED = 5;
-/** Stop once no node has answered for this long (DevnetOptions.allDownTimeoutMs). */
-export const DEFAULT_ALL_DOWN_TIMEOUT_MS = 30_000;
 /** Environment variables of `dst run` that would make every node share one setting: the devnet sets these per node. */
 const PER_NODE_ENVIRONMENT = ['DST_DIR', 'DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RPC_PORT', 'DST_P2P_LISTEN', 'DST_LOG_LEVEL'];
-
-/**
- * What a devnet is asked for. The fields that shape a new cluster (nodes, threshold, blockTimeMs,
- * chainId, p2pBasePort) are undefined when not asked for: a reused cluster directory is checked against
- * only what was asked, and a new one takes the defaults above.
- */
-export interface DevnetOptions {
-  nodes: number | undefined;
-  threshold: number | undefined;
-  /** The cluster directory; undefined: a fresh temporary one. */
-  dir: string | undefined;
-  blockTimeMs: number | undefined;
-  chainId: bigint | undefined;
-  p2pBasePort: number | undefined;
-  /** Node i serves JSON-RPC on 127.0.0.1:<rpcBasePort + i - 1>. */
-  rpcBasePort: number;
-  /** Transactions per second of the in-process load; 0 = none. */
-  loadTps: number;
-  /** Stop (exit code 1) once no node has answered, and none of the devnet's processes run, for this long; 0 = never. */
-  allDownTimeoutMs: number;
-}
-
-/** The devnet cannot run as asked: a port in use, a lock it cannot run, options that contradict the lock. */
-export class DevnetSetupError extends Error {}
-
-export interface DevnetPlan {
-  dir: string;
-  lock: ClusterLock;
-  /** Whether the lock was already there. */
-  reused: boolean;
-  rpcPorts: number[];
-  p2pPorts: number[];
-}
-
-/** The TCP port of a loopback multiaddr the devnet can run, or an error naming the node. */
-function loopbackPort(address: string, node: number): number {
-  const match = /^\/ip4\/127\.0\.0\.1\/tcp\/(\d+)$/.exec(address);
-  if (!match) throw new DevnetSetupError(`node ${node} listens on ${address} in the cluster lock: dst devnet runs only clusters on 127.0.0.1 (/ip4/127.0.0.1/tcp/<port>)`);
-  return Number(match[1]);
-}
-
-async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<void> {
-  const owners = new Map<number, string>();
-  const claim = (port: number, owner: string) => {
-    const other = owners.get(port);
-    if (other !== undefined) throw new DevnetSetupError(`port ${port} is both ${other} and ${owner}: choose other ports with --rpc-base-port or --p2p-base-port`);
-    owners.set(port, owner);
-  };
-  rpcPorts.forEach((port, i) => claim(port, `the RPC port of node ${i + 1}`));
-  p2pPorts.forEach((port, i) => claim(port, `the p2p port of node ${i + 1}`));
-  for (const [port, owner] of owners) {
-    if (await portInUse(port)) {
-      const flag = owner.includes('RPC') ? '--rpc-base-port' : '--p2p-base-port (or a new --dir)';
-      throw new DevnetSetupError(`port ${port}, ${owner}, is in use on 127.0.0.1 (another devnet or node still running?): stop it or choose other ports with ${flag}`);
-    }
-  }
-}
-
-/** Checks that flags given for a reused cluster agree with its lock. */
-function assertMatchesLock(args: DevnetOptions, lock: ClusterLock, lockFile: string): void {
-  const mismatch = (flag: string, given: unknown, locked: unknown) => {
-    throw new DevnetSetupError(`${flag} ${given} does not match the cluster in ${lockFile} (${locked}): leave it out to reuse that cluster, or give a new --dir`);
-  };
-  if (args.nodes !== undefined && args.nodes !== lock.operators.length) mismatch('--nodes', args.nodes, `${lock.operators.length} nodes`);
-  if (args.threshold !== undefined && args.threshold !== lock.threshold) mismatch('--threshold', args.threshold, `threshold ${lock.threshold}`);
-  if (args.chainId !== undefined && args.chainId !== lock.chainId) mismatch('--chain-id', args.chainId, `chain id ${lock.chainId}`);
-  if (args.blockTimeMs !== undefined && args.blockTimeMs !== lock.blockTimeMs) mismatch('--block-time', args.blockTimeMs, `block time ${lock.blockTimeMs} ms`);
-  if (args.p2pBasePort !== undefined) {
-    const first = loopbackPort(lock.operators[0]!.addresses[0]!, 1);
-    if (first !== args.p2pBasePort + 1) mismatch('--p2p-base-port', args.p2pBasePort, `node 1 on p2p port ${first}`);
-  }
-}
-
-/** Finds or creates the cluster and checks its ports; nothing is started yet. */
-export async function planDevnet(args: DevnetOptions): Promise<DevnetPlan> {
-  const dir = args.dir === undefined ? await mkdtemp(join(tmpdir(), 'dst-devnet-')) : resolve(args.dir);
-  const lockFile = join(dir, CLUSTER_LOCK_FILE);
-  const rpcPortsFor = (nodes: number) => Array.from({ length: nodes }, (_, i) => args.rpcBasePort + i);
-  if (existsSync(lockFile)) {
-    const lock = parseClusterLock(await readFile(lockFile, 'utf8'), lockFile);
-    assertMatchesLock(args, lock, lockFile);
-    for (const operator of lock.operators) {
-      if (!existsSync(join(dir, nodeDirName(operator.index)))) {
-        throw new DevnetSetupError(`${dir} holds a cluster lock but no ${nodeDirName(operator.index)}/: give the cluster directory (the one holding node-1 … node-${lock.operators.length}), not a node's`);
-      }
-    }
-    const p2pPorts = lock.operators.map((operator) => loopbackPort(operator.addresses[0]!, operator.index));
-    const rpcPorts = rpcPortsFor(lock.operators.length);
-    await assertPortsFree(rpcPorts, p2pPorts);
-    return { dir, lock, reused: true, rpcPorts, p2pPorts };
-  }
-  const nodes = args.nodes ?? DEFAULT_NODES;
-  const basePort = args.p2pBasePort ?? DEFAULT_BASE_PORT;
-  const p2pPorts = Array.from({ length: nodes }, (_, i) => basePort + i + 1);
-  const rpcPorts = rpcPortsFor(nodes);
-  await assertPortsFree(rpcPorts, p2pPorts);
-  const lock = await createCluster({
-    nodes,
-    threshold: args.threshold,
-    chainId: args.chainId ?? DEFAULT_CHAIN_ID,
-    blockTimeMs: args.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS,
-    outDir: dir,
-    basePort,
-  });
-  return { dir, lock, reused: false, rpcPorts, p2pPorts };
-}
 
 /** The command line that runs `dst run` for one node with the same Node.js and script as this process. */
 export function nodeCommand(nodeDir: string, rpcPort: number): { file: string; args: string[] } {
@@ -192,7 +78,7 @@ interface DevnetNode {
   p2pPort: number;
   /** Its JSON-RPC URL, http://127.0.0.1:<rpcPort>/. */
   url: string;
-  /** The devnet's own process for it (running or exited; never restarted by the devnet). */
+  /** The devnet's own process for it (running or exited; started again only on `restart <i>`). */
   process: SupervisedNode;
   /** Its RPC port answers (GET /livez, 200): whoever runs it. */
   up: boolean;
@@ -214,6 +100,8 @@ interface DevnetNode {
   lastError: string | undefined;
   /** The last few lines on stderr (a usage error is its message and a hint). */
   recentStderr: string[];
+  /** Its process was stopped with `stop <i>`. */
+  stopAsked: boolean;
   /** Resolves once its exit has been handled (reported, the quorum checked). */
   closed: Promise<void>;
 }
@@ -222,7 +110,7 @@ interface DevnetNode {
  * Runs the devnet until Ctrl-C/SIGTERM, a start that leaves fewer than the threshold of nodes, or no
  * node answering for `allDownTimeoutMs`; returns the exit code.
  */
-export async function runDevnet(args: DevnetOptions, print: (line: string) => void): Promise<number> {
+export async function runDevnet(args: DevnetOptions, print: (line: string) => void, input?: NodeJS.ReadableStream): Promise<number> {
   const plan = await planDevnet(args);
   const { dir, lock } = plan;
   const n = lock.operators.length;
@@ -347,9 +235,7 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
   }
 
   function startNode(index: number): DevnetNode {
-    const nodeDir = join(dir, nodeDirName(index));
     const rpcPort = plan.rpcPorts[index - 1]!;
-    const { file, args: commandArgs } = nodeCommand(nodeDir, rpcPort);
     const node: DevnetNode = {
       index,
       rpcPort,
@@ -366,8 +252,24 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
       p2pHinted: false,
       lastError: undefined,
       recentStderr: [],
+      stopAsked: false,
       closed: Promise.resolve(),
-      process: spawnNode({
+      process: undefined as unknown as SupervisedNode,
+    };
+    spawnFor(node);
+    return node;
+  }
+
+  /** Starts the devnet's process for `node` (at start, and on `restart <i>`). */
+  function spawnFor(node: DevnetNode): void {
+    const { index } = node;
+    const nodeDir = join(dir, nodeDirName(index));
+    const { file, args: commandArgs } = nodeCommand(nodeDir, node.rpcPort);
+    node.exitHandled = false;
+    node.stopAsked = false;
+    node.lastError = undefined;
+    node.recentStderr = [];
+    node.process = spawnNode({
         file,
         args: commandArgs,
         env: environment,
@@ -405,10 +307,36 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
         onError: (error) => {
           node.lastError = error.message;
         },
-      }),
-    };
+      });
     node.closed = node.process.exited.then((exit) => onExit(node, exit));
-    return node;
+  }
+
+  /** Acts on a line typed into the devnet (./commands.ts). */
+  function onCommand(line: string): void {
+    if (stopping) return;
+    const command = parseDevnetCommand(line, n);
+    if (command.kind === 'none') return;
+    if (command.kind === 'invalid') return print(command.message);
+    if (command.kind === 'help') return print(DEVNET_COMMANDS_HELP);
+    if (command.kind === 'status') {
+      for (const node of nodes) {
+        const who = node.process.running ? `pid ${node.process.pid}` : node.up ? 'not started by the devnet' : 'no process';
+        print(`node ${node.index}: ${node.up ? 'up' : 'down'} (${who}), rpc ${node.url}`);
+      }
+      return print(quorumText());
+    }
+    const node = nodes[command.node - 1]!;
+    if (command.kind === 'stop') {
+      if (!node.process.running) return print(`node ${node.index}: no process of the devnet's runs${node.up ? ' (it is up, started by hand: stop it yourself)' : ''}`);
+      node.stopAsked = true;
+      print(`node ${node.index}: stopping (SIGTERM to pid ${node.process.pid})`);
+      node.process.signal('SIGTERM');
+      return;
+    }
+    if (node.process.running) return print(`node ${node.index} runs already (pid ${node.process.pid}); "stop ${node.index}" first`);
+    if (node.up) return print(`node ${node.index} is up, not started by the devnet (rpc ${node.url}): stop that process first`);
+    print(`node ${node.index}: starting again`);
+    spawnFor(node);
   }
 
   async function onExit(node: DevnetNode, exit: ExitStatus): Promise<void> {
@@ -420,12 +348,17 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
       print(`node ${node.index} stopped (exit ${exit})${exit !== 0 && why ? `: ${why}` : ''}`);
       return;
     }
-    print(`node ${node.index} exited unexpectedly (exit ${exit})${why ? `: ${why}` : ''}; its log: ${join(dir, nodeDirName(node.index), 'node.log')}`);
+    if (node.stopAsked) {
+      print(`node ${node.index} stopped as asked (exit ${exit})`);
+    } else {
+      print(`node ${node.index} exited unexpectedly (exit ${exit})${why ? `: ${why}` : ''}; its log: ${join(dir, nodeDirName(node.index), 'node.log')}`);
+    }
     if (node.up) {
-      markDown(node, 'its process exited');
-      print(`  to run it again by hand: ${handCommand(node)}`);
+      markDown(node, node.stopAsked ? 'stopped' : 'its process exited');
+      print(`  type "restart ${node.index}" to start it again (or run it by hand: ${handCommand(node)})`);
       return;
     }
+    if (node.stopAsked) return;
     if (node.everUp) return;
     // It never answered: the start failed. With too few nodes left to ever sign, the devnet gives up.
     node.failedAtStart = true;
@@ -436,7 +369,7 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
       print(`node(s) ${failed.join(', ')} failed to start: only ${left} of ${n} nodes started, fewer than the threshold ${threshold}: no block can be signed; stopping the devnet`);
       void shutdown(1);
     } else {
-      print(`node ${node.index} failed to start: ${left} of ${n} nodes started, the devnet goes on (threshold ${threshold}); fix it and run it by hand: ${handCommand(node)}`);
+      print(`node ${node.index} failed to start: ${left} of ${n} nodes started, the devnet goes on (threshold ${threshold}); fix it and type "restart ${node.index}" (or run it by hand: ${handCommand(node)})`);
     }
   }
 
@@ -505,9 +438,13 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
 
   for (let index = 1; index <= n; index++) nodes.push(startNode(index));
   probeTimer = setTimeout(() => (probing = probeRound()), PROBE_INTERVAL_MS);
+  const commands = input === undefined ? undefined : createInterface({ input, terminal: false });
+  commands?.on('line', onCommand);
+  if (commands !== undefined) print(DEVNET_COMMANDS_HELP);
   try {
     return await finished;
   } finally {
+    commands?.close();
     clearTimeout(probeTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

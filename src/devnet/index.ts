@@ -1,12 +1,13 @@
 /**
- * `dst/devnet`: a whole DST cluster on one machine, one `dst run` process per node: the devnet itself
- * (set-up, ports, the nodes' lifecycle — up when their RPC port answers, whoever started them — and
- * shutdown: ./devnet.ts), how a node is looked at from outside (./probe.ts), the nodes' log lines (./logs.ts),
+ * `dst-sequencer/devnet`: a whole DST cluster on one machine, one `dst run` process per node: the devnet itself
+ * (set-up and ports: ./plan.ts; the nodes' lifecycle — up when their RPC port answers, whoever started
+ * them — and shutdown: ./devnet.ts; the commands typed into it, `stop 2`, `restart 2`: ./commands.ts), how a node is looked at from outside (./probe.ts), the nodes' log lines (./logs.ts),
  * the live block lines and summary (./tracker.ts), and the node supervisor the devnet and the
  * multi-process tests share (spawn, listening, stop, kill by pid: ./supervisor.ts), and distance made in
  * userspace for geo runs: latency profiles (./latency.ts) and the delaying relay (./relay.ts). The `dst devnet`
  * command that parses the flags and runs it is src/cli/devnet.ts.
  */
+export { nodeCommand, runDevnet } from './devnet.js';
 export {
   DEFAULT_ALL_DOWN_TIMEOUT_MS,
   DEFAULT_BLOCK_TIME_MS,
@@ -14,12 +15,11 @@ export {
   DEFAULT_NODES,
   DEFAULT_RPC_BASE_PORT,
   DevnetSetupError,
-  nodeCommand,
   planDevnet,
-  runDevnet,
   type DevnetOptions,
   type DevnetPlan,
-} from './devnet.js';
+} from './plan.js';
+export { DEVNET_COMMANDS_HELP, parseDevnetCommand, type DevnetCommand } from './commands.js';
 export { portInUse, probeRpc, tcpAccepts, type RpcProbe } from './probe.js';
 export { nodeEvent, parseNodeLine, type NodeEvent, type StoredBlock } from './logs.js';
 export {

@@ -1,5 +1,5 @@
 /**
- * `dst/load`: the load generator — real signed Ethereum transfers sent to DST nodes over JSON-RPC at a
+ * `dst-sequencer/load`: the load generator — real signed Ethereum transfers sent to DST nodes over JSON-RPC at a
  * steady rate, over the URLs that answer, waiting at start for a first one and taking the others in
  * once they answer (`startLoad`, ./generator.ts) — and the transaction signing it and the benchmarks use
  * (./transactions.ts). The `dst load` command that runs it is src/cli/load.ts.

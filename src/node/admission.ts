@@ -94,6 +94,12 @@ export class Admission {
     });
   }
 
+  /** How long the oldest pooled transaction has waited, in ms; undefined when the pool is empty. */
+  oldestPendingAgeMs(): number | undefined {
+    const at = this.pool.oldestPooledAt();
+    return at === undefined ? undefined : Math.max(0, this.options.clock.monotonic() - at);
+  }
+
   get size(): number {
     return this.pool.size;
   }

@@ -1,5 +1,5 @@
 /**
- * The partial aggregator (issue 19; DESIGN.md §3): records every COMMIT partial signature this node
+ * The partial aggregator (issue 19; docs/architecture.md §3–§4): records every COMMIT partial signature this node
  * sees — its own, peers' COMMITs, those inside a DECIDED — by (height, round, sender), and turns a QBFT
  * decision into the cluster's signature.
  *

@@ -235,7 +235,7 @@ export class ConsensusDriver {
       } catch (error) {
         // The codec checked the envelope; a message the machine still finds malformed is the peer's fault.
         if (!(error instanceof TypeError)) throw error;
-        this.options.logger.warn({ from, err: error.message }, 'malformed consensus message dropped');
+        this.options.logger.warn({ share: from + 1, err: error.message }, 'malformed consensus message dropped');
         return [];
       }
     });

@@ -79,7 +79,7 @@ export class GossipIntake {
       metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
       const allowance = this.allowance.get(from)!;
       if (allowance.tokens >= 1 && --allowance.tokens < 1) {
-        logger.warn({ peer, reason: error.reason }, 'throttling transaction gossip from a peer that sends transactions that do not decode or recover');
+        logger.warn({ share: Number(peer), reason: error.reason }, 'throttling transaction gossip from a peer that sends transactions that do not decode or recover');
       }
     };
     const source = { id: `peer:${peer}`, maxPending: this.peerShare };

@@ -5,7 +5,9 @@
  * joining, not behind its peers, its clock within the tolerance of the cluster's (PeerTracker), not
  * missing votes — `NOT_VOTING_HEIGHTS` blocks in a row came by sync, the latest within
  * `NOT_VOTING_RECENT_MS` — and no sync stalled for `SYNC_STUCK_MS`. Each failing condition is one
- * reason in `/readyz`'s body.
+ * reason in `/readyz`'s body. While not ready a node still accepts transactions (they are kept and
+ * gossiped, and wait for a block): with any pooled, one more reason says so (`pendingReason`), and
+ * RPC responses carry it too (the `X-DST-Not-Ready` header, src/api/server.ts).
  */
 import type { Admission } from './admission.js';
 import type { BlockCommitter } from './committer.js';
@@ -28,6 +30,11 @@ export interface HealthSources {
   /** In a cluster only. */
   peers?: PeerTracker;
   syncer?: SyncRunner;
+}
+
+/** The reason added while not ready with transactions pooled. */
+export function pendingReason(pooled: number, oldestAgeMs: number): string {
+  return `${pooled} transaction${pooled === 1 ? '' : 's'} accepted and kept (the oldest ${Math.round(oldestAgeMs / 1000)} s old): they are gossiped and wait, as no block is signed here until the reasons above are gone`;
 }
 
 export function readinessReasons(node: HealthSources): string[] {

@@ -15,6 +15,9 @@
  *   warning is logged when it crosses the tolerance either way.
  * - The highest height any peer has shown (for health), and the peer gauges (connected, ping, clock
  *   offset, refused connections), refreshed every second.
+ * - **Quorum watch** (`startQuorumWatch`, issue 17): checked every second; once the node has had a quorum
+ *   connected (itself included), losing it is a warning with how many peers are connected and how many
+ *   are needed — no block can be signed meanwhile — and its return is logged too.
  */
 import { faultTolerance, type QbftMessage } from '../consensus/index.js';
 import type { Block } from '../chain/index.js';
@@ -26,6 +29,8 @@ import type { SequencerMetrics, SequencerNetwork } from './options.js';
 const SYNC_LAG_HEIGHTS = 3;
 /** How often the peer gauges are refreshed. */
 const PEER_METRICS_INTERVAL_MS = 1_000;
+/** How often the quorum watch counts the connected peers. */
+const QUORUM_CHECK_INTERVAL_MS = 1_000;
 
 export class PeerTracker {
   /** The next height, once peers have started it. */
@@ -34,6 +39,9 @@ export class PeerTracker {
   private onNext: { height: number; peers: Set<number> } = { height: 0, peers: new Set() };
   private highest = 0;
   private metricsTimer: Timer | undefined;
+  private quorumTimer: Timer | undefined;
+  /** undefined until a quorum was first connected; then whether it is now. */
+  private hasQuorum: boolean | undefined;
   private clockWasOff = false;
   /** Refused connections counted into the metrics so far, by reason. */
   private readonly refusedReported = new Map<string, number>();
@@ -122,8 +130,33 @@ export class PeerTracker {
     this.clockWasOff = off;
   }
 
+  /** Starts the quorum watch (see the module comment) for a quorum of `quorum` nodes. */
+  startQuorumWatch(clock: Clock, quorum: number): void {
+    this.quorumTimer?.cancel();
+    this.quorumTimer = clock.every(QUORUM_CHECK_INTERVAL_MS, () => this.noteQuorum(quorum));
+  }
+
+  /** Logs a lost quorum (warn) and its return (info); before a first quorum, nothing. */
+  noteQuorum(quorum: number): void {
+    const connected = this.connectedPeers();
+    const now = connected + 1 >= quorum;
+    const counts = { connected, peers: this.nodes - 1, needed: quorum - 1, quorum };
+    if (this.hasQuorum === true && !now) {
+      this.logger.warn(counts, `quorum lost: ${connected} of ${this.nodes - 1} peers connected, a quorum of ${quorum} nodes needs ${quorum - 1}; no block can be signed until enough reconnect`);
+    } else if (this.hasQuorum === false && now) {
+      this.logger.info(counts, `quorum back: ${connected} of ${this.nodes - 1} peers connected (a quorum needs ${quorum - 1}); blocks can be signed again`);
+    }
+    if (this.hasQuorum !== undefined || now) this.hasQuorum = now;
+  }
+
+  /** Whether a quorum is connected, as of the last check; undefined before the first quorum. */
+  get quorumConnected(): boolean | undefined {
+    return this.hasQuorum;
+  }
+
   stop(): void {
     this.metricsTimer?.cancel();
+    this.quorumTimer?.cancel();
   }
 
   /** True when this message made peers' start of `next` known. */

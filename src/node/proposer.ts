@@ -1,5 +1,5 @@
 /**
- * The block proposer (issue 19): the two questions QBFT asks about values (DESIGN.md §3).
+ * The block proposer (issue 19): the two questions QBFT asks about values (docs/architecture.md §3).
  *
  * - `propose` — this node leads a round: after the block time since the head, the pool's best
  *   transactions (src/chain/mempool.ts ordering); in a cluster it waits for some at most a quarter of

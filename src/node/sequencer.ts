@@ -1,5 +1,5 @@
 /**
- * The sequencer node (issues 6, 7 and 19; DESIGN.md §3): the production loop and the `SequencerView`
+ * The sequencer node (issues 6, 7 and 19; docs/architecture.md §3): the production loop and the `SequencerView`
  * the API serves, wiring the parts that own the node's state (src/node/README.md: the diagram, who owns
  * what, the rules for when a height starts and when a node syncs).
  *
@@ -23,7 +23,7 @@ import { ConsensusDriver } from './driver.js';
 import { checkOptions, type SequencerNetwork, type SequencerOptions } from './options.js';
 import { GossipIntake } from './gossip-intake.js';
 import { LeaderSchedule } from './leaders.js';
-import { readinessReasons } from './health.js';
+import { pendingReason, readinessReasons } from './health.js';
 import { PeerTracker } from './peers.js';
 import { BlockProposer } from './proposer.js';
 import { ConsensusInbox } from './inbox.js';
@@ -131,6 +131,7 @@ export class Sequencer implements SequencerView {
       network.onTransactions((transactions, from) => this.producing && this.gossipIntake!.receive(transactions, from));
       serveBlocks(network, this.options.store);
       if (this.options.metrics) this.peers!.startMetrics(this.clock, this.options.metrics);
+      this.peers!.startQuorumWatch(this.clock, this.quorum);
     }
     // The pool reloads while the node already answers RPC; the loop waits for it.
     const restored = this.admission.restore();
@@ -189,7 +190,10 @@ export class Sequencer implements SequencerView {
   health(): NodeHealth {
     const { storage, admission, committer, quorum, peers, syncer, fatal, producing } = this;
     const reasons = readinessReasons({ producing, joining: this.phase === 'joining', fatal, storage, admission, committer, quorum, peers, syncer });
-    return { live: fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: admission.size, reasons };
+    const oldestPendingAgeMs = admission.oldestPendingAgeMs();
+    // Transactions are still accepted (kept and gossiped) while the node cannot sign: say so.
+    if (reasons.length > 0 && oldestPendingAgeMs !== undefined) reasons.push(pendingReason(admission.size, oldestPendingAgeMs));
+    return { live: fatal === undefined, ready: reasons.length === 0, head: this.headNumber(), mempoolSize: admission.size, oldestPendingAgeMs, reasons };
   }
 
   // ---- the loop ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * A node's durable state in one LMDB environment (lmdb-js; DESIGN.md §5, issue 6):
+ * A node's durable state in one LMDB environment (lmdb-js; docs/architecture.md §5, issue 6):
  *
  * | sub-database | key | value |
  * |---|---|---|

@@ -118,7 +118,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUpResult> {
   const drop = (peer: number, reason: string): void => {
     dropped.add(peer);
     rejected.push({ peer, reason });
-    logger?.warn({ peer, reason }, 'sync: dropping peer');
+    logger?.warn({ share: peer + 1, reason }, 'sync: dropping peer');
   };
 
   for (;;) {

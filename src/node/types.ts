@@ -66,6 +66,8 @@ export interface NodeHealth {
   /** Number of the newest signed block. */
   head: number;
   mempoolSize: number;
+  /** How long the pool's oldest transaction has waited (ms); undefined when the pool is empty or unknown. */
+  oldestPendingAgeMs?: number;
   /** Human-readable reasons when not ready. */
   reasons: string[];
 }

@@ -160,7 +160,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     const ips: string[] = [];
     for (const address of peer.addrs) {
       const host = hostOf(address);
-      if (host === undefined) log?.warn({ peer: peer.index, address }, 'operator address is neither an IP address nor a DNS name: its connections are not admitted by address');
+      if (host === undefined) log?.warn({ share: peer.index + 1, address }, 'operator address is neither an IP address nor a DNS name: its connections are not admitted by address');
       else if ('ip' in host) ips.push(host.ip);
       else names.push({ operator: peer.index, name: host.name, family: host.family });
     }
@@ -192,7 +192,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
           const ips = (await resolve(name, family)).map(canonicalIp).filter((ip): ip is string => ip !== undefined);
           resolved.set(`${operator} ${family} ${name}`, ips);
         } catch (error) {
-          log?.warn({ peer: operator, name, err: (error as Error).message }, 'operator address did not resolve: keeping the addresses resolved before');
+          log?.warn({ share: operator + 1, name, err: (error as Error).message }, 'operator address did not resolve: keeping the addresses resolved before');
         }
       }),
     ).then(() => {
@@ -282,7 +282,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
       }
       if (options.openConnections(peer) >= limits.connectionsPerOperator) {
         refused.overLimit++;
-        log?.debug({ peer: operator.index, open: options.openConnections(peer) }, 'inbound connection refused: the operator has the most open connections allowed');
+        log?.debug({ share: operator.index + 1, open: options.openConnections(peer) }, 'inbound connection refused: the operator has the most open connections allowed');
         return true;
       }
       return false;

@@ -139,7 +139,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
           (error: Error) => {
             const nextDelay = Math.min(2 * (reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS), RECONNECT_MAX_DELAY_MS);
             reconnectDelay.set(peer.index, nextDelay);
-            log?.debug({ peer: peer.index, err: error.message, retryMs: nextDelay }, 'dial failed');
+            log?.debug({ share: peer.index + 1, err: error.message, retryMs: nextDelay }, 'dial failed');
             scheduleDial(peer, nextDelay);
           },
         );
@@ -169,7 +169,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
         const peer = operators.operatorOf(event.detail);
         if (!peer) return;
         reconnectDelay.set(peer.index, RECONNECT_INITIAL_DELAY_MS);
-        log?.info({ peer: peer.index }, 'operator connected');
+        log?.info({ share: peer.index + 1 }, 'operator connected');
         pingPeer(peer);
         for (const handler of connectedHandlers) handler(peer);
       });
@@ -177,7 +177,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
         const peer = operators.operatorOf(event.detail);
         if (!peer) return;
         latencies.delete(peer.index);
-        log?.info({ peer: peer.index }, 'operator disconnected');
+        log?.info({ share: peer.index + 1 }, 'operator disconnected');
         for (const handler of disconnectedHandlers) handler(peer);
         scheduleDial(peer, reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS);
       });

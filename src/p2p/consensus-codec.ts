@@ -1,5 +1,5 @@
 /**
- * Signed envelopes for QBFT messages (DESIGN.md §4 "Wire": every consensus message is signed by its
+ * Signed envelopes for QBFT messages (docs/architecture.md §5 "Wire": every consensus message is signed by its
  * sender's operator identity key, so justifications can be forwarded and checked).
  *
  * Envelope (what travels, and what a justification embeds): the msgpack array `[body, signature]`,

@@ -1,6 +1,6 @@
 /**
  * Frames on the cluster's libp2p streams: a 4-byte unsigned big-endian length, then that many bytes
- * of msgpack (msgpackr). DESIGN.md §4 ("Wire").
+ * of msgpack (msgpackr). docs/architecture.md §5 ("Wire").
  *
  * Why a fixed u32 and not an unsigned varint (as multistream-select uses): the reader knows the
  * frame's length after exactly four bytes, so an oversized frame is refused before any of its body

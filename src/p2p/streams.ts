@@ -113,7 +113,7 @@ export function createStreams(options: StreamsOptions): Streams {
           stream.send(frame);
         } catch (error) {
           undeliveredMessages++;
-          log?.debug({ protocol, peer: peer.index, err: (error as Error).message }, 'send failed');
+          log?.debug({ protocol, share: peer.index + 1, err: (error as Error).message }, 'send failed');
         }
       });
       sendChains.set(key, next);

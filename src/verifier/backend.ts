@@ -1,5 +1,5 @@
 /**
- * The two ways `dst/verifier` checks BLS signatures (Ethereum's ciphersuite, `BLS_SIG_BLS12381G2_XMD:
+ * The two ways `dst-sequencer/verifier` checks BLS signatures (Ethereum's ciphersuite, `BLS_SIG_BLS12381G2_XMD:
  * SHA-256_SSWU_RO_POP_`: keys in G1, signatures in G2), behind one interface:
  *
  * - `wasm`: the project's WebAssembly core (src/wasm/verify.ts) — everywhere, no native code. A range
@@ -100,9 +100,9 @@ function loadNative(): Promise<SignatureBackend | undefined> {
 /** The backend for `name`: `auto` is native where the addon loads, wasm elsewhere; `native` fails where it does not load. */
 export async function signatureBackend(name: BackendName = 'auto'): Promise<SignatureBackend> {
   if (name === 'wasm') return wasmBackend;
-  if (name !== 'auto' && name !== 'native') throw new TypeError(`dst/verifier: backend: expected "auto", "native" or "wasm", got ${String(name)}`);
+  if (name !== 'auto' && name !== 'native') throw new TypeError(`dst-sequencer/verifier: backend: expected "auto", "native" or "wasm", got ${String(name)}`);
   const backend = await loadNative();
   if (backend) return backend;
-  if (name === 'native') throw new Error('dst/verifier: the native backend needs @chainsafe/blst, which does not load here; use backend "wasm"');
+  if (name === 'native') throw new Error('dst-sequencer/verifier: the native backend needs @chainsafe/blst, which does not load here; use backend "wasm"');
   return wasmBackend;
 }

@@ -72,9 +72,9 @@ const SIGNATURE_BYTES = 96;
  * a chain id outside 0..2^256−1, or a group key that is not a valid compressed G1 point.
  */
 export function assertTrust(trust: Trust): void {
-  if (typeof trust !== 'object' || trust === null) throw new TypeError('dst/verifier: trust: expected { chainId, groupPublicKey }');
+  if (typeof trust !== 'object' || trust === null) throw new TypeError('dst-sequencer/verifier: trust: expected { chainId, groupPublicKey }');
   if (typeof trust.chainId !== 'bigint' || trust.chainId < 0n || trust.chainId >= 1n << 256n) {
-    throw new TypeError('dst/verifier: trust.chainId: expected a bigint in 0..2^256-1');
+    throw new TypeError('dst-sequencer/verifier: trust.chainId: expected a bigint in 0..2^256-1');
   }
   const key = trust.groupPublicKey;
   let problem: string | undefined;
@@ -86,7 +86,7 @@ export function assertTrust(trust: Trust): void {
       problem = (error as Error).message;
     }
   }
-  if (problem) throw new TypeError(`dst/verifier: trust.groupPublicKey: expected the 48-byte compressed G1 group public key of the cluster lock (${problem})`);
+  if (problem) throw new TypeError(`dst-sequencer/verifier: trust.groupPublicKey: expected the 48-byte compressed G1 group public key of the cluster lock (${problem})`);
 }
 
 /** Checks everything about `block` but its signature; see the module comment for the rules. */

@@ -1,5 +1,5 @@
 /**
- * `dst/verifier`: check that blocks are the DST cluster's without trusting the node that served them —
+ * `dst-sequencer/verifier`: check that blocks are the DST cluster's without trusting the node that served them —
  * for a rollup's derivation pipeline, a bridge, a wallet or an explorer.
  *
  * The trust anchor is the cluster's chain id and group public key (`Trust`, from its cluster lock),

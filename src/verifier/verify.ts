@@ -68,7 +68,7 @@ export async function verifySignedBlock(block: SignedBlockData, trust: Trust, op
 /** Verifies a range of consecutive signed blocks, their linkage and all their signatures at once. */
 export async function verifyChain(blocks: readonly SignedBlockData[], trust: Trust, options: ChainOptions = {}): Promise<ChainResult> {
   assertTrust(trust);
-  if (!Array.isArray(blocks)) throw new TypeError('dst/verifier: verifyChain: blocks: expected an array of signed blocks');
+  if (!Array.isArray(blocks)) throw new TypeError('dst-sequencer/verifier: verifyChain: blocks: expected an array of signed blocks');
   const backend = await signatureBackend(options.backend);
   const checked: CheckedBlock[] = [];
   let failure: { index: number; number: number | undefined; failure: Failure } | undefined;

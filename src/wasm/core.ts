@@ -3,7 +3,7 @@
  * every wrapper in `src/wasm/` follows.
  *
  * The module is compiled and instantiated once per build variant, the first time a function needs it.
- * In Node it is read from `build/` and compiled synchronously: `import { keccak256 } from 'dst/wasm'`
+ * In Node it is read from `build/` and compiled synchronously: `import { keccak256 } from 'dst-sequencer/wasm'`
  * is usable on the next line (Node has no size limit on synchronous compilation). Elsewhere — a
  * browser, an edge worker — there is no file system: `await initWasm(source)` compiles the release core
  * from its bytes or a `fetch` of `build/dst.release.wasm` before the first call. Nothing here imports a
@@ -16,7 +16,7 @@
  * - `debug`: assertions and bounds checks on, used by the test suite, which runs the same tests
  *   against both variants (the as-sha256 habit).
  *
- * ## Memory contract (DESIGN.md §2)
+ * ## Memory contract (docs/architecture.md §2)
  * - Every buffer the core reads or writes is a fixed region of linear memory laid down at compile time
  *   (`memory.data` in AssemblyScript), its offset and capacity exported as functions.
  * - The TS side takes `Uint8Array` views of those regions (views are re-created only if memory grows,
@@ -107,7 +107,7 @@ function readBinary(variant: WasmVariant): Uint8Array {
   const readFileSync = nodeReadFileSync();
   if (readFileSync === undefined) {
     throw new Error(
-      `dst/wasm: the ${variant} WebAssembly core is not loaded, and there is no file system to read it from here; ` +
+      `dst-sequencer/wasm: the ${variant} WebAssembly core is not loaded, and there is no file system to read it from here; ` +
         'call `await initWasm(fetch(URL of build/dst.release.wasm))` first',
     );
   }
@@ -115,7 +115,7 @@ function readBinary(variant: WasmVariant): Uint8Array {
     return readFileSync(url);
   } catch (cause) {
     throw new Error(
-      `dst/wasm: cannot read the ${variant} WebAssembly core at ${url.pathname}; ` +
+      `dst-sequencer/wasm: cannot read the ${variant} WebAssembly core at ${url.pathname}; ` +
         'run `npm run build:wasm` (npm install runs it through `prepare`)',
       { cause },
     );
@@ -129,7 +129,7 @@ function instantiate(variant: WasmVariant, module: object = new Module(readBinar
       abort(messagePtr: number, filePtr: number, line: number, column: number): never {
         const text = (ptr: number) => (memory === undefined ? '?' : readAsString(memory, ptr));
         throw new Error(
-          `dst/wasm ${variant} core aborted: ${text(messagePtr)} at ${text(filePtr)}:${line}:${column}`,
+          `dst-sequencer/wasm ${variant} core aborted: ${text(messagePtr)} at ${text(filePtr)}:${line}:${column}`,
         );
       },
     },
@@ -176,7 +176,7 @@ function readAsString(memory: WasmMemory, ptr: number): string {
 export function coreFunction(core: WasmCore, name: string): (...args: number[]) => number {
   const fn = core.exports[name];
   if (typeof fn !== 'function') {
-    throw new Error(`dst/wasm: the ${core.variant} core has no export "${name}"; rebuild with npm run build:wasm`);
+    throw new Error(`dst-sequencer/wasm: the ${core.variant} core has no export "${name}"; rebuild with npm run build:wasm`);
   }
   return fn;
 }

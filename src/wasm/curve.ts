@@ -9,13 +9,13 @@
  * 192 bytes (x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0), big-endian, infinity = 0x40 followed by zeros. This is what
  * `PublicKey.toBytes(false)` / `Signature.toBytes(false)` of @chainsafe/blst produce and what their
  * `fromBytes` accept. The core trusts that points are in the prime-order subgroup (blst checks that
- * when it deserializes, DESIGN.md §2) but rejects bytes that are not on the curve, non-canonical
+ * when it deserializes, docs/architecture.md §2) but rejects bytes that are not on the curve, non-canonical
  * coordinates and bad flags.
  *
  * - `g1Msm(points, scalars)` → 96 bytes: Σ scalars[i]·points[i] on G1.
  * - `g2Msm(points, scalars)` → 192 bytes: the same on G2.
  * - `combineG2(indices, partials)` → 192 bytes: the threshold signature Σ λ_i·σ_i, where λ_i are the
- *   Lagrange coefficients at x = 0 of the 1-based share indices (DESIGN.md §4).
+ *   Lagrange coefficients at x = 0 of the 1-based share indices (docs/architecture.md §5).
  * - `interpolateG1(indices, publicShares)` → 96 bytes: the group public key from public key shares.
  * Scalars are bigints in [0, r). At most `CURVE_MAX_POINTS` (4,096) points per call. Every function
  * throws an Error saying what was expected and what came on bad input. The functions are

@@ -45,7 +45,7 @@ export function frApi(core: WasmCore) {
   const outputPtr = coreFunction(core, 'frOutputPtr')();
   const capacity = coreFunction(core, 'frMaxCount')();
   if (capacity !== FR_MAX_COUNT) {
-    throw new Error(`dst/wasm: core capacity ${capacity} differs from FR_MAX_COUNT ${FR_MAX_COUNT}; rebuild`);
+    throw new Error(`dst-sequencer/wasm: core capacity ${capacity} differs from FR_MAX_COUNT ${FR_MAX_COUNT}; rebuild`);
   }
 
   function check(status: number, operation: string): void {

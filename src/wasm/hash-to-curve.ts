@@ -68,7 +68,7 @@ export function hashToCurveApi(core: WasmCore) {
   function check(status: number, what: string): void {
     if (status !== 0) {
       const index = status === -3 || status === -6 ? ` (input ${exports.failedInput()})` : '';
-      throw new Error(`dst/wasm ${what}: the ${core.variant} core failed (${status}: ${STATUS[status] ?? 'unknown status'}${index})`);
+      throw new Error(`dst-sequencer/wasm ${what}: the ${core.variant} core failed (${status}: ${STATUS[status] ?? 'unknown status'}${index})`);
     }
   }
 

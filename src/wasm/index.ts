@@ -1,5 +1,5 @@
 /**
- * `dst/wasm`: the typed wrapper around the WebAssembly core (see ./core.ts for the memory contract).
+ * `dst-sequencer/wasm`: the typed wrapper around the WebAssembly core (see ./core.ts for the memory contract).
  *
  * The top-level functions use the release build, loaded once on import. `createWasmApi('debug')`
  * gives the same functions over the debug build (assertions on), which the tests also run against.

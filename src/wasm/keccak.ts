@@ -62,7 +62,7 @@ export function keccakApi(core: WasmCore) {
 
   function check(status: number, what: string): void {
     if (status !== 0) {
-      throw new Error(`dst/wasm ${what}: the ${core.variant} core failed (${status}: ${STATUS[status] ?? 'unknown status'})`);
+      throw new Error(`dst-sequencer/wasm ${what}: the ${core.variant} core failed (${status}: ${STATUS[status] ?? 'unknown status'})`);
     }
   }
 

@@ -9,7 +9,7 @@
  * what `PublicKey.toBytes(false)` / `Signature.toBytes(false)` of @chainsafe/blst produce. The core
  * rejects bad flags, non-canonical coordinates and points off the curve, but it does NOT check that a
  * point lies in the prime-order subgroup: callers must pass subgroup-checked points (blst checks that
- * when it deserializes, DESIGN.md §2; the core's own decoding with subgroup checks,
+ * when it deserializes, docs/architecture.md §2; the core's own decoding with subgroup checks,
  * assembly/bls/decode.ts, is being wired in separately). A pair with a point at infinity contributes 1
  * (the pairing is bilinear) and is skipped, so a signature check built on `pairingCheck` must reject an
  * infinite public key or signature itself, as the Ethereum spec's KeyValidate does. An empty list

@@ -92,7 +92,7 @@ export function pointsApi(core: WasmCore) {
   };
   const maxCount = exports.maxCount();
   if (maxCount !== POINTS_MAX_COUNT) {
-    throw new Error(`dst/wasm: the ${core.variant} core takes ${maxCount} points per call, this wrapper expects ${POINTS_MAX_COUNT}; rebuild with npm run build:wasm`);
+    throw new Error(`dst-sequencer/wasm: the ${core.variant} core takes ${maxCount} points per call, this wrapper expects ${POINTS_MAX_COUNT}; rebuild with npm run build:wasm`);
   }
   const inputOffset = exports.inputOffset();
   const outputOffset = exports.outputOffset();

@@ -91,7 +91,7 @@ export function trieApi(core: WasmCore) {
     }
     const status = computeRoot(count);
     if (status !== 0) {
-      throw new Error(`dst/wasm ${what}: the ${core.variant} core failed (${status}: ${STATUS[status] ?? 'unknown status'})`);
+      throw new Error(`dst-sequencer/wasm ${what}: the ${core.variant} core failed (${status}: ${STATUS[status] ?? 'unknown status'})`);
     }
     return count;
   }

@@ -310,6 +310,26 @@ describe('JSON-RPC over HTTP', () => {
     expect((await f.call('eth_chainId')).result).toBe(quantity(CHAIN_ID));
   });
 
+  it('answers JSON-RPC while not ready with the reasons in X-DST-Not-Ready, and serves the pool\'s oldest age', async () => {
+    const post = (body: unknown) => fetch(f.server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ready = await post({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' });
+    expect(ready.headers.get('x-dst-not-ready')).toBeNull();
+    const before = f.sequencer.healthState;
+    f.sequencer.healthState = { ...before, ready: false, reasons: ['1 of 3 peers connected: a quorum of 3 nodes needs 2', 'syncing… → later'], oldestPendingAgeMs: 12_500 };
+    try {
+      const answer = await post({ jsonrpc: '2.0', id: 2, method: 'eth_chainId' });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { result: string }).result).toBe(quantity(CHAIN_ID));
+      // Printable ASCII only in a header: the reasons' "…" and "→" become "?".
+      expect(answer.headers.get('x-dst-not-ready')).toBe('1 of 3 peers connected: a quorum of 3 nodes needs 2; syncing? ? later');
+      expect((await f.call('dst_health')).result).toMatchObject({ ready: false, oldestPendingAgeSeconds: 13 });
+      const metrics = await (await fetch(new URL('/metrics', f.server.url))).text();
+      expect(metrics).toMatch(/^dst_mempool_oldest_transaction_age_seconds 12\.5$/m);
+    } finally {
+      f.sequencer.healthState = before;
+    }
+  });
+
   it('/livez and /readyz follow view.health(), /metrics serves the registry, other paths and verbs are refused', async () => {
     const get = async (path: string) => {
       const response = await fetch(new URL(path, f.server.url));
@@ -326,12 +346,18 @@ describe('JSON-RPC over HTTP', () => {
     expect((await get('/livez')).status).toBe(503);
     f.sequencer.healthState = { ...f.sequencer.healthState, live: true, ready: true, reasons: [] };
 
+    // A well-known Ethereum method this node does not serve is counted under its own name.
+    expect((await f.call('eth_getBalance', ['0x' + '00'.repeat(20), 'latest'])).error.code).toBe(-32601);
     const metrics = await get('/metrics');
     expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="eth_getBalance",outcome="method-not-found"\} 1$/m);
+    expect(metrics.body).toMatch(/^dst_mempool_oldest_transaction_age_seconds 0$/m);
     expect(metrics.body).toMatch(/^dst_head_block_number 1$/m);
     expect(metrics.body).toMatch(/^dst_mempool_transactions 1$/m);
     expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="eth_chainId",outcome="ok"\} \d+$/m);
-    expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="unknown",outcome="method-not-found"\} \d+$/m);
+    // eth_mine is no Ethereum method name of the fixed list (src/api/method-names.ts); toString neither.
+    expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="other",outcome="method-not-found"\} [2-9]\d*$/m);
+    expect(metrics.body).not.toMatch(/method="(unknown|eth_mine|toString)"/);
     expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="invalid",outcome="parse-error"\} 4$/m);
     // Three oversized bodies so far: declared length, chunked, and the client cut off past 64 MiB.
     expect(metrics.body).toMatch(/^dst_rpc_requests_total\{method="invalid",outcome="oversized"\} 3$/m);

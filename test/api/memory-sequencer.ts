@@ -35,7 +35,7 @@ export class MemorySequencer implements SequencerView {
   readonly rules: TransactionRules;
   readonly blocks: SignedBlock[];
   /** What `health()` reports besides head and pool size; tests change it. */
-  healthState: Pick<NodeHealth, 'live' | 'ready' | 'reasons'> = { live: true, ready: true, reasons: [] };
+  healthState: Pick<NodeHealth, 'live' | 'ready' | 'reasons' | 'oldestPendingAgeMs'> = { live: true, ready: true, reasons: [] };
   private readonly blocksByHash = new Map<string, SignedBlock>();
   private readonly transactions = new Map<string, TransactionRecord>();
   private readonly lastNonce = new Map<string, bigint>();

@@ -58,7 +58,7 @@ function independentLockHash(fileText: string): string {
   return hex(keccak_256(new TextEncoder().encode(JSON.stringify(body, sorted))));
 }
 
-/** f = ⌊(n−1)/3⌋, quorum = ⌈(n + f + 1)/2⌉ (DESIGN.md §3). */
+/** f = ⌊(n−1)/3⌋, quorum = ⌈(n + f + 1)/2⌉ (docs/architecture.md §4). */
 const quorumOf = (n: number): number => Math.ceil((n + Math.floor((n - 1) / 3) + 1) / 2);
 
 describe.each([

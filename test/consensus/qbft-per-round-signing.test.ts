@@ -29,7 +29,7 @@ const BYZANTINE = 3;
 const THRESHOLD = 3;
 const HEIGHT = 1;
 
-/** The node's signing root, as DESIGN.md §3 now has it: keccak256(domain ‖ chainId ‖ round ‖ blockHash),
+/** The node's signing root, as docs/architecture.md §5 has it: keccak256(domain ‖ chainId ‖ round ‖ blockHash),
  * with chainId as uint256 and round as uint64, big-endian; the test's block hash is keccak256(valueId). */
 function signingRoot(round: number, valueId: string): Uint8Array {
   const domain = encoder.encode('DST-QBFT-COMMIT');

@@ -7,7 +7,7 @@ import { g2PointOutsideSubgroup, randomG2Point } from './helpers.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-// n = 3f + 1 = 7 nodes, f = 2 faulty, threshold t = 2f + 1 = 5 (DESIGN.md §3).
+// n = 3f + 1 = 7 nodes, f = 2 faulty, threshold t = 2f + 1 = 5 (docs/architecture.md §4).
 const f = 2;
 const n = 3 * f + 1;
 const t = 2 * f + 1;

@@ -1,5 +1,5 @@
 /**
- * dst/verifier against a real 4-node cluster (separate `dst run` processes over libp2p on loopback,
+ * dst-sequencer/verifier against a real 4-node cluster (separate `dst run` processes over libp2p on loopback,
  * under a transaction load): every block of its chain verifies, one by one and as a chain; a
  * `DstFollower` on three nodes' WebSockets keeps yielding verified blocks with no gap and no duplicate
  * while the node it follows is SIGKILLed; a node behind a proxy that tampers with one transaction of
@@ -72,7 +72,7 @@ async function take(iterator: AsyncIterator<VerifiedBlock>, count: number, onBlo
   return out;
 }
 
-describe('dst/verifier against a 4-node cluster', () => {
+describe('dst-sequencer/verifier against a 4-node cluster', () => {
   let cluster: TestCluster;
   let nodes: NodeProcess[];
   let load: TransactionLoad;

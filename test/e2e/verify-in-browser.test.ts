@@ -1,5 +1,5 @@
 /**
- * dst/verifier in a real browser: the browser bundle (`npm run build:browser`: no Node built-ins, the
+ * dst-sequencer/verifier in a real browser: the browser bundle (`npm run build:browser`: no Node built-ins, the
  * WebAssembly backend) and examples/verify-in-browser/, served from a static server on loopback, run
  * in headless Chromium (Debian's chromium, driven by playwright-core) against a 4-node cluster of real
  * `dst run` processes under load. The nodes allow the page's origin with `--rpc-cors`, except node 4:
@@ -35,7 +35,7 @@ function serveStatic(dir: string): Promise<{ server: Server; origin: string }> {
   return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('dst/verifier in headless Chromium', () => {
+describe.skipIf(!existsSync(CHROMIUM))('dst-sequencer/verifier in headless Chromium', () => {
   let site: { server: Server; origin: string };
   let cluster: TestCluster;
   let nodes: NodeProcess[];

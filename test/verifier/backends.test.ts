@@ -1,5 +1,5 @@
 /**
- * The two signature backends of dst/verifier (src/verifier/backend.ts) give the same answer: native
+ * The two signature backends of dst-sequencer/verifier (src/verifier/backend.ts) give the same answer: native
  * blst and the WebAssembly core on random single-byte corruptions of signed blocks (header,
  * transactions, round, signature), and on same-key batches with random bad signatures at random
  * positions — the same invalid positions, in order.

@@ -1,5 +1,5 @@
 /**
- * dst/verifier's block and chain checks (src/verifier/verify.ts) on real threshold-signed chains, on
+ * dst-sequencer/verifier's block and chain checks (src/verifier/verify.ts) on real threshold-signed chains, on
  * both signature backends: valid blocks verify; every single-byte change of a header, a transaction,
  * the round or the signature is rejected with the reason an independent decoding (@ethereumjs/rlp)
  * predicts; dropped, added and reordered transactions, another chain id, t − 1 partials and another
@@ -39,7 +39,7 @@ function expectedHeaderReason(original: Uint8Array, bytes: Uint8Array): FailureR
   return 'bad-signature';
 }
 
-describe.each(['native', 'wasm'] as BackendName[])('dst/verifier on the %s backend', (backend) => {
+describe.each(['native', 'wasm'] as BackendName[])('dst-sequencer/verifier on the %s backend', (backend) => {
   it('every block of a threshold-signed chain verifies, one by one and as a chain', async () => {
     for (const [i, block] of chain.blocks.entries()) {
       const result = await verifySignedBlock(block, trust, { backend });

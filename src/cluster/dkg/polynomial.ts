@@ -12,7 +12,7 @@
  * several dealers combine linearly: with weights wᵢ (1 for the DKG's sum, Lagrange coefficients for
  * resharing) Aₖ = Σᵢ wᵢ·C_{i,k} commits to Σᵢ wᵢ·fᵢ, whose value at j is the public share of j.
  *
- * Who computes what (DESIGN.md §2): the commitments aₖ·G1 are fixed-base multiplications of SECRET
+ * Who computes what (docs/architecture.md §2, "Who does which hot path"): the commitments aₖ·G1 are fixed-base multiplications of SECRET
  * scalars, so they are made by native blst's constant-time `SecretKey.toPublicKey`; the WebAssembly
  * G1 MSM (`g1Msm`, variable-time, for public data only) evaluates commitments at x = j (share checks,
  * public shares) and combines them across dealers. Points from the network are decoded by blst with the

@@ -1,6 +1,6 @@
 /**
  * The QBFT state machine: one node's side of Moniz, "The Istanbul BFT Consensus Algorithm" (arXiv
- * 2002.03613), one decision per height, with the sequencer rule of DESIGN.md §3 (the COMMIT carries the
+ * 2002.03613), one decision per height, with the sequencer rule of docs/architecture.md §4 (the COMMIT carries the
  * sender's partial signature over (height, round, value) and the decision hands back the COMMIT quorum
  * with its round).
  *

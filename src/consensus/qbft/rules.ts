@@ -21,7 +21,7 @@ export function quorumSize(nodes: number): number {
   return Math.ceil((nodes + faultTolerance(nodes) + 1) / 2);
 }
 
-/** The default leader: round-robin over heights and rounds, `(height + round) mod n` (DESIGN.md §3). */
+/** The default leader: round-robin over heights and rounds, `(height + round) mod n` (docs/qbft.md "Leader choice"). */
 export function roundRobinLeader(height: number, round: number, nodes: number): number {
   return (height + round) % nodes;
 }

@@ -1,13 +1,13 @@
 /**
  * Message, configuration and output types of the QBFT state machine (Moniz, "The Istanbul BFT
  * Consensus Algorithm", arXiv 2002.03613, as used by Charon, SSV and Besu), with the sequencer rule of
- * DESIGN.md §3: a COMMIT carries its sender's partial signature over the value.
+ * docs/architecture.md §4: a COMMIT carries its sender's partial signature over the value.
  *
  * Conventions: nodes are indexed 0..n-1; rounds start at 1 (as in the paper); a height is one
  * consensus instance (λ in the paper). Values are opaque to the machine (`V`, e.g. a block); it
  * compares them only through the injected `valueId` (e.g. the block hash as hex). Messages are
  * treated as immutable: the machine stores and forwards the very objects it receives, so a transport
- * that authenticates each message (DESIGN.md §4: every consensus message is signed by its sender) can
+ * that authenticates each message (docs/architecture.md §5 "Wire": every consensus message is signed by its sender) can
  * check justifications embedded in a message as well.
  */
 

@@ -130,7 +130,7 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
       // The peer may have gone (and its samples with it) while this request was out: keep nothing then.
       if (!stopped && connections.isConnected(peer)) record(peer.index, sample);
     } catch (error) {
-      if (!stopped) log?.debug({ peer: peer.index, err: (error as Error).message }, 'clock request failed');
+      if (!stopped) log?.debug({ share: peer.index + 1, err: (error as Error).message }, 'clock request failed');
     } finally {
       inFlight.delete(peer.index);
     }

@@ -50,7 +50,7 @@ export function createConsensusProtocol<V>(options: ConsensusProtocolOptions<V>)
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
         rejectedMessages++;
-        log?.warn({ from, err: error.message }, 'consensus message rejected');
+        log?.warn({ share: from + 1, err: error.message }, 'consensus message rejected');
         return;
       }
       deliver(log, () => consensusHandler(message, from));

@@ -445,7 +445,7 @@ class Simulation {
   }
 
   /**
-   * What the sequencer's safety rests on (DESIGN.md §1): the cluster can combine a signature on at
+   * What the sequencer's safety rests on (docs/architecture.md §4): the cluster can combine a signature on at
    * most one value per height. Partials are over (height, round, value), so they combine only within
    * one round: a value is signable once, in some round, its honest signers plus every Byzantine node
    * (each willing to sign anything in any round) reach the threshold t = quorum.
