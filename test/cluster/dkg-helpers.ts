@@ -1,5 +1,5 @@
 /**
- * Helpers for the ceremony tests (dkg.test.ts, reshare.test.ts): operators with identity directories
+ * Helpers for the ceremony tests (dkg.test.ts, dkg-malicious.long.test.ts, reshare.long.test.ts): operators with identity directories
  * and free loopback ports, whole ceremonies run in-process over real libp2p (each operator its own
  * host), and the checks every outcome must pass (every node directory loads, t shares sign, t − 1 not,
  * herumi recovers the same signature).
