@@ -79,6 +79,7 @@ export function assertTrust(trust: Trust): void {
   const key = trust.groupPublicKey;
   let problem: string | undefined;
   if (!(key instanceof Uint8Array) || key.length !== 48) problem = 'not 48 bytes';
+  else if (validatedKeys.has(hex(key))) return;
   else {
     try {
       if (!validatePublicKey(key)) problem = 'not a valid public key';
@@ -87,7 +88,16 @@ export function assertTrust(trust: Trust): void {
     }
   }
   if (problem) throw new TypeError(`dst-sequencer/verifier: trust.groupPublicKey: expected the 48-byte compressed G1 group public key of the cluster lock (${problem})`);
+  if (validatedKeys.size >= VALIDATED_KEYS_KEPT) validatedKeys.clear();
+  validatedKeys.add(hex(key));
 }
+
+/**
+ * Group keys already validated (KeyValidate: on the curve, in G1, not infinity — a few hundred µs in
+ * WebAssembly), by hex: a verifier checks block after block against the same key. A few are kept.
+ */
+const validatedKeys = new Set<string>();
+const VALIDATED_KEYS_KEPT = 16;
 
 /** Checks everything about `block` but its signature; see the module comment for the rules. */
 export function checkBlock(block: SignedBlockData, trust: Trust): { ok: true; checked: CheckedBlock } | Failure {
