@@ -115,7 +115,8 @@ describe('dst execute following a 4-node cluster', () => {
   });
 
   it('ethers v6: Wallet.sendTransaction + tx.wait(); cast send + cast receipt', async () => {
-    const provider = new JsonRpcProvider(executors.a!.url, Number(CHAIN_ID), { staticNetwork: true, pollingInterval: 200 });
+    // cacheTimeout -1: ethers caches identical calls (the pending nonce among them) for 250 ms by default.
+    const provider = new JsonRpcProvider(executors.a!.url, Number(CHAIN_ID), { staticNetwork: true, pollingInterval: 200, cacheTimeout: -1 });
     const signer = new EthersWallet(keyOf(ethersW!), provider);
     const before = await provider.getBalance(signer.address);
     const tx = await signer.sendTransaction({ to: '0x00000000000000000000000000000000000000cc', value: 12345n });

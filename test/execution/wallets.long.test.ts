@@ -107,7 +107,9 @@ describe('wallets against dst execute, nothing set by hand', () => {
   });
 
   it('ethers v6: Wallet.sendTransaction + tx.wait(), and an ERC-20 through ContractFactory', async () => {
-    const provider = new JsonRpcProvider(url, Number(CHAIN_ID), { staticNetwork: true, pollingInterval: 100 });
+    // cacheTimeout -1: ethers caches identical calls for 250 ms by default, so a second send within that
+    // time (the ERC-20 transfer right after its deployment) would reuse the cached pending nonce.
+    const provider = new JsonRpcProvider(url, Number(CHAIN_ID), { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
     const signer = new EthersWallet(`0x${Buffer.from(ethersKey!.key).toString('hex')}`, provider);
     const to = '0x00000000000000000000000000000000000000cc';
     const before = await provider.getBalance(signer.address);
