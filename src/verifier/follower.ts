@@ -182,8 +182,11 @@ export class DstFollower {
           await this.#waitForRoom();
           if (this.#closed) return;
           const count = Math.min(RANGE, head - this.#last.number);
-          const answer = await socket.call('dst_getSignedBlocks', [quantity(this.#last.number + 1), count]);
+          const before = this.#last.number;
+          const answer = await socket.call('dst_getSignedBlocks', [quantity(before + 1), count]);
           if (!(await this.#take(url, socket, answer))) return;
+          // Nothing new although the node announced more: wait for its next head rather than ask again at once.
+          if (this.#last.number === before) head = before;
           continue;
         }
         await new Promise<void>((resolve) => (wake = resolve));
