@@ -110,7 +110,8 @@ describe.each(['release', 'debug'] as const)('curve MSM (%s build)', (variant) =
           let sum = curve.zero as any;
           for (const { point, scalar: k } of terms) if (k !== 0n) sum = sum.add((points[point] as any).multiply(k));
           const got = msm(terms.map((t) => encode(points[t.point]!)), terms.map((t) => t.scalar));
-          expect(hex(got)).toBe(hex(encode(sum)));
+          // a sum that cancels (e.g. (r − 2)·P + 2·P) is the point at infinity: encode it as the curve's zero
+          expect(hex(got)).toBe(hex(encode(sum.equals(curve.zero) ? curve.zero : sum)));
         }),
         { numRuns: curve.name === 'G1' ? 25 : 10 },
       );
