@@ -10,21 +10,10 @@
  * (EIP-658 status, gas, logs, contract address, effective gas price) for an executed one, or the
  * reason for a skipped one (a transaction that could not start: never a receipt).
  */
-import type { BlockHeader } from '../chain/index.js';
 
-/** The follower's output (src/verifier/follower.ts): a DST block with a verified group signature. */
-export interface VerifiedBlock {
-  number: number;
-  /** The DST block hash (keccak-256 of the RLP header), 32 bytes. */
-  hash: Uint8Array;
-  header: BlockHeader;
-  /** Raw signed transactions in block order. */
-  transactions: Uint8Array[];
-  round: number;
-  signature: Uint8Array;
-  /** The node URL it came from. */
-  source: string;
-}
+/** The follower's output: a DST block with a verified group signature (src/verifier/follower.ts). */
+import type { VerifiedBlock } from '../verifier/follower.js';
+export type { VerifiedBlock };
 
 /** Verified blocks strictly in order, without gap or duplicate. */
 export type BlockSource = AsyncIterable<VerifiedBlock>;
