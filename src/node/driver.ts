@@ -229,6 +229,8 @@ export class ConsensusDriver {
   }
 
   private deliver(message: QbftMessage<Block>, from: number): void {
+    const { logger } = this.options;
+    if (logger.isLevelEnabled('debug')) logger.debug({ type: message.type, height: message.height, round: message.round, share: from + 1 }, 'consensus message received');
     this.act(() => {
       try {
         return this.qbft.receive(message);
@@ -325,7 +327,11 @@ export class ConsensusDriver {
         // Sent only once the persisted state and guard the message depends on are durable.
         const to = output.kind === 'send' ? output.to : undefined;
         void this.durableWrites
-          .then(() => (to === undefined ? network.broadcast(message) : network.send(to, message)))
+          .then(() => {
+            const { logger } = this.options;
+            if (logger.isLevelEnabled('debug')) logger.debug({ type: message.type, height: message.height, round: message.round, to: to === undefined ? 'all' : to + 1 }, 'consensus message sent');
+            return to === undefined ? network.broadcast(message) : network.send(to, message);
+          })
           .catch((error: Error) => {
             // Not sent because a write it depends on failed: the storage health has said so, once.
             const level = error instanceof StorageUnavailable ? 'debug' : 'warn';

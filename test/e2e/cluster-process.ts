@@ -144,7 +144,7 @@ export class TestCluster {
   /** Spawns `dst run --dir` for node i without waiting for it (for nodes expected to fail). */
   spawn(i: number): DstProcess {
     if (this.running.has(i)) throw new Error(`node ${i} is already running (pid ${this.running.get(i)!.pid})`);
-    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', 'info', ...this.nodeArgs(i)]);
+    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', process.env.DST_TEST_LOG_LEVEL ?? 'info', ...this.nodeArgs(i)]);
     this.started.set(i, [...(this.started.get(i) ?? []), started]);
     return started;
   }
