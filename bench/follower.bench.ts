@@ -23,7 +23,7 @@ const RPC_BASE = 28_545;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dst-follower-bench-'));
-  const devnet = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--dir', join(dir, 'cluster'), '--block-time', '100', '--load', String(TPS), '--rpc-base-port', String(RPC_BASE), '--p2p-base-port', '29000'], {
+  const devnet = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--no-execute', '--dir', join(dir, 'cluster'), '--block-time', '100', '--load', String(TPS), '--rpc-base-port', String(RPC_BASE), '--p2p-base-port', '29000'], {
     cwd: resolve(import.meta.dirname, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });

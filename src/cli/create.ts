@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { prefixedHex } from '../bytes/index.js';
-import { assertMultiaddr, createCluster, DEFAULT_BASE_PORT, MAX_BLOCK_TIME_MS, MAX_NODES, thresholdProblem } from '../cluster/index.js';
+import { AllocError, allocHash, parseAlloc, assertMultiaddr, createCluster, readAllocFile, DEFAULT_BASE_PORT, MAX_BLOCK_TIME_MS, MAX_NODES, thresholdProblem } from '../cluster/index.js';
 import { createDefinitionCommand, createIdentityCommand } from './dkg.js';
 import { chainIdFlag, commandFailed, optionalInteger, parseFlags, requiredInteger, UsageError } from './usage.js';
 
@@ -16,7 +16,7 @@ splits it into N Shamir shares with threshold T, and writes for each node i a di
 its operator identity key (p2p-identity.key: Ed25519, its libp2p peer id is in the lock), its key share
 as an EIP-2335 keystore with a password file (keys/keystore-share-i.json and .txt), and a copy of
 cluster-lock.json (public data only: operators, public shares, group public key, threshold, chain id,
-block time, and the lock hash every node checks). Secret files are readable by their owner only. Give
+block time, the genesis alloc, and the lock hash every node checks). Secret files are readable by their owner only. Give
 each operator their node directory; the dealer machine has seen every share, so delete DIR afterwards.
 
 Options:
@@ -32,6 +32,10 @@ Options:
   --base-port <p>      Node i listens for peers on /ip4/127.0.0.1/tcp/<p + i> (default: ${DEFAULT_BASE_PORT}).
   --addresses <list>   Comma-separated libp2p multiaddrs, one per node in node order, instead of the
                        loopback defaults (e.g. /dns4/a.example/tcp/9000,/ip4/10.0.0.2/tcp/9000,...).
+  --alloc <file>       The execution chain's genesis state, a geth-style alloc JSON
+                       ({"0xADDRESS": {"balance": "0x...", "nonce"?, "code"?, "storage"?}}). It is
+                       stored in the lock in canonical form, covered by the lock hash, and "dst execute"
+                       starts every execution node from it. Default: none (an empty genesis state).
   -h, --help           Print this help.
 `;
 
@@ -44,6 +48,7 @@ async function createClusterCommand(args: string[]): Promise<number> {
     out: { type: 'string' },
     'base-port': { type: 'string' },
     addresses: { type: 'string' },
+    alloc: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -74,12 +79,23 @@ async function createClusterCommand(args: string[]): Promise<number> {
   });
   const problem = threshold === undefined ? undefined : thresholdProblem(nodes, threshold);
   if (problem !== undefined) throw new UsageError(`--threshold: ${problem}`);
+  let alloc: unknown;
+  if (values.alloc !== undefined) {
+    try {
+      alloc = (await readAllocFile(values.alloc)).json;
+    } catch (error) {
+      if (error instanceof AllocError) throw new UsageError(`--alloc ${error.message}`);
+      throw error;
+    }
+  }
   const outDir = resolve(values.out);
-  const lock = await createCluster({ nodes, threshold, chainId, blockTimeMs, outDir, basePort, addresses });
+  const lock = await createCluster({ nodes, threshold, chainId, blockTimeMs, outDir, basePort, addresses, alloc });
+  const accounts = Object.keys(lock.alloc ?? {}).length;
   process.stdout.write(
     `Created a ${lock.threshold}-of-${nodes} cluster in ${outDir}\n` +
     `  group public key ${prefixedHex(lock.groupPublicKey)}\n` +
     `  lock hash        ${prefixedHex(lock.lockHash)}\n` +
+    (accounts > 0 ? `  genesis alloc    ${accounts} account(s), alloc hash ${prefixedHex(allocHash(parseAlloc(lock.alloc)))}\n` : '') +
     lock.operators.map((operator) => `  node-${operator.index}  ${operator.peerId}  ${operator.addresses.join(' ')}\n`).join(''),
   );
   return 0;

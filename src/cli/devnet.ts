@@ -12,6 +12,8 @@ import {
   DEFAULT_ALL_DOWN_TIMEOUT_MS,
   DEFAULT_BLOCK_TIME_MS,
   DEFAULT_CHAIN_ID,
+  DEFAULT_EXECUTION_RPC_PORT,
+  DEV_ACCOUNT,
   DEFAULT_NODES,
   DEFAULT_RPC_BASE_PORT,
   DevnetSetupError,
@@ -34,8 +36,19 @@ A node is up when its RPC port answers (GET /livez, asked every second), whoever
 node whose process exits is reported down with its last error and the command that runs it again by
 hand ("dst run --dir DIR/node-<i> --rpc-host 127.0.0.1 --rpc-port <port>"); started that way, it is
 reported "up again ... not started by the devnet", and the devnet leaves it running when it stops.
+Beside the cluster it runs one execution node ("dst execute": the chain run in an EVM, Ethereum
+JSON-RPC with balances, eth_call and receipts, transactions sent to it forwarded to the cluster) on
+http://127.0.0.1:<execution rpc port>/ (printed when it is up), following every node; its log and
+database are in DIR/execution/. A new cluster's lock carries a genesis alloc that funds the load's
+sender accounts and one development account, printed with its private key at start:
+${DEV_ACCOUNT.address}, key ${DEV_ACCOUNT.privateKey}, ${DEV_ACCOUNT.balanceWei / 10n ** 18n} ETH
+(TEST ONLY: anvil's and Hardhat's publicly known first account; never use it on a real chain). A
+cluster reused from --dir keeps the alloc in its lock (none for one made before locks carried one).
+Each node gets --execution-rpc <its URL> when "dst run" takes that flag.
+
 Commands typed on its standard input, one a line: "stop <i>" stops node i, "restart <i>" starts it
-again, "status" lists the nodes, "help" lists these. The devnet restarts a node only when asked, and
+again, "status" lists the nodes, "stop execution" and "restart execution" do the same for the execution
+node, "help" lists these. The devnet restarts a node only when asked, and
 goes on whatever the number of nodes up (below the threshold the survivors keep running and it says
 that no block can be signed until enough are back). It stops by itself with exit
 code 1 only when fewer than the threshold of nodes could start (their processes exited before they
@@ -58,6 +71,8 @@ Options:
   --load <tps>           Also send this many signed transactions per second, spread over every node's
                          RPC (the "dst load" generator, in this process; a node down gets none until
                          it answers again). Default: 0, none.
+  --no-execute           Do not run the execution node.
+  --execution-rpc-port <p>  The execution node's JSON-RPC port on 127.0.0.1 (default: ${DEFAULT_EXECUTION_RPC_PORT}).
   --all-down-timeout <s> Stop (exit code 1) once no node has answered for this many seconds
                          (default: ${DEFAULT_ALL_DOWN_TIMEOUT_MS / 1000}; 0: never).
   -h, --help             Print this help.
@@ -71,6 +86,11 @@ Running the same nodes by hand, one terminal each (what the devnet does for you)
   dst run --dir ./cluster/node-3 --rpc-port 8547
   dst run --dir ./cluster/node-4 --rpc-port 8548
   dst load --rpc http://127.0.0.1:8545,http://127.0.0.1:8546,http://127.0.0.1:8547,http://127.0.0.1:8548 --tps 50
+  dst execute --follow ws://127.0.0.1:8545,ws://127.0.0.1:8546,ws://127.0.0.1:8547,ws://127.0.0.1:8548 \
+    --lock ./cluster/cluster-lock.json --data-dir ./cluster/execution/db --rpc-port ${DEFAULT_EXECUTION_RPC_PORT}
+(the devnet's --load sends from the funded load accounts; "dst load" sends from fresh random keys,
+whose transfers the execution node skips for insufficient funds; "dst create cluster --alloc" puts an
+alloc in the lock).
 `;
 
 /** Parses the words after `devnet`; 'help' for --help. Throws a UsageError on bad usage. */
@@ -85,6 +105,8 @@ export function parseDevnetArgs(args: string[]): DevnetOptions | 'help' {
     'rpc-base-port': { type: 'string' },
     load: { type: 'string' },
     'all-down-timeout': { type: 'string' },
+    'no-execute': { type: 'boolean' },
+    'execution-rpc-port': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -102,6 +124,7 @@ export function parseDevnetArgs(args: string[]): DevnetOptions | 'help' {
   if (allDownText !== undefined && !/^\d+(\.\d+)?$/.test(allDownText)) {
     throw new UsageError(`--all-down-timeout: expected a number of seconds ≥ 0, got ${JSON.stringify(allDownText)}`);
   }
+  if (values['no-execute'] && values['execution-rpc-port'] !== undefined) throw new UsageError('--no-execute and --execution-rpc-port exclude each other: give one of them');
   if (values.dir === '') throw new UsageError('--dir: expected a directory, got ""');
   const portsNeeded = nodes ?? DEFAULT_NODES;
   return {
@@ -114,6 +137,8 @@ export function parseDevnetArgs(args: string[]): DevnetOptions | 'help' {
     rpcBasePort: optionalInteger('--rpc-base-port', values['rpc-base-port'], 1, 65_536 - portsNeeded) ?? DEFAULT_RPC_BASE_PORT,
     loadTps: Number(loadText),
     allDownTimeoutMs: allDownText === undefined ? DEFAULT_ALL_DOWN_TIMEOUT_MS : Number(allDownText) * 1000,
+    execute: values['no-execute'] !== true,
+    executionRpcPort: optionalInteger('--execution-rpc-port', values['execution-rpc-port'], 1, 65_535) ?? DEFAULT_EXECUTION_RPC_PORT,
   };
 }
 

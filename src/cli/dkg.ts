@@ -15,6 +15,7 @@ import { prefixedHex } from '../bytes/index.js';
 import { pino } from 'pino';
 import { createLogger } from '../api/index.js';
 import {
+  AllocError, allocJson, readAllocFile,
   createDefinition, DEFAULT_CEREMONY_TIMEOUT_MS, formatDefinition, generateIdentityKey, IDENTITY_KEY_FILE, MAX_BLOCK_TIME_MS, MAX_NODES,
   parseClusterLock, parseDefinition, parseOperatorList, peerIdOf, runDkgCeremony, runReshareCeremony, thresholdProblem, writeIdentityKey,
   type Canonical, type OperatorResult,
@@ -49,7 +50,10 @@ Options:
                       the quorum and n (docs/architecture.md §4: partial signatures ride on COMMIT).
   --chain-id <id>     The rollup's chain id, 1..2^64-1. Required.
   --block-time <ms>   Least time between blocks, 0..${MAX_BLOCK_TIME_MS}. Required.
-  --alloc <file>      A JSON object, the genesis allocation, carried in the definition as given.
+  --alloc <file>      The execution chain's genesis state, a geth-style alloc JSON
+                      ({"0xADDRESS": {"balance": "0x..."}}), checked and written into the definition
+                      in canonical form; the DKG's lock carries it (covered by the lock hash) and
+                      "dst execute" starts from it. Default: none (an empty genesis state).
   --out <file>        Where to write the definition; refused if it exists. Required.
   -h, --help          Print this help.
 `;
@@ -178,14 +182,12 @@ export async function createDefinitionCommand(args: string[]): Promise<number> {
   if (problem !== undefined) throw new UsageError(`--threshold: ${problem}`);
   let alloc: { [key: string]: Canonical } | undefined;
   if (values.alloc !== undefined) {
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(values.alloc, 'utf8'));
+      alloc = allocJson((await readAllocFile(values.alloc)).alloc) as unknown as { [key: string]: Canonical };
     } catch (error) {
-      throw new UsageError(`--alloc ${values.alloc}: not a readable JSON file (${(error as Error).message})`);
+      if (error instanceof AllocError) throw new UsageError(`--alloc ${error.message}`);
+      throw error;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--alloc ${values.alloc}: expected a JSON object (the genesis allocation)`);
-    alloc = parsed as { [key: string]: Canonical };
   }
   const definition = domain(() => createDefinition({ chainId, blockTimeMs, threshold, operators, ...(alloc && { alloc }) }));
   try {

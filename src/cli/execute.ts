@@ -1,18 +1,18 @@
 /**
  * `dst execute`: an execution node (src/execution/node.ts) following a DST cluster with `DstFollower`
  * (src/verifier/follower.ts: only blocks whose group signature verifies against the lock's key), as a
- * command. Parses the flags, reads the lock (chain id, group public key) and the alloc, and runs until
+ * command. Parses the flags, reads the lock (chain id, group public key, genesis alloc; an `--alloc`
+ * file must equal the lock's alloc, or gives it for a lock without one), and runs until
  * SIGINT/SIGTERM, then closes cleanly (the block being executed is committed first). Exit code 0 on a
  * signal, 1 when execution stopped on an error or could not start, 2 on bad usage.
  */
 import { readFileSync } from 'node:fs';
 import { pino, type Level } from 'pino';
 import { createLogger } from '../api/index.js';
-import { parseClusterLock } from '../cluster/index.js';
-import { AllocError, parseAlloc } from '../execution/genesis.js';
+import { AllocError, allocHash, parseAlloc, parseClusterLock, readAllocFile, type Alloc, type ClusterLock } from '../cluster/index.js';
 import { startExecutionNode } from '../execution/node.js';
 import { DstFollower } from '../verifier/follower.js';
-import { parseHex } from '../bytes/index.js';
+import { parseHex, prefixedHex } from '../bytes/index.js';
 import { commandFailed, integerFlag, parseFlags, UsageError } from './usage.js';
 
 export const EXECUTE_HELP = `Usage: dst execute --follow ws://NODE[,ws://NODE...] --lock cluster-lock.json --data-dir DIR [options]
@@ -27,11 +27,15 @@ executing a block means (skipped transactions, fees, the genesis alloc).
 
 Options:
   --follow <urls>        Comma-separated DST node URLs (ws:// or http://, their RPC port). Required.
-  --lock <file>          The cluster's cluster-lock.json (chain id, group public key). Required.
+  --lock <file>          The cluster's cluster-lock.json (chain id, group public key, genesis alloc).
+                         Required.
   --data-dir <dir>       The execution database (created on first start). Required.
-  --alloc <file>         Genesis state: a geth-style alloc JSON ({"0xADDRESS": {"balance": "0x..."}}).
-                         Every execution node of a chain must use the same one (the database
-                         remembers its hash and refuses another). Default: none (an empty state).
+  --alloc <file>         The genesis state is the lock's alloc ("dst create cluster --alloc", or the
+                         DKG definition's), so this is not needed: given, it must hold the same state
+                         as the lock's (a geth-style alloc JSON; an error names both hashes when it
+                         differs). Only for a lock without an alloc (made before locks carried one) it
+                         gives the genesis state; every execution node of that chain must then use
+                         the same file (the database remembers its hash and refuses another).
   --fee-recipient <addr> Coinbase of every executed block; priority fees go there. Every execution
                          node of a chain must use the same one (default: the zero address).
   --rpc-host <host>      JSON-RPC interface (default: 127.0.0.1).
@@ -41,7 +45,7 @@ Options:
 
 Example, beside a devnet on the default ports:
   dst execute --follow ws://127.0.0.1:8545,ws://127.0.0.1:8546 --lock DIR/node-1/cluster-lock.json \\
-    --data-dir ./exec-db --alloc alloc.json --rpc-port 8645
+    --data-dir ./exec-db --rpc-port 8645
 `;
 
 export interface ExecuteCommand {
@@ -108,7 +112,7 @@ export async function runExecuteCommand(args: string[]): Promise<number> {
       return 0;
     }
     lock = parseClusterLock(readText(command.lockFile, '--lock'), command.lockFile);
-    alloc = parseAlloc(command.allocFile === undefined ? {} : parseJson(readText(command.allocFile, '--alloc'), command.allocFile));
+    alloc = await genesisAlloc(lock, command.lockFile, command.allocFile);
   } catch (error) {
     return commandFailed('dst execute', 'dst execute', error, error instanceof UsageError || error instanceof AllocError);
   }
@@ -141,9 +145,29 @@ export async function runExecuteCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('signal'));
   });
   const outcome = await Promise.race([signal, node.done]);
+  // The head is read while the store is open: once it is closed, a read fails (and would exit 1).
+  let head = node.executor.headNumber();
+  node.executor.onExecuted((block) => (head = block.number));
   await node.close();
-  logger.info({ head: node.executor.headNumber() }, 'stopped');
+  logger.info({ head }, 'stopped');
   return outcome === 'signal' ? 0 : 1;
+}
+
+/**
+ * The genesis alloc of `lock`; an `--alloc` file must hold the same state (same `allocHash`), or gives
+ * the state for a lock that has no alloc.
+ */
+export async function genesisAlloc(lock: ClusterLock, lockFile: string, allocFile: string | undefined): Promise<Alloc> {
+  const locked = parseAlloc(lock.alloc ?? {});
+  if (allocFile === undefined) return locked;
+  const given = (await readAllocFile(allocFile)).alloc;
+  if (locked.size === 0) return given;
+  const [a, b] = [prefixedHex(allocHash(given)), prefixedHex(allocHash(locked))];
+  if (a !== b) {
+    throw new UsageError(`--alloc ${allocFile}: its state (alloc hash ${a}) is not the genesis alloc of ${lockFile} (alloc hash ${b}): ` +
+      'the lock\'s alloc is the chain\'s genesis state; leave --alloc out');
+  }
+  return locked;
 }
 
 function logLevel(text: string): Level | 'silent' {
@@ -157,13 +181,5 @@ function readText(file: string, flag: string): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError(`${flag} ${file}: ${(error as Error).message}`);
-  }
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AllocError(`${file}: not valid JSON (${(error as Error).message})`);
   }
 }

@@ -3,7 +3,8 @@
  * the group key, splits it into n Shamir shares with threshold t (src/crypto `createThresholdKey`),
  * gives each operator a fresh Ed25519 identity key, and writes one directory per node:
  *
- *   <out>/cluster-lock.json                    the public cluster definition (./lock.ts)
+ *   <out>/cluster-lock.json                    the public cluster definition (./lock.ts), with the genesis
+ *                                              alloc when one is given (`alloc`, canonical: ./alloc.ts)
  *   <out>/node-<i>/cluster-lock.json           a copy of it, identical bytes
  *   <out>/node-<i>/p2p-identity.key            operator i's identity key, mode 0600 (./identity.ts)
  *   <out>/node-<i>/keys/keystore-share-<i>.json  share i as an EIP-2335 keystore, mode 0600
@@ -20,6 +21,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quorumSize } from '../consensus/index.js';
 import { createThresholdKey, writeShareKeystores, type KeyShare } from '../crypto/index.js';
+import { normaliseAlloc, type AllocJson } from './alloc.js';
 import { generateIdentityKey, IDENTITY_KEY_FILE, peerIdOf, writeIdentityKey, type Ed25519PrivateKey } from './identity.js';
 import {
   assertMultiaddr,
@@ -48,6 +50,8 @@ export interface CreateClusterOptions {
   basePort?: number;
   /** One multiaddr per node, in node order, replacing the loopback defaults. */
   addresses?: readonly string[];
+  /** The execution chain's genesis alloc, any geth-style alloc; stored in the lock in canonical form (./alloc.ts). Default: empty. */
+  alloc?: unknown;
 }
 
 /** Directory of node `index` (1-based) in a cluster directory. */
@@ -61,8 +65,10 @@ export const KEYS_DIR = 'keys';
  */
 export const SINGLE_NODE_ADDRESS = '/ip4/127.0.0.1/tcp/0';
 
-function checkOptions(options: CreateClusterOptions): { threshold: number; addresses: string[] } {
+function checkOptions(options: CreateClusterOptions): { threshold: number; addresses: string[]; alloc: AllocJson } {
   const { nodes, chainId, blockTimeMs } = options;
+  // Checked first: an AllocError names the account and field at fault.
+  const alloc = options.alloc === undefined ? {} : normaliseAlloc(options.alloc);
   if (!Number.isSafeInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new RangeError(`nodes: expected an integer in 1..${MAX_NODES}, got ${nodes}`);
   const threshold = options.threshold ?? quorumSize(nodes);
   if (!Number.isSafeInteger(threshold) || threshold < 1) throw new RangeError(`threshold: expected a positive integer, got ${threshold}`);
@@ -78,13 +84,13 @@ function checkOptions(options: CreateClusterOptions): { threshold: number; addre
       throw new RangeError(`addresses: expected one multiaddr per node (${nodes}), got ${options.addresses.length}`);
     }
     options.addresses.forEach((address, i) => assertMultiaddr(`addresses[${i}] (node ${i + 1})`, address));
-    return { threshold, addresses: [...options.addresses] };
+    return { threshold, addresses: [...options.addresses], alloc };
   }
   const basePort = options.basePort ?? DEFAULT_BASE_PORT;
   if (!Number.isSafeInteger(basePort) || basePort < 0 || basePort + nodes > 65_535) {
     throw new RangeError(`basePort: expected an integer in 0..${65_535 - nodes} (node i listens on basePort + i), got ${basePort}`);
   }
-  return { threshold, addresses: Array.from({ length: nodes }, (_, i) => `/ip4/127.0.0.1/tcp/${basePort + i + 1}`) };
+  return { threshold, addresses: Array.from({ length: nodes }, (_, i) => `/ip4/127.0.0.1/tcp/${basePort + i + 1}`), alloc };
 }
 
 async function assertEmptyOrMissing(dir: string, role: string): Promise<void> {
@@ -99,7 +105,7 @@ async function assertEmptyOrMissing(dir: string, role: string): Promise<void> {
 }
 
 /** The dealer's draw: a fresh threshold key, an identity key per operator, and the sealed lock. */
-async function deal(options: CreateClusterOptions, threshold: number, addresses: readonly string[]) {
+async function deal(options: CreateClusterOptions, threshold: number, addresses: readonly string[], alloc: AllocJson) {
   const key = createThresholdKey({ shares: options.nodes, threshold });
   const identities = await Promise.all(key.shares.map(() => generateIdentityKey()));
   const lock = sealClusterLock({
@@ -107,6 +113,7 @@ async function deal(options: CreateClusterOptions, threshold: number, addresses:
     blockTimeMs: options.blockTimeMs,
     threshold,
     groupPublicKey: key.groupPublicKey,
+    alloc,
     operators: key.publicShares.map((share, i) => ({
       index: share.index,
       peerId: peerIdOf(identities[i]!),
@@ -128,9 +135,9 @@ async function writeNodeDir(nodeDir: string, identity: Ed25519PrivateKey, share:
 
 /** Creates a cluster in `options.outDir` (layout in the module docblock) and returns its lock. */
 export async function createCluster(options: CreateClusterOptions): Promise<ClusterLock> {
-  const { threshold, addresses } = checkOptions(options);
+  const { threshold, addresses, alloc } = checkOptions(options);
   await assertEmptyOrMissing(options.outDir, 'the output directory');
-  const { lock, lockText, shares, identities } = await deal(options, threshold, addresses);
+  const { lock, lockText, shares, identities } = await deal(options, threshold, addresses, alloc);
   await mkdir(options.outDir, { recursive: true, mode: 0o700 });
   for (const share of shares) {
     await writeNodeDir(join(options.outDir, nodeDirName(share.index)), identities[share.index - 1]!, share, lockText);
@@ -154,9 +161,9 @@ export async function createSingleNodeDir(options: { dir: string; chainId: bigin
     outDir: options.dir,
     addresses: [options.address ?? SINGLE_NODE_ADDRESS],
   };
-  const { threshold, addresses } = checkOptions(cluster);
+  const { threshold, addresses, alloc } = checkOptions(cluster);
   await assertEmptyOrMissing(options.dir, 'a new node directory');
-  const { lock, lockText, shares, identities } = await deal(cluster, threshold, addresses);
+  const { lock, lockText, shares, identities } = await deal(cluster, threshold, addresses, alloc);
   await writeNodeDir(options.dir, identities[0]!, shares[0]!, lockText);
   return lock;
 }

@@ -6,7 +6,9 @@
  * single node's directory, a 1-of-1 cluster's node directory created (or migrated from the earlier
  * cluster.json format) on first start (`prepareSingleNodeDir`, ./single.ts). The `dst create cluster`
  * command is src/cli/create.ts. The dealerless ceremonies (DKG and resharing, issue 15) are ./dkg/,
- * exported as `dst-sequencer/cluster` too; their commands are src/cli/dkg.ts.
+ * exported as `dst-sequencer/cluster` too; their commands are src/cli/dkg.ts. The genesis alloc the
+ * lock carries (geth's format, parsed and normalised without an EVM library) is ./alloc.ts, read from
+ * a file by ./alloc-file.ts.
  */
 export {
   createCluster,
@@ -20,6 +22,21 @@ export {
 } from './create.js';
 export { loadNodeDir, type NodeDir } from './load.js';
 export {
+  AllocError,
+  allocHash,
+  allocJson,
+  MAX_ALLOC_ACCOUNTS,
+  MAX_ALLOC_FILE_BYTES,
+  MAX_ALLOC_STORAGE_SLOTS,
+  normaliseAlloc,
+  parseAlloc,
+  type Alloc,
+  type AllocJson,
+  type AllocJsonAccount,
+  type GenesisAccount,
+} from './alloc.js';
+export { readAllocFile } from './alloc-file.js';
+export {
   assertMultiaddr,
   CLUSTER_LOCK_FILE,
   CLUSTER_LOCK_VERSION,
@@ -32,6 +49,7 @@ export {
   MAX_BLOCK_TIME_MS,
   MAX_CHAIN_ID,
   parseClusterLock,
+  parseLockAlloc,
   sealClusterLock,
   signLockHash,
   thresholdProblem,

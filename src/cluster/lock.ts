@@ -48,6 +48,16 @@
  * `epoch` and `definitionHash` are covered by the lock hash; `signatures`, which sign it, are not.
  * `parseClusterLock` checks every signature: a lock every operator did not sign does not load.
  *
+ * **Genesis alloc** (either version, issue 14): `"alloc": { "0x…": { "balance": "0x…", … } }`, the
+ * execution chain's genesis state in geth's `alloc` format, in the canonical form of ./alloc.ts
+ * (lower-case addresses, quantities without leading zeros, default fields left out). It is covered by
+ * the lock hash like every other member, so every execution node (`dst execute`, which takes it from
+ * the lock) starts from the same state. An empty alloc is no member at all: a lock made before locks
+ * carried an alloc keeps its hash and means an empty genesis state. A reader refuses an `alloc` that is
+ * empty, invalid or not in canonical form (the hash is over the text as written, so one state has one
+ * lock). `dst create cluster --alloc`, the DKG (from its definition's `alloc`) and a reshare (from the
+ * old lock, unchanged) write it.
+ *
  * Consistency of the shares (checked by `parseClusterLock`): the group public key must equal the
  * Lagrange interpolation at 0 of the public shares {1, …, t}, and for every j in t+1..n of the shares
  * {1, …, t−1, j}. The first subset fixes the degree-(t−1) polynomial through shares 1..t; each
@@ -62,6 +72,7 @@ import { quorumSize } from '../consensus/index.js';
 import { groupPublicKeyFromShares, PUBLIC_KEY_LENGTH } from '../crypto/index.js';
 import { ed25519Signer, ed25519Verifier } from '../p2p/ed25519.js';
 import { keccak256 } from '../wasm/keccak.js';
+import { AllocError, normaliseAlloc, type AllocJson } from './alloc.js';
 
 /** The dealer's lock version; ceremonies write `CEREMONY_LOCK_VERSION`. */
 export const CLUSTER_LOCK_VERSION = 1;
@@ -94,6 +105,8 @@ export interface ClusterDefinition {
   readonly epoch?: number;
   /** Version 2 only: hash of the definition or reshare proposal the ceremony ran on, 32 bytes. */
   readonly definitionHash?: Uint8Array;
+  /** The genesis alloc in canonical form (./alloc.ts); undefined or empty: an empty genesis state. */
+  readonly alloc?: AllocJson;
 }
 
 export interface ClusterLock extends ClusterDefinition {
@@ -115,6 +128,27 @@ export function canonicalJson(value: Canonical): string {
 }
 
 const isCeremonyLock = (definition: ClusterDefinition): boolean => definition.definitionHash !== undefined;
+const hasAlloc = (definition: ClusterDefinition): boolean => definition.alloc !== undefined && Object.keys(definition.alloc).length > 0;
+
+/**
+ * The lock's `alloc` member checked: valid, non-empty and in canonical form (module docblock). `where`
+ * names it in the error.
+ */
+export function parseLockAlloc(where: string, value: unknown): AllocJson {
+  let normalised: AllocJson;
+  try {
+    normalised = normaliseAlloc(value);
+  } catch (error) {
+    if (error instanceof AllocError) throw new Error(`${where}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  if (Object.keys(normalised).length === 0) throw new Error(`${where}: an empty alloc is written by leaving the member out`);
+  if (canonicalJson(normalised as unknown as Canonical) !== canonicalJson(value as Canonical)) {
+    throw new Error(`${where}: not in canonical form (lower-case addresses, quantities without leading zeros, zero and empty fields left out), ` +
+      `which the lock hash is taken over; the canonical form of this alloc is ${JSON.stringify(normalised).slice(0, 200)}`);
+  }
+  return normalised;
+}
 
 function lockBody(definition: ClusterDefinition): { [key: string]: Canonical } {
   return {
@@ -124,6 +158,7 @@ function lockBody(definition: ClusterDefinition): { [key: string]: Canonical } {
     blockTimeMs: definition.blockTimeMs,
     threshold: definition.threshold,
     groupPublicKey: prefixedHex(definition.groupPublicKey),
+    ...(hasAlloc(definition) && { alloc: definition.alloc as unknown as Canonical }),
     operators: definition.operators.map((operator) => ({
       index: operator.index,
       peerId: operator.peerId,
@@ -146,6 +181,7 @@ export function computeLockHash(definition: ClusterDefinition): Uint8Array {
 /** A lock for `definition`, with its hash (version 2 when it has a `definitionHash`, without signatures yet). */
 export function sealClusterLock(definition: ClusterDefinition): ClusterLock {
   const version = isCeremonyLock(definition) ? CEREMONY_LOCK_VERSION : CLUSTER_LOCK_VERSION;
+  if (hasAlloc(definition)) parseLockAlloc('alloc', definition.alloc);
   return { ...definition, ...(version === CEREMONY_LOCK_VERSION && { epoch: definition.epoch ?? 0 }), version, lockHash: computeLockHash(definition) };
 }
 
@@ -262,7 +298,9 @@ export function parseClusterLock(text: string, file: string): ClusterLock {
   if (version !== CLUSTER_LOCK_VERSION && version !== CEREMONY_LOCK_VERSION) {
     throw new Error(`${file}: version: expected ${CLUSTER_LOCK_VERSION} (a dealer's lock) or ${CEREMONY_LOCK_VERSION} (a ceremony's), got ${describeJson(version)}`);
   }
-  assertMembers(file, json, version === CLUSTER_LOCK_VERSION ? LOCK_KEYS : CEREMONY_LOCK_KEYS);
+  const withAlloc = 'alloc' in json;
+  const keys = version === CLUSTER_LOCK_VERSION ? LOCK_KEYS : CEREMONY_LOCK_KEYS;
+  assertMembers(file, json, withAlloc ? [...keys, 'alloc'] : keys);
   if (typeof json.chainId !== 'string' || !/^[1-9]\d*$/.test(json.chainId) || BigInt(json.chainId) > MAX_CHAIN_ID) {
     throw new Error(`${file}: chainId: expected a decimal string of an integer in 1..2^64-1, got ${describeJson(json.chainId)}`);
   }
@@ -288,6 +326,7 @@ export function parseClusterLock(text: string, file: string): ClusterLock {
     blockTimeMs: integer(`${file}: blockTimeMs`, json.blockTimeMs, 0, MAX_BLOCK_TIME_MS),
     threshold: integer(`${file}: threshold`, json.threshold, 1, operators.length),
     groupPublicKey: parseHex(`${file}: groupPublicKey`, json.groupPublicKey, { length: PUBLIC_KEY_LENGTH, lowerCase: true }),
+    ...(withAlloc && { alloc: parseLockAlloc(`${file}: alloc`, json.alloc) }),
     operators,
     lockHash: parseHex(`${file}: lockHash`, json.lockHash, { length: 32, lowerCase: true }),
   };

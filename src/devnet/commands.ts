@@ -3,6 +3,7 @@
  *
  *   stop <i>      SIGTERM node i's process (one the devnet started), to watch the others go on or stall
  *   restart <i>   start node i again (also `start <i>`): its devnet process exited or was stopped
+ *   stop execution, restart execution   the same for the devnet's `dst execute` (./execution.ts)
  *   status        one line per node: up or down, and who runs it
  *   help          this list
  *
@@ -13,12 +14,14 @@
 export type DevnetCommand =
   | { kind: 'stop'; node: number }
   | { kind: 'restart'; node: number }
+  | { kind: 'stop-execution' }
+  | { kind: 'restart-execution' }
   | { kind: 'status' }
   | { kind: 'help' }
   | { kind: 'none' }
   | { kind: 'invalid'; message: string };
 
-export const DEVNET_COMMANDS_HELP = 'commands (type one and Enter): stop <i>, restart <i>, status, help; Ctrl-C stops the devnet';
+export const DEVNET_COMMANDS_HELP = 'commands (type one and Enter): stop <i>, restart <i>, status, help (stop execution, restart execution: the execution node); Ctrl-C stops the devnet';
 
 /** Parses one line typed into a devnet of `nodes` nodes. An empty line is `none`. */
 export function parseDevnetCommand(line: string, nodes: number): DevnetCommand {
@@ -31,6 +34,7 @@ export function parseDevnetCommand(line: string, nodes: number): DevnetCommand {
   }
   if (name === 'stop' || name === 'restart' || name === 'start') {
     const kind: 'stop' | 'restart' = name === 'stop' ? 'stop' : 'restart';
+    if (extra.length === 0 && (argument === 'execution' || argument === 'exec')) return { kind: `${kind}-execution` };
     if (argument === undefined || extra.length > 0 || !/^\d+$/.test(argument) || Number(argument) < 1 || Number(argument) > nodes) {
       return { kind: 'invalid', message: `${name}: expected one node number 1..${nodes}, e.g. "${name} 2"` };
     }

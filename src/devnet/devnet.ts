@@ -35,7 +35,12 @@
  * at once; if the devnet process exits any other way, its nodes get SIGKILL.
  *
  * The load (--load) goes to every node's URL: the generator (src/load) sends to those that answer and
- * takes the others in again once they answer eth_chainId.
+ * takes the others in again once they answer eth_chainId; it sends from the load accounts the lock's
+ * alloc funds (./accounts.ts), when it funds them, so the transfers execute.
+ *
+ * Unless `execute` is off, one `dst execute` (./execution.ts) starts once every node has started or
+ * failed, follows every node, and is stopped with them; the development account (./accounts.ts) is
+ * printed with its TEST-ONLY key when the lock's alloc funds it.
  */
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,6 +51,9 @@ import { probeRpc, tcpAccepts } from './probe.js';
 import { planDevnet, type DevnetOptions } from './plan.js';
 import { DEVNET_COMMANDS_HELP, parseDevnetCommand } from './commands.js';
 import { ChainTracker, formatDevnetSummary } from './tracker.js';
+import { DEV_ACCOUNT, devnetLoadKeys } from './accounts.js';
+import { DevnetExecution, nodeExecutionArgs, runAcceptsExecutionRpc } from './execution.js';
+import { prefixedHex } from '../bytes/index.js';
 
 
 /** Lines of a node's stderr quoted when it exits unexpectedly. */
@@ -65,10 +73,10 @@ const P2P_ONLY_ROUNDS_REPORTED = 5;
 const PER_NODE_ENVIRONMENT = ['DST_DIR', 'DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RPC_PORT', 'DST_P2P_LISTEN', 'DST_LOG_LEVEL'];
 
 /** The command line that runs `dst run` for one node with the same Node.js and script as this process. */
-export function nodeCommand(nodeDir: string, rpcPort: number): { file: string; args: string[] } {
+export function nodeCommand(nodeDir: string, rpcPort: number, extraArgs: readonly string[] = []): { file: string; args: string[] } {
   return {
     file: process.execPath,
-    args: [...process.execArgv, process.argv[1]!, 'run', '--dir', nodeDir, '--rpc-host', '127.0.0.1', '--rpc-port', String(rpcPort), '--log-level', 'info'],
+    args: [...process.execArgv, process.argv[1]!, 'run', '--dir', nodeDir, '--rpc-host', '127.0.0.1', '--rpc-port', String(rpcPort), '--log-level', 'info', ...extraArgs],
   };
 }
 
@@ -123,6 +131,18 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
   const environment = { ...process.env };
   for (const name of PER_NODE_ENVIRONMENT) delete environment[name];
   let stopping = false;
+  const funded = new Set(Object.keys(lock.alloc ?? {}));
+  if (funded.has(DEV_ACCOUNT.address)) {
+    print(`dev account ${DEV_ACCOUNT.address}, ${DEV_ACCOUNT.balanceWei / 10n ** 18n} ETH in the genesis alloc; private key ${DEV_ACCOUNT.privateKey} ` +
+      '(TEST ONLY: a publicly known key, anvil\'s first account; never use it on a real chain)');
+  }
+  const loadKeys = devnetLoadKeys().filter((key) => funded.has(prefixedHex(key.address)));
+  const execution = plan.executionRpcPort === undefined ? undefined : new DevnetExecution({
+    dir, rpcPort: plan.executionRpcPort, env: environment, print, stopping: () => stopping,
+    followUrls: plan.rpcPorts.map((port) => `ws://127.0.0.1:${port}`),
+  });
+  // Each node is pointed at the execution node only if this `dst run` takes the flag (./execution.ts).
+  const executionArgs = nodeExecutionArgs(execution?.url, execution !== undefined && (await runAcceptsExecutionRpc()));
   let load: LoadRun | undefined;
   let loadStarting: Promise<void> | undefined;
   let probeTimer: NodeJS.Timeout | undefined;
@@ -135,6 +155,8 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
   const nodeSettled = (node: DevnetNode) => {
     if (settled.has(node.index)) return;
     settled.add(node.index);
+    // With fewer than the threshold started there is no chain to execute (and the devnet stops).
+    if (settled.size === n && !stopping && nodes.filter((other) => !other.failedAtStart).length >= threshold) execution?.start();
     if (settled.size === n && args.loadTps > 0 && !stopping) loadStarting = beginLoad();
   };
   const upCount = () => nodes.filter((node) => node.up).length;
@@ -264,7 +286,7 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
   function spawnFor(node: DevnetNode): void {
     const { index } = node;
     const nodeDir = join(dir, nodeDirName(index));
-    const { file, args: commandArgs } = nodeCommand(nodeDir, node.rpcPort);
+    const { file, args: commandArgs } = nodeCommand(nodeDir, node.rpcPort, executionArgs);
     node.exitHandled = false;
     node.stopAsked = false;
     node.lastError = undefined;
@@ -323,7 +345,15 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
         const who = node.process.running ? `pid ${node.process.pid}` : node.up ? 'not started by the devnet' : 'no process';
         print(`node ${node.index}: ${node.up ? 'up' : 'down'} (${who}), rpc ${node.url}`);
       }
+      if (execution !== undefined) print(`execution: ${execution.running ? `pid ${execution.pid}` : 'no process'}, rpc ${execution.url}`);
       return print(quorumText());
+    }
+    if (command.kind === 'stop-execution' || command.kind === 'restart-execution') {
+      if (execution === undefined) return print('no execution node in this devnet (--no-execute)');
+      if (command.kind === 'stop-execution') return print(execution.stop() ? `execution: stopping (SIGTERM to pid ${execution.pid})` : 'execution: no process runs');
+      if (execution.running) return print(`execution runs already (pid ${execution.pid}); "stop execution" first`);
+      print('execution: starting again');
+      return execution.start();
     }
     const node = nodes[command.node - 1]!;
     if (command.kind === 'stop') {
@@ -382,6 +412,7 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
         urls,
         tps: args.loadTps,
         chainId: lock.chainId,
+        ...(loadKeys.length > 0 && { keys: loadKeys }),
         startWaitMs: 0,
         onProgress: (progress) => {
           if (++reports % LOAD_PROGRESS_EVERY === 0) print(formatProgress(progress));
@@ -406,18 +437,20 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
     await loadStarting;
     if (load !== undefined) print(formatSummary(await load.stop()));
     const running = nodes.filter((node) => node.process.running);
-    if (running.length > 0) print(`stopping ${running.length} node(s): SIGTERM`);
+    if (running.length > 0) print(`stopping ${running.length} node(s)${execution?.running ? ' and the execution node' : ''}: SIGTERM`);
+    const executionProcess = execution?.process;
     for (const node of nodes) {
       if (node.up && !node.process.running) print(`node ${node.index} was not started by the devnet: left running (rpc ${node.url}); stop it yourself`);
     }
-    await stopNodes(running.map((node) => node.process), {
+    await stopNodes([...running.map((node) => node.process), ...(executionProcess ? [executionProcess] : [])], {
       graceMs: DEFAULT_STOP_GRACE_MS,
       onGraceExpired: (stuck) => {
         const indices = running.filter((node) => stuck.includes(node.process)).map((node) => node.index);
-        print(`node(s) ${indices.join(', ')} still running after ${DEFAULT_STOP_GRACE_MS / 1000} s: SIGKILL`);
+        const who = [...(indices.length > 0 ? [`node(s) ${indices.join(', ')}`] : []), ...(executionProcess && stuck.includes(executionProcess) ? ['the execution node'] : [])];
+        print(`${who.join(' and ')} still running after ${DEFAULT_STOP_GRACE_MS / 1000} s: SIGKILL`);
       },
     });
-    await Promise.all([...nodes.map((node) => node.closed), probing]);
+    await Promise.all([...nodes.map((node) => node.closed), probing, execution?.closed()]);
     print(formatDevnetSummary(tracker.summary(endedAt)));
     finish(exitCode);
   }
@@ -431,7 +464,10 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
     for (const node of nodes) node.process.signal('SIGKILL');
   };
   // Should this process end without a shutdown (an uncaught error), no node outlives it.
-  const onExitProcess = () => nodes.forEach((node) => node.process.signal('SIGKILL'));
+  const onExitProcess = () => {
+    nodes.forEach((node) => node.process.signal('SIGKILL'));
+    execution?.kill();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', onExitProcess);

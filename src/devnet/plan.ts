@@ -3,7 +3,8 @@
  * finds or creates the cluster and checks that every port it needs is free before any node starts.
  * The cluster directory is created with `createCluster` (src/cluster) unless it already holds a
  * cluster-lock.json, which is then reused (its chain continues, and flags that contradict it are
- * refused). What is wrong with the set-up is a `DevnetSetupError`, which the command
+ * refused). A new cluster's lock carries the devnet's genesis alloc (./accounts.ts: the development
+ * account and the load accounts). What is wrong with the set-up is a `DevnetSetupError`, which the command
  * (src/cli/devnet.ts) reports as bad usage.
  */
 import { existsSync } from 'node:fs';
@@ -11,12 +12,15 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLUSTER_LOCK_FILE, createCluster, DEFAULT_BASE_PORT, nodeDirName, parseClusterLock, type ClusterLock } from '../cluster/index.js';
+import { devnetAlloc } from './accounts.js';
 import { portInUse } from './probe.js';
 
 export const DEFAULT_NODES = 4;
 export const DEFAULT_BLOCK_TIME_MS = 1_000;
 export const DEFAULT_CHAIN_ID = 901n;
 export const DEFAULT_RPC_BASE_PORT = 8545;
+/** The execution node's JSON-RPC port (`dst execute`'s own default). */
+export const DEFAULT_EXECUTION_RPC_PORT = 8645;
 /** Stop once no node has answered for this long (DevnetOptions.allDownTimeoutMs). */
 export const DEFAULT_ALL_DOWN_TIMEOUT_MS = 30_000;
 
@@ -39,6 +43,9 @@ export interface DevnetOptions {
   loadTps: number;
   /** Stop (exit code 1) once no node has answered, and none of the devnet's processes run, for this long; 0 = never. */
   allDownTimeoutMs: number;
+  /** Run one `dst execute` beside the cluster (./execution.ts); its JSON-RPC on 127.0.0.1:<executionRpcPort>. */
+  execute: boolean;
+  executionRpcPort: number;
 }
 
 /** The devnet cannot run as asked: a port in use, a lock it cannot run, options that contradict the lock. */
@@ -51,6 +58,8 @@ export interface DevnetPlan {
   reused: boolean;
   rpcPorts: number[];
   p2pPorts: number[];
+  /** The execution node's RPC port, when it runs (`execute`). */
+  executionRpcPort: number | undefined;
 }
 
 /** The TCP port of a loopback multiaddr the devnet can run, or an error naming the node. */
@@ -60,7 +69,7 @@ function loopbackPort(address: string, node: number): number {
   return Number(match[1]);
 }
 
-async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<void> {
+async function assertPortsFree(rpcPorts: number[], p2pPorts: number[], executionRpcPort: number | undefined): Promise<void> {
   const owners = new Map<number, string>();
   const claim = (port: number, owner: string) => {
     const other = owners.get(port);
@@ -69,9 +78,10 @@ async function assertPortsFree(rpcPorts: number[], p2pPorts: number[]): Promise<
   };
   rpcPorts.forEach((port, i) => claim(port, `the RPC port of node ${i + 1}`));
   p2pPorts.forEach((port, i) => claim(port, `the p2p port of node ${i + 1}`));
+  if (executionRpcPort !== undefined) claim(executionRpcPort, 'the RPC port of the execution node');
   for (const [port, owner] of owners) {
     if (await portInUse(port)) {
-      const flag = owner.includes('RPC') ? '--rpc-base-port' : '--p2p-base-port (or a new --dir)';
+      const flag = owner.includes('execution') ? '--execution-rpc-port (or --no-execute)' : owner.includes('RPC') ? '--rpc-base-port' : '--p2p-base-port (or a new --dir)';
       throw new DevnetSetupError(`port ${port}, ${owner}, is in use on 127.0.0.1 (another devnet or node still running?): stop it or choose other ports with ${flag}`);
     }
   }
@@ -97,6 +107,7 @@ export async function planDevnet(args: DevnetOptions): Promise<DevnetPlan> {
   const dir = args.dir === undefined ? await mkdtemp(join(tmpdir(), 'dst-devnet-')) : resolve(args.dir);
   const lockFile = join(dir, CLUSTER_LOCK_FILE);
   const rpcPortsFor = (nodes: number) => Array.from({ length: nodes }, (_, i) => args.rpcBasePort + i);
+  const executionRpcPort = args.execute ? args.executionRpcPort : undefined;
   if (existsSync(lockFile)) {
     const lock = parseClusterLock(await readFile(lockFile, 'utf8'), lockFile);
     assertMatchesLock(args, lock, lockFile);
@@ -107,14 +118,14 @@ export async function planDevnet(args: DevnetOptions): Promise<DevnetPlan> {
     }
     const p2pPorts = lock.operators.map((operator) => loopbackPort(operator.addresses[0]!, operator.index));
     const rpcPorts = rpcPortsFor(lock.operators.length);
-    await assertPortsFree(rpcPorts, p2pPorts);
-    return { dir, lock, reused: true, rpcPorts, p2pPorts };
+    await assertPortsFree(rpcPorts, p2pPorts, executionRpcPort);
+    return { dir, lock, reused: true, rpcPorts, p2pPorts, executionRpcPort };
   }
   const nodes = args.nodes ?? DEFAULT_NODES;
   const basePort = args.p2pBasePort ?? DEFAULT_BASE_PORT;
   const p2pPorts = Array.from({ length: nodes }, (_, i) => basePort + i + 1);
   const rpcPorts = rpcPortsFor(nodes);
-  await assertPortsFree(rpcPorts, p2pPorts);
+  await assertPortsFree(rpcPorts, p2pPorts, executionRpcPort);
   const lock = await createCluster({
     nodes,
     threshold: args.threshold,
@@ -122,6 +133,7 @@ export async function planDevnet(args: DevnetOptions): Promise<DevnetPlan> {
     blockTimeMs: args.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS,
     outDir: dir,
     basePort,
+    alloc: devnetAlloc(),
   });
-  return { dir, lock, reused: false, rpcPorts, p2pPorts };
+  return { dir, lock, reused: false, rpcPorts, p2pPorts, executionRpcPort };
 }

@@ -12,7 +12,9 @@
  * by the burst.
  *
  * A rejected transaction (an error answer, or no answer at all) retires its sender: it is replaced by a
- * fresh key, so later transactions never depend on one whose fate is unknown.
+ * fresh key, so later transactions never depend on one whose fate is unknown. With `keys` (funded
+ * accounts, ./funded.ts) senders — the first ones and replacements — are those keys first, each from its
+ * pending nonce, and fresh random keys once every one of them has been used.
  *
  * URLs that are down: at start, every URL is asked `eth_chainId` once a second (each probe with a 2 s
  * timeout) until at least one answers, for at most `startWaitMs` (default 30 s; `onWaiting` reports each
@@ -31,6 +33,7 @@ import https from 'node:https';
 import { prefixedHex } from '../bytes/index.js';
 import { keccak256 } from '../wasm/index.js';
 import { formatSeconds } from './format.js';
+import { fundedSenders } from './funded.js';
 import { randomSenderKey, signTransfer, type SenderKey } from './transactions.js';
 
 /** How often the bucket is refilled and spent. */
@@ -100,6 +103,8 @@ export interface LoadOptions {
   onWaiting?: (waiting: LoadWaiting) => void;
   /** Called when a URL goes down or comes (back) up, after the start. */
   onUrlChange?: (state: UrlState) => void;
+  /** Keys to send from before random ones (accounts a genesis alloc funds), each used once, from its pending nonce. */
+  keys?: readonly SenderKey[];
   /** Sender keys in use at once (each with at most one transaction in flight); default 100. */
   senders?: number;
   /** Most transactions in one JSON-RPC request (a batch when > 1); default 1. */
@@ -331,7 +336,8 @@ export async function startLoad(options: LoadOptions): Promise<LoadRun> {
   const { tps } = options;
   const burst = Math.max(1, tps * BURST_SECONDS);
 
-  const newSender = (url: number): Sender => ({ ...randomSenderKey(), nonce: 0, url });
+  const funded = options.keys === undefined ? [] : await fundedSenders(urls[health.findIndex((state) => state.up)]!, options.keys);
+  const newSender = (url: number): Sender => ({ ...(funded.shift() ?? { ...randomSenderKey(), nonce: 0 }), url });
   // Idle senders per URL; a sender leaves its queue while its transaction is in flight.
   const idle: Sender[][] = urls.map(() => []);
   for (let i = 0; i < senderCount; i++) idle[i % urls.length]!.push(newSender(i % urls.length));

@@ -36,8 +36,12 @@ export const tmpRoot = (): Promise<string> => mkdtemp(join(tmpdir(), 'dst-dkg-')
 
 export const FAST: Partial<CeremonyRunOptions> = { timeoutMs: 90_000, phaseTimeoutMs: 8_000, dealerGraceMs: 2_000 };
 
-export function definitionFor(operators: readonly TestOperator[], threshold: number): ClusterDefinitionFile {
-  return createDefinition({ chainId: 901n, blockTimeMs: 100, threshold, operators: operators.map(({ peerId, addresses }) => ({ peerId, addresses })) });
+/** A genesis alloc as a definition may give it (upper-case address, decimal balance), and its canonical form, which the lock carries. */
+export const DKG_ALLOC = { '0x00000000000000000000000000000000000000AA': { balance: '1000' } };
+export const DKG_ALLOC_CANONICAL = { '0x00000000000000000000000000000000000000aa': { balance: '0x3e8' } };
+
+export function definitionFor(operators: readonly TestOperator[], threshold: number, alloc?: typeof DKG_ALLOC): ClusterDefinitionFile {
+  return createDefinition({ chainId: 901n, blockTimeMs: 100, threshold, operators: operators.map(({ peerId, addresses }) => ({ peerId, addresses })), ...(alloc && { alloc }) });
 }
 
 /** The DKG run by every operator at once; `options(i)` per operator. */

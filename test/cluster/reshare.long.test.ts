@@ -2,14 +2,14 @@
  * Resharing (src/cluster/dkg/reshare.ts, Desmedt–Jajodia 1997 / Wong–Wing–Wang 2002) over real libp2p
  * on loopback, from a cluster made by the DKG: 4 → 7 (three added), 7 → 4 (three removed), one of 4
  * replaced, and 4 (t = 3) → 7 (t = 5) each keep the group key, with a new lock (epoch + 1, signed by
- * every new operator) and shares any t′ of which sign; an old operator that reshares another secret is
+ * every new operator, carrying the old lock's genesis alloc unchanged) and shares any t′ of which sign; an old operator that reshares another secret is
  * excluded by the commitment check and the others finish.
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ceremony, loadNodeDir, type CeremonySetup } from '../../src/cluster/index.js';
 import type { Ed25519PrivateKey } from '../../src/cluster/identity.js';
-import { checkCluster, definitionFor, listDir, makeOperators, runDkg, runReshare, tmpRoot, type TestOperator } from './dkg-helpers.js';
+import { checkCluster, definitionFor, DKG_ALLOC, DKG_ALLOC_CANONICAL, listDir, makeOperators, runDkg, runReshare, tmpRoot, type TestOperator } from './dkg-helpers.js';
 
 let root: string;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 async function dkg(n: number, t: number) {
   const operators = await makeOperators(root, n);
-  const results = await runDkg(operators, definitionFor(operators, t));
+  const results = await runDkg(operators, definitionFor(operators, t, DKG_ALLOC));
   return { operators, lock: results[0]!.lock };
 }
 
@@ -41,6 +41,9 @@ describe('resharing keeps the group key', () => {
     const { lock: next2 } = await checkCluster(byIndex, newSet.map((o) => o.dir), lock.groupPublicKey);
     expect(next2).toMatchObject({ version: 2, epoch: 1, threshold: newThreshold, chainId: lock.chainId });
     expect(next2.operators.map((o) => o.peerId)).toEqual(newSet.map((o) => o.peerId));
+    // The genesis state is the chain's: the new lock carries the old lock's alloc unchanged.
+    expect(next2.alloc).toEqual(DKG_ALLOC_CANONICAL);
+    expect(next2.alloc).toEqual(lock.alloc);
     // An operator that stayed keeps the old lock for audit; one that left lost its share and has the new lock.
     const left = operators.filter((o) => !newSet.includes(o));
     for (const o of left) {

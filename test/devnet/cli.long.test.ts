@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('dst devnet (the command)', () => {
   it('--help explains every flag and how to run the nodes by hand', async () => {
     const { stdout } = await dst('devnet', '--help');
-    for (const flag of ['--nodes', '--threshold', '--dir', '--block-time', '--chain-id', '--p2p-base-port', '--rpc-base-port', '--load', '--all-down-timeout', '--help']) {
+    for (const flag of ['--nodes', '--threshold', '--dir', '--block-time', '--chain-id', '--p2p-base-port', '--rpc-base-port', '--load', '--all-down-timeout', '--no-execute', '--execution-rpc-port', '--help']) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('dst run --dir ./cluster/node-1 --rpc-port 8545');
@@ -48,7 +48,7 @@ describe('dst devnet (the command)', () => {
     await createCluster({ nodes: 1, chainId: 907n, blockTimeMs: 100, outDir: dir, basePort: base });
     const passwordFile = join(dir, nodeDirName(1), KEYS_DIR, 'keystore-share-1.txt');
     await writeFile(passwordFile, 'not the password');
-    const failure = await dst('devnet', '--dir', dir, '--rpc-base-port', String(base + 2)).catch((error) => error);
+    const failure = await dst('devnet', '--no-execute', '--dir', dir, '--rpc-base-port', String(base + 2)).catch((error) => error);
     expect(failure.code).toBe(1);
     expect(failure.stdout).toContain(`reusing the cluster in ${dir}`);
     expect(failure.stdout).toMatch(new RegExp(`^node 1 exited unexpectedly \\(exit 1\\): the node failed: .*keystore-share-1`, 'm'));

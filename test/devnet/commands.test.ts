@@ -11,6 +11,9 @@ describe('devnet commands', () => {
     ['  restart   4 ', { kind: 'restart', node: 4 }],
     ['start 1', { kind: 'restart', node: 1 }],
     ['RESTART 3', { kind: 'restart', node: 3 }],
+    ['stop execution', { kind: 'stop-execution' }],
+    ['restart exec', { kind: 'restart-execution' }],
+    ['start execution', { kind: 'restart-execution' }],
     ['status', { kind: 'status' }],
     ['help', { kind: 'help' }],
     ['?', { kind: 'help' }],
@@ -26,6 +29,7 @@ describe('devnet commands', () => {
     ['restart 5', /restart: expected one node number 1\.\.4/],
     ['restart 2 3', /one node number/],
     ['stop two', /one node number/],
+    ['stop execution now', /one node number/],
     ['status now', /"status" takes no argument/],
     ['kill 2', /unknown command "kill"; commands \(type one and Enter\): stop <i>, restart <i>, status, help/],
   ])('%j is refused: %s', (line, message) => {

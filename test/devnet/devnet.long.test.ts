@@ -35,7 +35,7 @@ interface Devnet {
 }
 
 function startDevnet(args: string[]): Devnet {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--no-execute', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';

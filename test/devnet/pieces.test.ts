@@ -26,9 +26,17 @@ import {
   portInUse,
   probeRpc,
   tcpAccepts,
+  DEV_ACCOUNT,
+  DEVNET_LOAD_ACCOUNTS,
+  DEVNET_LOAD_BALANCE_WEI,
+  devnetLoadKeys,
+  executionCommand,
+  nodeExecutionArgs,
   type DevnetOptions,
   type StoredBlock,
 } from '../../src/devnet/index.js';
+import { parseHex, prefixedHex } from '../../src/bytes/index.js';
+import { addressOf } from '../../src/load/index.js';
 import { freePort } from '../helpers/net.js';
 
 describe('parseDevnetArgs', () => {
@@ -43,15 +51,19 @@ describe('parseDevnetArgs', () => {
       rpcBasePort: 8545,
       loadTps: 0,
       allDownTimeoutMs: 30_000,
+      execute: true,
+      executionRpcPort: 8645,
     });
   });
 
   it('reads every flag', () => {
     const args = ['--nodes', '7', '--threshold', '6', '--dir', 'x', '--block-time', '0', '--chain-id', '18446744073709551615', '--p2p-base-port', '9100',
-      '--rpc-base-port', '18545', '--load', '12.5', '--all-down-timeout', '2.5'];
+      '--rpc-base-port', '18545', '--load', '12.5', '--all-down-timeout', '2.5', '--execution-rpc-port', '18645'];
     expect(parseDevnetArgs(args)).toEqual({
       nodes: 7, threshold: 6, dir: 'x', blockTimeMs: 0, chainId: 2n ** 64n - 1n, p2pBasePort: 9100, rpcBasePort: 18545, loadTps: 12.5, allDownTimeoutMs: 2_500,
+      execute: true, executionRpcPort: 18645,
     });
+    expect(parseDevnetArgs(['--no-execute'])).toMatchObject({ execute: false });
     expect(parseDevnetArgs(['--all-down-timeout', '0'])).toMatchObject({ allDownTimeoutMs: 0 });
     expect(parseDevnetArgs(['--help'])).toBe('help');
   });
@@ -68,6 +80,8 @@ describe('parseDevnetArgs', () => {
     [['--p2p-base-port', 'x'], '--p2p-base-port: expected an integer in 1..65531, got "x"'],
     [['--load', 'lots'], '--load: expected a number of transactions per second ≥ 0, got "lots"'],
     [['--all-down-timeout', 'soon'], '--all-down-timeout: expected a number of seconds ≥ 0, got "soon"'],
+    [['--execution-rpc-port', '0'], '--execution-rpc-port: expected an integer in 1..65535, got "0"'],
+    [['--no-execute', '--execution-rpc-port', '9'], '--no-execute and --execution-rpc-port exclude each other'],
     [['--dir='], '--dir: expected a directory, got ""'],
     [['--verbose'], "Unknown option '--verbose'"],
     [['now'], 'unexpected argument "now"'],
@@ -262,7 +276,8 @@ describe('planDevnet', () => {
     }
   }
 
-  const args = (fields: Partial<DevnetOptions>): DevnetOptions => ({ ...parseDevnetArgs([]) as DevnetOptions, ...fields });
+  // No execution node unless a test asks: its default port 8645 may be taken on a shared machine.
+  const args = (fields: Partial<DevnetOptions>): DevnetOptions => ({ ...parseDevnetArgs([]) as DevnetOptions, execute: false, ...fields });
 
   it('creates a cluster in a new directory, then reuses it; flags that contradict it are refused', async () => {
     const dir = join(root, 'reuse');
@@ -308,6 +323,45 @@ describe('planDevnet', () => {
     expect(await portInUse(base + 4)).toBe(true);
     expect(await portInUse(await freePort())).toBe(false);
     expect(existsSync(dir)).toBe(false);
+    await expect(planDevnet(args({ dir, nodes: 1, p2pBasePort: base, rpcBasePort: base + 2, execute: true, executionRpcPort: base + 4 }))).rejects.toThrow(
+      `port ${base + 4}, the RPC port of the execution node, is in use on 127.0.0.1 (another devnet or node still running?): stop it or choose other ports with --execution-rpc-port (or --no-execute)`,
+    );
+    await expect(planDevnet(args({ dir, nodes: 2, p2pBasePort: base, rpcBasePort: base + 3, execute: true, executionRpcPort: base + 3 }))).rejects.toThrow(
+      `port ${base + 3} is both the RPC port of node 1 and the RPC port of the execution node`,
+    );
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("a new cluster's lock funds the development account (anvil's first key) and the load accounts; the plan has the execution port", async () => {
+    const dir = join(root, 'funded');
+    const base = await freeRange(6);
+    const plan = await planDevnet(args({ dir, nodes: 1, p2pBasePort: base, rpcBasePort: base + 2, execute: true, executionRpcPort: base + 5 }));
+    expect(plan.executionRpcPort).toBe(base + 5);
+    // The printed key is the address's: derived here, not copied.
+    expect(prefixedHex(addressOf(parseHex('key', DEV_ACCOUNT.privateKey)))).toBe(DEV_ACCOUNT.address);
+    const alloc = plan.lock.alloc!;
+    expect(alloc[DEV_ACCOUNT.address]).toEqual({ balance: `0x${(10_000n * 10n ** 18n).toString(16)}` });
+    const keys = devnetLoadKeys();
+    expect(keys).toHaveLength(DEVNET_LOAD_ACCOUNTS);
+    expect(new Set(keys.map((key) => prefixedHex(key.address))).size).toBe(DEVNET_LOAD_ACCOUNTS);
+    for (const key of keys) expect(alloc[prefixedHex(key.address)]).toEqual({ balance: `0x${DEVNET_LOAD_BALANCE_WEI.toString(16)}` });
+    expect(Object.keys(alloc)).toHaveLength(DEVNET_LOAD_ACCOUNTS + 1);
+    // What every node loads is that lock, alloc and all.
+    expect((await loadNodeDir(join(dir, nodeDirName(1)))).lock.alloc).toEqual(alloc);
+    expect((await planDevnet(args({ dir, rpcBasePort: base + 2 }))).executionRpcPort).toBeUndefined();
+  });
+});
+
+describe('the execution node command line', () => {
+  it('follows every node, takes the lock of the cluster directory, keeps its database and log in DIR/execution', () => {
+    const { file, args } = executionCommand('/c', ['ws://127.0.0.1:8545', 'ws://127.0.0.1:8546'], 8645);
+    expect(file).toBe(process.execPath);
+    expect(args).toEqual([...process.execArgv, process.argv[1], 'execute', '--follow', 'ws://127.0.0.1:8545,ws://127.0.0.1:8546', '--lock', '/c/cluster-lock.json',
+      '--data-dir', '/c/execution/db', '--rpc-host', '127.0.0.1', '--rpc-port', '8645', '--log-level', 'info']);
+    expect(nodeExecutionArgs('http://127.0.0.1:8645/', true)).toEqual(['--execution-rpc', 'http://127.0.0.1:8645/']);
+    expect(nodeExecutionArgs('http://127.0.0.1:8645/', false)).toEqual([]);
+    expect(nodeExecutionArgs(undefined, true)).toEqual([]);
+    expect(nodeCommand('/c/node-1', 8545, ['--execution-rpc', 'http://x/']).args.slice(-2)).toEqual(['--execution-rpc', 'http://x/']);
   });
 });
 

@@ -50,7 +50,7 @@ describe('dst devnet commands (4 node processes)', () => {
     const dir = join(root, 'cluster');
     const p2pBase = await freeRange(4);
     const rpcBase = (await freeRange(4)) + 1;
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--dir', dir, '--rpc-base-port', String(rpcBase), '--p2p-base-port', String(p2pBase), '--block-time', '200', '--load', '5', '--all-down-timeout', '0'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--no-execute', '--dir', dir, '--rpc-base-port', String(rpcBase), '--p2p-base-port', String(p2pBase), '--block-time', '200', '--load', '5', '--all-down-timeout', '0'], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

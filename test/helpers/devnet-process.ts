@@ -1,7 +1,7 @@
 /**
  * A real `dst devnet` process for the operator tests (issue 17: the dashboard in Chromium, the
  * Prometheus alerts, `dst test peers`): started from the sources (`node --import tsx src/cli/main.ts
- * devnet …`) on free loopback ports, its output lines kept, with `line(pattern)` waiting for one, the
+ * devnet …`) on free loopback ports (with `--no-execute` unless `--execution-rpc-port` is given), its output lines kept, with `line(pattern)` waiting for one, the
  * pids and RPC URLs of its nodes from its "node i up" lines, and `stop()` (SIGTERM, then the exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,7 +37,9 @@ export async function freeRange(count: number): Promise<number> {
 export async function startDevnet(dir: string, nodes: number, extra: string[]): Promise<DevnetProcess> {
   const p2pBase = await freeRange(nodes);
   const rpcBase = (await freeRange(nodes)) + 1;
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--dir', dir, '--nodes', String(nodes), '--p2p-base-port', String(p2pBase), '--rpc-base-port', String(rpcBase), ...extra];
+  // No execution node unless asked for (with its port): tests run side by side, and 8645 is one port.
+  const execution = extra.includes('--execution-rpc-port') ? [] : ['--no-execute'];
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--dir', dir, '--nodes', String(nodes), '--p2p-base-port', String(p2pBase), '--rpc-base-port', String(rpcBase), ...execution, ...extra];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();

@@ -10,14 +10,16 @@
  *   "version": 1,
  *   "chainId": "901", "blockTimeMs": 1000, "threshold": 3,
  *   "operators": [{ "peerId": "12D3KooW…", "addresses": ["/ip4/10.0.0.1/tcp/9000"] }, …],
- *   "alloc": { … },                          optional: the rollup's genesis allocation, any JSON object
+ *   "alloc": { … },                          optional: the rollup's genesis alloc (geth's format, ../alloc.ts)
  *   "definitionHash": "0x…"
  * }
  * ```
  *
  * Operator i (1-based, in the listed order) gets share index i. The hash is keccak-256 of the canonical
  * JSON (../lock.ts) of the file without `definitionHash`; a definition whose hash does not match its
- * contents does not load.
+ * contents does not load. The alloc must be a valid geth-style alloc; it is hashed as written
+ * (`dst create definition` writes it in canonical form), and the DKG's lock carries its canonical form
+ * (`lockAllocOf`), covered by the lock hash. A reshare's lock carries the old lock's alloc unchanged.
  *
  * A reshare proposal is not a file: every participant derives it from the old lock and its
  * `--new-operators` and `--threshold`, `{ kind: "reshare", previousLockHash, threshold, operators }`, and
@@ -26,6 +28,7 @@
  */
 import { describeJson, equalBytes, parseHex, prefixedHex } from '../../bytes/index.js';
 import { keccak256 } from '../../wasm/keccak.js';
+import { normaliseAlloc, type AllocJson } from '../alloc.js';
 import { MAX_NODES } from '../create.js';
 import {
   assertMembers,
@@ -89,8 +92,14 @@ function checkOperators(where: string, operators: readonly ProposedOperator[], t
   if (problem !== undefined) throw new Error(`threshold: ${problem}`);
 }
 
+/** The alloc a DKG's lock carries for `definition`: its alloc in canonical form (empty when it has none). */
+export function lockAllocOf(definition: ClusterProposal): AllocJson {
+  return definition.alloc === undefined ? {} : normaliseAlloc(definition.alloc);
+}
+
 /** A definition for `proposal` with its hash; throws on a proposal that breaks a rule (the message says which). */
 export function createDefinition(proposal: ClusterProposal): ClusterDefinitionFile {
+  if (proposal.alloc !== undefined) lockAllocOf(proposal);
   if (proposal.chainId < 1n || proposal.chainId > MAX_CHAIN_ID) throw new Error(`chainId: expected an integer in 1..2^64-1, got ${proposal.chainId}`);
   integer('blockTimeMs', proposal.blockTimeMs, 0, MAX_BLOCK_TIME_MS);
   checkOperators('operators', proposal.operators, proposal.threshold);

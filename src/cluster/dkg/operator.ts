@@ -15,7 +15,7 @@ import { KEYS_DIR } from '../create.js';
 import { IDENTITY_KEY_FILE, peerIdOf, readIdentityKey, type Ed25519PrivateKey } from '../identity.js';
 import { CLUSTER_LOCK_FILE, sealClusterLock, type ClusterLock } from '../lock.js';
 import { Ceremony, CeremonyError, type CeremonyOutcome, type CeremonySetup } from './ceremony.js';
-import { formatDefinition, reshareProposalHash, type ClusterDefinitionFile, type ProposedOperator } from './definition.js';
+import { formatDefinition, lockAllocOf, reshareProposalHash, type ClusterDefinitionFile, type ProposedOperator } from './definition.js';
 import { dkgMode } from './dkg.js';
 import { exists, writeCeremonyOutput } from './output.js';
 import { reshareMode } from './reshare.js';
@@ -78,6 +78,7 @@ export async function runDkgCeremony(definition: ClusterDefinitionFile, options:
       operators: definition.operators.map((o, i) => ({ index: i + 1, peerId: o.peerId, addresses: o.addresses, publicShare: outcome.publicShares[i]!.publicKey })),
       epoch: 0,
       definitionHash: definition.definitionHash,
+      alloc: lockAllocOf(definition),
     }));
   if (options.write !== false) await writeCeremonyOutput({ dir: options.dir, lock: result.lock, share: result.outcome.share, transcript: result.transcript, definitionText: formatDefinition(definition) });
   return { ...result, index: position + 1 };
@@ -134,6 +135,8 @@ export async function runReshareCeremony(input: ReshareInput, options: CeremonyR
       operators: operators.map((o, i) => ({ index: i + 1, peerId: o.peerId, addresses: o.addresses, publicShare: outcome.publicShares[i]!.publicKey })),
       epoch: (previous.epoch ?? 0) + 1,
       definitionHash: ceremonyId,
+      // The genesis state is the chain's, not the key's: unchanged by a reshare.
+      alloc: previous.alloc,
     }));
   if (options.write !== false) await writeCeremonyOutput({ dir: options.dir, lock: result.lock, share: result.outcome.share, transcript: result.transcript });
   return { ...result, index: newPosition < 0 ? undefined : newPosition + 1 };
