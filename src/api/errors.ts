@@ -6,6 +6,7 @@
  * refused by one of the endpoint's limits (EIP-1474's "limit exceeded"; ./limits.ts).
  */
 import type { TransactionRejectionReason } from '../chain/index.js';
+import type { Json } from './format.js';
 import type { RpcLimitName } from './limits.js';
 
 export const PARSE_ERROR = -32700;
@@ -33,13 +34,24 @@ export interface LimitData {
   max?: number;
 }
 
+/** `data` of a -32002 error: the execution endpoint that could not answer (src/api/execution-client.ts). */
+export interface UpstreamData {
+  endpoint: string;
+}
+
+/** What an error's `data` may hold: ours, or whatever an endpoint we forwarded to sent (passed through). */
+export type ErrorData = RejectionData | LimitData | UpstreamData | Json;
+
 export class RpcError extends Error {
   override name = 'RpcError';
   constructor(
     readonly code: number,
     message: string,
-    /** The typed reason, the limit, or (eth_call's reverts, src/execution/call.ts) the revert data as hex. */
-    readonly data?: RejectionData | LimitData | string,
+    /**
+     * The typed reason, the limit, the unreachable endpoint, (eth_call's reverts, src/execution/call.ts)
+     * the revert data as hex, or a forwarded error's data as the endpoint sent it.
+     */
+    readonly data?: ErrorData,
   ) {
     super(message);
   }

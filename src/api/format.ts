@@ -37,7 +37,11 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 export type JsonObject = { [key: string]: Json };
 
 /** A block's header fields in Ethereum's shape plus the DST extras, without transactions. */
-export function formatHeader(signed: SignedBlock): JsonObject {
+/**
+ * `baseFeePerGas`: 0 unless given — a node with an execution endpoint gives the execution chain's base
+ * fee (src/api/forward.ts), so that wallets price their transactions for execution.
+ */
+export function formatHeader(signed: SignedBlock, baseFeePerGas = 0n): JsonObject {
   const { block } = signed;
   const { header } = block;
   const signedAtAll = signed.signature.length > 0;
@@ -59,7 +63,7 @@ export function formatHeader(signed: SignedBlock): JsonObject {
     gasUsed: '0x0',
     timestamp: quantity(header.timestampMs / 1000n),
     mixHash: ZERO_HASH,
-    baseFeePerGas: '0x0',
+    baseFeePerGas: quantity(baseFeePerGas),
     proposer: quantity(header.proposer),
     round: quantity(signed.round),
     timestampMs: quantity(header.timestampMs),
@@ -72,11 +76,11 @@ export function formatHeader(signed: SignedBlock): JsonObject {
  * The full block object. `transactions` is the list of hashes, or, when `lookUp` is given, the full
  * transaction objects it returns for each hash in block order.
  */
-export function formatBlock(signed: SignedBlock, lookUp?: (hash: Uint8Array, index: number) => Transaction): JsonObject {
+export function formatBlock(signed: SignedBlock, lookUp?: (hash: Uint8Array, index: number) => Transaction, baseFeePerGas = 0n): JsonObject {
   const { block } = signed;
   const location = (index: number): TransactionLocation => ({ blockNumber: block.header.number, blockHash: block.hash, index });
   return {
-    ...formatHeader(signed),
+    ...formatHeader(signed, baseFeePerGas),
     transactions: lookUp
       ? block.transactionHashes.map((hash, index) => formatTransaction(lookUp(hash, index), location(index)))
       : block.transactionHashes.map(data),

@@ -29,3 +29,5 @@ export {
   type RpcLimitName,
 } from './limits.js';
 export { formatBlock, formatHeader, formatTransaction } from './format.js';
+export { DEFAULT_EXECUTION_TIMEOUT_MS, EXECUTION_UNAVAILABLE, ExecutionClient, FORWARDED_HEADER, executionState, type ExecutionClientOptions, type ForwardOutcome } from './execution-client.js';
+export { ExecutionForwarding, FORWARDED_METHODS, forwardedMethods } from './forward.js';

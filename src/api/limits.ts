@@ -18,6 +18,7 @@
  * | `maxSubscriptions`, per WebSocket | `subscriptions` | `eth_subscribe` is answered with -32005, `data: { limit: 'subscriptions', max }` |
  * | `maxInFlight`, per WebSocket | `in-flight` | a message arriving while that many are being handled is not run: each request in it is answered with -32005, `data: { limit: 'in-flight', max }` |
  * | `maxUnreadBytes`, per connection | `unread-bytes` | a WebSocket message (reply or notification) that would take the connection's unsent data past the limit is not sent and the connection is terminated (logged at warn, once); likewise an HTTP response queued behind unread ones (pipelining) |
+ * | forwarded calls open or waiting (src/api/execution-client.ts) | `execution-in-flight` | with `--execution-rpc`, a forwarded call beyond the client's open and queued requests gets -32005 `limit exceeded`, `data: { limit: 'execution-in-flight', max }` |
  * | `maxResponseBytes` | `response-bytes` | a response whose JSON text is longer is replaced by -32005 `response too large`, `data: { limit: 'response-bytes', max }`; in a batch, the element that would take the batch's answer past the limit and every element after it get that error (elements not yet run are not run) |
  *
  * Per-address limits key on the client's IP (`clientAddress` in ./server.ts: no X-Forwarded-For, the
@@ -39,7 +40,8 @@ export type RpcLimitName =
   | 'subscriptions'
   | 'in-flight'
   | 'unread-bytes'
-  | 'response-bytes';
+  | 'response-bytes'
+  | 'execution-in-flight';
 
 export const RPC_LIMIT_NAMES: readonly RpcLimitName[] = [
   'requests',
@@ -51,6 +53,7 @@ export const RPC_LIMIT_NAMES: readonly RpcLimitName[] = [
   'in-flight',
   'unread-bytes',
   'response-bytes',
+  'execution-in-flight',
 ];
 
 export interface RpcLimits {

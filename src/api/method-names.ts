@@ -27,6 +27,8 @@ export const KNOWN_METHOD_NAMES: ReadonlySet<string> = new Set([
   'txpool_content', 'txpool_contentFrom', 'txpool_inspect', 'txpool_status',
   'debug_getRawBlock', 'debug_getRawHeader', 'debug_getRawReceipts', 'debug_getRawTransaction',
   'debug_traceBlockByHash', 'debug_traceBlockByNumber', 'debug_traceCall', 'debug_traceTransaction',
+  // DST's execution node (dst execute; forwarded by a DST node with --execution-rpc)
+  'dst_executionOf',
   // OP Stack rollup node
   'optimism_outputAtBlock', 'optimism_rollupConfig', 'optimism_syncStatus', 'optimism_version',
 ]);

@@ -20,6 +20,7 @@ import { data, parseBlockNumber, parseData, quantity } from './hex.js';
 import type { Logger } from './logger.js';
 import type { DashboardFeed } from './dashboard.js';
 import type { DstMetrics } from './metrics.js';
+import type { ExecutionForwarding } from './forward.js';
 
 /** Subscriptions of one WebSocket connection; absent over HTTP. */
 export interface SubscriptionHost {
@@ -36,6 +37,10 @@ export interface MethodContext<V = SequencerView> {
   subscriptions?: SubscriptionHost;
   /** The dashboard's block history (./dashboard.ts); the API server always gives one. */
   dashboard?: DashboardFeed;
+  /** The execution endpoint the node forwards execution methods to (./forward.ts), if any. */
+  execution?: ExecutionForwarding;
+  /** The request came forwarded by another node (`x-dst-forwarded`): it must not be forwarded again. */
+  forwarded?: boolean;
 }
 
 export type Method<V = SequencerView> = (params: unknown[], context: MethodContext<V>) => Json | Promise<Json>;
@@ -75,18 +80,18 @@ export const methods: MethodTable = {
     }
   },
 
-  eth_getBlockByNumber: (params, { view }) => {
+  eth_getBlockByNumber: (params, { view, execution }) => {
     arity(params, 2, 2);
     const signed = blockByTag(view, params[0], 0);
     const full = fullTransactionsFlag(params[1]);
-    return signed ? formatBlockFor(view, signed, full) : null;
+    return signed ? formatBlockFor(view, signed, full, execution?.baseFeePerGas) : null;
   },
 
-  eth_getBlockByHash: (params, { view }) => {
+  eth_getBlockByHash: (params, { view, execution }) => {
     arity(params, 2, 2);
     const signed = view.getBlockByHash(parseData(params[0], 0, 'block hash', 32));
     const full = fullTransactionsFlag(params[1]);
-    return signed ? formatBlockFor(view, signed, full) : null;
+    return signed ? formatBlockFor(view, signed, full, execution?.baseFeePerGas) : null;
   },
 
   eth_getTransactionByHash: (params, { view }) => {
@@ -241,11 +246,11 @@ function fullTransactionsFlag(value: unknown): boolean {
   return value;
 }
 
-function formatBlockFor(view: SequencerView, signed: SignedBlock, full: boolean): Json {
-  if (!full) return formatBlock(signed);
+function formatBlockFor(view: SequencerView, signed: SignedBlock, full: boolean, baseFeePerGas = 0n): Json {
+  if (!full) return formatBlock(signed, undefined, baseFeePerGas);
   // One pass over the block: looking each transaction up by hash would read the whole block per transaction.
   const transactions = view.blockTransactions(signed);
-  return formatBlock(signed, (_, index): Transaction => transactions[index]!);
+  return formatBlock(signed, (_, index): Transaction => transactions[index]!, baseFeePerGas);
 }
 
 /** A stored block as `dst_getSignedBlock` gives it (null signature and signing root for the unsigned genesis). */

@@ -18,6 +18,8 @@
  *   round-1 timeout in effect, the current round's leader and how many operators its height's round-1
  *   leader skips, peers connected and their ping latency, partial signatures received from
  *   peers and found invalid, and sync progress (src/node/sequencer.ts).
+ * - with an execution endpoint (`dst run --execution-rpc`): `rpcForwarded` and `rpcForwardSeconds`
+ *   (src/cli/execution-rpc.ts, from the client's `observe`), `fundsChecks` (src/node/funds.ts).
  * Process metrics (CPU, memory, event-loop lag, GC) are collected with prom-client's defaults.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -57,6 +59,22 @@ export interface DstMetrics {
    * unread-bytes, response-bytes.
    */
   rpcLimited: Counter<'limit'>;
+  /**
+   * With an execution endpoint (src/api/forward.ts): calls to it by method — the forwarded ones, and
+   * the node's own (`eth_feeHistory` for the blocks' base fee, `eth_blockNumber` and `eth_getBalance`
+   * for admission's funds check) — and how their HTTP request ended (`answered` — the endpoint's
+   * result or error —, `unreachable`, `timeout`, `too-large`, `invalid`, `busy`); a batch's calls
+   * count once each. The method label is bounded: only those names are ever sent.
+   */
+  rpcForwarded: Counter<'method' | 'outcome'>;
+  /** Seconds per forwarded HTTP request (one per forwarded call or batch of them). */
+  rpcForwardSeconds: Histogram;
+  /**
+   * Admission's balance checks against the execution endpoint (src/node/funds.ts), by outcome:
+   * `paid` (admitted), `insufficient` (refused), `unavailable` (endpoint down: admitted or refused by
+   * the policy, `--execution-rpc-unavailable`).
+   */
+  fundsChecks: Counter<'outcome'>;
   /** Seconds from starting a height's consensus to its decision. */
   consensusDuration: Histogram;
   /** The QBFT round in which each height was decided (1 = no round change). */
@@ -188,6 +206,19 @@ export function createMetrics(): DstMetrics {
       name: 'dst_rpc_requests_total',
       help: 'JSON-RPC requests by method and outcome',
       labelNames: ['method', 'outcome'] as const,
+      registers,
+    }),
+    rpcForwarded: new Counter({
+      name: 'dst_rpc_forwarded_total',
+      help: "Calls to the execution endpoint (forwarded ones and the node's own base-fee and balance queries), by method and how the request ended",
+      labelNames: ['method', 'outcome'] as const,
+      registers,
+    }),
+    rpcForwardSeconds: new Histogram({ name: 'dst_rpc_forward_seconds', help: 'Time per HTTP request forwarded to the execution endpoint', buckets: DURATION_BUCKETS, registers }),
+    fundsChecks: new Counter({
+      name: 'dst_admission_funds_checks_total',
+      help: "Admission's balance checks at the execution endpoint, by outcome (paid, insufficient, unavailable)",
+      labelNames: ['outcome'] as const,
       registers,
     }),
     rpcLimited: new Counter({

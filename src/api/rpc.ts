@@ -25,7 +25,7 @@
  *   (all but eth_sendRawTransaction) are run and serialized one element after the other, so at most one
  *   answer beyond the limit is ever built.
  */
-import { INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED, METHOD_NOT_FOUND, PARSE_ERROR, RpcError, describeValue, outcomeOf, type LimitData, type RejectionData } from './errors.js';
+import { INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED, METHOD_NOT_FOUND, PARSE_ERROR, RpcError, describeValue, outcomeOf, type ErrorData } from './errors.js';
 import type { Json } from './format.js';
 import { methods, type MethodContext, type MethodTable } from './methods.js';
 import { methodMetricLabel } from './method-names.js';
@@ -38,7 +38,7 @@ const TRANSACTION_METHODS: ReadonlySet<string> = new Set(['eth_sendRawTransactio
 
 export type RpcResponse =
   | { jsonrpc: '2.0'; id: RpcId; result: Json }
-  | { jsonrpc: '2.0'; id: RpcId; error: { code: number; message: string; data?: RejectionData | LimitData | string } };
+  | { jsonrpc: '2.0'; id: RpcId; error: { code: number; message: string; data?: ErrorData } };
 
 /** What the transport lets one client's body do: caps, and its rate-limit tokens. */
 export interface RpcGate {

@@ -55,6 +55,9 @@ import { DASHBOARD_CSP, DashboardFeed, dashboardAsset } from './dashboard.js';
 import { createMetrics, type DstMetrics } from './metrics.js';
 import type { MethodContext, MethodTable, SubscriptionHost } from './methods.js';
 import { handleRpcText, refuseRpcText, type RpcAnswer, type RpcGate } from './rpc.js';
+import { FORWARDED_HEADER } from './execution-client.js';
+import { forwardedMethods, type ExecutionForwarding } from './forward.js';
+import { methods as nodeMethods } from './methods.js';
 
 /** The response header of a JSON-RPC answer given while the node is not ready: its readiness reasons. */
 export const NOT_READY_HEADER = 'X-DST-Not-Ready';
@@ -88,6 +91,11 @@ export interface ApiServerOptions<V extends ServedView = SequencerView> {
   corsOrigins?: readonly string[];
   /** The JSON-RPC methods; default a DST node's (`methods`, src/api/methods.ts). */
   methods?: MethodTable<V>;
+  /**
+   * A DST node's execution endpoint (`--execution-rpc`): the execution methods (./forward.ts) are
+   * forwarded to it, and block objects carry its base fee. Only with the node's own method table.
+   */
+  execution?: ExecutionForwarding;
 }
 
 export interface ApiServer {
@@ -122,7 +130,11 @@ export async function startApiServer<V extends ServedView = SequencerView>(view:
   // cluster gauges, which need the node's whole view; another endpoint (src/execution) serves neither.
   const nodeView = options.methods === undefined ? (view as unknown as SequencerView) : undefined;
   const dashboard = nodeView && new DashboardFeed(nodeView, metrics);
-  const baseContext = { view, metrics, logger, dashboard };
+  if (options.execution !== undefined && options.methods !== undefined) throw new RangeError('startApiServer: execution forwarding is for a DST node\'s own method table, not with `methods`');
+  const execution = options.execution;
+  // A DST node with an execution endpoint: its own methods, and the execution methods forwarded (its own names win).
+  const table = (execution === undefined ? options.methods : { ...forwardedMethods, ...nodeMethods }) as MethodTable<V> | undefined;
+  const baseContext = { view, metrics, logger, dashboard, execution };
   const rates = new RateLimiter(limits, options.now ?? (() => performance.now()));
   const connectionCounts = new ConnectionLimiter(limits.maxConnectionsPerAddress, limits.maxConnections, (address) => limits.exemptLoopback && isLoopback(address));
   const connections = new WeakMap<Socket, Connection>();
@@ -176,7 +188,9 @@ export async function startApiServer<V extends ServedView = SequencerView>(view:
       // Over its limit or cut off: a connection destroyed meanwhile (pipelined requests) gets nothing more.
       if (body === undefined || req.socket.destroyed) return;
       const client = clientAddress(req);
-      const answer = await handleRpcText(body, { ...baseContext, client }, gateFor(client), options.methods);
+      // A request forwarded by another node (an execution node sending a transaction) is never forwarded again.
+      const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+      const answer = await handleRpcText(body, { ...baseContext, client, forwarded }, gateFor(client), table);
       if (answer.retryAfterMs !== undefined) {
         res.setHeader('Retry-After', String(Math.ceil(answer.retryAfterMs / 1000)));
         return send(res, 429, answer.body === undefined ? undefined : 'application/json', answer.body);
@@ -375,13 +389,13 @@ export async function startApiServer<V extends ServedView = SequencerView>(view:
       if (inFlight >= limits.maxInFlight) {
         metrics.rpcLimited.inc({ limit: 'in-flight' });
         const reason = `limit exceeded: ${limits.maxInFlight} messages of this connection are being handled; wait for their answers`;
-        const refusal = refuseRpcText(text, context, new RpcError(LIMIT_EXCEEDED, reason, { limit: 'in-flight', max: limits.maxInFlight }), options.methods);
+        const refusal = refuseRpcText(text, context, new RpcError(LIMIT_EXCEEDED, reason, { limit: 'in-flight', max: limits.maxInFlight }), table);
         if (refusal !== undefined) sendOn(ws, client, refusal);
         return;
       }
       let answer: RpcAnswer | Promise<RpcAnswer>;
       try {
-        answer = handleRpcText(text, context, gate, options.methods);
+        answer = handleRpcText(text, context, gate, table);
       } catch (error) {
         return failed(error);
       }
@@ -410,7 +424,7 @@ export async function startApiServer<V extends ServedView = SequencerView>(view:
   function publishHead(signed: SignedBlock): void {
     if (subscribers.size === 0) return;
     // The header's JSON once per block, not once per subscription.
-    const result = JSON.stringify(formatHeader(signed));
+    const result = JSON.stringify(formatHeader(signed, execution?.baseFeePerGas));
     for (const [ws, { client, ids }] of subscribers) {
       for (const subscription of ids) {
         const text = `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":${JSON.stringify(subscription)},"result":${result}}}`;

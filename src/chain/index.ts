@@ -11,6 +11,7 @@ export { bigIntToBytes, RlpError, rlpDecode, rlpEncode, rlpToBigInt, type RlpIte
 export {
   DEFAULT_MAX_TRANSACTION_BYTES,
   decodeTransaction,
+  maxCost,
   parseTransaction,
   recoverSender,
   recoverSenders,

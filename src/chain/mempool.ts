@@ -8,7 +8,8 @@
  * - Deduplicated by hash; one transaction per (sender, nonce) — a second one for a taken nonce is
  *   rejected ("nonce-taken"), not swapped in: there is no fee market to arbitrate replacements.
  * - A nonce below the sender's next one by the chain is rejected ("nonce-too-low"). The sequencer orders
- *   and does not execute (docs/architecture.md §1), so there are no balance checks; a sender the chain has never
+ *   and does not execute (docs/architecture.md §1), so the pool checks no balance (with an execution
+ *   endpoint admission does, src/node/funds.ts, using `spendOf`); a sender the chain has never
  *   included starts at nonce 0, as every account does. (It once started from the lowest nonce pending at
  *   the proposer: a block could include a sender's nonces 1.. before its nonce 0 reached that node, and
  *   every node dropped the accepted nonce 0 as obsolete — found by the whole-node simulator.)
@@ -34,7 +35,7 @@
  * eviction in amortized constant time.
  */
 import { hex } from '../bytes/index.js';
-import { TransactionRejected, type Transaction } from './transaction.js';
+import { maxCost, TransactionRejected, type Transaction } from './transaction.js';
 
 export interface MempoolLimits {
   /** Pooled transactions at most. */
@@ -100,6 +101,8 @@ interface SenderQueue {
   /** The first nonce from `next` on that is not pooled: pooled nonces in [next, runEnd) are includable. */
   runEnd: bigint;
   byNonce: Map<bigint, PooledTransaction>;
+  /** The sum of `maxCost` over `byNonce`: the most the sender's pooled transactions can spend. */
+  spend: bigint;
 }
 
 export class Mempool {
@@ -189,6 +192,7 @@ export class Mempool {
     this.byHash.set(hash, pooled);
     this.bySender.set(sender, queue);
     queue.byNonce.set(tx.nonce, pooled);
+    queue.spend += maxCost(tx);
     this.perSource.set(source.id, this.pendingFrom(source.id) + 1);
     this.totalBytes += tx.raw.length;
     if (includable) {
@@ -296,6 +300,14 @@ export class Mempool {
     return queue && queue.next === next ? queue.runEnd : next;
   }
 
+  /**
+   * The most `sender`'s pooled transactions (includable, waiting and reserved alike) can take from it:
+   * the sum of their gasLimit × fee + value (`maxCost`); 0 when none is pooled.
+   */
+  spendOf(sender: string): bigint {
+    return this.bySender.get(sender)?.spend ?? 0n;
+  }
+
   /** Whether `selectForBlock` would select anything: some sender's next nonce is pooled and fits. */
   hasIncludable(maxBytes: number): boolean {
     for (const sender of this.ready) {
@@ -332,7 +344,7 @@ export class Mempool {
   private freshQueue(sender: string): SenderQueue {
     const last = this.chain.lastIncludedNonce(sender);
     const next = last === undefined ? 0n : last + 1n;
-    return { next, runEnd: next, byNonce: new Map() };
+    return { next, runEnd: next, byNonce: new Map(), spend: 0n };
   }
 
   /** Whether `pooled` is still in the pool and waiting behind a missing nonce. */
@@ -395,6 +407,7 @@ export class Mempool {
     this.byHash.delete(pooled.hash);
     const queue = this.bySender.get(pooled.sender)!;
     queue.byNonce.delete(pooled.tx.nonce);
+    queue.spend -= maxCost(pooled.tx);
     if (queue.byNonce.size === 0) {
       this.bySender.delete(pooled.sender);
       this.ready.delete(pooled.sender);

@@ -42,7 +42,10 @@ export type TransactionRejectionReason =
   | 'source-limit'
   | 'pool-full'
   | 'pool-loading'
-  | 'storage-unavailable';
+  | 'storage-unavailable'
+  // With an execution endpoint (dst run --execution-rpc; src/node/funds.ts):
+  | 'insufficient-funds'
+  | 'execution-unavailable';
 
 export class TransactionRejected extends Error {
   override name = 'TransactionRejected';
@@ -172,6 +175,15 @@ export async function recoverSenders(
 }
 
 /** Decodes, checks and recovers the sender: what the RPC does for `eth_sendRawTransaction`. */
+/**
+ * The most a transaction can take from its sender: gasLimit × maxFeePerGas (gasPrice for legacy and
+ * EIP-2930) + value — what execution checks before it runs one (EIP-1559's up-front balance check,
+ * src/execution/executor.ts) and admission holds against the sender's balance (src/node/funds.ts).
+ */
+export function maxCost(tx: Pick<DecodedTransaction, 'gasLimit' | 'gasPrice' | 'maxFeePerGas' | 'value'>): bigint {
+  return tx.gasLimit * (tx.maxFeePerGas ?? tx.gasPrice ?? 0n) + tx.value;
+}
+
 export function parseTransaction(raw: Uint8Array, rules: TransactionRules): Transaction {
   const tx = decodeTransaction(raw, rules);
   return { ...tx, sender: recoverSender(tx) };

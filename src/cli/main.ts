@@ -22,9 +22,10 @@
 import { join, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { prefixedHex } from '../bytes/index.js';
-import { createLogger, createMetrics, DEFAULT_RPC_LIMITS, resolveRpcLimits, startApiServer, type Logger, type RpcLimits } from '../api/index.js';
+import { createLogger, createMetrics, DEFAULT_EXECUTION_TIMEOUT_MS, DEFAULT_RPC_LIMITS, resolveRpcLimits, startApiServer, type Logger, type RpcLimits } from '../api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir, SingleNodeMigrationError, type NodeDir } from '../cluster/index.js';
 import { DEFAULT_POOL_LIMITS, startNode, type NodeNetworkConfig, type PoolLimits } from '../node/index.js';
+import { executionFlags, executionLink, type ExecutionFlags } from './execution-rpc.js';
 import { runCreateCommand } from './create.js';
 import { runDevnetCommand } from './devnet.js';
 import { runCeremonyCommand } from './dkg.js';
@@ -134,6 +135,21 @@ Options (each may also be set by the environment variable in brackets; a flag wi
   --pool-expiry-seconds <n>
                          A transaction still waiting behind a missing nonce this long expires
                          (default: ${DEFAULT_POOL_LIMITS.stuckExpiryMs / 1000}); dst_getTransactionStatus then says "expired".
+  --execution-rpc <url>  [DST_EXECUTION_RPC] An execution node's JSON-RPC ("dst execute", e.g.
+                         http://127.0.0.1:8645). The node then forwards the execution methods it does
+                         not serve itself (eth_getBalance, eth_getCode, eth_getStorageAt, eth_call,
+                         eth_estimateGas, eth_gasPrice, eth_maxPriorityFeePerGas, eth_feeHistory,
+                         eth_getTransactionReceipt, eth_getBlockReceipts, eth_getLogs, the filters,
+                         net_version, dst_executionOf) there, its blocks carry the execution's base
+                         fee, and eth_sendRawTransaction refuses a sender that cannot pay gas limit ×
+                         fee + value on top of its pending transactions ("insufficient-funds").
+  --execution-rpc-timeout <ms>
+                         [DST_EXECUTION_RPC_TIMEOUT] Longest wait for a forwarded call (default:
+                         ${DEFAULT_EXECUTION_TIMEOUT_MS}); then -32002 naming the endpoint. Balance checks wait at most 2 s.
+  --execution-rpc-unavailable <admit|reject>
+                         [DST_EXECUTION_RPC_UNAVAILABLE] While the execution endpoint is down: admit
+                         transactions unchecked (default; logged and counted) or refuse them with
+                         "execution-unavailable".
   --log-level <level>    [DST_LOG_LEVEL] trace, debug, info, warn, error, fatal or silent (default: info).
   -h, --help             Print this help.
 
@@ -174,6 +190,8 @@ interface RunOptions {
   rpcLimits: Partial<RpcLimits>;
   /** The --pool-* flags given (the others keep DEFAULT_POOL_LIMITS). */
   pool: Partial<PoolLimits>;
+  /** --execution-rpc and its settings; undefined without one. */
+  execution: ExecutionFlags | undefined;
 }
 
 function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | 'help' {
@@ -206,6 +224,9 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
     'pool-max-nonce-gap': { type: 'string' },
     'pool-max-per-client': { type: 'string' },
     'pool-expiry-seconds': { type: 'string' },
+    'execution-rpc': { type: 'string' },
+    'execution-rpc-timeout': { type: 'string' },
+    'execution-rpc-unavailable': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -257,6 +278,7 @@ function parseRunOptions(args: string[], env: NodeJS.ProcessEnv): RunOptions | '
   };
   for (const name of Object.keys(pool) as Array<keyof PoolLimits>) if (pool[name] === undefined) delete pool[name];
   return {
+    execution: executionFlags(values['execution-rpc'] ?? env.DST_EXECUTION_RPC, values['execution-rpc-timeout'] ?? env.DST_EXECUTION_RPC_TIMEOUT, values['execution-rpc-unavailable'] ?? env.DST_EXECUTION_RPC_UNAVAILABLE),
     nodeDir: dir === undefined ? undefined : resolve(dir),
     dataDir: resolve(dataDir ?? (dir === undefined ? './dst-data' : join(dir, 'db'))),
     chainId: chainIdFlag(values['chain-id']),
@@ -360,9 +382,21 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
   const { node, dbPath, network } = options.nodeDir === undefined ? await setUpSingle(options, logger) : await setUpClusterNode(options.nodeDir, options);
   const { lock, operator } = node;
   const metrics = createMetrics();
-  const started = await startNode({ dbPath, chainId: lock.chainId, key: node.key, blockTimeMs: lock.blockTimeMs, network, logger, metrics, limits: { pool: options.pool } });
+  const execution = options.execution && executionLink(options.execution, options.rpcLimits, lock.chainId, metrics, logger);
+  const started = await startNode({ dbPath, chainId: lock.chainId, key: node.key, blockTimeMs: lock.blockTimeMs, network, logger, metrics, limits: { pool: options.pool }, funds: execution?.funds });
   const { sequencer, host } = started;
-  const server = await startApiServer(sequencer, { host: options.rpcHost, port: options.rpcPort, maxBodyBytes: MAX_BODY_BYTES, logger, metrics, limits: options.rpcLimits, corsOrigins: options.rpcCors });
+  // The base fee the blocks carry is asked before the first client comes (an endpoint down keeps 0 until it answers).
+  await execution?.forwarding.start();
+  const server = await startApiServer(sequencer, {
+    host: options.rpcHost,
+    port: options.rpcPort,
+    maxBodyBytes: MAX_BODY_BYTES,
+    logger,
+    metrics,
+    limits: options.rpcLimits,
+    corsOrigins: options.rpcCors,
+    execution: execution?.forwarding,
+  });
   logger.info(
     {
       url: server.url,
@@ -377,6 +411,7 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
       nodes: lock.operators.length,
       lockHash: prefixedHex(lock.lockHash),
       dataDir: options.dataDir,
+      ...(execution && { executionRpc: execution.forwarding.client.url, executionBaseFee: execution.forwarding.baseFeePerGas?.toString() ?? null }),
     },
     'rpc listening',
   );
@@ -393,6 +428,7 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
     watchdog = setInterval(() => sequencer.failure && done(1), 200);
   });
   clearInterval(watchdog);
+  execution?.forwarding.stop();
   await server.close();
   await started.stop();
   logger.info({ exitCode }, 'stopped');

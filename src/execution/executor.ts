@@ -11,6 +11,14 @@
  * the typed reason. Every other transaction is executed and gets a real receipt, status 0 when it
  * reverted or ran out of gas (its fees are still charged, as on Ethereum).
  *
+ * Nonces follow DST's rule: a DST block includes each sender's nonces consecutively from its last
+ * included one (src/chain/validation.ts), and the DST node never takes that nonce again — so a skipped
+ * transaction whose nonce is the sender's account nonce USES it: the account nonce goes up by one, and
+ * nothing else changes (no gas charged, no receipt). Otherwise the sender would be stuck: execution
+ * would wait for the nonce the sequencer considers spent, and skip every later one as nonce-too-high.
+ * Only `nonce-too-low` / `nonce-too-high` skips (the nonce is not the account's: an alloc that sets a
+ * nonce) and `undecodable` ones (no sender) leave the nonce alone.
+ *
  * The executed block uses: number = the DST number, timestamp = ⌊timestampMs / 1000⌋, coinbase = the
  * fee recipient, the fixed base fee, gasLimit = `TRANSACTION_GAS_CAP`, prevRandao zero, and BLOCKHASH
  * answering DST block hashes. There are no system calls (EIP-4788 beacon roots and EIP-2935 history
@@ -24,7 +32,7 @@ import { createBlock, type Block as EthBlock } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
 import type { MerkleStateManager } from '@ethereumjs/statemanager';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { KECCAK256_NULL, equalsBytes, type Address } from '@ethereumjs/util';
+import { Account, KECCAK256_NULL, equalsBytes, type Address } from '@ethereumjs/util';
 import { createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm';
 import { genesisBlock } from '../chain/index.js';
 import { prefixedHex } from '../bytes/index.js';
@@ -229,6 +237,7 @@ export class Executor {
         logCount += logs.length;
       } catch (error) {
         const skip = error instanceof Skip ? error : new Skip('invalid', (error as Error).message);
+        await this.consumeNonce(tx, from);
         outcomes.push({ kind: 'skipped', reason: skip.reason, message: skip.message, from: from.bytes });
       }
     }
@@ -251,12 +260,24 @@ export class Executor {
     };
   }
 
+  /**
+   * A skipped transaction whose nonce is its sender's account nonce uses that nonce up, as DST's order
+   * does (the module docblock): the nonce goes up by one and nothing else changes — no gas, no fee, no
+   * receipt. One with another nonce (nonce-too-low / nonce-too-high) changes nothing.
+   */
+  private async consumeNonce(tx: TypedTransaction, sender: Address): Promise<void> {
+    const account = (await this.state.getAccount(sender)) ?? new Account();
+    if (account.nonce !== tx.nonce) return;
+    account.nonce += 1n;
+    await this.state.putAccount(sender, account);
+  }
+
   /** The checks that make a transaction skipped rather than executed, with their typed reasons. */
   private async precheck(tx: TypedTransaction, sender: Address): Promise<void> {
     const account = await this.state.getAccount(sender);
     const nonce = account?.nonce ?? 0n;
     if (tx.nonce < nonce) throw new Skip('nonce-too-low', `nonce ${tx.nonce} is below the sender's account nonce ${nonce}`);
-    if (tx.nonce > nonce) throw new Skip('nonce-too-high', `nonce ${tx.nonce} is above the sender's account nonce ${nonce} (an earlier transaction of the sender was skipped)`);
+    if (tx.nonce > nonce) throw new Skip('nonce-too-high', `nonce ${tx.nonce} is above the sender's account nonce ${nonce} (the alloc set its nonce, or a block out of DST's nonce order)`);
     if (tx.gasLimit > TRANSACTION_GAS_CAP) throw new Skip('gas-limit-above-cap', `gas limit ${tx.gasLimit} is above the cap of ${TRANSACTION_GAS_CAP}`);
     const minimum = tx.getIntrinsicGas();
     if (tx.gasLimit < minimum) throw new Skip('intrinsic-gas-too-low', `gas limit ${tx.gasLimit} is below the intrinsic gas ${minimum}`);

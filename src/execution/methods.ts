@@ -18,10 +18,10 @@
  * | `dst_getTransactionStatus` | `included-executed` / `included-skipped {reason, message}` with its place, else the DST node's (pending, expired, unknown) |
  * | `dst_executionOf(number)` | the executed block of DST block `number`: its DST hash, roots, gas, counts |
  */
-import { RpcError, invalidParam } from '../api/errors.js';
+import { METHOD_NOT_FOUND, RpcError, invalidParam } from '../api/errors.js';
 import type { Json } from '../api/format.js';
 import { data, parseBlockNumber, parseData, quantity } from '../api/hex.js';
-import { arity, type MethodTable } from '../api/methods.js';
+import { arity, type MethodContext, type MethodTable } from '../api/methods.js';
 import type { ServedView } from '../api/server.js';
 import { Address } from '@ethereumjs/util';
 import { BASE_FEE_PER_GAS, SUGGESTED_PRIORITY_FEE } from './chain.js';
@@ -91,12 +91,14 @@ export const executionMethods: MethodTable<ExecutionView> = {
     return data(Uint8Array.from(Buffer.from(Buffer.from(value).toString('hex').padStart(64, '0'), 'hex')));
   },
 
-  eth_getTransactionCount: async (params, { view }) => {
+  eth_getTransactionCount: async (params, context) => {
+    const { view } = context;
     arity(params, 1, 2);
     const address = parseData(params[0], 0, 'address', 20);
     const tag = params[1] ?? 'latest';
-    if (tag === 'pending' && view.upstream !== undefined) {
-      const [pending, executed] = await Promise.all([view.upstream.call('eth_getTransactionCount', [data(address), 'pending']), nonceAt(view, 'latest', address)]);
+    const upstream = upstreamOf(context);
+    if (tag === 'pending' && upstream !== undefined) {
+      const [pending, executed] = await Promise.all([upstream.call('eth_getTransactionCount', [data(address), 'pending']), nonceAt(view, 'latest', address)]);
       return quantity(BigInt(pending as string) > executed ? BigInt(pending as string) : executed);
     }
     return quantity(await nonceAt(view, tag, address));
@@ -127,12 +129,14 @@ export const executionMethods: MethodTable<ExecutionView> = {
     return block ? formatExecutedBlock(block, fullFlag(params[1]), view.chainId) : null;
   },
 
-  eth_getTransactionByHash: async (params, { view }) => {
+  eth_getTransactionByHash: async (params, context) => {
+    const { view } = context;
     arity(params, 1, 1);
     const hash = parseData(params[0], 0, 'transaction hash', 32);
     const found = locate(view, hash);
     if (found) return formatExecutedTransaction(found.block, found.index, view.chainId) ?? null;
-    return view.upstream ? view.upstream.call('eth_getTransactionByHash', [data(hash)]) : null;
+    const upstream = upstreamOf(context);
+    return upstream ? upstream.call('eth_getTransactionByHash', [data(hash)]) : null;
   },
 
   eth_getTransactionReceipt: (params, { view }) => {
@@ -175,14 +179,17 @@ export const executionMethods: MethodTable<ExecutionView> = {
   eth_getFilterLogs: (params, { view }) => (arity(params, 1, 1), view.filters.allLogs(filterId(params[0]), view.executor)),
   eth_uninstallFilter: (params, { view }) => (arity(params, 1, 1), view.filters.uninstall(filterId(params[0]))),
 
-  eth_sendRawTransaction: (params, { view }) => {
+  eth_sendRawTransaction: (params, context) => {
     arity(params, 1, 1);
     parseData(params[0], 0, 'raw transaction');
-    if (!view.upstream) throw new RpcError(HEADER_NOT_FOUND, 'this execution node has no DST node to send transactions to');
-    return view.upstream.call('eth_sendRawTransaction', params);
+    if (context.forwarded) throw new RpcError(METHOD_NOT_FOUND, 'eth_sendRawTransaction is not forwarded again: this request was itself forwarded to this node (a forwarding loop)');
+    const upstream = upstreamOf(context);
+    if (!upstream) throw new RpcError(HEADER_NOT_FOUND, 'this execution node has no DST node to send transactions to');
+    return upstream.call('eth_sendRawTransaction', params);
   },
 
-  dst_getTransactionStatus: async (params, { view }) => {
+  dst_getTransactionStatus: async (params, context) => {
+    const { view } = context;
     arity(params, 1, 1);
     const hash = parseData(params[0], 0, 'transaction hash', 32);
     const found = locate(view, hash);
@@ -193,7 +200,8 @@ export const executionMethods: MethodTable<ExecutionView> = {
         ? { status: 'included-executed', ...place }
         : { status: 'included-skipped', reason: outcome.reason, message: outcome.message, ...place };
     }
-    return view.upstream ? view.upstream.call('dst_getTransactionStatus', [data(hash)]) : { status: 'unknown' };
+    const upstream = upstreamOf(context);
+    return upstream ? upstream.call('dst_getTransactionStatus', [data(hash)]) : { status: 'unknown' };
   },
 
   dst_executionOf: (params, { view }) => {
@@ -215,6 +223,14 @@ export const executionMethods: MethodTable<ExecutionView> = {
     };
   },
 };
+
+/**
+ * The DST nodes to ask, unless the request came forwarded by a DST node (`x-dst-forwarded`): then this
+ * node answers from its own state only, so no request goes back where it came from.
+ */
+function upstreamOf(context: MethodContext<ExecutionView>): Upstream | undefined {
+  return context.forwarded ? undefined : context.view.upstream;
+}
 
 function locate(view: ExecutionView, hash: Uint8Array): { block: ExecutedBlock; index: number } | undefined {
   const place = view.executor.store.locate(hash);

@@ -6,10 +6,19 @@
  * JSON-RPC over HTTP (the nodes' `ws://` follow URLs serve HTTP on the same port). The nodes are tried
  * in order; a node that cannot be reached (connection refused, reset, timeout) is skipped for the next,
  * and the first answer is returned — an error answer included: its code, message and data are passed
- * through unchanged (a rejected transaction stays -32000 with its typed reason).
+ * through unchanged (a rejected transaction stays -32000 with its typed reason). Requests carry the
+ * `x-dst-forwarded` header, so a DST node that forwards execution methods here (`dst run
+ * --execution-rpc`) never forwards them back.
  */
 import { INTERNAL_ERROR, RpcError } from '../api/errors.js';
 import type { Json } from '../api/format.js';
+import { FORWARDED_HEADER } from '../api/execution-client.js';
+
+/**
+ * The only methods an execution node asks DST nodes. A DST node forwards none of them back
+ * (src/api/forward.ts `FORWARDED_METHODS` is disjoint from this list; test/api/forward.test.ts).
+ */
+export const UPSTREAM_METHODS: readonly string[] = ['eth_sendRawTransaction', 'eth_getTransactionCount', 'eth_getTransactionByHash', 'dst_getTransactionStatus'];
 
 /** How long one node may take to answer. */
 const TIMEOUT_MS = 10_000;
@@ -23,13 +32,15 @@ export class Upstream {
   }
 
   async call(method: string, params: unknown[]): Promise<Json> {
+    if (!UPSTREAM_METHODS.includes(method)) throw new RangeError(`Upstream: ${method} is not one of the methods an execution node asks DST nodes (${UPSTREAM_METHODS.join(', ')})`);
     const failures: string[] = [];
     for (const url of this.urls) {
       let body: { result?: Json; error?: { code: number; message: string; data?: never } };
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          // Marked forwarded: the DST node never forwards it back (src/api/forward.ts).
+          headers: { 'content-type': 'application/json', [FORWARDED_HEADER]: 'dst-execute' },
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });

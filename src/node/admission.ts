@@ -14,6 +14,8 @@
  *   are recovered on the executor, so the node answers RPC meanwhile (submissions get "pool-loading"
  *   until it is done, gossip is dropped — the peers that sent it still hold it); entries no longer valid
  *   (included meanwhile, or refused by this configuration) are dropped from it.
+ * - Funds (with an execution endpoint, ./funds.ts): an RPC submission whose sender cannot pay it on top
+ *   of its pooled and its included-not-executed transactions is refused, `insufficient-funds`.
  * - Expiry: every `EXPIRY_SWEEP_MS` what has waited behind a missing nonce too long leaves the pool and
  *   its database; the pool remembers why (`statusOf`).
  * - Blocks: `proposalFor` builds the leader's block from the pool; `transactionsOf` gives a block's
@@ -41,6 +43,7 @@ import {
 } from '../chain/index.js';
 import type { CryptoExecutor } from '../crypto/index.js';
 import type { Clock, Timer } from './clock.js';
+import { FundsCheck } from './funds.js';
 import type { SequencerMetrics } from './options.js';
 import type { StorageHealth } from './storage-health.js';
 import { StorageUnavailable, type NodeStorage, type StoredPoolEntry } from './storage.js';
@@ -73,6 +76,8 @@ export interface AdmissionOptions {
   onPooled: () => void;
   /** Where a failed write is reported. */
   storage: StorageHealth;
+  /** With an execution endpoint: the balance check of RPC submissions (./funds.ts). */
+  funds?: FundsCheck;
 }
 
 export class Admission {
@@ -210,6 +215,20 @@ export class Admission {
     }
     const tx = parseTransaction(raw, this.options.rules);
     const source = { id: `rpc:${client}`, maxPending: this.options.pool.maxPerClient };
+    const { funds } = this.options;
+    const sender = hex(tx.sender);
+    // A transaction the node has (a wallet's rebroadcast) is refused by the pool as known, not re-counted.
+    const available = funds !== undefined && !this.isKnown(hex(tx.hash)) ? await funds.available(sender) : undefined;
+    if (available !== undefined) {
+      // The pooled spend is read in the same turn as the reservation below: concurrent submissions cannot both count the same wei.
+      try {
+        FundsCheck.require(available, sender, this.pool.spendOf(sender), tx);
+      } catch (error) {
+        funds!.count('insufficient');
+        throw error;
+      }
+      funds!.count('paid');
+    }
     // Reserved, written, then confirmed: nothing reaches a block, a status or a peer unless it is on disk.
     const reserved = this.pool.reserve(tx, source, this.options.clock.monotonic());
     const [entry] = await this.written([reserved]);
@@ -286,9 +305,11 @@ export class Admission {
    * nonce it used (same sender and nonce, another transaction: only possible with blocks built by
    * peers), whose database entry is removed too.
    */
-  async afterCommit(block: Block, senders: readonly Uint8Array[]): Promise<void> {
+  async afterCommit(block: Block, senders: readonly Uint8Array[], decoded?: readonly Partial<DecodedTransaction>[]): Promise<void> {
     for (const hash of block.transactionHashes) this.sequenceOf.delete(hex(hash));
     this.pool.removeIncluded(block.transactionHashes.map((hash, i) => ({ hash, sender: senders[i]! })), this.options.clock.monotonic());
+    // In the same turn as they leave the pool, their spend counts as included until execution passes the block.
+    this.options.funds?.noteIncluded(block, senders, decoded);
     await this.removeExpired();
   }
 

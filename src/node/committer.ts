@@ -83,7 +83,7 @@ export class BlockCommitter {
     const fields = stored();
     // The pool forgets the block's transactions now; the write that drops obsolete entries is awaited
     // only after the block is published, so that nothing can come between a durable block and its listeners.
-    const poolWrite = this.admission.afterCommit(block, transactions.map((tx) => tx.sender));
+    const poolWrite = this.admission.afterCommit(block, transactions.map((tx) => tx.sender), transactions);
     this.synced = source === 'sync' ? this.synced + 1 : 0;
     if (source === 'sync') this.lastSyncedAt = this.clock.monotonic();
     if (source === 'consensus') {

@@ -15,5 +15,6 @@ export {
 } from './start.js';
 export { Sequencer, type NodeKey, type SequencerOptions } from './sequencer.js';
 export type { PoolLimits } from './admission.js';
+export { FundsCheck, UNAVAILABLE_POLICIES, type Available, type ExecutionState, type FundsCheckOptions, type UnavailablePolicy } from './funds.js';
 export type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionLocation, TransactionRecord, TransactionStatus } from './types.js';
 export { NodeStore, SigningGuardViolation } from './store.js';

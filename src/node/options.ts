@@ -10,6 +10,7 @@ import type { CryptoExecutor, KeyShare, PublicShare } from '../crypto/index.js';
 import type { ClusterHost } from '../p2p/index.js';
 import type { PoolLimits } from './admission.js';
 import type { Clock } from './clock.js';
+import type { FundsCheck } from './funds.js';
 import type { NodeStorage } from './storage.js';
 
 /** The key material of this node: its share and what verifies the cluster's signatures. */
@@ -101,6 +102,8 @@ export interface SequencerOptions {
   metrics?: SequencerMetrics;
   /** Time and timers; default the system's (./clock.ts). */
   clock?: Clock;
+  /** With an execution endpoint: admission's balance check (./funds.ts). */
+  funds?: FundsCheck;
 }
 
 /** Refuses options a node cannot run with, saying what was expected. */

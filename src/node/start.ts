@@ -87,6 +87,8 @@ export interface StartNodeConfig {
   limits?: Partial<Omit<NodeLimits, 'pool'>> & { pool?: Partial<PoolLimits> };
   /** Time and timers for the sequencer (default the system's). */
   clock?: Clock;
+  /** With an execution endpoint: admission's balance check (./funds.ts). */
+  funds?: SequencerOptions['funds'];
 }
 
 /** A started node. */
@@ -138,6 +140,7 @@ export async function startNode(config: StartNodeConfig): Promise<NodeHandle> {
       network: host,
       metrics: config.metrics,
       clock: config.clock,
+      funds: config.funds,
     });
     await sequencer.start();
     let stopping: Promise<void> | undefined;

@@ -1,17 +1,20 @@
 /**
  * The pool's rules (issue 11: nonce window, per-sender and per-source caps, eviction and expiry of what
  * waits behind a gap, statuses) and its first-come-first-served, nonce-consecutive ordering. Pool logic
- * reads only hash, sender, nonce and size, so these tests use synthetic transactions with those fields.
+ * reads only hash, sender, nonce, size and the cost fields (gas limit, price, value: `spendOf`), so these
+ * tests use synthetic transactions with those fields.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Mempool, hex, TransactionRejected, type IncludedView, type PooledTransaction, type PoolSource, type Transaction } from '../../src/chain/index.js';
 
 let serial = 0;
-function tx(sender: number, nonce: bigint, bytes = 100): Transaction {
+function tx(sender: number, nonce: bigint, bytes = 100, value = 0n): Transaction {
   const hash = new Uint8Array(32);
   new DataView(hash.buffer).setUint32(0, ++serial);
-  return { hash, sender: new Uint8Array(20).fill(sender), nonce, raw: new Uint8Array(bytes) } as Transaction;
+  // Legacy pricing: maxCost = 21,000 × 1 gwei + value.
+  const fees = { gasLimit: 21_000n, gasPrice: 1_000_000_000n, maxFeePerGas: null, value };
+  return { hash, sender: new Uint8Array(20).fill(sender), nonce, raw: new Uint8Array(bytes), ...fees } as Transaction;
 }
 
 class Included implements IncludedView {
@@ -138,6 +141,23 @@ describe('Mempool ordering', () => {
     pool.removeIncluded([a0, otherBlockTx]);
     expect(pool.pending().map((p) => p.tx)).toEqual([a1, b4]);
     expect(pool.selectForBlock(limits)).toEqual([a1, b4]);
+  });
+
+  it("spendOf: the sum of a sender's pooled maxCost, down again as its transactions leave by inclusion, expiry or a failed write", () => {
+    const chain = new Included();
+    const pool = new TestPool(limits, chain);
+    const cost = (value: bigint) => 21_000n * 1_000_000_000n + value;
+    const a0 = tx(1, 0n, 100, 5n);
+    const a1 = tx(1, 1n, 100, 7n);
+    [a0, a1, tx(2, 0n, 100, 1n)].forEach((t) => pool.add(t));
+    expect(pool.spendOf(hex(a0.sender))).toBe(cost(5n) + cost(7n));
+    chain.include([a0]);
+    pool.removeIncluded([a0]);
+    expect(pool.spendOf(hex(a0.sender))).toBe(cost(7n));
+    chain.include([a1]);
+    pool.removeIncluded([a1]);
+    expect(pool.spendOf(hex(a0.sender))).toBe(0n);
+    expect(pool.spendOf(hex(new Uint8Array(20).fill(2)))).toBe(cost(1n));
   });
 
   it('property: every selection keeps per-sender nonces consecutive and follows arrival among ready heads', () => {

@@ -27,26 +27,34 @@ const allocJson = { ...allocFor(accounts, BALANCE), [poor.address]: { balance: `
 const sign = signer(CHAIN_ID);
 const token = getContractAddress({ from: accounts[0]!.address, nonce: 0n }) as Hex;
 
-/** Blocks 1..4: a deployment and transfers; a poor sender whose second transfer cannot pay; bad nonces and gas. */
+/**
+ * Blocks 1..4: a deployment and transfers; a poor sender whose second transfer cannot pay; bad gas and
+ * fees; bad nonces. A skipped transaction with the sender's account nonce uses that nonce up (DST's
+ * rule: the sequencer never takes it again), so each sender's next transaction executes.
+ */
 function scenario(): Uint8Array[][] {
   return [
     [deployErc20(CHAIN_ID, accounts[0]!, 0), ...transfers(CHAIN_ID, accounts.slice(1), 0)],
+    [...erc20Transfers(CHAIN_ID, accounts[0]!, token, 1, 3), sign(poor, { nonce: 0, to: accounts[1]!.address, value: 10n ** 12n })],
     [
-      ...erc20Transfers(CHAIN_ID, accounts[0]!, token, 1, 3),
-      sign(poor, { nonce: 0, to: accounts[1]!.address, value: 10n ** 12n }),
       sign(poor, { nonce: 1, to: accounts[1]!.address, value: 1n }), // insufficient-funds: the first took nearly everything
-      sign(poor, { nonce: 2, to: accounts[1]!.address, value: 1n }), // nonce-too-high: nonce 1 was skipped
+      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n, gasLimit: 20_000n }), // intrinsic-gas-too-low
+      sign(accounts[3]!, { nonce: 1, to: accounts[2]!.address, value: 5n, maxFeePerGas: 999_999_999n }), // fee-below-base-fee
+      sign(accounts[4]!, { nonce: 1, to: accounts[2]!.address, value: 5n, gasLimit: 30_000_001n }), // gas-limit-above-cap
+      sign(accounts[2]!, { nonce: 1, to: token, data: '0xa9059cbb', gasLimit: 60_000n }), // reverts: executed, status 0
+      sign(accounts[0]!, { nonce: 0, to: accounts[2]!.address, value: 5n }), // nonce-too-low: changes nothing
+      sign(accounts[5]!, { nonce: 1, to: poor.address, value: 10n ** 18n }),
     ],
     [
-      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n, gasLimit: 20_000n }), // intrinsic-gas-too-low
-      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n, maxFeePerGas: 999_999_999n }), // fee-below-base-fee
-      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n, gasLimit: 30_000_001n }), // gas-limit-above-cap
-      sign(accounts[1]!, { nonce: 1, to: accounts[2]!.address, value: 5n }),
-      sign(accounts[2]!, { nonce: 1, to: token, data: '0xa9059cbb', gasLimit: 60_000n }), // reverts: executed, status 0
+      sign(poor, { nonce: 2, to: accounts[1]!.address, value: 1n }), // executes: its skipped nonce 1 was used up
+      sign(accounts[1]!, { nonce: 2, to: accounts[2]!.address, value: 5n }),
+      sign(accounts[3]!, { nonce: 5, to: accounts[2]!.address, value: 5n }), // nonce-too-high: changes nothing
     ],
-    [...transfers(CHAIN_ID, accounts.slice(3), 1)],
   ];
 }
+
+/** Per block, the senders whose skipped transaction used up their nonce: the nonce they have after it. */
+const CONSUMED: Array<Array<[string, number]>> = [[], [], [[poor.address, 2], [accounts[1]!.address, 2], [accounts[3]!.address, 2], [accounts[4]!.address, 2]], []];
 
 const dirs: string[] = [];
 async function openExecutor(dir?: string): Promise<{ executor: Executor; store: ExecutionStore; dir: string }> {
@@ -68,19 +76,22 @@ describe('executor', () => {
     const kinds = executed.map((b) => b.outcomes.map((o) => (o.kind === 'executed' ? `ok:${o.receipt.status}` : o.reason)));
     expect(kinds).toEqual([
       ['ok:1', 'ok:1', 'ok:1', 'ok:1', 'ok:1', 'ok:1'],
-      ['ok:1', 'ok:1', 'ok:1', 'ok:1', 'insufficient-funds', 'nonce-too-high'],
-      ['intrinsic-gas-too-low', 'fee-below-base-fee', 'gas-limit-above-cap', 'ok:1', 'ok:0'],
-      ['ok:1', 'ok:1', 'ok:1'],
+      ['ok:1', 'ok:1', 'ok:1', 'ok:1'],
+      ['insufficient-funds', 'intrinsic-gas-too-low', 'fee-below-base-fee', 'gas-limit-above-cap', 'ok:0', 'nonce-too-low', 'ok:1'],
+      ['ok:1', 'ok:1', 'nonce-too-high'],
     ]);
     const deployment = executed[0]!.outcomes[0]!;
     expect(deployment.kind === 'executed' && prefixedHex(deployment.receipt.contractAddress!)).toBe(token.toLowerCase());
     const transfer = executed[1]!.outcomes[0]!;
     expect(transfer.kind === 'executed' && transfer.receipt.logs.length).toBe(1);
-    // a skipped transaction has no receipt and changed nothing: the poor sender's nonce is 1
-    const state = await (executor as unknown as { state: { getAccount(a: unknown): Promise<{ nonce: bigint } | undefined> } }).state.getAccount(
-      (await import('@ethereumjs/util')).createAddressFromString(poor.address),
-    );
-    expect(state?.nonce).toBe(1n);
+    // a skipped transaction has no receipt and changed nothing but its sender's nonce: the poor sender's
+    // nonce 1 was used up by its skip, nonce 2 executed; the nonce-too-high one left accounts[3] at 2
+    const { createAddressFromString } = await import('@ethereumjs/util');
+    const state = (executor as unknown as { state: { getAccount(a: unknown): Promise<{ nonce: bigint; balance: bigint } | undefined> } }).state;
+    expect((await state.getAccount(createAddressFromString(poor.address)))?.nonce).toBe(3n);
+    expect((await state.getAccount(createAddressFromString(accounts[3]!.address)))?.nonce).toBe(2n);
+    expect((await state.getAccount(createAddressFromString(accounts[4]!.address)))?.nonce).toBe(2n);
+    expect((await state.getAccount(createAddressFromString(accounts[0]!.address)))?.nonce).toBe(4n);
     expect(store.head()!.number).toBe(4);
     // cumulative gas is per executed transaction only
     const last = executed[1]!.outcomes.filter((o) => o.kind === 'executed').at(-1)!;
@@ -91,6 +102,8 @@ describe('executor', () => {
   it('agrees with an independent EVM (@nomicfoundation/edr) on every block: state root, receipts root, gas used', async () => {
     const edr = await edrChain(CHAIN_ID, Object.entries(allocJson).map(([address, a]) => ({ address, balance: BigInt(a.balance) })));
     for (const [i, block] of blocks.entries()) {
+      // The nonces DST's rule uses up, set on EDR before the block (those senders run nothing else in it)
+      for (const [address, nonce] of CONSUMED[i]!) await edr.call('hardhat_setNonce', [address, `0x${nonce.toString(16)}`]);
       // EDR's mempool refuses what cannot start, as DST execution skips it: feed it the executed ones
       const runnable = block.transactions.filter((_, k) => executed[i]!.outcomes[k]!.kind === 'executed');
       const mined = await edr.mine(runnable, block.header.timestampMs / 1000n);
