@@ -52,7 +52,7 @@ import { planDevnet, type DevnetOptions } from './plan.js';
 import { DEVNET_COMMANDS_HELP, parseDevnetCommand } from './commands.js';
 import { ChainTracker, formatDevnetSummary } from './tracker.js';
 import { DEV_ACCOUNT, devnetLoadKeys } from './accounts.js';
-import { DevnetExecution, nodeExecutionArgs, runAcceptsExecutionRpc } from './execution.js';
+import { DevnetExecution, nodeExecutionArgs } from './execution.js';
 import { prefixedHex } from '../bytes/index.js';
 
 
@@ -141,8 +141,8 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
     dir, rpcPort: plan.executionRpcPort, env: environment, print, stopping: () => stopping,
     followUrls: plan.rpcPorts.map((port) => `ws://127.0.0.1:${port}`),
   });
-  // Each node is pointed at the execution node only if this `dst run` takes the flag (./execution.ts).
-  const executionArgs = nodeExecutionArgs(execution?.url, execution !== undefined && (await runAcceptsExecutionRpc()));
+  // Every node is pointed at the execution node: its RPC forwards the execution methods there (./execution.ts).
+  const executionArgs = nodeExecutionArgs(execution?.url);
   let load: LoadRun | undefined;
   let loadStarting: Promise<void> | undefined;
   let probeTimer: NodeJS.Timeout | undefined;

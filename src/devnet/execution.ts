@@ -11,13 +11,11 @@
  * exit are devnet lines, the devnet goes on without it when it exits (`restart execution` starts it
  * again), and the shutdown stops it with the nodes.
  *
- * Pointing the nodes at it (`dst run --execution-rpc URL`) is `nodeExecutionArgs`: the flag is passed
- * only when this `dst run` lists it in its `--help`, asked once at start (`runAcceptsExecutionRpc`).
+ * Each node is pointed at it (`dst run --execution-rpc URL`, `nodeExecutionArgs`): a wallet can use any
+ * node's RPC alone, and admission refuses senders that cannot pay at the executed state.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CLUSTER_LOCK_FILE } from '../cluster/index.js';
 import { spawnNode, type ExitStatus, type SupervisedNode } from './supervisor.js';
 
@@ -25,7 +23,6 @@ import { spawnNode, type ExitStatus, type SupervisedNode } from './supervisor.js
 export const EXECUTION_DIR = 'execution';
 /** The `dst run` flag that points a node at an execution node. */
 export const EXECUTION_RPC_FLAG = '--execution-rpc';
-const HELP_TIMEOUT_MS = 60_000;
 const STDERR_LINES_KEPT = 3;
 
 /** The `dst execute` command line for the devnet in `dir`, following `followUrls` (ws://). */
@@ -43,19 +40,9 @@ export function executionCommand(dir: string, followUrls: readonly string[], rpc
   };
 }
 
-/** Whether this `dst run` takes `--execution-rpc` (its `--help` lists it); false when that cannot be asked. */
-export async function runAcceptsExecutionRpc(): Promise<boolean> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [...process.execArgv, process.argv[1]!, 'run', '--help'], { timeout: HELP_TIMEOUT_MS });
-    return stdout.includes(EXECUTION_RPC_FLAG);
-  } catch {
-    return false;
-  }
-}
-
-/** The arguments that point one `dst run` node at the execution node `url` (none when it is not run or not accepted). */
-export function nodeExecutionArgs(url: string | undefined, accepted: boolean): string[] {
-  return url !== undefined && accepted ? [EXECUTION_RPC_FLAG, url] : [];
+/** The arguments that point one `dst run` node at the execution node `url` (none when it is not run). */
+export function nodeExecutionArgs(url: string | undefined): string[] {
+  return url !== undefined ? [EXECUTION_RPC_FLAG, url] : [];
 }
 
 export interface DevnetExecutionOptions {

@@ -22,7 +22,7 @@ export {
   type DevnetPlan,
 } from './plan.js';
 export { DEV_ACCOUNT, DEVNET_LOAD_ACCOUNTS, DEVNET_LOAD_BALANCE_WEI, devnetAlloc, devnetLoadKeys } from './accounts.js';
-export { DevnetExecution, EXECUTION_DIR, EXECUTION_RPC_FLAG, executionCommand, nodeExecutionArgs, runAcceptsExecutionRpc, type DevnetExecutionOptions } from './execution.js';
+export { DevnetExecution, EXECUTION_DIR, EXECUTION_RPC_FLAG, executionCommand, nodeExecutionArgs, type DevnetExecutionOptions } from './execution.js';
 export { DEVNET_COMMANDS_HELP, parseDevnetCommand, type DevnetCommand } from './commands.js';
 export { portInUse, probeRpc, tcpAccepts, type RpcProbe } from './probe.js';
 export { nodeEvent, parseNodeLine, type NodeEvent, type StoredBlock } from './logs.js';

@@ -358,9 +358,8 @@ describe('the execution node command line', () => {
     expect(file).toBe(process.execPath);
     expect(args).toEqual([...process.execArgv, process.argv[1], 'execute', '--follow', 'ws://127.0.0.1:8545,ws://127.0.0.1:8546', '--lock', '/c/cluster-lock.json',
       '--data-dir', '/c/execution/db', '--rpc-host', '127.0.0.1', '--rpc-port', '8645', '--log-level', 'info']);
-    expect(nodeExecutionArgs('http://127.0.0.1:8645/', true)).toEqual(['--execution-rpc', 'http://127.0.0.1:8645/']);
-    expect(nodeExecutionArgs('http://127.0.0.1:8645/', false)).toEqual([]);
-    expect(nodeExecutionArgs(undefined, true)).toEqual([]);
+    expect(nodeExecutionArgs('http://127.0.0.1:8645/')).toEqual(['--execution-rpc', 'http://127.0.0.1:8645/']);
+    expect(nodeExecutionArgs(undefined)).toEqual([]);
     expect(nodeCommand('/c/node-1', 8545, ['--execution-rpc', 'http://x/']).args.slice(-2)).toEqual(['--execution-rpc', 'http://x/']);
   });
 });

@@ -68,6 +68,21 @@ describe('dst devnet runs dst execute beside the cluster', () => {
     expect(await call('dst_getTransactionStatus', [hash])).toMatchObject({ status: 'included-executed' });
   });
 
+  it('every node is pointed at it: a node RPC alone answers balances (forwarded) and refuses a key that cannot pay', { timeout: 120_000 }, async () => {
+    const nodes = await devnet.nodesUp(4);
+    const balance = BigInt(await call('eth_getBalance', [DEV_ACCOUNT.address, '0x0']));
+    for (const { url } of nodes) {
+      const client = createPublicClient({ chain, transport: http(url) });
+      expect(await client.getBalance({ address: DEV_ACCOUNT.address as Hex, blockNumber: 0n })).toBe(balance);
+    }
+    // A fresh key holds nothing in the alloc: the node's admission asks the execution node and refuses it.
+    const poor = privateKeyToAccount(`0x${'42'.repeat(32)}` as Hex);
+    const signed = await poor.signTransaction({ chainId: CHAIN_ID, type: 'eip1559', to: DEV_ACCOUNT.address as Hex, value: 1n, nonce: 0, gas: 21_000n, maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 1n });
+    const response = await fetch(nodes[0]!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: [signed] }) });
+    const answer = (await response.json()) as { error?: { message: string; data?: { reason?: string } } };
+    expect(answer.error?.data?.reason ?? answer.error?.message).toMatch(/insufficient-funds/);
+  });
+
   it("the load sends from the alloc's funded load accounts: their transfers execute, none skipped", { timeout: 180_000 }, async () => {
     const first = prefixedHex(devnetLoadKeys(1)[0]!.address);
     await eventually('the first load account has sent two executed transfers', async () => Number(await call('eth_getTransactionCount', [first, 'latest'])) >= 2, 150_000);
