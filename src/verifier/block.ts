@@ -4,9 +4,11 @@
  * chain id and group public key, from its `cluster-lock.json`), never from what the serving node says.
  *
  * A block passes when (README "Formats", src/chain/block.ts, src/crypto/signing-root.ts):
- * - its header is the canonical RLP of the 7 header fields (it re-encodes to the same bytes);
+ * - its header is the canonical RLP of the 7 header fields (it re-encodes to the same bytes; read by
+ *   the one-pass fast path of ./header.ts, or by src/chain's decoder when that declines);
  * - its chain id is the trusted one;
- * - the Ethereum transactions-trie root of its raw transactions (the WebAssembly trie, one call) and
+ * - the Ethereum transactions-trie root of its raw transactions (the WebAssembly trie, one call, the
+ *   root-only entry that skips the transaction hashes) and
  *   their count are the header's `transactionsRoot` and `transactionCount`;
  * - it carries a round ≥ 1 and a 96-byte signature — then its hash is keccak-256 of the header and the
  *   message the cluster signed is signingRoot(BLOCK_DOMAIN, chainId, round, hash), which ./verify.ts
@@ -22,6 +24,7 @@ import { keccak256 } from '../wasm/keccak.js';
 import { transactionsRoot } from '../wasm/trie.js';
 import { validatePublicKey } from '../wasm/points.js';
 import { equalBytes, hex } from '../bytes/index.js';
+import { decodeCanonicalHeader } from './header.js';
 
 /** A signed block as `dst_getSignedBlock` gives it, hex-decoded (the fields a verifier needs). */
 export interface SignedBlockData {
@@ -103,13 +106,16 @@ const VALIDATED_KEYS_KEPT = 16;
 export function checkBlock(block: SignedBlockData, trust: Trust): { ok: true; checked: CheckedBlock } | Failure {
   const shape = shapeProblem(block);
   if (shape) return fail('malformed-block', shape);
-  let header: BlockHeader;
-  try {
-    header = decodeHeader(block.header);
-  } catch (error) {
-    return fail('malformed-header', (error as Error).message);
+  let header = decodeCanonicalHeader(block.header);
+  if (header === undefined) {
+    // Off the fast path (./header.ts): the full decoder and the re-encoding say what is wrong, if anything.
+    try {
+      header = decodeHeader(block.header);
+    } catch (error) {
+      return fail('malformed-header', (error as Error).message);
+    }
+    if (!equalBytes(encodeHeader(header), block.header)) return fail('malformed-header', 'the header is not in its canonical RLP encoding');
   }
-  if (!equalBytes(encodeHeader(header), block.header)) return fail('malformed-header', 'the header is not in its canonical RLP encoding');
   if (header.chainId !== trust.chainId) return fail('wrong-chain', `chain id ${header.chainId}, the trusted one is ${trust.chainId}`);
   const hash = keccak256(block.header);
   if (header.number === 0) {
@@ -136,7 +142,7 @@ export function fail(reason: FailureReason, detail: string): Failure {
 }
 
 /** What is wrong with the shape of a SignedBlockData, or undefined. */
-function shapeProblem(block: SignedBlockData): string | undefined {
+export function shapeProblem(block: SignedBlockData): string | undefined {
   if (typeof block !== 'object' || block === null) return 'expected { header, transactions, round, signature }';
   if (!(block.header instanceof Uint8Array)) return 'header: expected bytes';
   if (!Array.isArray(block.transactions)) return 'transactions: expected an array of byte strings';

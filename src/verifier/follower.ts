@@ -22,6 +22,7 @@ import type { FailureReason, SignedBlockData, Trust } from './block.js';
 import type { BackendName } from './backend.js';
 import { NodeAnswerError, quantity, RpcSocket, signedBlockFromJson } from './rpc.js';
 import { verifyChain, verifySignedBlock, type ChainParent } from './verify.js';
+import type { VerifierWorkers } from './workers.js';
 
 /** A block the follower verified. */
 export interface VerifiedBlock {
@@ -47,6 +48,8 @@ export interface FollowerOptions {
   /** The last block already consumed: yielding resumes at its number + 1. Default: genesis (block 0). */
   checkpoint?: { number: number; hash: Uint8Array };
   backend?: BackendName;
+  /** Worker threads for the backfill ranges (`verifyChain`'s `workers`, Node only); the caller closes them. */
+  workers?: Pick<VerifierWorkers, 'verifyChain'>;
   /** Most verified blocks waiting for the consumer before fetching pauses (default 256). */
   maxBuffered?: number;
   /** Wait before connecting again after every URL failed to connect (default 1,000 ms). */
@@ -75,7 +78,7 @@ export class EquivocationError extends Error {
 const RANGE = 256;
 
 export class DstFollower {
-  readonly #options: Required<Omit<FollowerOptions, 'checkpoint' | 'onEvent' | 'backend'>> & Pick<FollowerOptions, 'onEvent' | 'backend'>;
+  readonly #options: Required<Omit<FollowerOptions, 'checkpoint' | 'onEvent' | 'backend' | 'workers'>> & Pick<FollowerOptions, 'onEvent' | 'backend' | 'workers'>;
   #last: ChainParent;
   /** The data of the last block yielded, for an equivocation proof. */
   #lastData: SignedBlockData | undefined;
@@ -208,7 +211,7 @@ export class DstFollower {
       return this.#drop(url, undefined, 'bad-answer', (error as Error).message);
     }
     if (blocks.length === 0) return true; // the node is behind its own newHeads; wait for the next head
-    const result = await verifyChain(blocks, this.#options.trust, { parent: this.#last, backend: this.#options.backend });
+    const result = await verifyChain(blocks, this.#options.trust, { parent: this.#last, backend: this.#options.backend, workers: this.#options.workers });
     result.verified.forEach(({ header, hash }, i) => this.#enqueue(blocks[i]!, header, hash, url));
     if (result.ok) return true;
     if (result.reason === 'not-linked' && result.index === 0) await this.#checkEquivocation(url, socket);

@@ -7,13 +7,19 @@
  * A range: every block's structure, then the linkage — consecutive numbers, each parent hash the
  * previous block's hash, timestamps never going back (from `options.parent` for the first block
  * when given) — and then all the signatures of the range in one batch (./backend.ts: the same-key
- * batch of the WebAssembly core, or blst's multi-verify; on a worker pool when `options.pool` is
- * given). The answer names the first bad block and why; blocks after it are not looked at.
+ * batch of the WebAssembly core, or blst's multi-verify). With `options.pool` the signatures go to
+ * the worker pool in batches of POOL_BATCH_BLOCKS as soon as their blocks are checked, so the
+ * structural checks of the next blocks (the transactions-trie roots, on this thread) overlap the
+ * pairings of the previous ones (on the workers and blst's threads). With `options.workers`
+ * (./workers.ts) a range of MIN_WORKER_BLOCKS or more is split over worker threads instead, each
+ * chunk verified there as here. The answer names the first bad block and why; blocks after it are
+ * not looked at.
  */
 import { equalBytes, hex } from '../bytes/index.js';
 import type { BlockHeader } from '../chain/block.js';
 import type { CryptoExecutor } from '../crypto/executor.js';
-import { assertTrust, checkBlock, fail, type CheckedBlock, type Failure, type FailureReason, type SignedBlockData, type Trust, type VerifyResult } from './block.js';
+import { MIN_WORKER_BLOCKS, type VerifierWorkers } from './workers.js';
+import { assertTrust, checkBlock, fail, shapeProblem, type CheckedBlock, type Failure, type FailureReason, type SignedBlockData, type Trust, type VerifyResult } from './block.js';
 import { signatureBackend, type BackendName } from './backend.js';
 
 export interface VerifyOptions {
@@ -36,6 +42,13 @@ export interface ChainOptions extends VerifyOptions {
    * parallel chunks; without it they are verified on the calling thread.
    */
   pool?: Pick<CryptoExecutor, 'batchVerify'>;
+  /**
+   * Worker threads (./workers.ts, Node only) to verify the range on, split into chunks: structure and
+   * signatures both, on every core. Used for ranges of at least MIN_WORKER_BLOCKS (64) blocks;
+   * shorter ones, and all of them where `workers` is not given, are verified on the calling thread.
+   * Takes precedence over `pool`.
+   */
+  workers?: Pick<VerifierWorkers, 'verifyChain'>;
 }
 
 /** A block of a range that verified: its decoded header and hash. */
@@ -65,12 +78,36 @@ export async function verifySignedBlock(block: SignedBlockData, trust: Trust, op
   return { ok: true, number: checked.header.number, hash: checked.hash };
 }
 
+/**
+ * Blocks per signature batch sent to the worker pool while the next blocks are checked: large enough
+ * that a task's round trip is a small part of it (a batch of 128 takes ~90 ms of blst work), small
+ * enough that the first batch starts early and the last one, which nothing overlaps, is short.
+ */
+const POOL_BATCH_BLOCKS = 128;
+
 /** Verifies a range of consecutive signed blocks, their linkage and all their signatures at once. */
 export async function verifyChain(blocks: readonly SignedBlockData[], trust: Trust, options: ChainOptions = {}): Promise<ChainResult> {
   assertTrust(trust);
   if (!Array.isArray(blocks)) throw new TypeError('dst-sequencer/verifier: verifyChain: blocks: expected an array of signed blocks');
   const backend = await signatureBackend(options.backend);
+  if (options.workers && blocks.length >= MIN_WORKER_BLOCKS && blocks.every((block) => shapeProblem(block) === undefined)) {
+    return options.workers.verifyChain(blocks, trust, options.backend ?? 'auto', options.parent);
+  }
+  const { pool } = options;
   const checked: CheckedBlock[] = [];
+  /** The signed blocks, in order; with a pool, those from `dispatched` on are not yet sent. */
+  const signed: CheckedBlock[] = [];
+  /** With a pool: each batch sent, as its first position in `signed` and the invalid positions it answers. */
+  const batches: Array<{ from: number; invalid: Promise<number[]> }> = [];
+  let dispatched = 0;
+  const dispatch = () => {
+    if (!pool || dispatched === signed.length) return;
+    const batch = signed.slice(dispatched);
+    const invalid = pool.batchVerify(batch.map((b) => ({ publicKey: trust.groupPublicKey, message: b.signingRoot!, signature: b.signature })));
+    invalid.catch(() => undefined); // awaited below; a rejection must not be unhandled while later blocks are checked
+    batches.push({ from: dispatched, invalid });
+    dispatched = signed.length;
+  };
   let failure: { index: number; number: number | undefined; failure: Failure } | undefined;
   let previous: ChainParent | undefined = options.parent;
   for (let index = 0; index < blocks.length; index++) {
@@ -86,18 +123,25 @@ export async function verifyChain(blocks: readonly SignedBlockData[], trust: Tru
       break;
     }
     checked.push(block);
+    if (block.signingRoot !== undefined) signed.push(block);
+    // With a pool, the signatures checked so far verify on the workers while the next blocks are checked here.
+    if (signed.length - dispatched === POOL_BATCH_BLOCKS) dispatch();
     previous = { number: block.header.number, hash: block.hash, timestampMs: block.header.timestampMs };
   }
-  // Signatures of the blocks before the first structural failure: one batch.
-  const signed = checked.filter((block) => block.signingRoot !== undefined);
-  let invalid: number[];
-  if (options.pool) {
-    invalid = await options.pool.batchVerify(signed.map((b) => ({ publicKey: trust.groupPublicKey, message: b.signingRoot!, signature: b.signature })));
+  // The signatures of the blocks before the first structural failure: on the pool in batches, else one batch here.
+  let firstInvalid: number | undefined;
+  if (pool) {
+    dispatch();
+    for (const batch of batches) {
+      const invalid = await batch.invalid;
+      if (invalid.length > 0 && firstInvalid === undefined) firstInvalid = batch.from + Math.min(...invalid);
+    }
   } else {
-    invalid = backend.invalidSameKey(trust.groupPublicKey, signed.map((b) => b.signingRoot!), signed.map((b) => b.signature));
+    const invalid = backend.invalidSameKey(trust.groupPublicKey, signed.map((b) => b.signingRoot!), signed.map((b) => b.signature));
+    firstInvalid = invalid[0];
   }
-  if (invalid.length > 0) {
-    const bad = signed[invalid[0]!]!;
+  if (firstInvalid !== undefined) {
+    const bad = signed[firstInvalid]!;
     const index = checked.indexOf(bad);
     const { reason, detail } = badSignature(bad);
     return { ok: false, index, number: bad.header.number, reason, detail, verified: checked.slice(0, index).map(headerOf) };

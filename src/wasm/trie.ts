@@ -12,6 +12,10 @@
  * one (EIP-2718) the type byte followed by its RLP payload. The wrapper does not decode them; it
  * only rejects a zero-length one. No transactions give the empty-trie root keccak(0x80).
  *
+ * `transactionsRoot` runs the core's root-only entry (`transactionsRootOnly`), which skips the
+ * transaction hashes: about half the keccak work of `transactionsRootWithHashes` for typical
+ * transactions, as every leaf node hashes its transaction again.
+ *
  * Memory contract (src/wasm/core.ts): the transactions are copied back to back into the core's data
  * region (`trieDataCapacity()` = 16 MiB) with their offsets and lengths, the core hashes them and
  * builds the trie without allocating, and the wrapper copies the root and hashes out. A block is
@@ -32,7 +36,8 @@ const STATUS: Record<number, string> = {
 };
 
 export function trieApi(core: WasmCore) {
-  const computeRoot = coreFunction(core, 'transactionsRoot');
+  const computeRootAndHashes = coreFunction(core, 'transactionsRoot');
+  const computeRootOnly = coreFunction(core, 'transactionsRootOnly');
   const dataOffset = coreFunction(core, 'trieDataOffset')();
   const dataCapacity = coreFunction(core, 'trieDataCapacity')();
   const offsetsOffset = coreFunction(core, 'trieOffsetsOffset')();
@@ -56,7 +61,7 @@ export function trieApi(core: WasmCore) {
   }
 
   /** Checks the block, copies it into the core and runs it; the results are left in the core. */
-  function run(what: string, rawTransactions: unknown): number {
+  function run(what: string, rawTransactions: unknown, withHashes: boolean): number {
     assertArray(what, rawTransactions, { of: 'Uint8Array (raw transactions)' });
     const count = rawTransactions.length;
     if (count > maxTransactions) {
@@ -89,7 +94,7 @@ export function trieApi(core: WasmCore) {
       lengths[i] = tx.length;
       used += tx.length;
     }
-    const status = computeRoot(count);
+    const status = (withHashes ? computeRootAndHashes : computeRootOnly)(count);
     if (status !== 0) {
       throw new Error(`dst-sequencer/wasm ${what}: the ${core.variant} core failed (${status}: ${STATUS[status] ?? 'unknown status'})`);
     }
@@ -101,12 +106,12 @@ export function trieApi(core: WasmCore) {
   }
 
   function transactionsRoot(rawTransactions: readonly Uint8Array[]): Uint8Array {
-    run('transactionsRoot', rawTransactions);
+    run('transactionsRoot', rawTransactions, false);
     return root();
   }
 
   function transactionsRootWithHashes(rawTransactions: readonly Uint8Array[]): { root: Uint8Array; hashes: Uint8Array } {
-    const count = run('transactionsRootWithHashes', rawTransactions);
+    const count = run('transactionsRootWithHashes', rawTransactions, true);
     const hashes = core.bytes().slice(hashesOffset, hashesOffset + count * DIGEST_BYTES);
     return { root: root(), hashes };
   }

@@ -2,11 +2,14 @@
  * The two signature backends of dst-sequencer/verifier (src/verifier/backend.ts) give the same answer: native
  * blst and the WebAssembly core on random single-byte corruptions of signed blocks (header,
  * transactions, round, signature), and on same-key batches with random bad signatures at random
- * positions — the same invalid positions, in order.
+ * positions — the same invalid positions, in order; and on signatures that decode but are no
+ * signatures (on the curve outside G2, the point at infinity), which the native backend leaves to
+ * blst's subgroup check inside its verify calls.
  */
 import { describe, expect, it } from 'vitest';
 import { signatureBackend, verifySignedBlock, type SignedBlockData } from '../../src/verifier/index.js';
 import { edited, makeSignedChain } from './signed-chain.js';
+import { g2OutsideSubgroup } from '../helpers/bls-encodings.js';
 
 const chain = makeSignedChain({ count: 30, signWith: 'group' });
 
@@ -45,6 +48,24 @@ describe('native and WebAssembly backends', () => {
       const signatures = good.map((s, i) => (bad.includes(i) ? (i % 2 ? good[(i + 1) % good.length]! : new Uint8Array(96).fill(1)) : s));
       expect(native.invalidSameKey(chain.trust.groupPublicKey, messages, signatures)).toEqual(bad);
       expect(wasm.invalidSameKey(chain.trust.groupPublicKey, messages, signatures)).toEqual(bad);
+    }
+  });
+
+  it('refuse signatures outside G2 and the point at infinity, one by one and in a batch', async () => {
+    const infinity = new Uint8Array(96);
+    infinity[0] = 0xc0;
+    const outside = g2OutsideSubgroup(3);
+    for (const backend of [await signatureBackend('native'), await signatureBackend('wasm')]) {
+      const messages = chain.blocks.slice(0, 8).map((_, i) => new Uint8Array(32).fill(i + 7));
+      const signatures = messages.map((_, i) => (i === 1 ? infinity : outside[i % 3]!));
+      for (let i = 0; i < messages.length; i++) {
+        expect(backend.verify(chain.trust.groupPublicKey, messages[i]!, signatures[i]!), `${backend.name} ${i}`).toBe(false);
+      }
+      expect(backend.invalidSameKey(chain.trust.groupPublicKey, messages, signatures), backend.name).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      const blocks = chain.blocks.slice(0, 3).map((block, i) => edited(block, (b) => { b.signature = i === 0 ? infinity.slice() : outside[i]!.slice(); }));
+      for (const block of blocks) {
+        expect(await verifySignedBlock(block, chain.trust, { backend: backend.name })).toMatchObject({ ok: false, reason: 'bad-signature' });
+      }
     }
   });
 });

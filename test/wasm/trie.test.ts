@@ -117,8 +117,8 @@ describe.each(['release', 'debug'] as const)('transactions-trie root (%s build)'
     expect(hex(transactionsRoot([half, half]))).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('the core itself refuses out-of-range arguments with a status instead of trapping', () => {
-    const run = coreFunction(core, 'transactionsRoot');
+  it.each(['transactionsRoot', 'transactionsRootOnly'])('the core itself (%s) refuses out-of-range arguments with a status instead of trapping', (entry) => {
+    const run = coreFunction(core, entry);
     const max = coreFunction(core, 'trieMaxTransactions')();
     const capacity = coreFunction(core, 'trieDataCapacity')();
     const offsets = new Uint32Array(core.memory.buffer, coreFunction(core, 'trieOffsetsOffset')(), 2);
