@@ -1,6 +1,6 @@
 /**
  * `startNode`: one sequencer node wired and started, and stopped again in the right order — what
- * `dst run` runs (src/cli/main.ts) and what the in-process tests start. It opens the LMDB store, takes
+ * `dst run` runs (src/cli/run.ts) and what the in-process tests start. It opens the LMDB store, takes
  * the crypto executor (by default a warmed-up worker pool of its own), for a cluster creates the libp2p
  * host (src/p2p, with `proposalCodec` for blocks in consensus messages) or takes a ready one, builds the
  * `Sequencer` and starts it. Key material comes in already loaded (src/cluster's `loadNodeDir` reads a

@@ -1,5 +1,5 @@
 /**
- * The `dst run` flags of the RPC limits and the pool's rules (src/cli/main.ts): `--help` documents each
+ * The `dst run` flags of the RPC limits and the pool's rules (src/cli/run.ts): `--help` documents each
  * with its default, and bad values are usage errors (exit code 2). The limits themselves:
  * ./limits.test.ts, test/chain/mempool.test.ts, test/e2e/front-door.test.ts.
  */
