@@ -13,83 +13,16 @@
  * and the devnet leaves the hand-started node running. A one-node devnet with no node answering stops
  * after --all-down-timeout, and not while a hand-started node answers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portInUse } from '../../src/devnet/index.js';
 import { rpc, spawnDst, verifySignedBlock, type DstProcess } from '../e2e/node-process.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { eventually, freeRange, ROOT, spawnDevnet, type DevnetProcess } from '../helpers/devnet-process.js';
 const NODES = 4;
 
-interface Devnet {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | string>;
-  /** Resolves with the first line (already printed or to come) matching `pattern`. */
-  line(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-}
-
-function startDevnet(args: string[]): Devnet {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--no-execute', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    for (const waiter of waiters) waiter();
-  });
-  const exited = new Promise<number | string>((done) => child.once('close', (code, signal) => done(code ?? signal ?? 'unknown')));
-  const line = (pattern: RegExp, timeoutMs = 60_000) =>
-    new Promise<RegExpExecArray>((resolve, reject) => {
-      const check = () => {
-        for (const text of lines) {
-          const match = pattern.exec(text);
-          if (match) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(match);
-            return;
-          }
-        }
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.join('\n')}\nstderr: ${stderr}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
-  void exited.then(() => {
-    for (const waiter of waiters) waiter();
-  });
-  return { child, lines, exited, line };
-}
-
-/** A base port with `count` free ports after it. */
-async function freeRange(count: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const used = await Promise.all(Array.from({ length: count }, (_, i) => portInUse(base + 1 + i)));
-    if (!used.includes(true)) return base;
-  }
-}
-
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The `dst run` the devnet runs for a node, started by hand from the sources (its pid is the node's). */
 const runByHand = (nodeDir: string, rpcPort: number): DstProcess =>
@@ -102,7 +35,7 @@ describe('dst devnet (4 node processes)', () => {
   let dir: string;
   let rpcBase: number;
   let p2pBase: number;
-  const running: Devnet[] = [];
+  const running: DevnetProcess[] = [];
   const byHand: DstProcess[] = [];
 
   beforeAll(async () => {
@@ -122,7 +55,7 @@ describe('dst devnet (4 node processes)', () => {
   });
 
   it('runs the cluster under load, survives a killed node, stops cleanly, and restarts on the same chain', async () => {
-    const first = startDevnet(['--dir', dir, '--nodes', String(NODES), '--block-time', '100', '--chain-id', '906',
+    const first = spawnDevnet(['--no-execute', '--dir', dir, '--nodes', String(NODES), '--block-time', '100', '--chain-id', '906',
       '--p2p-base-port', String(p2pBase), '--rpc-base-port', String(rpcBase), '--load', '40']);
     running.push(first);
     await first.line(/^created a cluster in /);
@@ -177,7 +110,7 @@ describe('dst devnet (4 node processes)', () => {
     }
 
     // Started again on the same directory: the cluster is reused and the chain goes on from its head.
-    const second = startDevnet(['--dir', dir, '--rpc-base-port', String(rpcBase)]);
+    const second = spawnDevnet(['--no-execute', '--dir', dir, '--rpc-base-port', String(rpcBase)]);
     running.push(second);
     await second.line(new RegExp(`^reusing the cluster in ${escape(dir)}$`));
     await second.line(/^devnet: 4 nodes, threshold 3, chain id 906, block time 100 ms$/);
@@ -196,7 +129,7 @@ describe('dst devnet (4 node processes)', () => {
     const restartDir = join(root, 'restart');
     const p2p = await freeRange(NODES);
     const rpcPort = (await freeRange(NODES)) + 1;
-    const devnet = startDevnet(['--dir', restartDir, '--nodes', String(NODES), '--block-time', '100', '--chain-id', '908',
+    const devnet = spawnDevnet(['--no-execute', '--dir', restartDir, '--nodes', String(NODES), '--block-time', '100', '--chain-id', '908',
       '--p2p-base-port', String(p2p), '--rpc-base-port', String(rpcPort), '--load', '20']);
     running.push(devnet);
     const pids: number[] = [];
@@ -259,7 +192,7 @@ describe('dst devnet (4 node processes)', () => {
     const soloDir = join(root, 'solo');
     const p2p = await freeRange(1);
     const rpcPort = (await freeRange(1)) + 1;
-    const devnet = startDevnet(['--dir', soloDir, '--nodes', '1', '--block-time', '100', '--p2p-base-port', String(p2p), '--rpc-base-port', String(rpcPort), '--all-down-timeout', String(ALL_DOWN_TIMEOUT_S)]);
+    const devnet = spawnDevnet(['--no-execute', '--dir', soloDir, '--nodes', '1', '--block-time', '100', '--p2p-base-port', String(p2p), '--rpc-base-port', String(rpcPort), '--all-down-timeout', String(ALL_DOWN_TIMEOUT_S)]);
     running.push(devnet);
     const pid = Number((await devnet.line(/^node 1 up: rpc \S+, p2p port \d+, pid (\d+)/))[1]);
     process.kill(pid, 'SIGKILL');

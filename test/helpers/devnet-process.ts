@@ -33,14 +33,18 @@ export async function freeRange(count: number): Promise<number> {
   }
 }
 
-/** Starts `dst devnet --dir DIR --nodes N …extra` on free ports. */
+/** Starts `dst devnet --dir DIR --nodes N …extra` on free ports (no execution node unless `--execution-rpc-port` is given). */
 export async function startDevnet(dir: string, nodes: number, extra: string[]): Promise<DevnetProcess> {
   const p2pBase = await freeRange(nodes);
   const rpcBase = (await freeRange(nodes)) + 1;
   // No execution node unless asked for (with its port): tests run side by side, and 8645 is one port.
   const execution = extra.includes('--execution-rpc-port') ? [] : ['--no-execute'];
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'devnet', '--dir', dir, '--nodes', String(nodes), '--p2p-base-port', String(p2pBase), '--rpc-base-port', String(rpcBase), ...execution, ...extra];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnDevnet(['--dir', dir, '--nodes', String(nodes), '--p2p-base-port', String(p2pBase), '--rpc-base-port', String(rpcBase), ...execution, ...extra], { rpcBase, p2pBase });
+}
+
+/** Starts `dst devnet …args` from the sources as given (the caller chose its ports), its output lines kept. */
+export function spawnDevnet(args: string[], ports: { rpcBase: number; p2pBase: number } = { rpcBase: 0, p2pBase: 0 }): DevnetProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -50,6 +54,12 @@ export async function startDevnet(dir: string, nodes: number, extra: string[]): 
     for (const waiter of waiters) waiter();
   });
   const exited = new Promise<number | string>((done) => child.once('close', (code, signal) => done(code ?? signal ?? 'unknown')));
+  // Once it exited (its output read to the end) no line will come: a waiter fails at once, not at its timeout.
+  let closed = false;
+  void exited.then(() => {
+    closed = true;
+    for (const waiter of waiters) waiter();
+  });
   const line = (pattern: RegExp, timeoutMs = 90_000) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
       const check = () => {
@@ -62,19 +72,21 @@ export async function startDevnet(dir: string, nodes: number, extra: string[]): 
             return;
           }
         }
+        if (closed) fail(`the devnet exited (${child.exitCode ?? child.signalCode}) with no line matching ${pattern}`);
       };
-      const timer = setTimeout(() => {
+      const fail = (why: string) => {
         waiters.delete(check);
-        reject(new Error(`no devnet line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.join('\n')}\nstderr: ${stderr}`));
-      }, timeoutMs);
+        clearTimeout(timer);
+        reject(new Error(`${why}; output:\n${lines.join('\n')}\nstderr: ${stderr}`));
+      };
+      const timer = setTimeout(() => fail(`no devnet line matching ${pattern} within ${timeoutMs} ms`), timeoutMs);
       waiters.add(check);
       check();
     });
   return {
     child,
     lines,
-    rpcBase,
-    p2pBase,
+    ...ports,
     exited,
     line,
     async nodesUp(count) {
