@@ -42,6 +42,24 @@ export interface ConnectionsOptions {
   readonly limits: ClusterLimits;
   /** How DNS names in operators' addresses are resolved for admission (default: the system resolver). */
   readonly resolve?: Resolver;
+  /**
+   * How long after `connect()` the first dial to `peer` waits (default 0: every operator at once). A
+   * dial that finds the peer connected by then (it dialled us) is skipped; redials after a disconnect
+   * are not delayed. The ceremony host (src/cluster/dkg/transport.ts) dials one side of each pair
+   * first, so that n operators starting together make n(n − 1)/2 handshakes, not n(n − 1).
+   */
+  readonly firstDialDelayMs?: (peer: ClusterOperator) => number;
+  /** libp2p's dial timeout, and its per-address one (default libp2p's, 10 s and 6 s): a handshake on a starved event loop may need longer, and an aborted one wastes the CPU it took. */
+  readonly dialTimeoutMs?: number;
+  /**
+   * A short-lived host whose peers' addresses are all known (the DKG ceremony's, src/cluster/dkg/transport.ts):
+   * no identify exchange (a signed peer record to verify and a peer-store update per connection), no
+   * latency pings, and no connection-monitor heartbeat — whose default aborts a connection when a
+   * ping takes over ≥ 5 s, which on a starved host (16 or 32 operators on one machine) it does, each
+   * abort costing a new handshake and starving the host further; a ceremony's own timeouts name a
+   * peer that is really gone. Default false (the running node's host: all three on).
+   */
+  readonly shortLived?: boolean;
   readonly logger?: Logger;
 }
 
@@ -92,7 +110,11 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    services: { identify: identify(), ping: ping() },
+    // Two outbound ping streams per connection (libp2p's default is one): the latency ping below and
+    // the connection monitor's heartbeat share the protocol, and with one the later of the two is
+    // refused (TooManyOutboundProtocolStreams), which the monitor takes for a dead connection and aborts.
+    services: { ping: ping({ maxOutboundStreams: 2, maxInboundStreams: 4 }), ...(options.shortLived ? {} : { identify: identify() }) },
+    connectionMonitor: { enabled: !options.shortLived },
     connectionManager: {
       maxIncomingPendingConnections: admission.maxPending + LIBP2P_PENDING_MARGIN,
       inboundConnectionThreshold: Number.MAX_SAFE_INTEGER,
@@ -101,6 +123,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
       // Only operators get past the handshake, each with at most connectionsPerOperator inbound ones
       // and our own dial: libp2p's cap (and its pruning) is never reached.
       maxConnections: (limits.connectionsPerOperator + 1) * Math.max(others, 1) + 1,
+      ...(options.dialTimeoutMs === undefined ? {} : { dialTimeout: options.dialTimeoutMs, addressDialTimeout: options.dialTimeoutMs }),
     },
     connectionGater: {
       // Loopback and private addresses are the normal case for a cluster; only operators are dialled.
@@ -147,6 +170,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
     );
   };
   const pingPeer = (peer: ClusterOperator): void => {
+    if (options.shortLived) return;
     libp2p.services.ping.ping(peer.peerId).then(
       (ms) => latencies.set(peer.index, ms),
       () => latencies.delete(peer.index),
@@ -183,7 +207,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
       });
       for (const peer of operators.others) {
         await libp2p.peerStore.merge(peer.peerId, { multiaddrs: peer.addrs.map((a) => multiaddr(a)) });
-        scheduleDial(peer, 0);
+        scheduleDial(peer, options.firstDialDelayMs?.(peer) ?? 0);
       }
       pingTimer = setInterval(() => {
         for (const peer of operators.others) if (isConnected(peer)) pingPeer(peer);

@@ -26,11 +26,12 @@
  */
 import type { PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { bigIntToBytes, bytesToBigInt, hex } from '../../bytes/index.js';
+import { bigIntToBytes, bytesToBigInt, equalBytes, hex } from '../../bytes/index.js';
+import { keccak256 } from '../../wasm/keccak.js';
 import { PUBLIC_KEY_LENGTH, SECRET_KEY_LENGTH, type KeyShare, type PublicShare } from '../../crypto/index.js';
 import { compressG1, FR_MODULUS } from '../../wasm/index.js';
 import { MessageCodec, type CeremonyMessage, type Complaint, type Envelope, type SignedMessage } from './messages.js';
-import { combineCommitments, commitPolynomial, decodeCommitments, evaluateCommitments, evaluateShares, publicKeyOfScalar, randomPolynomial, verifyShare } from './polynomial.js';
+import { combineCommitments, commitPolynomial, decodeCommitments, evaluateCommitments, evaluateShares, publicKeyOfScalar, randomPolynomial, verifyShare, verifySharesBatch } from './polynomial.js';
 
 export interface Party {
   /** Share index in its set (1-based). */
@@ -179,7 +180,9 @@ export class Ceremony {
       case 'response':
         if (this.responses.has(m.receiver)) return;
         this.responses.set(m.receiver, signed as never);
-        for (const echo of m.echoes) this.receive(echo);
+        // n responses echo n commitments each: an echo of bytes already taken (same body, same
+        // signature) is skipped without a second signature check and decoding.
+        for (const echo of m.echoes) if (!this.holds(echo)) this.receive(echo);
         return;
       case 'justification':
         if (!this.justifications.has(m.dealer)) this.justifications.set(m.dealer, signed as never);
@@ -188,6 +191,12 @@ export class Ceremony {
         if (!this.results.has(m.receiver)) this.results.set(m.receiver, signed as never);
         return;
     }
+  }
+
+  /** Whether this exact envelope (body and signature) is in the transcript already. */
+  private holds(envelope: Envelope): boolean {
+    const held = this.transcript.get(hex(keccak256(envelope[0])));
+    return held !== undefined && equalBytes(held[0], envelope[0]) && equalBytes(held[1], envelope[1]);
   }
 
   /** Dealers whose deal this node still lacks (commitments, and its share if it is a receiver). */
@@ -200,12 +209,19 @@ export class Ceremony {
     if (this.receiverIndex === undefined) return { broadcast: [], direct: [] };
     const echoes = [...this.commitments.values()].flatMap((versions) => [...versions.values()].map((c) => c.envelope));
     const complaints: Complaint[] = [];
+    // Every share held is checked at once (verifySharesBatch); only if that fails one by one, to find the dealers to accuse.
+    const batch = this.setup.dealers.flatMap((dealer) => {
+      const share = this.shares.get(dealer.index);
+      const bound = share && this.commitments.get(dealer.index)?.get(hex(share.message.commitmentsDigest));
+      return bound && typeof bound.points !== 'string' ? [{ points: bound.points, share: bytesToBigInt(share.message.share) }] : [];
+    });
+    const allValid = batch.length === this.shares.size && verifySharesBatch(batch, this.receiverIndex);
     for (const dealer of this.setup.dealers) {
       const versions = this.commitments.get(dealer.index);
       if (versions === undefined) continue;
       const share = this.shares.get(dealer.index);
       if (share === undefined) complaints.push({ dealer: dealer.index, kind: 'no-share' });
-      else if (this.shareProblem(share) !== undefined) complaints.push({ dealer: dealer.index, kind: 'bad-share', evidence: share.envelope });
+      else if (!allValid && this.shareProblem(share) !== undefined) complaints.push({ dealer: dealer.index, kind: 'bad-share', evidence: share.envelope });
     }
     return { broadcast: [this.codec.seal({ type: 'response', receiver: this.receiverIndex, echoes, complaints })], direct: [] };
   }

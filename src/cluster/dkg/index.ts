@@ -17,5 +17,5 @@ export { DKG_SIGNING_DOMAIN, MessageCodec, type CeremonyMessage, type Envelope, 
 export { runDkgCeremony, runReshareCeremony, type CeremonyRunOptions, type OperatorResult, type ReshareInput } from './operator.js';
 export { archivedLockFileName, transcriptFileName, writeCeremonyOutput } from './output.js';
 export { reshareMode, type PreviousKey } from './reshare.js';
-export { DEFAULT_CEREMONY_TIMEOUT_MS, DEFAULT_DEALER_GRACE_MS, DEFAULT_PHASE_TIMEOUT_MS, runCeremony, type CeremonyResult } from './run.js';
+export { DEFAULT_CEREMONY_TIMEOUT_MS, DEFAULT_DEALER_GRACE_MS, DEFAULT_PHASE_TIMEOUT_MS, runCeremony, type CeremonyPhase, type CeremonyResult } from './run.js';
 export { createCeremonyTransport, DKG_PROTOCOL, type CeremonyTransport, type Participant } from './transport.js';

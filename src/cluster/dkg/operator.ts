@@ -19,7 +19,7 @@ import { formatDefinition, lockAllocOf, reshareProposalHash, type ClusterDefinit
 import { dkgMode } from './dkg.js';
 import { exists, writeCeremonyOutput } from './output.js';
 import { reshareMode } from './reshare.js';
-import { runCeremony, type CeremonyResult } from './run.js';
+import { runCeremony, type CeremonyPhase, type CeremonyResult } from './run.js';
 import { createCeremonyTransport, type Participant } from './transport.js';
 
 export interface CeremonyRunOptions {
@@ -33,6 +33,8 @@ export interface CeremonyRunOptions {
   readonly phaseTimeoutMs?: number;
   readonly dealerGraceMs?: number;
   readonly logger?: Logger;
+  /** Called as each phase of the ceremony starts (./run.ts). */
+  readonly onPhase?: (phase: CeremonyPhase) => void;
   /** Write the node directory (default true; the benchmark runs the ceremony alone). */
   readonly write?: boolean;
   /** Tests: the ceremony object this operator runs (a misbehaving one). */
@@ -53,7 +55,7 @@ async function run(options: CeremonyRunOptions, setup: CeremonySetup, identity: 
   const ceremony = options.makeCeremony?.(setup, identity, secret) ?? new Ceremony(setup, identity, secret);
   const transport = await createCeremonyTransport({ identity, listen, participants, acceptFrom: options.acceptAny ? 'any' : 'operators', logger: options.logger?.child({ module: 'p2p' }) });
   try {
-    return await runCeremony({ ceremony, transport, identity, lockOf, timeoutMs: options.timeoutMs, phaseTimeoutMs: options.phaseTimeoutMs, dealerGraceMs: options.dealerGraceMs, logger: options.logger });
+    return await runCeremony({ ceremony, transport, identity, lockOf, timeoutMs: options.timeoutMs, phaseTimeoutMs: options.phaseTimeoutMs, dealerGraceMs: options.dealerGraceMs, logger: options.logger, onPhase: options.onPhase });
   } finally {
     await transport.stop();
   }

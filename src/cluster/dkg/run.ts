@@ -53,7 +53,11 @@ export interface RunCeremonyOptions {
   readonly phaseTimeoutMs?: number;
   readonly dealerGraceMs?: number;
   readonly logger?: Logger;
+  /** Called as each phase starts ('deal', 'respond', 'justify', 'decide', 'result', 'linger') and at 'done' (the benchmark's per-stage CPU). */
+  readonly onPhase?: (phase: CeremonyPhase) => void;
 }
+
+export type CeremonyPhase = 'deal' | 'respond' | 'justify' | 'decide' | 'result' | 'linger' | 'done';
 
 export interface CeremonyResult {
   readonly outcome: CeremonyOutcome;
@@ -144,19 +148,24 @@ export async function runCeremony(options: RunCeremonyOptions): Promise<Ceremony
     setup.mode.kind === 'dkg' ? notConnected(participants).length === 0 : notConnected(setup.receivers).length === 0 && connectedDealers() >= dealersNeeded;
   if (!(await until(requiredConnected, deadline))) {
     const missing = setup.mode.kind === 'dkg' ? notConnected(participants) : notConnected(setup.receivers);
+    const refused = transport.connectionsRefused();
+    const refusedNote = Object.values(refused).some((count) => count > 0) ? `; this node refused inbound connections: ${Object.entries(refused).map(([why, count]) => `${why} ${count}`).join(', ')}` : '';
     const dealerNote = setup.mode.kind === 'reshare' && connectedDealers() < dealersNeeded ? `; only ${connectedDealers()} of the old operators are here, ${dealersNeeded} needed (missing: ${names(notConnected(setup.dealers))})` : '';
-    throw new CeremonyError(`timed out after ${timeoutMs} ms waiting for operators to connect: ${missing.length > 0 ? `not connected: ${names(missing)}` : 'the receivers are all here'}${dealerNote}`);
+    throw new CeremonyError(`timed out after ${timeoutMs} ms waiting for operators to connect: ${missing.length > 0 ? `not connected: ${names(missing)}` : 'the receivers are all here'}${dealerNote}${refusedNote}`);
   }
   if (setup.mode.kind === 'reshare') await until(() => notConnected(setup.dealers).length === 0, Math.min(started + timeoutMs, Date.now() + (options.dealerGraceMs ?? DEFAULT_DEALER_GRACE_MS)));
   const expectedDealers = setup.dealers.filter((d) => !notConnected([d]).length);
   log?.info({ phase: 'deal', dealers: expectedDealers.map((d) => d.index), receivers: setup.receivers.map((r) => r.index) }, 'every operator needed is connected: dealing');
 
+  const phase = options.onPhase ?? (() => {});
   // Deal.
+  phase('deal');
   await send(ceremony.deal());
   const dealsIn = await until(() => ceremony.missingDeals().every((d) => !expectedDealers.includes(d)), Date.now() + phaseTimeoutMs);
   if (!dealsIn) log?.warn({ missing: ceremony.missingDeals().map((d) => d.index) }, 'deals missing at the end of the deal phase: complaining');
 
   // Respond.
+  phase('respond');
   await send(ceremony.respond());
   // Every response is needed: wait for them to the ceremony's deadline (the phase timeout bounds only the optional waits).
   if (!(await until(() => ceremony.missingResponses().length === 0, Math.max(deadline, Date.now() + phaseTimeoutMs)))) {
@@ -164,15 +173,18 @@ export async function runCeremony(options: RunCeremonyOptions): Promise<Ceremony
   }
 
   // Justify.
+  phase('justify');
   await send(ceremony.justify());
   await until(() => ceremony.missingJustifications().length === 0, Date.now() + phaseTimeoutMs);
 
   // Decide.
+  phase('decide');
   const outcome = ceremony.decide();
   for (const d of outcome.disqualified) log?.warn({ dealer: d.dealer, peerId: d.peerId, reason: d.reason, evidence: d.evidence }, 'dealer disqualified');
   if (outcome.absent.length > 0) log?.warn({ absent: outcome.absent }, 'dealers that did not deal');
   const lock = options.lockOf(outcome);
   const signature = signLockHash(options.identity, lock.lockHash);
+  phase('result');
   await send(ceremony.result(lock.lockHash, signature));
   log?.info({ phase: 'result', lockHash: prefixedHex(lock.lockHash), qualified: outcome.qualified }, 'outcome computed: waiting for every receiver to sign the same lock');
   if (!(await until(() => ceremony.missingResults().length === 0, Math.max(deadline, Date.now() + phaseTimeoutMs)))) {
@@ -187,10 +199,12 @@ export async function runCeremony(options: RunCeremonyOptions): Promise<Ceremony
   const badSignature = setup.receivers.filter((r) => !verifyLockSignature(r.peerId, lock.lockHash, results.get(r.index)!.lockSignature));
   if (badSignature.length > 0) throw new CeremonyError(`the lock signatures of ${names(badSignature)} do not verify`);
   const signatures = [...setup.receivers].sort((a, b) => a.index - b.index).map((r) => results.get(r.index)!.lockSignature);
+  phase('linger');
   if (participants.length > 0) {
     resend(true);
     await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
   }
+  phase('done');
   return {
     outcome,
     lock: { ...lock, signatures },

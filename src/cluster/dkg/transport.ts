@@ -6,6 +6,20 @@
  * addresses at accept, by their peer ids after Noise), so a SHARE sent to a receiver travels only on
  * the encrypted connection authenticated as that receiver. The envelopes themselves are checked by the
  * ceremony (./ceremony.ts): the transport only delivers what arrives, with the sending peer.
+ *
+ * Many operators on one loaded host (the benchmark's 16 and 32 operators on 2 cores): diagnosed with
+ * debug logs and the admission counters, nothing was refused at accept (every operator shares
+ * 127.0.0.1, whose pending slots are sized per operator at the address: 2 × (n − 1)); instead
+ * connections were made and then aborted 5–15 s later, over and over, by libp2p's connection monitor,
+ * whose heartbeat ping failed — refused because the host's own latency ping held the protocol's one
+ * outbound stream, or slower than its ≥ 5 s timeout on a starved event loop — and every abort cost a
+ * new Noise handshake, starving the host further. So the ceremony host is `shortLived`
+ * (src/p2p/connections.ts: no heartbeat — its own timeouts name a peer that is really gone —, no
+ * latency pings, no identify exchange: every address is in the definition), gives a dial 15 s, and dials each pair first from one side only,
+ * `dialsFirst` (half the pairs each way, balanced around the ring of indices): n(n − 1)/2 handshakes
+ * instead of n(n − 1), and fewer connections replaced under a stream. The other side dials after
+ * `FALLBACK_DIAL_MS` if the pair is still not connected, for an operator that cannot be reached (behind
+ * a NAT) but can reach out. Refused or failed dials are redialled with the host's exponential backoff.
  * The protocols' theory (GJKR 1999; Desmedt–Jajodia 1997; Wong–Wing–Wang 2002) is in ./ceremony.ts.
  */
 import '../../p2p/polyfill.js';
@@ -13,6 +27,7 @@ import type { PrivateKey } from '@libp2p/interface';
 import type { Logger } from 'pino';
 import { createConnections } from '../../p2p/connections.js';
 import { encodeFrame } from '../../p2p/framing.js';
+import type { ConnectionsRefused } from '../../p2p/admission.js';
 import { DEFAULT_LIMITS, type AcceptFrom } from '../../p2p/limits.js';
 import { createOperators } from '../../p2p/operators.js';
 import { createStreams } from '../../p2p/streams.js';
@@ -27,6 +42,17 @@ export const DKG_FRAME_MAX_BYTES = 8 << 20;
 
 /** How long an inbound connection may take to finish its Noise and yamux upgrade. */
 export const CEREMONY_HANDSHAKE_TIMEOUT_MS = 15_000;
+/** The side of a pair that does not dial first dials after this long if the pair is still not connected. */
+export const FALLBACK_DIAL_MS = 3_000;
+
+/**
+ * Whether operator `self` dials operator `peer` first (0-based indices of n): for d = (peer − self) mod n,
+ * when d < n/2, or d = n/2 and self < peer. Exactly one of each pair does, and each about (n − 1)/2 peers.
+ */
+export function dialsFirst(self: number, peer: number, n: number): boolean {
+  const d = (((peer - self) % n) + n) % n;
+  return 2 * d < n || (2 * d === n && self < peer);
+}
 
 export interface Participant {
   readonly peerId: string;
@@ -44,6 +70,8 @@ export interface CeremonyTransport {
   onEnvelope(handler: (envelope: unknown, from: string) => void): void;
   /** Frames that could not be delivered (peer not connected, stream failed). */
   undelivered(): number;
+  /** Inbound connections the admission gate closed, by reason (for a connect timeout's message). */
+  connectionsRefused(): ConnectionsRefused;
   listenAddresses(): string[];
   stop(): Promise<void>;
 }
@@ -63,7 +91,17 @@ export async function createCeremonyTransport(options: CeremonyTransportOptions)
   // A ceremony's host lives for a minute or two and admits its participants only, all dialling at once:
   // their handshakes get more time than a running node's (whose 3 s guard against idle sockets).
   const limits = { ...DEFAULT_LIMITS, acceptFrom: options.acceptFrom ?? 'operators', inboundHandshakeTimeoutMs: CEREMONY_HANDSHAKE_TIMEOUT_MS };
-  const connections = await createConnections({ identity: options.identity, listen: options.listen, operators, limits, logger: options.logger });
+  const n = operators.all.length;
+  const connections = await createConnections({
+    identity: options.identity,
+    listen: options.listen,
+    operators,
+    limits,
+    logger: options.logger,
+    firstDialDelayMs: (peer) => (dialsFirst(operators.self, peer.index, n) ? 0 : FALLBACK_DIAL_MS),
+    dialTimeoutMs: CEREMONY_HANDSHAKE_TIMEOUT_MS,
+    shortLived: true,
+  });
   const streams = createStreams({ connections, protocols: [DKG_PROTOCOL], logger: options.logger });
   let handler: (envelope: unknown, from: string) => void = () => {};
   await connections.handle(DKG_PROTOCOL, (stream, connection) => {
@@ -87,6 +125,7 @@ export async function createCeremonyTransport(options: CeremonyTransportOptions)
       handler = h;
     },
     undelivered: () => streams.undeliveredMessages(),
+    connectionsRefused: () => connections.connectionsRefused(),
     listenAddresses: () => connections.listenAddresses(),
     async stop() {
       await streams.flush();
