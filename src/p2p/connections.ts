@@ -49,6 +49,12 @@ export interface ConnectionsOptions {
    * first, so that n operators starting together make n(n − 1)/2 handshakes, not n(n − 1).
    */
   readonly firstDialDelayMs?: (peer: ClusterOperator) => number;
+  /**
+   * The longest wait between redials of a peer that is not reachable yet (default `RECONNECT_MAX_DELAY_MS`,
+   * limits.ts). A ceremony, whose operators start within seconds of each other and which waits for
+   * all of them, caps it lower so that the last operator to start is found soon after it listens.
+   */
+  readonly redialMaxDelayMs?: number;
   /** libp2p's dial timeout, and its per-address one (default libp2p's, 10 s and 6 s): a handshake on a starved event loop may need longer, and an aborted one wastes the CPU it took. */
   readonly dialTimeoutMs?: number;
   /**
@@ -160,7 +166,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
         libp2p.dial(dialTarget(peer)).then(
           () => reconnectDelay.set(peer.index, RECONNECT_INITIAL_DELAY_MS),
           (error: Error) => {
-            const nextDelay = Math.min(2 * (reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS), RECONNECT_MAX_DELAY_MS);
+            const nextDelay = Math.min(2 * (reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS), options.redialMaxDelayMs ?? RECONNECT_MAX_DELAY_MS);
             reconnectDelay.set(peer.index, nextDelay);
             log?.debug({ share: peer.index + 1, err: error.message, retryMs: nextDelay }, 'dial failed');
             scheduleDial(peer, nextDelay);

@@ -42,6 +42,8 @@ export const DKG_FRAME_MAX_BYTES = 8 << 20;
 
 /** How long an inbound connection may take to finish its Noise and yamux upgrade. */
 export const CEREMONY_HANDSHAKE_TIMEOUT_MS = 15_000;
+/** Redials of an operator not listening yet back off to at most this (the node's host: 5 s); refused dials on a LAN cost little. */
+export const CEREMONY_REDIAL_MAX_MS = 1_000;
 /** The side of a pair that does not dial first dials after this long if the pair is still not connected. */
 export const FALLBACK_DIAL_MS = 3_000;
 
@@ -100,6 +102,7 @@ export async function createCeremonyTransport(options: CeremonyTransportOptions)
     logger: options.logger,
     firstDialDelayMs: (peer) => (dialsFirst(operators.self, peer.index, n) ? 0 : FALLBACK_DIAL_MS),
     dialTimeoutMs: CEREMONY_HANDSHAKE_TIMEOUT_MS,
+    redialMaxDelayMs: CEREMONY_REDIAL_MAX_MS,
     shortLived: true,
   });
   const streams = createStreams({ connections, protocols: [DKG_PROTOCOL], logger: options.logger });
