@@ -36,7 +36,7 @@
  * G2 782 / 2370 (subgroup test alone 1555; blst Signature.fromBytes(b, true): 860).
  */
 import { FP_BYTES, FP_ENCODED_BYTES, fpAdd, fpEquals, fpFromBytes, fpInv, fpIsZero, fpMul, fpNeg, fpSub, fpToBytes } from './fp';
-import { FP2_BYTES, FP2_ENCODED_BYTES, fp2Add, fp2Equals, fp2FromBytes, fp2Inv, fp2Mul, fp2Neg, fp2Split, fp2Sqr, fp2Sub, fp2ToBytes } from './fp2';
+import { FP2_BYTES, FP2_ENCODED_BYTES, fp2Add, fp2Equals, fp2FromBytes, fp2Inv, fp2IsZero, fp2Mul, fp2Neg, fp2Split, fp2Sqr, fp2Sub, fp2ToBytes } from './fp2';
 import { fpSqrtUnsafe, fp2SqrtUnsafe } from './sqrt';
 import {
   G1_AFFINE_BYTES, G1_JACOBIAN_BYTES, g1Decode, g1EndomorphismAffine, g1FromAffine, g1IsInfinity, g1SetInfinity,
@@ -373,6 +373,17 @@ export function g2IsInSubgroupUnsafe(a: usize): bool {
  * DECODE_INFINITY (affineOut untouched) or a negative status of encoding.ts.
  */
 export function g2DecodeCheckedUnsafe(affineOut: usize, bytes: usize, length: i32): i32 {
+  const status = g2DecodeOnCurveUnsafe(affineOut, bytes, length);
+  if (status != DECODE_POINT) return status;
+  return g2IsInSubgroupUnsafe(affineOut) ? DECODE_POINT : DECODE_NOT_IN_SUBGROUP;
+}
+
+/**
+ * g2DecodeCheckedUnsafe without the subgroup check, for a caller that makes it another way
+ * (verify.ts: from the Miller loop's [|x|]a, g2IsInSubgroupGivenMultipleUnsafe). DECODE_POINT means
+ * on the curve, not infinity, canonical — not yet in G2.
+ */
+export function g2DecodeOnCurveUnsafe(affineOut: usize, bytes: usize, length: i32): i32 {
   let status: i32;
   if (length == G2_COMPRESSED_BYTES) {
     status = g2DecompressUnsafe(affineOut, bytes);
@@ -381,8 +392,23 @@ export function g2DecodeCheckedUnsafe(affineOut: usize, bytes: usize, length: i3
   } else {
     return DECODE_BAD_LENGTH;
   }
-  if (status != DECODE_POINT) return status;
-  return g2IsInSubgroupUnsafe(affineOut) ? DECODE_POINT : DECODE_NOT_IN_SUBGROUP;
+  return status;
+}
+
+/**
+ * Scott's G2 test (as g2IsInSubgroupUnsafe) with [|x|]a already computed elsewhere: whether t, a
+ * homogeneous projective point (X : Y : Z) ↔ (X/Z, Y/Z) meant to be [|x|]a, equals −ψ(a) for the
+ * affine a (on E'(Fp2), not infinity). Z = 0 is a failure: the Miller loop's projective formulas
+ * (pairing/miller.ts) leave Z = 0 for good once they meet O or T = ±Q, which only happens for a of
+ * order below 2^64, i.e. outside G2; with Z ≠ 0 they met no exceptional case and t is exactly [|x|]a.
+ */
+export function g2IsInSubgroupGivenMultipleUnsafe(a: usize, t: usize): bool {
+  if (fp2IsZero(t + 2 * F2)) return false;
+  g2NegPsiAffine(G2_T, a);
+  fp2Mul(W2, G2_T, t + 2 * F2);
+  if (!fp2Equals(W2, t)) return false;
+  fp2Mul(W2, G2_T + F2, t + 2 * F2);
+  return fp2Equals(W2, t + F2);
 }
 
 /** Writes the 96-byte compressed encoding of an affine point (not infinity). */

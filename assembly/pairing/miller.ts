@@ -107,6 +107,16 @@ function step(pairs: usize, j: usize, line: usize, addition: bool): void {
   else millerDoubleStepUnsafe(state, line, state + 3 * F);
 }
 
+/**
+ * After millerLoopUnsafe: pair j's final T, which is [|x|]Q_j in homogeneous projective X ‖ Y ‖ Z
+ * (the loop runs double-and-add over |x|). Its Z is 0 when the formulas met an exceptional case
+ * (T = O or T = ±Q_j), possible only for a Q_j of small order. verify.ts reads it for G2's subgroup
+ * check of the signature, saving the separate [|x|]σ.
+ */
+export function millerLoopMultipleOf(j: i32): usize {
+  return STATE + <usize>j * STATE_BYTES;
+}
+
 /** ∏ e(P_i, Q_i) == 1 over `count` pairs (layout of millerLoopUnsafe; points in the prime-order subgroups). */
 export function pairingProductIsOneUnsafe(pairs: usize, count: i32): bool {
   millerLoopUnsafe(PRODUCT, pairs, count);

@@ -4,9 +4,13 @@
  * signatures in G2, as the consensus specs use it), a batch of (key, message, signature) sets, and
  * the same-key batch a verifier of one sequencer key runs over many blocks.
  *
- * - One signature: KeyValidate(PK) (decodes, not infinity, in G1), the signature decodes into G2,
+ * - One signature: KeyValidate(PK) (decodes, not infinity, in G1), the signature decodes onto E'(Fp2),
  *   H = hash_to_curve(m) (RFC 9380 BLS12381G2_XMD:SHA-256_SSWU_RO_ with Ethereum's DST), then one
- *   two-pair check e(−g1, σ) · e(PK, H) = 1 (one Miller loop, one final exponentiation).
+ *   two-pair check e(−g1, σ) · e(PK, H) = 1 (one Miller loop, one final exponentiation). σ ∈ G2 is
+ *   Scott's test ψ(σ) = [x]σ with [|x|]σ taken from the Miller loop, whose T for the pair (−g1, σ)
+ *   runs double-and-add over |x| (millerLoopMultipleOf), instead of a separate 63-doubling
+ *   multiplication; the test runs before the final exponentiation, so a σ outside G2 is refused
+ *   before any pairing value is used.
  * - Sets with different keys: random linear combination (Bellare–Garay–Rabin, "Fast batch
  *   verification for modular exponentiation and digital signatures", 1998, small-exponents test):
  *   e(−g1, Σ rᵢσᵢ) · ∏ e(rᵢ·PKᵢ, H(mᵢ)) = 1 — n + 1 pairs sharing one Miller accumulator and one
@@ -35,11 +39,11 @@
 import { G1_AFFINE_BYTES, G1_JACOBIAN_BYTES, g1AddAffine, g1BatchToAffine, g1Double, g1NegateAffine, g1SetInfinity, G1_BATCH_CAPACITY } from '../bls/g1';
 import { G2_AFFINE_BYTES, G2_BATCH_CAPACITY, G2_JACOBIAN_BYTES, g2BatchToAffine, g2FromAffine, g2IsInfinity } from '../bls/g2';
 import { DECODE_INFINITY, DECODE_INFINITY_NOT_ALLOWED, DECODE_POINT } from '../bls/encoding';
-import { g1DecodeCheckedUnsafe, g2DecodeCheckedUnsafe } from '../bls/decode';
+import { g1DecodeCheckedUnsafe, g2DecodeCheckedUnsafe, g2DecodeOnCurveUnsafe, g2IsInSubgroupGivenMultipleUnsafe } from '../bls/decode';
 import { g2ClearCofactorUnsafe, hashToCurveBeforeClearingUnsafe, hashToG2Unsafe } from '../hash/hash-to-g2';
 import { sha256Unsafe } from '../hash/sha256';
 import { FP12_BYTES, fp12IsOne, fp12Mul, fp12SetOne } from '../pairing/fp12';
-import { MILLER_MAX_PAIRS, PAIR_BYTES, millerLoopUnsafe, pairingProductIsOneUnsafe } from '../pairing/miller';
+import { MILLER_MAX_PAIRS, PAIR_BYTES, millerLoopMultipleOf, millerLoopUnsafe, pairingProductIsOneUnsafe } from '../pairing/miller';
 import { finalExponentiationUnsafe } from '../pairing/final-exp';
 import { g2MsmShortUnsafe } from './short-msm';
 import { ETH_DST, ETH_DST_LENGTH, G1_GENERATOR_AFFINE, G1_GENERATOR_NEG_AFFINE, G2_GENERATOR_AFFINE } from './constants';
@@ -91,11 +95,15 @@ function hashToAffine(affine: usize, jacobian: usize, message: usize, length: i3
  */
 export function verifyUnsafe(publicKey: usize, publicKeyLength: i32, message: usize, messageLength: i32, signature: usize, signatureLength: i32): i32 {
   if (g1DecodeCheckedUnsafe(PUBLIC_KEY, publicKey, publicKeyLength) != DECODE_POINT) return 0;
-  if (g2DecodeCheckedUnsafe(SIGNATURE, signature, signatureLength) != DECODE_POINT) return 0;
+  // on the curve; σ ∈ G2 is checked below from the Miller loop's [|x|]σ
+  if (g2DecodeOnCurveUnsafe(SIGNATURE, signature, signatureLength) != DECODE_POINT) return 0;
   if (!hashToAffine(HASH_AFFINE, HASH_JACOBIAN, message, messageLength)) return 0;
   setPair(0, G1_GENERATOR_NEG_AFFINE, SIGNATURE);
   setPair(1, PUBLIC_KEY, HASH_AFFINE);
-  return pairingProductIsOneUnsafe(PAIRS, 2) ? 1 : 0;
+  millerLoopUnsafe(MILLER, PAIRS, 2);
+  if (!g2IsInSubgroupGivenMultipleUnsafe(SIGNATURE, millerLoopMultipleOf(0))) return 0;
+  finalExponentiationUnsafe(MILLER, MILLER);
+  return fp12IsOne(MILLER) ? 1 : 0;
 }
 
 /** SCALARS[0..count) for sets firstIndex.. of a batch seeded by `seed` (32 bytes); see the docblock. */
