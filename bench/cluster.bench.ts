@@ -18,26 +18,37 @@
  * pool, GC, libuv), and for the load generator.
  *
  * BENCH_CLUSTER_SECONDS sets each run's load duration (default 10), BENCH_CLUSTER_TPS the full run's
- * rate (default 8,000). `runShort` is the CI subset's cluster run (bench/ci.ts): the light load alone,
+ * rate (default 8,000); BENCH_CLUSTER_LIGHT_ONLY=1 runs the light load alone. BENCH_CLUSTER_PROFILE=1 runs node 1 under `node --cpu-prof` and, after the
+ * cluster stops, prints node 1's CPU in each run split into issue 16's stages (consensus messages,
+ * libp2p, BLS, secp256k1, LMDB, JSON-RPC, GC, …) from the samples taken during that run's load
+ * (bench/profile-buckets.ts; scaled to node 1's CPU from /proc); the profiler itself costs node 1
+ * some CPU. BENCH_CLUSTER_PROFILE=<directory> keeps the profiles there. `runShort` is the CI subset's cluster run (bench/ci.ts): the light load alone,
  * for a few seconds. Every figure goes through bench/harness.ts's `figure` (absolute targets: reported,
  * never a CI failure).
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockNumber, storedBlock, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
 import { cpuSeconds } from './node.bench.js';
 import { figure } from './harness.js';
+import { monotonicMicros, printSummary, profileFiles, summariseProfiles, type ProfileWindow } from './profile-buckets.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 10);
 const FULL_TPS = Number(process.env.BENCH_CLUSTER_TPS ?? 8_000);
+/** '1': profile node 1 into a temporary directory; a path: into that directory, kept. */
+const PROFILE = process.env.BENCH_CLUSTER_PROFILE;
 const NODES = 4;
 const CHAIN_ID = 914n;
 
 const TARGET_BLOCKS_PER_SECOND = 50;
 const TARGET_P50_MS = 20;
 const TARGET_TPS = 5_000;
+/** Issue 16: CPU per small block (≤ 20 transactions), each node. */
+const TARGET_CPU_PER_SMALL_BLOCK_MS = 5;
 
 interface LoadShape {
   /** Rate asked of the load generator. */
@@ -82,12 +93,23 @@ async function cpuOf(pid: number): Promise<{ total: number; main: number }> {
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-async function measure(cluster: TestCluster, title: string, shape: LoadShape, seconds = SECONDS): Promise<void> {
+/** What a run leaves for the profile summary: its title, blocks and window on the profiler's clock. */
+interface MeasuredRun {
+  title: string;
+  blocks: number;
+  window: ProfileWindow;
+  /** Node 1's CPU over the run (/proc), ms. */
+  node1CpuMs: number;
+}
+
+async function measure(cluster: TestCluster, title: string, shape: LoadShape, seconds = SECONDS): Promise<MeasuredRun> {
   const nodes = cluster.indices().map((i) => cluster.node(i)!);
   const logStart = nodes.map((node) => node.logs.length);
   const cpuBefore = await Promise.all(nodes.map((node) => cpuOf(node.pid)));
   const headBefore = await blockNumber(nodes[0]!.url);
+  const fromUs = monotonicMicros();
   const load = await runLoad(nodes.map((node) => node.url), shape, seconds);
+  const toUs = monotonicMicros();
   const cpuAfter = await Promise.all(nodes.map((node) => cpuOf(node.pid)));
   const blocks = (await blockNumber(nodes[0]!.url)) - headBefore;
   const stored = nodes.map((node, k) => node.logs.slice(logStart[k]).filter((line) => line.msg === 'block signed and stored').map(storedBlock));
@@ -110,6 +132,7 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape, se
     `  load: ${fmt(load.accepted)} accepted (${fmt(load.accepted / load.loadSeconds)} tx/s while sending), ${load.rejected} rejected${load.firstError ? ` (first: ${load.firstError})` : ''}, ` +
       `${fmt(load.behind)} behind (not sent: every sender waiting on a node); all in signed blocks after ${load.includeSeconds.toFixed(2)} s`,
   );
+  console.log(`  load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (this machine, ${NODES} nodes + the load generator)`);
   console.log(`  ${blocks} blocks, ${rounds} decided after round 1; ${times.length} proposal → signature samples (every node, every block)`);
   figure({ name: `cluster, ${title}: signed blocks`, value: blocksPerSecond, unit: 'blocks/s', target: TARGET_BLOCKS_PER_SECOND });
   figure({ name: `cluster, ${title}: proposal → signature p50`, value: p50, unit: 'ms', better: 'lower', target: TARGET_P50_MS });
@@ -134,28 +157,64 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape, se
   row('  main threads', nodesMain);
   row('  other threads (pool, GC, I/O)', nodesTotal - nodesMain);
   row('load generator', load.cpuSeconds);
+  console.log(`  CPU per block, each node: ${nodes.map((_, k) => `${fmt(((cpuAfter[k]!.total - cpuBefore[k]!.total) / blocks) * 1e3, 2)} ms`).join(', ')} (${fmt(load.accepted / blocks, 1)} transactions per block)`);
+  for (const k of nodes.keys()) {
+    figure({ name: `cluster, ${title}: CPU per block, node ${k + 1}`, value: ((cpuAfter[k]!.total - cpuBefore[k]!.total) / blocks) * 1e3, unit: 'ms', better: 'lower', ...(shape.batch === 1 ? { target: TARGET_CPU_PER_SMALL_BLOCK_MS } : {}) });
+  }
+  return { title, blocks, window: { fromUs, toUs }, node1CpuMs: (cpuAfter[0]!.total - cpuBefore[0]!.total) * 1e3 };
+}
+
+/**
+ * A cluster for the runs; with BENCH_CLUSTER_PROFILE=1 node 1 runs under `--cpu-prof` into a directory
+ * of its own, summarised by `reportProfile` once the cluster has stopped (the profile is written at exit).
+ */
+async function benchCluster(): Promise<{ cluster: TestCluster; profileDir?: string }> {
+  const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: 0 });
+  if (!PROFILE) return { cluster };
+  const profileDir = PROFILE === '1' ? await mkdtemp(join(tmpdir(), 'dst-bench-profile-')) : PROFILE;
+  cluster.nodeFlags = (i) => (i === 1 ? ['--cpu-prof', '--cpu-prof-interval', '4000', '--cpu-prof-dir', profileDir] : []);
+  return { cluster, profileDir };
+}
+
+/** Node 1's CPU in each run by stage, from its profile (bench/profile-buckets.ts); removes the profile. */
+async function reportProfile(profileDir: string | undefined, runs: readonly MeasuredRun[]): Promise<void> {
+  if (profileDir === undefined) return;
+  try {
+    const files = profileFiles([profileDir]);
+    for (const run of runs) {
+      console.log(`
+Node 1's CPU by stage during the ${run.title} (--cpu-prof, every thread profiled: ${files.length} file(s)):`);
+      printSummary(summariseProfiles(files, 25, run.window), { blocks: run.blocks, top: 20, cpuMs: run.node1CpuMs });
+    }
+  } finally {
+    if (PROFILE === '1') await rm(profileDir, { recursive: true, force: true });
+  }
 }
 
 /** The CI subset's cluster run: 4 nodes, the light load for `seconds`. */
 export async function runShort(seconds: number): Promise<void> {
-  const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: 0 });
+  const { cluster, profileDir } = await benchCluster();
+  const runs: MeasuredRun[] = [];
   try {
     await cluster.startAll();
     await Promise.all(cluster.indices().map((i) => waitForReady(cluster.node(i)!)));
-    await measure(cluster, 'light load', { tps: 200, senders: 20, batch: 1 }, seconds);
+    runs.push(await measure(cluster, 'light load', { tps: 200, senders: 20, batch: 1 }, seconds));
   } finally {
     await cluster.shutdown();
   }
+  await reportProfile(profileDir, runs);
 }
 
 export async function run(): Promise<void> {
-  const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: 0 });
+  const { cluster, profileDir } = await benchCluster();
+  const runs: MeasuredRun[] = [];
   try {
     await cluster.startAll();
     await Promise.all(cluster.indices().map((i) => waitForReady(cluster.node(i)!)));
-    await measure(cluster, 'light load', { tps: 200, senders: 20, batch: 1 });
-    await measure(cluster, 'full load', { tps: FULL_TPS, senders: 400, batch: 10 });
+    runs.push(await measure(cluster, 'light load', { tps: 200, senders: 20, batch: 1 }));
+    if (process.env.BENCH_CLUSTER_LIGHT_ONLY !== '1') runs.push(await measure(cluster, 'full load', { tps: FULL_TPS, senders: 400, batch: 10 }));
   } finally {
     await cluster.shutdown();
   }
+  await reportProfile(profileDir, runs);
 }

@@ -19,10 +19,10 @@ import {
   SIGNATURE_LENGTH,
   assertDistinctIndices,
   assertIndex,
-  combineDecoded,
+  combineDecodedPoint,
   decodePublicKey,
   tryDecodeSignature,
-  verify,
+  verifyPoint,
   type PartialSignature,
   type PublicShare,
 } from './threshold.js';
@@ -75,9 +75,11 @@ export function optimisticCombine(input: OptimisticCombineInput): OptimisticComb
   });
   assertDistinctIndices('optimisticCombine: partials', partials.map((p) => p.index));
 
-  const combineFirstT = (candidates: typeof decoded): Uint8Array => {
+  // Each partial is deserialized (with its subgroup check) once, above; the combined point is verified
+  // as blst holds it, not serialized and decoded again (combineDecodedPoint).
+  const combineFirstT = (candidates: typeof decoded): { bytes: Uint8Array; point: blst.Signature } => {
     const chosen = candidates.slice(0, threshold);
-    return combineDecoded(chosen.map((c) => c.index), chosen.map((c) => c.signature));
+    return combineDecodedPoint(chosen.map((c) => c.index), chosen.map((c) => c.signature));
   };
   const finish = (signature: Uint8Array | undefined): OptimisticCombineResult => ({
     signature,
@@ -85,13 +87,13 @@ export function optimisticCombine(input: OptimisticCombineInput): OptimisticComb
   });
 
   if (decoded.length < threshold) return finish(undefined);
-  let first: Uint8Array | undefined;
+  let first: { bytes: Uint8Array; point: blst.Signature } | undefined;
   try {
     first = combineFirstT(decoded);
   } catch {
     // Crafted partials can cancel out to the point at infinity: that is a failed check, not an error.
   }
-  if (first !== undefined && verify(groupPublicKey, message, first)) return finish(first);
+  if (first !== undefined && verifyPoint(groupPublicKey, message, first.point)) return finish(first.bytes);
 
   const bad = new Set(
     findInvalidSets(decoded.map((d) => ({ publicKey: publicKeyOf.get(d.index)!, message, signature: d.bytes })))
@@ -101,9 +103,9 @@ export function optimisticCombine(input: OptimisticCombineInput): OptimisticComb
   const valid = decoded.filter((d) => !bad.has(d.index));
   if (valid.length < threshold) return finish(undefined);
   const second = combineFirstT(valid);
-  if (!verify(groupPublicKey, message, second)) {
+  if (!verifyPoint(groupPublicKey, message, second.point)) {
     throw new Error('optimisticCombine: valid partial signatures combine to a signature the group key rejects; ' +
       'the threshold is wrong or the public shares do not belong to this group public key');
   }
-  return finish(second);
+  return finish(second.bytes);
 }

@@ -195,19 +195,41 @@ export function combine(partials: readonly PartialSignature[]): Uint8Array {
 
 /** Σ λᵢ·σᵢ of already decoded, subgroup-checked signatures, serialized compressed. */
 export function combineDecoded(indices: readonly number[], signatures: readonly blst.Signature[]): Uint8Array {
+  return combineDecodedPoint(indices, signatures).bytes;
+}
+
+/**
+ * Σ λᵢ·σᵢ of already decoded, subgroup-checked signatures: compressed, and as blst's point, so that a
+ * caller verifying the result (`verifyPoint`) does not decompress it and check its subgroup again —
+ * the subgroup holds by construction (a linear combination of subgroup points).
+ */
+export function combineDecodedPoint(indices: readonly number[], signatures: readonly blst.Signature[]): { bytes: Uint8Array; point: blst.Signature } {
   const combined = combineG2(indices, signatures.map((s) => s.toBytes(false)));
-  let signature: Uint8Array;
+  let point: blst.Signature;
+  let bytes: Uint8Array;
   try {
     // blst checks that the point is on the curve; the subgroup holds by construction (a linear
     // combination of subgroup points), so the costly subgroup check is skipped here.
-    signature = blst.Signature.fromBytes(combined, false).toBytes(true);
+    point = blst.Signature.fromBytes(combined, false);
+    bytes = point.toBytes(true);
   } catch (cause) {
     throw new Error(`combine: the combined point is not a valid signature (${(cause as Error).message}); the curve code returned a bad point`, { cause });
   }
-  if ((signature[0]! & INFINITY_FLAG) !== 0) {
+  if ((bytes[0]! & INFINITY_FLAG) !== 0) {
     throw new Error('combine: the combined point is not a valid signature: the partials cancel out to the point at infinity');
   }
-  return signature;
+  return { bytes, point };
+}
+
+/**
+ * Whether `point` (a signature blst already holds, known to be in the G2 subgroup: decoded with the
+ * subgroup check, or made by `combineDecodedPoint`) signs `message` under `publicKey` (48 bytes
+ * compressed; one that is not a valid G1 subgroup point throws). No decoding, no subgroup check.
+ */
+export function verifyPoint(publicKey: Uint8Array, message: Uint8Array, point: blst.Signature): boolean {
+  const pk = decodePublicKey('verify: publicKey', publicKey);
+  assertBytes('verify: message', message);
+  return blst.verify(message, pk, point);
 }
 
 /** Bit of the first byte of a serialized point that marks the point at infinity (ZCash format). */

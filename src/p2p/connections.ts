@@ -13,10 +13,11 @@
  * `dialAddrs` is dialled at exactly those multiaddrs (never at what its identify announces, which
  * replaces libp2p's address book entry): a relay in front of it stays the only way to it. Connected
  * operators are pinged for the latency metric. The protocols (protocols/) register their handlers,
- * open their streams and follow peers connecting and disconnecting here.
+ * open their streams and follow peers connecting and disconnecting here. Yamux credits a stream's
+ * receive window once half of it is used, not after every frame (yamux-window.ts), and each Noise
+ * message leaves in one socket write, not two (noise-writes.ts).
  */
 import './polyfill.js';
-import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
 import type { DialProtocolOptions, PeerId, PrivateKey, Stream, StreamHandler } from '@libp2p/interface';
@@ -28,6 +29,8 @@ import type { Logger } from 'pino';
 import { createAdmission, type ConnectionsRefused, type Resolver } from './admission.js';
 import { PING_INTERVAL_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS, type ClusterLimits } from './limits.js';
 import type { ClusterOperator, Operators } from './operators.js';
+import { coalescedNoise } from './noise-writes.js';
+import { installHalfWindowUpdates } from './yamux-window.js';
 
 /** Room above admission's pending caps in libp2p's own cap (which counts a refused connection until
  * the gater's answer, a microtask later, and a timed-out one until its upgrade unwinds). */
@@ -110,11 +113,12 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
   });
   await admission.start();
   const others = operators.others.length;
+  installHalfWindowUpdates();
   node = await createLibp2p({
     privateKey: options.identity,
     addresses: { listen: [...options.listen] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [coalescedNoise()],
     streamMuxers: [yamux()],
     // Two outbound ping streams per connection (libp2p's default is one): the latency ping below and
     // the connection monitor's heartbeat share the protocol, and with one the later of the two is

@@ -26,10 +26,16 @@
  * Forwarding: the QBFT machine forwards the very message objects it received (types.ts), so the
  * codec remembers the envelope of every message it opened, by object identity, and reuses it when
  * that object is embedded in an outgoing message; a message of this node is signed afresh.
+ *
+ * Verified once: an envelope seen again — a PREPARE or COMMIT first received alone and then inside a
+ * justification, a ROUND-CHANGE or a DECIDED — is not verified again. The codec keeps the last
+ * `VERIFIED_ENVELOPES` envelopes whose signature checked out, by their signature (the message's id),
+ * with sender and body; an envelope counts as verified only when all three are byte for byte the
+ * ones that were checked, so nothing unverified can pass as verified.
  */
 import './polyfill.js';
 import type { PrivateKey, PublicKey } from '@libp2p/interface';
-import { concatBytes } from '../bytes/index.js';
+import { concatBytes, equalBytes } from '../bytes/index.js';
 import type { Commit, Prepare, QbftMessage, RoundChange } from '../consensus/qbft/types.js';
 import { ed25519Signer, ed25519Verifier } from './ed25519.js';
 import { FrameError, decodeMsgpack, encodeMsgpack } from './framing.js';
@@ -56,11 +62,21 @@ export class AuthenticationError extends Error {
 
 const TYPE_CODE = { 'PRE-PREPARE': 1, PREPARE: 2, COMMIT: 3, 'ROUND-CHANGE': 4, DECIDED: 5 } as const;
 
+/**
+ * Envelopes whose signature was verified, remembered so a re-seen one is not verified again: a few
+ * heights' messages of a large cluster (n messages of each kind per round, each re-seen at most in a
+ * justification or a DECIDED of the same height or round).
+ */
+export const VERIFIED_ENVELOPES = 1_024;
+
 export class ConsensusCodec<V> {
   private readonly envelopes = new WeakMap<object, Envelope>();
   /** Each operator's identity key, and this node's, made once (ed25519.ts). */
   private readonly verifiers: readonly ((message: Uint8Array, signature: Uint8Array) => boolean)[];
   private readonly signer: (message: Uint8Array) => Uint8Array;
+  /** Verified envelopes by signature (hex), oldest first (a Map keeps insertion order); see the module docblock. */
+  private readonly verified = new Map<string, { sender: number; body: Uint8Array }>();
+  private signatureChecks = 0;
 
   /**
    * @param identity this node's identity key (signs its messages)
@@ -78,6 +94,11 @@ export class ConsensusCodec<V> {
     this.verifiers = operatorKeys.map((key, index) => ed25519Verifier(key, `operator ${index}`));
   }
 
+  /** Ed25519 verifications done so far (envelopes re-seen after they verified are not verified again). */
+  get signaturesVerified(): number {
+    return this.signatureChecks;
+  }
+
   /** The envelope of `message`: remembered if it was received, otherwise signed by this node. */
   async seal(message: QbftMessage<V>): Promise<Envelope> {
     const known = this.envelopes.get(message);
@@ -92,6 +113,8 @@ export class ConsensusCodec<V> {
     const signature = this.signer(concatBytes([CONSENSUS_SIGNING_DOMAIN, body]));
     const envelope: Envelope = [body, signature];
     this.envelopes.set(message, envelope);
+    // Its own signature: a peer forwarding it back inside a justification needs no check here.
+    this.rememberVerified(this.self, body, signature);
     return envelope;
   }
 
@@ -162,8 +185,12 @@ export class ConsensusCodec<V> {
     if (senderIndex >= this.operatorKeys.length) {
       throw new AuthenticationError(`unknown sender ${senderIndex}: the cluster has ${this.operatorKeys.length} operators`);
     }
-    const valid = this.verifiers[senderIndex]!(concatBytes([CONSENSUS_SIGNING_DOMAIN, body]), signature);
-    if (!valid) throw new AuthenticationError(`bad signature on a message of sender ${senderIndex}`);
+    if (!this.verifiedBefore(senderIndex, body, signature)) {
+      this.signatureChecks++;
+      const valid = this.verifiers[senderIndex]!(concatBytes([CONSENSUS_SIGNING_DOMAIN, body]), signature);
+      if (!valid) throw new AuthenticationError(`bad signature on a message of sender ${senderIndex}`);
+      this.rememberVerified(senderIndex, body, signature);
+    }
 
     const h = height as number;
     const r = round as number;
@@ -215,6 +242,20 @@ export class ConsensusCodec<V> {
     }
     this.envelopes.set(message, [body, signature]);
     return message;
+  }
+
+  /** Whether exactly this (sender, body, signature) was verified before (module docblock, "Verified once"). */
+  private verifiedBefore(sender: number, body: Uint8Array, signature: Uint8Array): boolean {
+    const known = this.verified.get(Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString('hex'));
+    return known !== undefined && known.sender === sender && equalBytes(known.body, body);
+  }
+
+  private rememberVerified(sender: number, body: Uint8Array, signature: Uint8Array): void {
+    const key = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString('hex');
+    this.verified.delete(key);
+    // A copy: the body may be a view into a frame buffer that is reused.
+    this.verified.set(key, { sender, body: Uint8Array.from(body) });
+    if (this.verified.size > VERIFIED_ENVELOPES) this.verified.delete(this.verified.keys().next().value!);
   }
 
   private async openAll(list: unknown, type: 'PREPARE'): Promise<Prepare[]>;

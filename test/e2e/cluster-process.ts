@@ -102,6 +102,10 @@ export class TestCluster {
   private readonly running = new Map<number, NodeProcess>();
   /** More `dst run` flags for node i (e.g. `--p2p-dial` through a relay: src/devnet/relay.ts). */
   nodeArgs: (i: number) => string[] = () => [];
+  /** Node.js flags for node i's process (e.g. `--cpu-prof --cpu-prof-dir DIR` in the benchmarks). */
+  nodeFlags: (i: number) => string[] = () => [];
+  /** What the node processes run: the TypeScript sources through tsx (default) or the built dist/cli/main.js. */
+  entry: 'sources' | 'dist' = 'sources';
 
   private constructor(
     readonly dir: string,
@@ -144,7 +148,7 @@ export class TestCluster {
   /** Spawns `dst run --dir` for node i without waiting for it (for nodes expected to fail). */
   spawn(i: number): DstProcess {
     if (this.running.has(i)) throw new Error(`node ${i} is already running (pid ${this.running.get(i)!.pid})`);
-    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', process.env.DST_TEST_LOG_LEVEL ?? 'info', ...this.nodeArgs(i)]);
+    const started = spawnDst(['run', '--dir', this.nodeDir(i), '--rpc-port', '0', '--log-level', process.env.DST_TEST_LOG_LEVEL ?? 'info', ...this.nodeArgs(i)], this.nodeFlags(i), this.entry);
     this.started.set(i, [...(this.started.get(i) ?? []), started]);
     return started;
   }

@@ -30,13 +30,16 @@ export interface NodeProcess extends DstProcess {
 }
 
 /**
- * Spawns `node --import tsx src/cli/main.ts <args>` from the repository root and keeps its pino JSON
- * lines. Never throws for the process's behaviour: callers wait on `listening` or `exited`.
+ * Spawns `node [nodeFlags] --import tsx src/cli/main.ts <args>` from the repository root and keeps its
+ * pino JSON lines (`nodeFlags`: Node.js's own flags, e.g. `--cpu-prof` in the benchmarks). With `entry`
+ * 'dist' it runs the built `dist/cli/main.js` instead (what an operator runs: no TypeScript loader in
+ * the process's memory or CPU; `npm run build:ts` first). Never throws for the process's behaviour:
+ * callers wait on `listening` or `exited`.
  */
-export function spawnDst(args: readonly string[]): DstProcess {
+export function spawnDst(args: readonly string[], nodeFlags: readonly string[] = [], entry: 'sources' | 'dist' = 'sources'): DstProcess {
   return spawnNode({
     file: process.execPath,
-    args: ['--import', 'tsx', 'src/cli/main.ts', ...args],
+    args: [...nodeFlags, ...(entry === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']), ...args],
     cwd: ROOT,
     keepLogs: true,
     name: `dst ${args.join(' ')}`,

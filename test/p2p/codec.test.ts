@@ -126,6 +126,40 @@ describe('consensus envelopes', () => {
     await expect(codecs[2].open([sealedJunk[0].subarray(0, 3), sealedJunk[1]], 1)).rejects.toThrow(FrameError);
   });
 
+  it('verifies an envelope once: re-seen inside a justification or a DECIDED it is not checked again', async () => {
+    const fresh = keys.map((k, i) => new ConsensusCodec<{ block: Uint8Array }>(k, i, keys.map((key) => key.publicKey)));
+    const send = async <M extends QbftMessage<{ block: Uint8Array }>>(from: number, to: number, message: M): Promise<M> =>
+      (await fresh[to]!.open(await fresh[from]!.seal(message), from)) as M;
+    // Node 0 receives COMMITs of 1 and 2 alone (two checks) …
+    const commits = [await send(1, 0, commit(1)), await send(2, 0, commit(2))];
+    expect(fresh[0]!.signaturesVerified).toBe(2);
+    // … then node 3 forwards them inside a DECIDED: node 3 received them first (two checks).
+    const atThree = [await send(1, 3, commit(1)), await send(2, 3, commit(2))];
+    const decided = await send(3, 0, { type: 'DECIDED', height: 3, round: 2, sender: 3, value, commits: [...atThree, commit(3)] });
+    // Node 0 checks the DECIDED and node 3's COMMIT, not the two it verified before.
+    expect(fresh[0]!.signaturesVerified).toBe(4);
+    expect(deepNormalise(decided.commits)).toEqual(deepNormalise([...commits, commit(3)]));
+    // Node 0's own message forwarded back to it is its own signature: no check either.
+    const own = await send(0, 1, prepare(0));
+    await send(1, 0, { type: 'ROUND-CHANGE', height: 3, round: 3, sender: 1, prepared: { round: 2, value, prepares: [own] } });
+    expect(fresh[0]!.signaturesVerified).toBe(5);
+  });
+
+  it('a remembered signature on another body or of another sender is still checked and refused', async () => {
+    const fresh = keys.map((k, i) => new ConsensusCodec<{ block: Uint8Array }>(k, i, keys.map((key) => key.publicKey)));
+    const [body, signature] = await fresh[1]!.seal(commit(1));
+    await fresh[0]!.open([body, signature], 1);
+    // The same signature on a body that differs in one byte (the partial signature): verified, refused.
+    const other = Uint8Array.from(body);
+    other[other.length - 1] ^= 1;
+    await expect(fresh[0]!.open([other, signature], 1)).rejects.toThrow(/bad signature on a message of sender 1/);
+    // The same signature and body inside a message that names another sender for it: the body says 1, so
+    // a forged envelope must re-sign; a valid envelope of 2 reusing 1's signature is refused.
+    const [body2] = await fresh[2]!.seal(commit(2));
+    await expect(fresh[0]!.open([body2, signature], 2)).rejects.toThrow(/bad signature on a message of sender 2/);
+    expect(fresh[0]!.signaturesVerified).toBe(3);
+  });
+
   it('refuses to forward a message of another operator it never received', async () => {
     await expect(codecs[0].seal(prepare(2))).rejects.toThrow(/without its signature/);
   });
