@@ -226,6 +226,25 @@ export class TestCluster {
   }
 }
 
+/**
+ * The chain as the cluster's log lines tell it, heights 1.. up to the first one no node has logged
+ * (element h − 1 is height h). One node's lines can have holes — a node that synced a height logs no
+ * line for it — but some node decided every height. The proposer is inside the block hash, the same
+ * on every node; the round is the lowest any node logged (a block one node saw decided in round 1 may
+ * be signed by a round-2 COMMIT quorum at another, and a round-1 decision anywhere means round 1 had a
+ * live leader).
+ */
+export function loggedChain(cluster: TestCluster): StoredBlockLog[] {
+  const byHeight = new Map<number, StoredBlockLog>();
+  for (const block of cluster.storedBlocks()) {
+    const known = byHeight.get(block.number);
+    if (known === undefined || block.round < known.round) byHeight.set(block.number, block);
+  }
+  const chain: StoredBlockLog[] = [];
+  for (let height = 1; byHeight.has(height); height++) chain.push(byHeight.get(height)!);
+  return chain;
+}
+
 export function storedBlock(line: Record<string, any>): StoredBlockLog {
   return {
     number: Number(line.number),

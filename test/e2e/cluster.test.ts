@@ -47,6 +47,7 @@ import {
   hashesByHeight,
   includedTransactions,
   leaderOf,
+  loggedChain,
   quietHeads,
   REPUTATION_WINDOW,
   readChain,
@@ -317,9 +318,14 @@ describe('4 nodes: the leader killed under load, then 2 of 4', () => {
 
     // SIGKILL node 1 right after the block before the height it leads (round 1) is stored.
     const from = observer.logs.length;
-    const proposerAt = (height: number): number => cluster.storedBlocks(3).find((block) => block.number === height)!.proposer;
+    // Proposers from every node's lines (loggedChain): node 3 logs no line for a height it synced.
+    const proposerAt = (height: number): number => {
+      const block = loggedChain(cluster)[height - 1];
+      if (block === undefined) throw new Error(`no node has logged block ${height}`);
+      return block.proposer;
+    };
     const before = await waitForLog(observer, 'a block before a height node 1 leads', (line) =>
-      line.msg === 'block signed and stored' && leaderOf(Number(line.number) + 1, 1, 4, proposerAt) === 1, { from });
+      line.msg === 'block signed and stored' && loggedChain(cluster).length >= Number(line.number) && leaderOf(Number(line.number) + 1, 1, 4, proposerAt) === 1, { from });
     expect(await cluster.kill(1)).toBe('SIGKILL');
     const killedAt = Number(before.number);
     // Node 1's round-robin turns are killedAt + 1, + 5, + 9: the first it misses costs a timeout, the next is skipped.
@@ -329,9 +335,10 @@ describe('4 nodes: the leader killed under load, then 2 of 4', () => {
     });
     // After the kill, node 1 proposed nothing; once a height it led in round 1 went to another proposer,
     // the rule skips it as round-1 leader for the rest of that window (docs/qbft.md "Leader choice").
-    const afterKill = cluster.storedBlocks(3).filter((block) => block.number >= killedAt + 2);
+    const chain = loggedChain(cluster);
+    const afterKill = chain.filter((block) => block.number >= killedAt + 2);
     for (const block of afterKill) expect(block.proposer, `block ${block.number}`).not.toBe(1);
-    const failed = cluster.storedBlocks(3).find((block) => block.number > killedAt && leaderOf(block.number, 1, 4, proposerAt) === 1 && block.proposer !== 1)!;
+    const failed = chain.find((block) => block.number > killedAt && leaderOf(block.number, 1, 4, proposerAt) === 1 && block.proposer !== 1)!;
     expect(failed).toBeDefined();
     const windowEnd = failed.number - ((failed.number - 1) % REPUTATION_WINDOW) + REPUTATION_WINDOW - 1;
     for (let height = failed.number + 1; height <= Math.min(failed.number + 4, windowEnd); height++) expect(leaderOf(height, 1, 4, proposerAt), `height ${height}`).not.toBe(1);

@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latencyProfile, relayDialFlags, startRelayMesh, type LatencyProfileName, type RelayMesh } from '../../src/devnet/index.js';
 import { startLoad, type LoadRun } from '../../src/load/index.js';
-import { conflictingHeights, hashesByHeight, leaderOf, REPUTATION_WINDOW, TestCluster, waitForLog, waitForReady } from './cluster-process.js';
+import { conflictingHeights, hashesByHeight, leaderOf, loggedChain, REPUTATION_WINDOW, TestCluster, waitForLog, waitForReady, type StoredBlockLog } from './cluster-process.js';
 
 const NODES = 4;
 
@@ -55,45 +55,51 @@ async function startThroughRelay(profile: LatencyProfileName, chainId: bigint, t
   return current;
 }
 
-/** Block k's proposer on node `observer` (every process of it), from its log lines. */
-function proposerAt(cluster: TestCluster, observer: number): (height: number) => number {
-  let byHeight = new Map<number, number>();
-  return (height) => {
-    if (!byHeight.has(height)) byHeight = new Map(cluster.storedBlocks(observer).map((b) => [b.number, b.proposer]));
-    const proposer = byHeight.get(height);
-    if (proposer === undefined) throw new Error(`node ${observer} has not stored block ${height}`);
-    return proposer;
-  };
+const stored = (height: number) => (l: Record<string, any>): boolean => l.msg === 'block signed and stored' && Number(l.number) >= height;
+
+/** The round-1 leader of `height` by the rule over `chain` (heights below it), undefined while the logs do not reach it. */
+function leaderIn(chain: readonly StoredBlockLog[], height: number): number | undefined {
+  return chain.length + 1 < height ? undefined : leaderOf(height, 1, NODES, (h) => chain[h - 1]!.proposer);
 }
 
-const stored = (height: number) => (l: Record<string, any>): boolean => l.msg === 'block signed and stored' && Number(l.number) >= height;
+/** Polls the cluster's logged chain until `find` answers; fails naming `what` after `timeoutMs`. */
+async function untilChain<T>(cluster: TestCluster, what: string, find: (chain: StoredBlockLog[]) => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find(loggedChain(cluster));
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /**
  * After a block on `observer`, SIGKILLs the round-1 leader of the next height and checks the rule: the
  * first height it led after the kill went to another proposer (one timeout), and at its next three
  * round-robin turns in that window it was not the round-1 leader — two of three decided in round 1.
+ * Heights are read from every node's log lines (`loggedChain`): the observer may have synced some.
  * Returns the killed node.
  */
 async function killLeaderAndCheckSkipped(cluster: TestCluster, observer: number): Promise<number> {
   const node = cluster.node(observer)!;
-  const proposers = proposerAt(cluster, observer);
-  const line = await waitForLog(node, 'a block whose next height another node leads', (l) =>
-    stored(4)(l) && leaderOf(Number(l.number) + 1, 1, NODES, proposers) !== observer, { from: node.logs.length });
+  const line = await waitForLog(node, 'a block whose next height another node leads', (l) => {
+    if (!stored(4)(l)) return false;
+    const leader = leaderIn(loggedChain(cluster), Number(l.number) + 1);
+    return leader !== undefined && leader !== observer;
+  }, { from: node.logs.length });
   const killedAfter = Number(line.number);
-  const victim = leaderOf(killedAfter + 1, 1, NODES, proposers);
+  const victim = leaderIn(loggedChain(cluster), killedAfter + 1)!;
   expect(await cluster.kill(victim)).toBe('SIGKILL');
-  const failedLine = await waitForLog(node, `a height node ${victim} led after the kill, built by another`, (l) =>
-    stored(killedAfter + 1)(l) && leaderOf(Number(l.number), 1, NODES, proposers) === victim && l.proposer !== victim, { timeoutMs: 60_000 });
-  const failed = Number(failedLine.number);
-  await waitForLog(node, `block ${failed + 3 * NODES}`, stored(failed + 3 * NODES), { timeoutMs: 60_000 });
-  const blocks = cluster.storedBlocks(observer);
+  const failed = await untilChain(cluster, `a height node ${victim} led after the kill, built by another`, (chain) =>
+    chain.find((b) => b.number > killedAfter && leaderIn(chain, b.number) === victim && b.proposer !== victim)?.number);
+  const chain = await untilChain(cluster, `block ${failed + 3 * NODES}`, (chain) => (chain.length >= failed + 3 * NODES ? chain : undefined));
   const windowEnd = failed - ((failed - 1) % REPUTATION_WINDOW) + REPUTATION_WINDOW - 1;
   const turns = [1, 2, 3].map((k) => failed + k * NODES).filter((h) => h <= windowEnd);
-  for (const height of turns) expect(leaderOf(height, 1, NODES, proposers), `round-1 leader of height ${height}`).not.toBe(victim);
-  const inRoundOne = turns.filter((height) => blocks.find((b) => b.number === height)!.round === 1);
+  for (const height of turns) expect(leaderIn(chain, height), `round-1 leader of height ${height}`).not.toBe(victim);
+  const inRoundOne = turns.filter((height) => chain[height - 1]!.round === 1);
   // Fewer than three turns left in the window: the next one tries it again (and would count as its one timeout there).
   if (turns.length === 3) expect(inRoundOne.length, `heights ${turns.join(', ')} (node ${victim}'s round-robin turns) decided in round 1`).toBeGreaterThanOrEqual(2);
-  for (const b of blocks.filter((b) => b.number > killedAfter + 1)) expect(b.proposer, `block ${b.number}`).not.toBe(victim);
+  for (const b of chain.filter((b) => b.number > killedAfter + 1)) expect(b.proposer, `block ${b.number}`).not.toBe(victim);
   return victim;
 }
 
