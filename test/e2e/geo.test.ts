@@ -26,6 +26,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { latencyProfile, relayDialFlags, startRelayMesh, type LatencyProfileName, type RelayMesh } from '../../src/devnet/index.js';
 import { startLoad, type LoadRun } from '../../src/load/index.js';
 import { conflictingHeights, hashesByHeight, leaderOf, loggedChain, REPUTATION_WINDOW, TestCluster, waitForLog, waitForReady, type StoredBlockLog } from './cluster-process.js';
+import { waitForValue } from '../helpers/net.js';
 
 const NODES = 4;
 
@@ -63,15 +64,8 @@ function leaderIn(chain: readonly StoredBlockLog[], height: number): number | un
 }
 
 /** Polls the cluster's logged chain until `find` answers; fails naming `what` after `timeoutMs`. */
-async function untilChain<T>(cluster: TestCluster, what: string, find: (chain: StoredBlockLog[]) => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find(loggedChain(cluster));
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const untilChain = <T>(cluster: TestCluster, what: string, find: (chain: StoredBlockLog[]) => T | undefined, timeoutMs = 60_000): Promise<T> =>
+  waitForValue(what, async () => find(loggedChain(cluster)), timeoutMs);
 
 /**
  * After a block on `observer`, SIGKILLs the round-1 leader of the next height and checks the rule: the

@@ -27,6 +27,7 @@ import { testAccounts } from '../node/wallets.js';
 import { rpc, spawnDst, whenListening, type NodeProcess } from '../e2e/node-process.js';
 import { ERC20_ABI, erc20Bytecode } from '../helpers/erc20.js';
 import { allocFor, wallets, type Wallet } from '../helpers/execution-load.js';
+import { waitForValue } from '../helpers/net.js';
 
 const run = promisify(execFile);
 const CHAIN_ID = 4712n;
@@ -56,17 +57,6 @@ const call = async (node: NodeProcess, method: string, params: unknown[] = []) =
   return answer.result;
 };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    // A probe that fails (a connection reset on this loaded machine) is asked again.
-    const value = await probe().catch((error: unknown) => void (lastError = error));
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
 
 /** Numbers of the blocks a process logged as executed, in order. */
 const executedNumbers = (process: NodeProcess): number[] => process.logs.filter((l) => l.msg === 'executed').map((l) => l.number as number);
@@ -139,7 +129,7 @@ describe('dst execute following a 4-node cluster', () => {
     const first = await account.signTransaction({ ...gas, nonce: 0, to: '0x00000000000000000000000000000000000000ee', value: 1n });
     const second = await account.signTransaction({ ...gas, nonce: 1, to: '0x00000000000000000000000000000000000000ee', value: 1n });
     const [h1, h2] = [await call(executors.a!, 'eth_sendRawTransaction', [first]), await call(executors.a!, 'eth_sendRawTransaction', [second])];
-    const status = await waitFor('the second transaction executed', async () => {
+    const status = await waitForValue('the second transaction executed', async () => {
       const s = await call(executors.a!, 'dst_getTransactionStatus', [h2]);
       return s.status.startsWith('included-') ? s : undefined;
     });
@@ -152,7 +142,7 @@ describe('dst execute following a 4-node cluster', () => {
     const headOf = async (p: NodeProcess) => Number(await call(p, 'eth_blockNumber'));
     // Blocks keep coming (the cluster makes a block when it has transactions): transfers to the DST nodes.
     load = startTransactionLoad({ chainId: Number(CHAIN_ID), senders: LOAD_SENDERS, seed: LOAD_SEED, target: (s) => ({ index: 1 + (s % 4), url: nodes[s % 4]!.url }), intervalMs: 100 });
-    await waitFor('a few executed blocks of load', async () => ((await headOf(executors.a!)) >= (await headOf(executors.b!)) && (await headOf(executors.b!)) >= 8 ? true : undefined), 90_000);
+    await waitForValue('a few executed blocks of load', async () => ((await headOf(executors.a!)) >= (await headOf(executors.b!)) && (await headOf(executors.b!)) >= 8 ? true : undefined), 90_000);
     const a = executors.a!;
     const killedAt = await headOf(a);
     await a.kill();
@@ -160,7 +150,7 @@ describe('dst execute following a 4-node cluster', () => {
     executors.a = await startExecute('a', [nodes[1]!, nodes[0]!]);
     const target = (await headOf(executors.b!)) + 5;
     try {
-      await waitFor('both execution nodes past the target', async () => ((await headOf(executors.a!)) >= target && (await headOf(executors.b!)) >= target ? true : undefined), 90_000);
+      await waitForValue('both execution nodes past the target', async () => ((await headOf(executors.a!)) >= target && (await headOf(executors.b!)) >= target ? true : undefined), 90_000);
     } catch (error) {
       console.log('restarted a:', executors.a!.logs.slice(-20), 'b head', await headOf(executors.b!), 'a head', await headOf(executors.a!), 'target', target);
       throw error;

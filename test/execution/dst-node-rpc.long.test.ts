@@ -18,6 +18,7 @@ import { TestCluster } from '../e2e/cluster-process.js';
 import { spawnDst, whenListening, type NodeProcess } from '../e2e/node-process.js';
 import { allocFor, wallets, type Wallet } from '../helpers/execution-load.js';
 import { freePort } from '../helpers/net.js';
+import { waitForValue } from '../helpers/net.js';
 
 const CHAIN_ID = 4713n;
 const GWEI = 1_000_000_000n;
@@ -31,16 +32,6 @@ let dst: NodeProcess;
 let exec: NodeProcess | undefined;
 let dir: string;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    const value = await probe().catch((error: unknown) => void (lastError = error));
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
 
 const post = async (url: string, method: string, params: unknown[], headers: Record<string, string> = {}) => {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
@@ -60,7 +51,7 @@ beforeAll(async () => {
   exec = await whenListening(spawnDst(['execute', '--follow', dst.wsUrl, '--lock', lockFile, '--alloc', allocFile, '--data-dir', join(dir, 'exec'), '--rpc-port', String(execPort), '--log-level', 'info']));
   chain.rpcUrls.default.http = [dst.url];
   // The DST node asks the execution's base fee each second until it answers: then its blocks carry it.
-  await waitFor('the base fee in the DST node\'s blocks', async () => ((await post(dst.url, 'eth_getBlockByNumber', ['latest', false])).result?.baseFeePerGas === '0x3b9aca00' ? true : undefined));
+  await waitForValue('the base fee in the DST node\'s blocks', async () => ((await post(dst.url, 'eth_getBlockByNumber', ['latest', false])).result?.baseFeePerGas === '0x3b9aca00' ? true : undefined));
 }, 240_000);
 
 afterAll(async () => {
@@ -107,7 +98,7 @@ describe('a wallet talking only to a DST node with --execution-rpc', () => {
     // Below the base fee: DST orders it (it does not price gas), execution skips it.
     const raw = await account.signTransaction({ chainId: Number(CHAIN_ID), type: 'eip1559', nonce: 0, to: '0x00000000000000000000000000000000000000cc', value: 1n, gas: 21_000n, maxFeePerGas: GWEI / 2n, maxPriorityFeePerGas: 0n });
     const hash = (await post(dst.url, 'eth_sendRawTransaction', [raw])).result as string;
-    const status = await waitFor('the skip', async () => {
+    const status = await waitForValue('the skip', async () => {
       const answer = (await post(exec!.url, 'dst_getTransactionStatus', [hash])).result;
       return answer?.status === 'included-skipped' ? answer : undefined;
     });

@@ -21,3 +21,15 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Polls `probe` every 100 ms until it answers something; a probe that throws (a connection reset on a loaded machine) is asked again. Fails naming `what` and the last error. */
+export async function waitForValue<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    const value = await probe().catch((error: unknown) => void (lastError = error));
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
