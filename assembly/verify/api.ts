@@ -56,9 +56,21 @@ export function blsVerifyBatch(count: i32, firstIndex: i32): i32 {
  * INVALID), or a negative status of ../bls/encoding.ts when the key is not a valid public key.
  */
 export function blsVerifySameKey(count: i32, keyLength: i32, firstIndex: i32): i32 {
+  return sameKey(count, keyLength, firstIndex, false);
+}
+
+/**
+ * blsVerifySameKey for signatures the caller has already checked to be in G2 (verify.ts
+ * `verifySameKeyUnsafe`, `signaturesInG2`): they are only decoded onto the curve here.
+ */
+export function blsVerifySameKeyInG2(count: i32, keyLength: i32, firstIndex: i32): i32 {
+  return sameKey(count, keyLength, firstIndex, true);
+}
+
+function sameKey(count: i32, keyLength: i32, firstIndex: i32, signaturesInG2: bool): i32 {
   if (count < 1 || count > VERIFY_MAX_SETS) return COUNT_OUT_OF_RANGE;
   return verifySameKeyUnsafe(
     KEYS, keyLength, count, MESSAGES, MESSAGE_OFFSETS, SIGNATURES, G2_ENCODED_BYTES, SIGNATURE_LENGTHS,
-    SEED, firstIndex, INVALID,
+    SEED, firstIndex, INVALID, signaturesInG2,
   );
 }

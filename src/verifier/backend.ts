@@ -6,19 +6,21 @@
  *   of blocks signed by the one group key is checked by the same-key batch, e(g1, Σ rᵢσᵢ) ·
  *   e(−PK, Σ rᵢH(mᵢ)) = 1 with random 64-bit rᵢ: two MSMs and one 2-pair pairing check for the whole
  *   range, bisection to name the bad ones.
- * - `native`: blst through @chainsafe/blst (Node, where the addon loads) — `verify` per block and
- *   `verifyMultipleAggregateSignatures` (random linear combination, one Miller loop per set and one
- *   final exponentiation) for a range, the key decoded and checked once. Signatures are only
- *   decompressed on the calling thread; their G2 subgroup check is blst's `sigsGroupcheck` inside the
- *   verify calls, which for a range runs on blst's native threads beside the pairings (measured:
- *   ~70 µs less calling-thread CPU per signature than checking at decoding).
+ * - `native`: blst through @chainsafe/blst (Node, where the addon loads) — `verify` per block (the
+ *   key decoded and checked once); for a range, blst decodes every signature with its G2 subgroup
+ *   check (~130 µs, a third of the core's time for the same) and the core's same-key batch above
+ *   does the rest with the decoded points (`verifySameKeyInG2Wasm`). That is ~0.55–0.7 ms of CPU per
+ *   signature against ~0.9–1.0 ms for blst's own `verifyMultipleAggregateSignatures` (a Miller loop
+ *   and two scalar multiplications per set), measured in one run (bench/verifier.bench.ts); blst's
+ *   call spreads its Miller loops over its own threads, but where a range must go faster than one
+ *   core, `VerifierWorkers` spread the whole check — trie roots included — over the cores.
  *
- * `auto` (the default) is native where the addon loads and wasm elsewhere: native blst is the faster
- * of the two on every platform it supports (bench/verifier.bench.ts prints both). The addon is
+ * `auto` (the default) is native where the addon loads and wasm elsewhere: native is the faster
+ * of the two on every platform blst supports (bench/verifier.bench.ts prints both). The addon is
  * imported by a computed specifier, so a browser bundle leaves it out and falls back to wasm.
  * Both backends answer the same on every input (test/verifier/backends.test.ts).
  */
-import { verifySameKeyWasm, verifyWasm } from '../wasm/verify.js';
+import { verifySameKeyInG2Wasm, verifySameKeyWasm, verifyWasm } from '../wasm/verify.js';
 
 export type BackendName = 'auto' | 'native' | 'wasm';
 
@@ -30,16 +32,19 @@ export interface SignatureBackend {
   invalidSameKey(publicKey: Uint8Array, messages: readonly Uint8Array[], signatures: readonly Uint8Array[]): number[];
 }
 
+/** The invalid positions of a same-key batch in the WebAssembly core, with fresh randomness. */
+function invalidSameKeyInCore(batch: typeof verifySameKeyWasm, publicKey: Uint8Array, messages: readonly Uint8Array[], signatures: readonly Uint8Array[]): number[] {
+  if (messages.length === 0) return [];
+  const randomness = new Uint8Array(32);
+  globalThis.crypto.getRandomValues(randomness);
+  const result = batch(publicKey, messages, signatures, randomness);
+  return result.ok ? [] : result.invalid;
+}
+
 const wasmBackend: SignatureBackend = {
   name: 'wasm',
   verify: (publicKey, message, signature) => verifyWasm(publicKey, message, signature),
-  invalidSameKey(publicKey, messages, signatures) {
-    if (messages.length === 0) return [];
-    const randomness = new Uint8Array(32);
-    globalThis.crypto.getRandomValues(randomness);
-    const result = verifySameKeyWasm(publicKey, messages, signatures, randomness);
-    return result.ok ? [] : result.invalid;
-  },
+  invalidSameKey: (publicKey, messages, signatures) => invalidSameKeyInCore(verifySameKeyWasm, publicKey, messages, signatures),
 };
 
 /** Bit 6 of a compressed or uncompressed point's first byte: the point at infinity (ZCash encoding). */
@@ -48,9 +53,8 @@ const INFINITY_FLAG = 0x40;
 /** The subset of @chainsafe/blst used here. */
 interface Blst {
   PublicKey: { fromBytes(bytes: Uint8Array, validate?: boolean): unknown };
-  Signature: { fromBytes(bytes: Uint8Array, validate?: boolean): unknown };
+  Signature: { fromBytes(bytes: Uint8Array, validate?: boolean): { toBytes(compress?: boolean): Uint8Array } };
   verify(message: Uint8Array, publicKey: unknown, signature: unknown, pkValidate?: boolean, sigGroupcheck?: boolean): boolean;
-  verifyMultipleAggregateSignatures(sets: { msg: Uint8Array; pk: unknown; sig: unknown }[], pksValidate?: boolean, sigsGroupcheck?: boolean): boolean;
 }
 
 function nativeBackend(blst: Blst): SignatureBackend {
@@ -60,10 +64,9 @@ function nativeBackend(blst: Blst): SignatureBackend {
     if (lastKey?.bytes !== bytes) lastKey = { bytes, key: blst.PublicKey.fromBytes(bytes, true) };
     return lastKey.key;
   };
-  // Signatures are only decompressed here (on the curve), on the calling thread; the subgroup check
-  // is left to blst's verify calls (`sigGroupcheck`), which for a range run it on blst's native
-  // threads with the pairings. The point at infinity is refused here (its flag bit): it is no
-  // signature of any message under a valid key.
+  // One signature: only decompressed here (on the curve); its subgroup check is blst's verify
+  // (`sigGroupcheck`). The point at infinity is refused here (its flag bit): it is no signature of
+  // any message under a valid key.
   const decodeSignature = (bytes: Uint8Array): unknown => {
     if (bytes.length === 0 || (bytes[0]! & INFINITY_FLAG) !== 0) return undefined;
     try {
@@ -72,27 +75,40 @@ function nativeBackend(blst: Blst): SignatureBackend {
       return undefined;
     }
   };
+  // A signature of a range: decoded with its subgroup check, out as the 192-byte uncompressed point.
+  const signatureInG2 = (bytes: Uint8Array): Uint8Array | undefined => {
+    if (bytes.length === 0 || (bytes[0]! & INFINITY_FLAG) !== 0) return undefined;
+    try {
+      return blst.Signature.fromBytes(bytes, true).toBytes(false);
+    } catch {
+      return undefined;
+    }
+  };
+  // A range: blst decodes and subgroup-checks each signature, the core's same-key batch does the rest.
+  const sameKeyInCore = (publicKey: Uint8Array, messages: readonly Uint8Array[], signatures: readonly Uint8Array[]) => {
+    const invalid: number[] = [];
+    const positions: number[] = [];
+    const points: Uint8Array[] = [];
+    const batchMessages: Uint8Array[] = [];
+    signatures.forEach((signature, position) => {
+      const point = signatureInG2(signature);
+      if (point === undefined) invalid.push(position);
+      else {
+        positions.push(position);
+        points.push(point);
+        batchMessages.push(messages[position]!);
+      }
+    });
+    for (const i of invalidSameKeyInCore(verifySameKeyInG2Wasm, publicKey, batchMessages, points)) invalid.push(positions[i]!);
+    return invalid.sort((a, b) => a - b);
+  };
   return {
     name: 'native',
     verify(publicKey, message, signature) {
       const sig = decodeSignature(signature);
       return sig !== undefined && blst.verify(message, decodeKey(publicKey), sig, false, true);
     },
-    invalidSameKey(publicKey, messages, signatures) {
-      const pk = decodeKey(publicKey);
-      const invalid: number[] = [];
-      const sets: { position: number; msg: Uint8Array; pk: unknown; sig: unknown }[] = [];
-      signatures.forEach((signature, position) => {
-        const sig = decodeSignature(signature);
-        if (sig === undefined) invalid.push(position);
-        else sets.push({ position, msg: messages[position]!, pk, sig });
-      });
-      if (sets.length > 0 && !blst.verifyMultipleAggregateSignatures(sets, false, true)) {
-        for (const set of sets) if (!blst.verify(set.msg, pk, set.sig, false, true)) invalid.push(set.position);
-        invalid.sort((a, b) => a - b);
-      }
-      return invalid;
-    },
+    invalidSameKey: sameKeyInCore,
   };
 }
 

@@ -4,7 +4,8 @@
  * transactions, round, signature), and on same-key batches with random bad signatures at random
  * positions — the same invalid positions, in order; and on signatures that decode but are no
  * signatures (on the curve outside G2, the point at infinity), which the native backend leaves to
- * blst's subgroup check inside its verify calls.
+ * blst's subgroup check (inside `verify` for one block, at decoding before the core's same-key
+ * batch for a range).
  */
 import { describe, expect, it } from 'vitest';
 import { signatureBackend, verifySignedBlock, type SignedBlockData } from '../../src/verifier/index.js';

@@ -77,6 +77,27 @@ describe.each(['release', 'debug'] as const)('BLS verification in the WebAssembl
     expect(() => api.verifySameKeyWasm(OUTSIDE_G1[0]!, messages, signatures, randomness)).toThrow(/subgroup/);
   });
 
+  it('verifySameKeyInG2Wasm (signatures subgroup-checked by the caller) names the same invalid signatures', () => {
+    const rand = prng(7);
+    const sk = blst.SecretKey.fromKeygen(rand.bytes(32));
+    const publicKey = sk.toPublicKey().toBytes();
+    const size = variant === 'release' ? 500 : 48;
+    const messages = Array.from({ length: size }, () => rand.bytes(32));
+    // as src/verifier's native backend hands them over: decoded by blst with the subgroup check, uncompressed
+    const signatures = messages.map((m) => blst.Signature.fromBytes(sk.sign(m).toBytes(), true).toBytes(false));
+    const randomness = rand.bytes(32);
+    expect(api.verifySameKeyInG2Wasm(publicKey, messages, signatures, randomness)).toEqual({ ok: true });
+    const indices = [...new Set(Array.from({ length: 3 }, () => rand.int(size)))].sort((a, b) => a - b);
+    const bad = signatures.slice();
+    const offCurve = signatures[0]!.slice();
+    offCurve[191] ^= 1; // y changed: off the curve, refused by the on-curve decoding that remains
+    indices.forEach((index, k) => {
+      bad[index] = [sk.sign(rand.bytes(32)).toBytes(false), offCurve, blst.SecretKey.fromKeygen(rand.bytes(32)).sign(messages[index]!).toBytes(false)][k]!;
+    });
+    expect(api.verifySameKeyInG2Wasm(publicKey, messages, bad, randomness)).toEqual({ ok: false, invalid: indices });
+    expect(api.verifySameKeyWasm(publicKey, messages, bad, randomness)).toEqual({ ok: false, invalid: indices });
+  });
+
   it('cuts batches larger than one core call and keeps global indices', () => {
     const rand = prng(6);
     const sk = blst.SecretKey.fromKeygen(rand.bytes(32));
