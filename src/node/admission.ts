@@ -58,6 +58,9 @@ export interface PoolLimits extends MempoolLimits {
 const EXPIRY_SWEEP_MS = 1_000;
 /** Restored pool entries per chunk (senders recovered in one executor batch). */
 const RESTORE_CHUNK = 1_024;
+/** How far back a restart counts the spend of included blocks again (see `restoreIncludedSpend`). */
+const RESTORE_SPEND_BLOCKS = 256;
+const RESTORE_SPEND_TRANSACTIONS = 20_000;
 /** Restore progress is logged every this many entries. */
 const RESTORE_PROGRESS_EVERY = 20_480;
 
@@ -163,6 +166,7 @@ export class Admission {
    */
   async restore(): Promise<void> {
     const { store, logger, rules, executor, clock } = this.options;
+    this.restoreIncludedSpend();
     const entries = store.pendingTransactions();
     this.restoring = { done: 0, total: entries.length };
     if (entries.length > RESTORE_CHUNK) logger.info({ entries: entries.length }, 'restoring the transaction pool');
@@ -205,6 +209,30 @@ export class Admission {
     await this.removeExpired();
     if (!this.closed) this.expiryTimer = clock.every(EXPIRY_SWEEP_MS, () => this.expireWaiting());
     if (this.pool.size > 0) this.options.onPooled();
+  }
+
+  /**
+   * With a funds check: the spend of the newest stored blocks counts again, as it did before the
+   * restart, until the executed head passes them (FundsCheck prunes what is already executed once it
+   * learns the head). The newest RESTORE_SPEND_BLOCKS blocks, at most RESTORE_SPEND_TRANSACTIONS
+   * transactions: an execution node further behind than that makes the check admit more, as a lag
+   * beyond FundsCheck's own bound does.
+   */
+  private restoreIncludedSpend(): void {
+    const { store, funds } = this.options;
+    if (!funds) return;
+    const head = store.headNumber();
+    const blocks: Array<{ block: Block; senders: Uint8Array[] }> = [];
+    let transactions = 0;
+    for (let number = head; number > Math.max(0, head - RESTORE_SPEND_BLOCKS) && transactions < RESTORE_SPEND_TRANSACTIONS; number--) {
+      const block = store.getBlock(number)?.block;
+      if (!block) break;
+      const senders = block.transactionHashes.map((hash) => store.senderOf(hash));
+      if (senders.some((sender) => sender === undefined)) break;
+      blocks.push({ block, senders: senders as Uint8Array[] });
+      transactions += block.transactions.length;
+    }
+    for (const { block, senders } of blocks.reverse()) funds.noteIncluded(block, senders);
   }
 
   /** A transaction sent over RPC by `client`: checked, pooled, gossiped; resolves with its hash once durable. */

@@ -18,7 +18,8 @@
  * senders kept, the cache cleared when the head moves), and the included-not-executed spend is a
  * per-sender list pruned as the executed head passes its blocks, at most `maxTrackedEntries` entries
  * (the oldest blocks forgotten first when execution lags that far: then `available` is an over-estimate
- * and the check admits more, never less). Everything is asynchronous: the event loop never waits on it.
+ * and the check admits more, never less). After a restart, Admission's `restore` notes the newest
+ * stored blocks again, so what they may spend keeps counting until execution passes them. Everything is asynchronous: the event loop never waits on it.
  *
  * When the endpoint is down (an error, a timeout — `timeoutMs`, 2 s —, a malformed answer), it is not
  * asked again for `retryAfterMs` (1 s), and the policy decides (`unavailable`):

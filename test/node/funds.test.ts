@@ -3,7 +3,7 @@
  * sender recovery, the real JSON-RPC server), its FundsCheck asking a real JSON-RPC server over HTTP
  * (test/helpers/rpc-recorder.ts) for the executed head and balances through the real ExecutionClient.
  * A sender cannot queue more than its balance pays — its pooled transactions count, and so do its
- * included ones the execution has not passed yet; a rebroadcast is not counted twice; concurrent
+ * included ones the execution has not passed yet, across a restart of the node too; a rebroadcast is not counted twice; concurrent
  * submissions cannot overspend; a balance is asked once per sender and executed head; an unavailable
  * endpoint admits (and counts) or refuses with `execution-unavailable`, by policy. The last case
  * drives FundsCheck alone, its endpoint two plain functions, to show how the included spend is pruned
@@ -47,7 +47,7 @@ describe('admission: insufficient-funds against the execution endpoint', () => {
   /** The execution endpoint: its head and each address's balance (by hex without 0x) at any block. */
   const execution = { head: 0, balances: new Map<string, bigint>() };
 
-  async function start(options: { blockTimeMs: number; url?: string; unavailable?: UnavailablePolicy }) {
+  async function start(options: { blockTimeMs: number; url?: string; unavailable?: UnavailablePolicy; dir?: string }) {
     const upstream = await startRpcRecorder((method, params) => {
       if (method === 'eth_blockNumber') return `0x${execution.head.toString(16)}`;
       if (method === 'eth_getBalance') return `0x${(execution.balances.get(String(params[0]).slice(2)) ?? 0n).toString(16)}`;
@@ -58,13 +58,13 @@ describe('admission: insufficient-funds against the execution endpoint', () => {
     const client = new ExecutionClient({ url: options.url ?? upstream.url, maxResponseBytes: 1 << 20 });
     const logger = pino({ level: 'silent' });
     const funds = new FundsCheck({ state: executionState(client), chainId: CHAIN_ID, logger, metrics: metrics.fundsChecks, unavailable: options.unavailable, headTtlMs: 50 });
-    const dir = await mkdtemp(join(tmpdir(), 'dst-funds-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'dst-funds-')));
+    if (!options.dir) cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const node = await startNode({ dbPath: join(dir, 'db'), chainId: CHAIN_ID, key: nodeKey, blockTimeMs: options.blockTimeMs, logger, executor: new MainThreadExecutor(), metrics, funds });
     const server = await startApiServer(node.sequencer, { host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, logger, metrics });
     cleanup.push(() => node.stop(), () => server.close());
     const send = (sender: number, nonce: number) => rpc(server, 'eth_sendRawTransaction', [hexOf(raw(sender, nonce))]);
-    return { upstream, node, server, send, metrics, funds };
+    return { upstream, node, server, send, metrics, funds, dir };
   }
 
   it('counts the pooled and the included-not-executed spend; a rebroadcast is not counted twice; one balance query per sender and head', async () => {
@@ -98,6 +98,30 @@ describe('admission: insufficient-funds against the execution endpoint', () => {
     const metricsText = await (await fetch(new URL('/metrics', server.url))).text();
     expect(metricsText).toMatch(/dst_admission_funds_checks_total\{outcome="insufficient"\} 3/);
     expect(metricsText).toMatch(/dst_transactions_rejected_total\{reason="insufficient-funds",source="rpc"\} 3/);
+  });
+
+  it('after a restart, the spend of blocks stored before it and not yet executed still counts', async () => {
+    execution.head = 0;
+    execution.balances.set(hex(addressOf(senderKey(5))), 2n * COST + COST / 2n);
+    const first = await start({ blockTimeMs: 50 });
+    expect((await first.send(5, 0)).result).toMatch(/^0x[0-9a-f]{64}$/);
+    expect((await first.send(5, 1)).result).toMatch(/^0x[0-9a-f]{64}$/);
+    await waitFor('both included', () => first.node.sequencer.headNumber() >= 1 && first.node.sequencer.health().mempoolSize === 0, 20_000);
+    const included = first.node.sequencer.headNumber();
+    await first.node.stop();
+    await first.server.close();
+    // A fresh node process on the same data directory: execution is still at block 0, so the two
+    // transactions' 2 × COST still count against the 2.5 × COST balance.
+    const second = await start({ blockTimeMs: 50, dir: first.dir });
+    expect(second.node.sequencer.headNumber()).toBe(included);
+    const refused = await second.send(5, 2);
+    expect(refused.error?.data).toEqual({ reason: 'insufficient-funds' });
+    expect(refused.error.message).toMatch(new RegExp(`can spend ${COST / 2n} wei at executed block 0`));
+    // once execution passes those blocks, the balance is what they left
+    execution.head = included;
+    execution.balances.set(hex(addressOf(senderKey(5))), COST / 2n + COST);
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the head's TTL
+    expect((await second.send(5, 2)).result).toMatch(/^0x[0-9a-f]{64}$/);
   });
 
   it('concurrent submissions of one sender cannot spend the same wei twice', async () => {
