@@ -18,8 +18,9 @@
  * DST extras: `proposer` (1-based share index), `round` (QBFT round of the decision), `timestampMs`,
  * `signingRoot` and `sequencerSignature` (96-byte BLS; null for the unsigned genesis).
  *
- * A transaction's `gasPrice` for EIP-1559 follows geth: the effective price once included (with a base
- * fee of 0: `min(maxPriorityFeePerGas, maxFeePerGas)`), `maxFeePerGas` while pending. `chainId` is
+ * A transaction's `gasPrice` for EIP-1559 follows geth: the effective price once included,
+ * `min(baseFeePerGas + maxPriorityFeePerGas, maxFeePerGas)` with the block's `baseFeePerGas` (0, or the
+ * execution chain's with an execution endpoint), `maxFeePerGas` while pending. `chainId` is
  * omitted only for a legacy transaction without EIP-155 protection; `yParity` appears on typed ones.
  */
 import { keccak256 } from '../wasm/index.js';
@@ -82,13 +83,14 @@ export function formatBlock(signed: SignedBlock, lookUp?: (hash: Uint8Array, ind
   return {
     ...formatHeader(signed, baseFeePerGas),
     transactions: lookUp
-      ? block.transactionHashes.map((hash, index) => formatTransaction(lookUp(hash, index), location(index)))
+      ? block.transactionHashes.map((hash, index) => formatTransaction(lookUp(hash, index), location(index), baseFeePerGas))
       : block.transactionHashes.map(data),
     uncles: [],
   };
 }
 
-export function formatTransaction(tx: Transaction, location: TransactionLocation | undefined): JsonObject {
+/** `baseFeePerGas`: the base fee of the block `location` names (see the module comment). */
+export function formatTransaction(tx: Transaction, location: TransactionLocation | undefined, baseFeePerGas = 0n): JsonObject {
   const json: JsonObject = {
     blockHash: location ? data(location.blockHash) : null,
     blockNumber: location ? quantity(location.blockNumber) : null,
@@ -108,7 +110,8 @@ export function formatTransaction(tx: Transaction, location: TransactionLocation
     const tip = tx.maxPriorityFeePerGas!;
     json.maxFeePerGas = quantity(maxFee);
     json.maxPriorityFeePerGas = quantity(tip);
-    json.gasPrice = quantity(location ? (tip < maxFee ? tip : maxFee) : maxFee);
+    const included = baseFeePerGas + tip;
+    json.gasPrice = quantity(location && included < maxFee ? included : maxFee);
   } else {
     json.gasPrice = quantity(tx.gasPrice!);
   }

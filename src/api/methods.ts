@@ -94,10 +94,10 @@ export const methods: MethodTable = {
     return signed ? formatBlockFor(view, signed, full, execution?.baseFeePerGas) : null;
   },
 
-  eth_getTransactionByHash: (params, { view }) => {
+  eth_getTransactionByHash: (params, { view, execution }) => {
     arity(params, 1, 1);
     const record = view.getTransaction(parseData(params[0], 0, 'transaction hash', 32));
-    return record ? formatTransaction(record.tx, record.location) : null;
+    return record ? formatTransaction(record.tx, record.location, execution?.baseFeePerGas) : null;
   },
 
   /** Only the latest nonces are kept: "latest", "safe", "finalized" or the head's number, and "pending". */

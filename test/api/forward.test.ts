@@ -12,7 +12,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXECUTION_UNAVAILABLE, ExecutionClient, ExecutionForwarding, FORWARDED_METHODS, startApiServer, createMetrics, type ApiServer, type RpcLimits } from '../../src/api/index.js';
 import { UPSTREAM_METHODS } from '../../src/execution/upstream.js';
+import type { FeeMarket1559Tx } from '@ethereumjs/tx';
 import { freePort } from '../helpers/net.js';
+import { makeSignedTransactionObjects } from '../helpers/transactions.js';
 import { startRpcRecorder, type RpcRecorder } from '../helpers/rpc-recorder.js';
 import { CHAIN_ID } from './fixture.js';
 import { MemorySequencer } from './memory-sequencer.js';
@@ -90,6 +92,22 @@ describe('forwarding to the execution endpoint', () => {
     const text = await (await fetch(new URL('/metrics', server.url))).text();
     expect(text).toMatch(/dst_rpc_forwarded_total\{method="eth_getBalance",outcome="answered"\} 1/);
     expect(text).toMatch(/dst_rpc_requests_total\{method="eth_getBalance",outcome="ok"\} 1/);
+  });
+
+  it('an included EIP-1559 transaction\'s gasPrice is its effective price under the execution chain\'s base fee', async () => {
+    const { server, sequencer } = await start();
+    const typed = makeSignedTransactionObjects(12, { chainId: Number(CHAIN_ID) }).filter((tx) => tx.type === 2) as FeeMarket1559Tx[];
+    expect(typed.length).toBeGreaterThan(1);
+    for (const tx of typed) await sequencer.submitTransaction(tx.serialize());
+    sequencer.produceBlock(1_000n);
+    const block = (await call(server, 'eth_getBlockByNumber', ['latest', true])).result;
+    for (const tx of typed) {
+      const base = BigInt(BASE_FEE);
+      const effective = base + tx.maxPriorityFeePerGas < tx.maxFeePerGas ? base + tx.maxPriorityFeePerGas : tx.maxFeePerGas;
+      const hash = `0x${Buffer.from(tx.hash()).toString('hex')}`;
+      expect((await call(server, 'eth_getTransactionByHash', [hash])).result.gasPrice).toBe(`0x${effective.toString(16)}`);
+      expect(block.transactions.find((t: { hash: string }) => t.hash === hash).gasPrice).toBe(`0x${effective.toString(16)}`);
+    }
   });
 
   it('a batch mixing local and forwarded methods: one upstream batch, every answer in place with its id', async () => {
