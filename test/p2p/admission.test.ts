@@ -107,18 +107,30 @@ describe('admission of inbound connections (real hosts, loopback)', () => {
     const port = portOf(peers[0]);
 
     // One other operator at 127.0.0.1: 2 pending slots there. An idle socket and a half-open one
-    // (the multistream header, then nothing) take them; the other four are closed at once.
-    const held = [await open(port, OPERATOR_ADDRESS), await open(port, OPERATOR_ADDRESS, MULTISTREAM_HEADER)];
-    await waitFor('the half-open socket answered', () => held[1].received > 0, 5_000);
+    // (the multistream header, then nothing) take them; the other four are closed at once. The
+    // operator's own dial may still be in its handshake (both hosts dial at start; on a loaded machine
+    // that can outlast the first connection), holding a slot: then the probes are refused, and taken
+    // again once it is done. The counters are compared from the moment both slots are held.
+    let held: Probe[] = [];
+    for (let attempt = 0; ; attempt++) {
+      held = [await open(port, OPERATOR_ADDRESS), await open(port, OPERATOR_ADDRESS, MULTISTREAM_HEADER)];
+      await waitFor('the half-open socket answered or closed', () => held[1].received > 0 || held.some((p) => p.closedAt !== undefined), 5_000);
+      if (held[1].received > 0 && held.every((p) => p.closedAt === undefined)) break;
+      expect(attempt, 'the two pending slots never came free').toBeLessThan(5);
+      for (const p of held) p.socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const before = host.connectionsRefused();
     const refused: Probe[] = [];
     for (let i = 0; i < 4; i++) refused.push(await open(port, OPERATOR_ADDRESS));
     for (const p of refused) expect(await closedWithin(p, 1_500)).toBe(true);
     expect(refused.every((p) => p.received === 0)).toBe(true);
-    expect(host.connectionsRefused().overLimit).toBe(4);
+    expect(host.connectionsRefused().overLimit - before.overLimit).toBe(4);
 
     for (const p of held) expect(await closedWithin(p, 5_000)).toBe(true);
     for (const p of held) expect(p.closedAt! - p.openedAt).toBeGreaterThanOrEqual(500);
-    expect(host.connectionsRefused()).toMatchObject({ timedOut: 2, overLimit: 4, notOperator: 0 });
+    const after = host.connectionsRefused();
+    expect({ timedOut: after.timedOut - before.timedOut, overLimit: after.overLimit - before.overLimit, notOperator: after.notOperator }).toEqual({ timedOut: 2, overLimit: 4, notOperator: 0 });
     expect(host.connectedPeers()).toEqual([1]);
   });
 
