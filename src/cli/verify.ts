@@ -5,7 +5,7 @@
  *
  * - `dst verify --rpc URL --lock FILE [--from N] [--to M]`: fetches the range with
  *   `dst_getSignedBlocks` (the next range fetched while this one is verified) and verifies it with
- *   `verifyChain`; a progress bar on a terminal (a line every 10 s otherwise), then a summary. Exit 0
+ *   `verifyChain`, on worker threads (`VerifierWorkers`, one per core unless `--workers`); a progress bar on a terminal (a line every 10 s otherwise), then a summary. Exit 0
  *   only when every block verified, 1 on the first bad block (named, with its reason) or a node that
  *   cannot be asked, 2 on bad usage.
  * - `dst follow --rpc ws://…[,ws://…] --lock FILE [--from N]`: `DstFollower`, printing each verified
@@ -17,7 +17,7 @@ import { parseHex, prefixedHex } from '../bytes/index.js';
 import { genesisBlock } from '../chain/index.js';
 import { parseClusterLock } from '../cluster/index.js';
 import {
-  DstFollower, EquivocationError, httpCall, signedBlockFromJson, verifyChain, verifySignedBlock, type BackendName, type ChainParent, type SignedBlockData, type Trust,
+  DstFollower, EquivocationError, httpCall, signedBlockFromJson, verifyChain, verifySignedBlock, VerifierWorkers, type BackendName, type ChainParent, type SignedBlockData, type Trust,
 } from '../verifier/index.js';
 import { chainIdFlag, commandFailed, parseFlags, positiveInteger, UsageError } from './usage.js';
 
@@ -39,6 +39,7 @@ ${TRUST_HELP}
   --from <n>             First block to verify (default: 1).
   --to <n>               Last block to verify (default: the node's head when it starts).
   --backend <name>       Signature backend: auto (native blst where it loads), native or wasm.
+  --workers <n>          Worker threads to verify on (default: one per core; 0: this thread only).
   -h, --help             Print this help.
 
 A progress bar goes to standard error on a terminal (a line every 10 s otherwise), then a summary
@@ -110,8 +111,9 @@ export async function runVerifyCommand(args: string[]): Promise<number> {
   let from: number;
   let to: number | undefined;
   let backend: BackendName;
+  let workers: number | undefined;
   try {
-    const { values } = parseFlags(args, { ...TRUST_FLAGS, rpc: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } });
+    const { values } = parseFlags(args, { ...TRUST_FLAGS, rpc: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, workers: { type: 'string' } });
     if (values.help) {
       process.stdout.write(VERIFY_HELP);
       return 0;
@@ -123,21 +125,26 @@ export async function runVerifyCommand(args: string[]): Promise<number> {
     to = positiveInteger('--to', values.to);
     if (to !== undefined && to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
     backend = backendFrom(values.backend);
+    workers = lastInteger(values.workers, '--workers');
   } catch (error) {
     return commandFailed('dst verify', 'dst verify', error);
   }
+  // Ranges of MIN_WORKER_BLOCKS or more go to the worker threads (src/verifier/workers.ts); started on the first.
+  const pool = workers === 0 ? undefined : new VerifierWorkers({ workers });
   try {
     const head = Number(await httpCall(url, 'eth_blockNumber', []));
     to ??= head;
     if (to > head) throw new Error(`--to ${to} is above the node's head, block ${head}`);
     if (to < from) throw new Error(`the node's head is block ${head}, before --from ${from}`);
-    return await verifyRange(url, trust, from, to, backend);
+    return await verifyRange(url, trust, from, to, backend, pool);
   } catch (error) {
     return commandFailed('dst verify', 'dst verify', error, false);
+  } finally {
+    await pool?.close();
   }
 }
 
-async function verifyRange(url: string, trust: Trust, from: number, to: number, backend: BackendName): Promise<number> {
+async function verifyRange(url: string, trust: Trust, from: number, to: number, backend: BackendName, workers: VerifierWorkers | undefined): Promise<number> {
   const total = to - from + 1;
   const progress = progressReporter(total);
   const fetchRange = async (start: number): Promise<SignedBlockData[]> => {
@@ -157,7 +164,7 @@ async function verifyRange(url: string, trust: Trust, from: number, to: number, 
     const blocks = await pending;
     const after = next + blocks.length;
     if (after <= to) pending = fetchRange(after); // fetched while this range is verified
-    const result = await verifyChain(blocks, trust, { parent, backend });
+    const result = await verifyChain(blocks, trust, { parent, backend, workers });
     const good = result.verified.length;
     transactions += blocks.slice(0, good).reduce((sum, b) => sum + b.transactions.length, 0);
     progress.update(next - from + good);

@@ -66,6 +66,9 @@ describe('dst verify and dst follow', () => {
     const all = await dst(['verify', '--rpc', node.url, '--lock', lock, '--to', String(head)]);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toMatch(new RegExp(`^verified ${head} blocks, 30 transactions in [\\d.]+ s \\(\\d+ blocks/s\\)\\nOK: blocks 1\\.\\.${head} are the cluster's`));
+    const calling = await dst(['verify', '--rpc', node.url, '--lock', lock, '--to', String(head), '--workers', '0']);
+    expect(calling.code, calling.stderr).toBe(0);
+    expect(calling.stdout).toMatch(new RegExp(`^verified ${head} blocks, 30 transactions`));
     const range = await dst(['verify', '--rpc', node.url, '--lock', lock, '--from', '2', '--to', '3', '--backend', 'wasm']);
     expect(range.code, range.stderr).toBe(0);
     expect(range.stdout).toMatch(/^verified 2 blocks, \d+ transactions/);
@@ -77,7 +80,7 @@ describe('dst verify and dst follow', () => {
     const pastHead = await dst(['verify', '--rpc', node.url, '--lock', lock, '--to', String(head + 1000)]);
     expect(pastHead.code).toBe(1);
     expect(pastHead.stderr).toMatch(/is above the node's head/);
-    for (const bad of [['--lock', lock], ['--rpc', node.url, '--lock', lock, '--backend', 'gpu']]) {
+    for (const bad of [['--lock', lock], ['--rpc', node.url, '--lock', lock, '--backend', 'gpu'], ['--rpc', node.url, '--lock', lock, '--workers', 'all']]) {
       const run = await dst(['verify', ...bad]);
       expect(run.code, bad.join(' ')).toBe(2);
       expect(run.stderr).toMatch(/^dst verify: .*\nRun "dst verify --help"/);
