@@ -5,7 +5,8 @@
  *
  * - fr/:       the BLS12-381 scalar field (field.ts) and its batch calls (batch.ts): Lagrange
  *              coefficients, Shamir evaluation, interpolation
- * - hash/:     keccak-256, single and batched (keccak.ts; the permutation and sponge in sponge.ts),
+ * - hash/:     keccak-256, single and batched (keccak.ts; the permutation and sponge in sponge.ts, two
+ *              messages at once with SIMD in sponge-x2.ts),
  *              SHA-256 and hash_to_curve for G2 (RFC 9380, BLS12381G2_XMD:SHA-256_SSWU_RO_; api.ts)
  * - trie/:     the Ethereum transactions-trie root of a block's raw transactions (trie.ts, rlp.ts)
  * - curve.ts:  BLS12-381 G1/G2 multi-scalar multiplication and threshold combine (arithmetic in bls/)

@@ -1,7 +1,7 @@
 /**
- * Keccak-f[1600] and the keccak-256 sponge, shared by ./keccak.ts and ../trie/trie.ts (not exported
- * from the WebAssembly module itself: callers pass raw pointers, so only checked entry points are
- * exported).
+ * Keccak-f[1600] and the keccak-256 sponge, shared by ./keccak.ts, ./sponge-x2.ts (which finishes
+ * the longer of two messages here) and ../trie/trie.ts (not exported from the WebAssembly module
+ * itself: callers pass raw pointers, so only checked entry points are exported).
  *
  * Follows FIPS 202 §3 (the permutation: θ, ρ, π, χ, ι over 24 rounds) with the parameters of the
  * original Keccak submission that Ethereum uses: capacity 512 bits, rate 136 bytes, and the

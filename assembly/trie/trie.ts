@@ -20,12 +20,22 @@
  * references straight into their parent's buffer, and a leaf is hashed as `prefix ‖ transaction`
  * without copying the transaction.
  *
+ * Hashing is nearly all the work, so it is done two nodes per Keccak-f[1600] call with the 2-way
+ * SIMD sponge (../hash/sponge-x2.ts). In a block of two or more transactions every leaf reference
+ * is made before that pass (`hashLeaves`: a leaf's depth follows from its sorted neighbours' keys),
+ * the leaves hashed in pairs of the same block count, and the pass copies them in. A branch's
+ * children that are branches or extensions are queued as they are written and hashed in pairs
+ * before the branch itself is referenced (`hashQueued`). Nodes under 32 bytes are embedded as
+ * before, never hashed; the root is always hashed.
+ *
  * Memory regions (fixed at compile time, see src/wasm/core.ts for the contract): the raw
  * transactions (TRIE_DATA_CAPACITY bytes), their offsets and lengths (u32 each), the output hashes
- * (32 bytes each, in block order) and root, and the scratch space of the keys and node buffers.
+ * (32 bytes each, in block order) and root, and the scratch space of the keys, the node buffers, the
+ * leaf records (64 bytes per transaction) and the queues of child nodes (16 per branch depth).
  * `transactionsRoot` returns 0, or one of the negative TRIE_ERR_* statuses below.
  */
-import { keccak256Into, keccak256PrefixedInto, DIGEST_BYTES } from '../hash/sponge';
+import { keccak256Into, keccak256PrefixedInto, DIGEST_BYTES, RATE } from '../hash/sponge';
+import { keccak256PrefixedX2 } from '../hash/sponge-x2';
 import { headerLength, stringHeaderLength, writeListHeader, writeStringHeader } from './rlp';
 
 /**
@@ -68,6 +78,31 @@ const SORTED_INDICES: usize = memory.data(TRIE_MAX_TRANSACTIONS * 4, 16);
 /** One node buffer per nibble depth (branches and extensions at that depth). */
 const NODES: usize = memory.data(MAX_KEY_NIBBLES * NODE_BUFFER_BYTES, 16);
 const LEAF_PREFIX: usize = memory.data(LEAF_PREFIX_BYTES, 16);
+/**
+ * One record per sorted position, for blocks of two or more transactions: the leaf's reference (at
+ * 0, REFERENCE_BYTES), its length, and the leaf node's prefix (header, path, value header) kept
+ * until the leaf is hashed.
+ */
+const LEAF_RECORD_BYTES: i32 = 64;
+const RECORD_REFERENCE_LENGTH: usize = 40;
+const RECORD_PREFIX_LENGTH: usize = 41;
+const RECORD_PREFIX: usize = 48;
+const LEAF_RECORDS: usize = memory.data(TRIE_MAX_TRANSACTIONS * LEAF_RECORD_BYTES, 16);
+/** The sorted positions of the leaves to hash, grouped by their number of keccak blocks. */
+const HASH_ORDER: usize = memory.data(TRIE_MAX_TRANSACTIONS * 4, 16);
+/** Leaves are grouped by block count 1, 2, …, BLOCK_CLASSES - 1, and BLOCK_CLASSES or more. */
+const BLOCK_CLASSES: i32 = 16;
+const CLASS_STARTS: usize = memory.data(BLOCK_CLASSES * 4, 16);
+/**
+ * The queue of each branch depth: the child nodes (branches and extensions) written but not yet
+ * hashed, at most 16 per branch, each with its length and where its hash goes; and the order in
+ * which `hashQueued` pairs them.
+ */
+const QUEUE_NODES: usize = memory.data(MAX_KEY_NIBBLES * 16 * NODE_BUFFER_BYTES, 16);
+const QUEUE_LENGTHS: usize = memory.data(MAX_KEY_NIBBLES * 16 * 4, 16);
+const QUEUE_OUTS: usize = memory.data(MAX_KEY_NIBBLES * 16 * 4, 16);
+const QUEUE_COUNTS: usize = memory.data(MAX_KEY_NIBBLES * 4, 16);
+const QUEUE_ORDER: usize = memory.data(16, 16);
 const ROOT_REFERENCE: usize = memory.data(REFERENCE_BYTES, 16);
 /** rlp(""): the root of the empty trie is its hash. */
 const EMPTY_STRING_RLP: usize = memory.data<u8>([0x80]);
@@ -131,7 +166,8 @@ function computeRoot(count: i32, withHashes: bool): i32 {
     return TRIE_OK;
   }
   sortKeys(count);
-  subtrie(0, count, 0, ROOT_REFERENCE, true);
+  if (count > 1) hashLeaves(count);
+  subtrie(0, count, 0, ROOT_REFERENCE, true, -1);
   memory.copy(ROOT, ROOT_REFERENCE + 1, DIGEST_BYTES);
   return TRIE_OK;
 }
@@ -149,6 +185,16 @@ function transactionLength(index: i32): i32 {
 @inline
 function sortedKey(position: i32): u64 {
   return load<u64>(SORTED_KEYS + (<usize>position << 3));
+}
+
+@inline
+function leafRecord(position: i32): usize {
+  return LEAF_RECORDS + <usize>(position * LEAF_RECORD_BYTES);
+}
+
+@inline
+function sortedIndex(position: i32): i32 {
+  return <i32>load<u32>(SORTED_INDICES + (<usize>position << 2));
 }
 
 /** `rlp(index)` left-aligned in a u64 (index < 65,536). */
@@ -191,22 +237,26 @@ function placeKey(position: i32, index: i32): void {
  * `depth` nibbles, at `out`, and returns its length. With `mustHash` (the root) the node is hashed
  * whatever its size.
  */
-function subtrie(from: i32, to: i32, depth: i32, out: usize, mustHash: bool): i32 {
+function subtrie(from: i32, to: i32, depth: i32, out: usize, mustHash: bool, parent: i32): i32 {
   if (to - from == 1) return leaf(from, depth, out, mustHash);
   // Sorted keys: the first nibble where the run differs is where its first and last keys differ.
   const split = <i32>clz(sortedKey(from) ^ sortedKey(to - 1)) >> 2;
-  if (split == depth) return branch(from, to, depth, out, mustHash);
+  if (split == depth) return branch(from, to, depth, out, mustHash, parent);
   // An extension over the shared nibbles depth..split; its RLP is under 56 bytes (one header byte).
   const node = NODES + <usize>(depth * NODE_BUFFER_BYTES);
   let end = node + 1;
   end += writePath(end, sortedKey(from), depth, split, false);
-  end += branch(from, to, split, end, false);
+  end += branch(from, to, split, end, false, -1);
   writeListHeader(node, <u32>(end - node - 1));
-  return reference(node, <i32>(end - node), out, mustHash);
+  return reference(node, <i32>(end - node), out, mustHash, parent);
 }
 
-/** A branch at `depth`: 16 children by the nibble at `depth`, then the empty value. */
-function branch(from: i32, to: i32, depth: i32, out: usize, mustHash: bool): i32 {
+/**
+ * A branch at `depth`: 16 children by the nibble at `depth`, then the empty value. The children
+ * that are branches or extensions to hash are queued (`reference`) and hashed in pairs once all 16
+ * are written, just before the branch itself is referenced.
+ */
+function branch(from: i32, to: i32, depth: i32, out: usize, mustHash: bool, parent: i32): i32 {
   const node = NODES + <usize>(depth * NODE_BUFFER_BYTES);
   // The payload starts after room for the longest list header (3 bytes); the header goes just before.
   const payload = node + 3;
@@ -218,49 +268,205 @@ function branch(from: i32, to: i32, depth: i32, out: usize, mustHash: bool): i32
     if (stop == start) {
       store<u8>(end++, 0x80);
     } else {
-      end += subtrie(start, stop, depth + 1, end, false);
+      end += subtrie(start, stop, depth + 1, end, false, depth);
     }
     start = stop;
   }
   store<u8>(end++, 0x80);
+  hashQueued(depth);
   const payloadLength = <u32>(end - payload);
   const header = headerLength(payloadLength);
   writeListHeader(payload - header, payloadLength);
-  return reference(payload - header, header + <i32>payloadLength, out, mustHash);
+  return reference(payload - header, header + <i32>payloadLength, out, mustHash, parent);
 }
 
-/** The leaf of sorted position `position`, whose path is its key's nibbles from `depth` on. */
+/**
+ * The reference to the leaf of sorted position `position`, whose path is its key's nibbles from
+ * `depth` on. In a block of two or more transactions it was made by `hashLeaves`; the leaf of a
+ * single transaction is the root and is hashed here whatever its size (`mustHash`).
+ */
 function leaf(position: i32, depth: i32, out: usize, mustHash: bool): i32 {
-  const key = sortedKey(position);
-  const index = <i32>load<u32>(SORTED_INDICES + (<usize>position << 2));
+  if (!mustHash) {
+    const record = leafRecord(position);
+    const length = <i32>load<u8>(record + RECORD_REFERENCE_LENGTH);
+    if (length == REFERENCE_BYTES) {
+      store<u64>(out, load<u64>(record), 0);
+      store<u64>(out, load<u64>(record, 8), 8);
+      store<u64>(out, load<u64>(record, 16), 16);
+      store<u64>(out, load<u64>(record, 24), 24);
+      store<u8>(out, load<u8>(record, 32), 32);
+    } else {
+      memory.copy(out, record, length);
+    }
+    return length;
+  }
+  const index = sortedIndex(position);
   const value = transaction(index);
   const valueLength = transactionLength(index);
-  const first = load<u8>(value);
-  const nibbles = keyNibbles(key);
-  const payloadLength = pathLength(nibbles - depth) + stringHeaderLength(<u32>valueLength, first) + valueLength;
-  let prefixLength = writeListHeader(LEAF_PREFIX, <u32>payloadLength);
-  prefixLength += writePath(LEAF_PREFIX + <usize>prefixLength, key, depth, nibbles, true);
-  prefixLength += writeStringHeader(LEAF_PREFIX + <usize>prefixLength, <u32>valueLength, first);
-  const nodeLength = prefixLength + valueLength;
-  if (nodeLength < DIGEST_BYTES && !mustHash) {
-    memory.copy(out, LEAF_PREFIX, prefixLength);
-    memory.copy(out + <usize>prefixLength, value, valueLength);
-    return nodeLength;
-  }
+  const prefixLength = writeLeafPrefix(LEAF_PREFIX, sortedKey(position), depth, value, valueLength);
   store<u8>(out, 0xa0);
   keccak256PrefixedInto(LEAF_PREFIX, prefixLength, value, valueLength, out + 1);
   return REFERENCE_BYTES;
 }
 
-/** Writes the reference to the node RLP at `node`: the node itself if under 32 bytes, else 0xa0 ‖ hash. */
-function reference(node: usize, length: i32, out: usize, mustHash: bool): i32 {
+/**
+ * Writes the prefix of a leaf node (list header, hex-prefix path of the key's nibbles from `depth`
+ * on, header of the value string) at `out` and returns its length; the node is prefix ‖ value.
+ */
+function writeLeafPrefix(out: usize, key: u64, depth: i32, value: usize, valueLength: i32): i32 {
+  const first = load<u8>(value);
+  const nibbles = keyNibbles(key);
+  const payloadLength = pathLength(nibbles - depth) + stringHeaderLength(<u32>valueLength, first) + valueLength;
+  let prefixLength = writeListHeader(out, <u32>payloadLength);
+  prefixLength += writePath(out + <usize>prefixLength, key, depth, nibbles, true);
+  prefixLength += writeStringHeader(out + <usize>prefixLength, <u32>valueLength, first);
+  return prefixLength;
+}
+
+/**
+ * Makes the reference of every leaf of a block of `count` ≥ 2 transactions before the trie pass, so
+ * the leaves can be hashed two at a time (./sponge-x2.ts) in an order of their own. A leaf hangs
+ * one nibble below the deepest branch over it, which is where its key and one of its sorted
+ * neighbours first differ, so its depth is known from the keys alone. A leaf node under 32 bytes is
+ * its own reference (embedded, not hashed); the others are hashed in pairs of leaves with the same
+ * number of keccak blocks (grouped by a counting sort), the odd one out alone.
+ */
+function hashLeaves(count: i32): void {
+  memory.fill(CLASS_STARTS, 0, BLOCK_CLASSES * 4);
+  let previous: u64 = 0;
+  let key = sortedKey(0);
+  for (let position = 0; position < count; position++) {
+    const next = position + 1 < count ? sortedKey(position + 1) : 0;
+    let shared: i32 = 0;
+    if (position > 0) shared = <i32>clz(key ^ previous) >> 2;
+    if (position + 1 < count) shared = max(shared, <i32>clz(key ^ next) >> 2);
+    const record = leafRecord(position);
+    const index = sortedIndex(position);
+    const value = transaction(index);
+    const valueLength = transactionLength(index);
+    const prefixLength = writeLeafPrefix(record + RECORD_PREFIX, key, shared + 1, value, valueLength);
+    store<u8>(record + RECORD_PREFIX_LENGTH, <u8>prefixLength);
+    const nodeLength = prefixLength + valueLength;
+    if (nodeLength < DIGEST_BYTES) {
+      memory.copy(record, record + RECORD_PREFIX, prefixLength);
+      memory.copy(record + <usize>prefixLength, value, valueLength);
+      store<u8>(record + RECORD_REFERENCE_LENGTH, <u8>nodeLength);
+    } else {
+      store<u8>(record, 0xa0);
+      store<u8>(record + RECORD_REFERENCE_LENGTH, <u8>REFERENCE_BYTES);
+      const counter = CLASS_STARTS + (<usize>blockClass(nodeLength) << 2);
+      store<u32>(counter, load<u32>(counter) + 1);
+    }
+    previous = key;
+    key = next;
+  }
+  // Counts to start offsets, then each hashed leaf into its class.
+  let start: u32 = 0;
+  for (let c = 0; c < BLOCK_CLASSES; c++) {
+    const counter = CLASS_STARTS + (<usize>c << 2);
+    const size = load<u32>(counter);
+    store<u32>(counter, start);
+    start += size;
+  }
+  const hashed = <i32>start;
+  for (let position = 0; position < count; position++) {
+    const record = leafRecord(position);
+    if (load<u8>(record + RECORD_REFERENCE_LENGTH) != <u8>REFERENCE_BYTES) continue;
+    const index = sortedIndex(position);
+    const nodeLength = <i32>load<u8>(record + RECORD_PREFIX_LENGTH) + transactionLength(index);
+    const counter = CLASS_STARTS + (<usize>blockClass(nodeLength) << 2);
+    const slot = load<u32>(counter);
+    store<u32>(counter, slot + 1);
+    store<u32>(HASH_ORDER + (<usize>slot << 2), <u32>position);
+  }
+  let i = 0;
+  for (; i + 1 < hashed; i += 2) {
+    const a = <i32>load<u32>(HASH_ORDER + (<usize>i << 2));
+    const b = <i32>load<u32>(HASH_ORDER + (<usize>(i + 1) << 2));
+    const recordA = leafRecord(a);
+    const recordB = leafRecord(b);
+    const indexA = sortedIndex(a);
+    const indexB = sortedIndex(b);
+    keccak256PrefixedX2(
+      recordA + RECORD_PREFIX, <i32>load<u8>(recordA + RECORD_PREFIX_LENGTH), transaction(indexA), transactionLength(indexA), recordA + 1,
+      recordB + RECORD_PREFIX, <i32>load<u8>(recordB + RECORD_PREFIX_LENGTH), transaction(indexB), transactionLength(indexB), recordB + 1,
+    );
+  }
+  if (i < hashed) {
+    const a = <i32>load<u32>(HASH_ORDER + (<usize>i << 2));
+    const record = leafRecord(a);
+    const index = sortedIndex(a);
+    keccak256PrefixedInto(record + RECORD_PREFIX, <i32>load<u8>(record + RECORD_PREFIX_LENGTH), transaction(index), transactionLength(index), record + 1);
+  }
+}
+
+/** The class of a node of `length` bytes: its number of keccak blocks less one, capped. */
+@inline
+function blockClass(length: i32): i32 {
+  return min(length / RATE, BLOCK_CLASSES - 1);
+}
+
+/**
+ * Writes the reference to the node RLP at `node`: the node itself if under 32 bytes, else 0xa0 ‖ hash.
+ * With `parent` ≥ 0 (a child of the branch at that depth, which is still being written) the hash is
+ * left to that branch: the node is copied into the branch's queue and its hash lands at `out + 1`
+ * when the branch calls `hashQueued`. With `parent` -1 it is hashed at once.
+ */
+function reference(node: usize, length: i32, out: usize, mustHash: bool, parent: i32): i32 {
   if (length < DIGEST_BYTES && !mustHash) {
     memory.copy(out, node, length);
     return length;
   }
   store<u8>(out, 0xa0);
-  keccak256Into(node, length, out + 1);
+  if (parent < 0) {
+    keccak256Into(node, length, out + 1);
+  } else {
+    const slot = <i32>load<u32>(QUEUE_COUNTS + (<usize>parent << 2));
+    store<u32>(QUEUE_COUNTS + (<usize>parent << 2), <u32>(slot + 1));
+    const entry = parent * 16 + slot;
+    memory.copy(QUEUE_NODES + <usize>(entry * NODE_BUFFER_BYTES), node, length);
+    store<u32>(QUEUE_LENGTHS + (<usize>entry << 2), <u32>length);
+    store<u32>(QUEUE_OUTS + (<usize>entry << 2), <u32>(out + 1));
+  }
   return REFERENCE_BYTES;
+}
+
+/**
+ * Hashes the nodes queued by the children of the branch at `depth`, two at a time, those of the same
+ * number of keccak blocks together (an insertion sort of at most 16), the odd one out alone.
+ */
+function hashQueued(depth: i32): void {
+  const count = <i32>load<u32>(QUEUE_COUNTS + (<usize>depth << 2));
+  if (count == 0) return;
+  store<u32>(QUEUE_COUNTS + (<usize>depth << 2), 0);
+  const first = depth * 16;
+  for (let i = 0; i < count; i++) {
+    const entry = first + i;
+    const blocks = load<u32>(QUEUE_LENGTHS + (<usize>entry << 2)) / <u32>RATE;
+    let j = i;
+    while (j > 0) {
+      const before = <i32>load<u8>(QUEUE_ORDER + <usize>(j - 1));
+      if (load<u32>(QUEUE_LENGTHS + (<usize>(first + before) << 2)) / <u32>RATE <= blocks) break;
+      store<u8>(QUEUE_ORDER + <usize>j, <u8>before);
+      j--;
+    }
+    store<u8>(QUEUE_ORDER + <usize>j, <u8>i);
+  }
+  let i = 0;
+  for (; i + 1 < count; i += 2) {
+    const a = first + <i32>load<u8>(QUEUE_ORDER + <usize>i);
+    const b = first + <i32>load<u8>(QUEUE_ORDER + <usize>(i + 1));
+    const nodeA = QUEUE_NODES + <usize>(a * NODE_BUFFER_BYTES);
+    const nodeB = QUEUE_NODES + <usize>(b * NODE_BUFFER_BYTES);
+    keccak256PrefixedX2(
+      nodeA, 0, nodeA, <i32>load<u32>(QUEUE_LENGTHS + (<usize>a << 2)), <usize>load<u32>(QUEUE_OUTS + (<usize>a << 2)),
+      nodeB, 0, nodeB, <i32>load<u32>(QUEUE_LENGTHS + (<usize>b << 2)), <usize>load<u32>(QUEUE_OUTS + (<usize>b << 2)),
+    );
+  }
+  if (i < count) {
+    const a = first + <i32>load<u8>(QUEUE_ORDER + <usize>i);
+    keccak256Into(QUEUE_NODES + <usize>(a * NODE_BUFFER_BYTES), <i32>load<u32>(QUEUE_LENGTHS + (<usize>a << 2)), <usize>load<u32>(QUEUE_OUTS + (<usize>a << 2)));
+  }
 }
 
 /** Length of the RLP string of the hex-prefix encoding of `count` nibbles. */

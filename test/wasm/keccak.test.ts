@@ -137,3 +137,75 @@ describe.each(['release', 'debug'] as const)('keccak-256 (%s build)', (variant) 
     expect(coreFunction(core, 'keccak256Batch')(1)).toBe(-3);
   });
 });
+
+describe.each(['release', 'debug'] as const)('the 2-way keccak-256 sponge, keccak256Pair (%s build)', (variant) => {
+  const core = loadWasmCore(variant);
+  const pair = coreFunction(core, 'keccak256Pair');
+  const inputOffset = coreFunction(core, 'keccakInputOffset')();
+  const outputOffset = coreFunction(core, 'keccakOutputOffset')();
+  /** Where message B goes in the input region: after A, not block-aligned. */
+  const B_AT = 5003;
+
+  /** Both digests of one call, with the first prefixLengthA / prefixLengthB bytes hashed as a separate prefix. */
+  function hashPair(a: Uint8Array, prefixLengthA: number, b: Uint8Array, prefixLengthB: number): [Uint8Array, Uint8Array] {
+    const memory = core.bytes();
+    memory.set(a, inputOffset);
+    memory.set(b, inputOffset + B_AT);
+    expect(pair(0, a.length, prefixLengthA, B_AT, b.length, prefixLengthB)).toBe(0);
+    return [memory.slice(outputOffset, outputOffset + 32), memory.slice(outputOffset + 32, outputOffset + 64)];
+  }
+
+  function expectPair(a: Uint8Array, prefixLengthA: number, b: Uint8Array, prefixLengthB: number): void {
+    const [digestA, digestB] = hashPair(a, prefixLengthA, b, prefixLengthB);
+    expect(Buffer.from(digestA).toString('hex'), `A: ${a.length} bytes, prefix ${prefixLengthA}`).toBe(Buffer.from(keccak_256(a)).toString('hex'));
+    expect(Buffer.from(digestB).toString('hex'), `B: ${b.length} bytes, prefix ${prefixLengthB}`).toBe(Buffer.from(keccak_256(b)).toString('hex'));
+  }
+
+  const boundaries = [0, 1, 7, 8, 31, 32, 100, 135, 136, 137, 271, 272, 273, 408, 544, 680, 816, 952, 1000];
+
+  it('equals @noble/hashes keccak_256 on every pair of block-boundary lengths, equal and different, with and without prefixes', () => {
+    for (const lengthA of boundaries) {
+      for (const lengthB of boundaries) {
+        const a = bytes(lengthA, lengthA * 7 + 1);
+        const b = bytes(lengthB, lengthB * 13 + 2);
+        expectPair(a, 0, b, 0);
+        expectPair(a, Math.min(lengthA, 135), b, Math.min(lengthB, 5));
+        expectPair(a, Math.min(lengthA, 13), b, Math.min(lengthB, 135));
+      }
+    }
+  });
+
+  it('equals @noble/hashes keccak_256 on random pairs of lengths 0..1,000 and random prefix lengths', () => {
+    const message = fc.integer({ min: 0, max: 1000 }).chain((length) =>
+      fc.tuple(fc.uint8Array({ minLength: length, maxLength: length }), fc.integer({ min: 0, max: Math.min(length, 135) })),
+    );
+    fc.assert(
+      fc.property(message, message, fc.boolean(), ([a, prefixA], [b, prefixB], sameLength) => {
+        // Half the runs pair messages of the same length (the trie's pairs have the same block count).
+        const bb = sameLength ? bytes(a.length, b.length + 3) : b;
+        expectPair(a, prefixA, bb, Math.min(prefixB, bb.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a 1 MiB message paired with a short one: the short one ends early, the long one is finished alone', () => {
+    const long = bytes(MiB - B_AT - 1, 11);
+    const memory = core.bytes();
+    memory.set(long, inputOffset + B_AT);
+    memory.set(bytes(40, 12), inputOffset);
+    expect(pair(0, 40, 3, B_AT, long.length, 0)).toBe(0);
+    expect(memory.slice(outputOffset, outputOffset + 32)).toEqual(keccak_256(bytes(40, 12)));
+    expect(memory.slice(outputOffset + 32, outputOffset + 64)).toEqual(keccak_256(long));
+  });
+
+  it('refuses out-of-range arguments with a status instead of trapping', () => {
+    const capacity = coreFunction(core, 'keccakInputCapacity')();
+    expect(pair(0, -1, 0, 0, 1, 0)).toBe(-1);
+    expect(pair(capacity - 10, 11, 0, 0, 1, 0)).toBe(-3);
+    expect(pair(0, 1, 0, -1, 1, 0)).toBe(-3);
+    expect(pair(0, 10, 11, 0, 10, 0)).toBe(-5);
+    expect(pair(0, 200, 0, 0, 200, 136)).toBe(-5);
+    expect(pair(0, 200, -1, 0, 200, 0)).toBe(-5);
+  });
+});

@@ -22,6 +22,16 @@ async function ethereumjsRoot(values: readonly Uint8Array[]): Promise<string> {
   return hex(await genTransactionsTrieRoot(values.map((v) => ({ serialize: () => v })) as unknown as TypedTransaction[]));
 }
 
+/** `n` deterministic values: a quarter of 1..24 bytes (their leaf nodes are embedded), the rest of 1..2,000. */
+function randomValues(n: number, seed: number): Uint8Array[] {
+  let state = seed >>> 0;
+  const next = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+  return Array.from({ length: n }, () => {
+    const length = next() % 4 === 0 ? 1 + (next() % 24) : 1 + (next() % 2000);
+    return Uint8Array.from({ length }, () => next() >>> 24);
+  });
+}
+
 beforeAll(async () => {
   transactions = makeSignedTransactionObjects(10_000, { chainId: 1, seed: 2026 });
   rawTransactions = transactions.map((tx) => tx.serialize());
@@ -87,6 +97,27 @@ describe.each(['release', 'debug'] as const)('transactions-trie root (%s build)'
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it.each([0, 1, 2, 127, 128, 129, 300, 1000])(
+    'equals @ethereumjs for %i values of random sizes 1..2,000 bytes, a quarter of them tiny (embedded leaves)',
+    async (n) => {
+      const values = randomValues(n, n + 17);
+      expect(hex(transactionsRoot(values))).toBe(await ethereumjsRoot(values));
+      expect(hex(transactionsRootWithHashes(values).root)).toBe(await ethereumjsRoot(values));
+    },
+  );
+
+  it('equals @ethereumjs for random blocks mixing every leaf size (the leaves are hashed in pairs of equal block counts)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 30 }), fc.uint8Array({ minLength: 1, maxLength: 2000 })), { minLength: 1, maxLength: 400 }),
+        async (values) => {
+          expect(hex(transactionsRoot(values))).toBe(await ethereumjsRoot(values));
+        },
+      ),
+      { numRuns: 25 },
     );
   });
 
