@@ -14,6 +14,7 @@
  * - pairing/:  the BLS12-381 pairing check ∏ e(P_i, Q_i) == 1 (optimal ate, multi-pairing)
  * - bls/kernel-test-hooks.ts: the add/sub kernels on a test region (test/wasm/fp-addsub.test.ts)
  * - verify/:   BLS signature verification — one signature, a batch, a same-key batch — with no native code
+ * - verify/test-hooks.ts: the G2 chain and short MSM on chosen points (test/wasm/g2-chain-msm.test.ts)
  */
 export * from './fr/batch';
 export * from './hash/keccak';
@@ -24,3 +25,4 @@ export * from './points';
 export * from './pairing/api';
 export * from './verify/api';
 export * from './bls/kernel-test-hooks';
+export * from './verify/test-hooks';

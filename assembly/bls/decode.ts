@@ -24,30 +24,30 @@
  *   Jacobian Q = (X, Y, Z) = [|x|]P is the affine point (X, Y) of the isomorphic curve
  *   y^2 = x^3 + 4Z^6, and the formulas do not involve b (see g1IsInSubgroupUnsafe).
  * - G2: Q ∈ G2 ⟺ ψ(Q) = [x]Q; as x < 0, checked as [|x|]Q = −ψ(Q): one 64-bit chain.
- * The doublings (g1DoubleHalved, g2DoubleHalved) and the G1 mixed addition (g1AddAffineHalved) are
- * the EFD formulas with the result scaled by 1/2 (X/4, Y/8, Z/2 — the same Jacobian point), which
- * removes their small factors 2, 4, 8; with the squaring kernel and fused linear kernels of
- * decode-constants.ts a G1 doubling costs ≈ 6.9 Fp multiplications instead of ≈ 9.6 (g1Double), a
- * G2 doubling ≈ 21 instead of ≈ 25.5 (g2Double).
+ * The G1 doubling and mixed addition (g1DoubleHalved, g1AddAffineHalved) are the EFD formulas with
+ * the result scaled by 1/2 (X/4, Y/8, Z/2 — the same Jacobian point), which removes their small
+ * factors 2, 4, 8; with the squaring kernel and fused linear kernels of decode-constants.ts a G1
+ * doubling costs ≈ 6.9 Fp multiplications instead of ≈ 9.6 (g1Double). The G2 chain is
+ * g2-chain.ts's (shared with cofactor clearing): g2.ts's g2Double, since the same halving over Fp2
+ * measured slower there on the current Fp2 kernels (see g2-chain.ts).
  *
  * Measured (release build, Node 20, the shared 2-core VM under load; in units of one fpMul of the
  * same process, ≈ 120 ns at the time): Fp sqrt 378, Fp2 sqrt 765, G1 decompression without / with
  * the subgroup test 382 / 1380 (subgroup test alone 978; blst PublicKey.fromBytes(b, true): 650),
- * G2 782 / 2370 (subgroup test alone 1555; blst Signature.fromBytes(b, true): 860).
+ * G2 782 / 2370 (subgroup test alone 1555, ≈ 1,390 since its chain doubles with g2Double,
+ * 2026-12-02; blst Signature.fromBytes(b, true): 860).
  */
 import { FP_BYTES, FP_ENCODED_BYTES, fpAdd, fpEquals, fpFromBytes, fpInv, fpIsZero, fpMul, fpNeg, fpSub, fpToBytes } from './fp';
-import { FP2_BYTES, FP2_ENCODED_BYTES, fp2Add, fp2Equals, fp2FromBytes, fp2Inv, fp2IsZero, fp2Mul, fp2Neg, fp2Split, fp2Sqr, fp2Sub, fp2ToBytes } from './fp2';
+import { FP2_BYTES, FP2_ENCODED_BYTES, fp2Add, fp2Equals, fp2FromBytes, fp2Inv, fp2IsZero, fp2Mul, fp2Neg, fp2Split, fp2Sqr, fp2ToBytes } from './fp2';
 import { fpSqrtUnsafe, fp2SqrtUnsafe } from './sqrt';
 import {
   G1_AFFINE_BYTES, G1_JACOBIAN_BYTES, g1Decode, g1EndomorphismAffine, g1FromAffine, g1IsInfinity, g1SetInfinity,
 } from './g1';
-import {
-  G2_AFFINE_BYTES, G2_JACOBIAN_BYTES, g2AddAffine, g2Decode, g2FromAffine, g2IsInfinity, g2NegPsiAffine,
-} from './g2';
+import { G2_AFFINE_BYTES, G2_JACOBIAN_BYTES, g2Decode, g2IsInfinity, g2NegPsiAffine } from './g2';
+import { g2MulByXAbsAffine } from './g2-chain';
 import { FP_LIMBS, G1_B_MONT, G2_B_MONT, P_LIMBS, X_ABS } from './params';
 import {
-  HALF_P_LIMBS, PLAIN_ONE, fp2SubDoubled, fp2SubLazy2p, fp2TripleHalfLazy, fpSquare, fpSubDoubled, fpSubLazy2p,
-  fpSubLazy4p, fpTripleHalfLazy,
+  HALF_P_LIMBS, PLAIN_ONE, fpSquare, fpSubDoubled, fpSubLazy2p, fpSubLazy4p, fpTripleHalfLazy,
 } from './decode-constants';
 import {
   DECODE_BAD_FLAGS, DECODE_BAD_LENGTH, DECODE_INFINITY, DECODE_NOT_CANONICAL, DECODE_NOT_IN_SUBGROUP, DECODE_NOT_ON_CURVE,
@@ -316,37 +316,6 @@ export function g2DecompressUnsafe(aff: usize, bytes: usize): i32 {
   if (!fp2SqrtUnsafe(aff + F2, Y2)) return DECODE_NOT_ON_CURVE;
   if (fp2IsLarger(aff + F2) != ((flags & FLAG_SORT) != 0)) fp2Neg(aff + F2, aff + F2);
   return DECODE_POINT;
-}
-
-const QA: usize = memory.data(FP2_BYTES, 16);
-const QB: usize = memory.data(FP2_BYTES, 16);
-const QC: usize = memory.data(FP2_BYTES, 16);
-const QE: usize = memory.data(FP2_BYTES, 16);
-const QF: usize = memory.data(FP2_BYTES, 16);
-const QXB: usize = memory.data(FP2_BYTES, 16);
-
-/** g1DoubleHalved over Fp2: out = 2p with coordinates (X/4, Y/8, Z/2) of dbl-2009-l's. out may alias p. */
-function g2DoubleHalved(out: usize, p: usize): void {
-  fp2Sqr(QA, p);
-  fp2Sqr(QB, p + F2);
-  fp2Mul(out + 2 * F2, p + F2, p + 2 * F2); // Z3 = YZ
-  fp2Sqr(QC, QB);
-  fp2Mul(QXB, p, QB);
-  fp2TripleHalfLazy(QE, QA); // below 3.5p: QA < 2p
-  fp2Sqr(QF, QE);
-  fp2SubDoubled(out, QF, QXB); // X3 = E'^2 − 2XB
-  fp2Sub(QF, QXB, out); // reduced: fp2Mul takes inputs below 4p
-  fp2Mul(QF, QE, QF);
-  fp2SubLazy2p(out + F2, QF, QC); // Y3 = E'(XB − X3) − C
-}
-
-/** out = [|x|]a for an affine a (mixed additions). */
-function g2MulByXAbsAffine(out: usize, a: usize): void {
-  g2FromAffine(out, a);
-  for (let i = 62; i >= 0; i--) {
-    g2DoubleHalved(out, out);
-    if (((X_ABS >> <u64>i) & 1) != 0) g2AddAffine(out, out, a);
-  }
 }
 
 /** Whether the Jacobian p equals the affine a. */

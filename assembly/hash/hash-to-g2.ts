@@ -11,17 +11,22 @@
  * evaluated as t1 = [x]P, t2 = [x](t1 + ψ(P)), then ψ^2(2P) − ψ(P) + t2 − t1 − P: two
  * multiplications by the 64-bit x = −0xd201000000010000 (63 doublings and 5 additions each), all in
  * Jacobian coordinates (ψ and ψ^2 act on X, Y, Z coordinate-wise, since conjugation is a field
- * automorphism). Variable-time; inputs are public.
+ * automorphism). The multiplications are ../bls/g2-chain.ts's: their 5 additions are mixed ones
+ * (7M + 4S instead of 11M + 5S), on the curve isomorphic to E' through the base's Z, where the
+ * Jacobian base is an affine point. Variable-time; inputs are public.
  *
  * Cost per hash (release build, one process, in units of one fpMul measured alongside): expand
  * 48, hash_to_field 11, both map_to_curve 1,770 (two paired square-root exponentiations 2 × 670,
- * one shared Fp2 inversion, two isogenies 2 × 58), Q0 + Q1 57, clear_cofactor 3,940 (its two [x]
- * multiplications 2 × 1,800) — about 5,800 in all; the 127 doublings of clear_cofactor are over half.
+ * one shared Fp2 inversion, two isogenies 2 × 58), Q0 + Q1 57 (those four from an earlier
+ * measurement), clear_cofactor ≈ 3,000 (its two [x] multiplications 2 × ≈ 1,390) — about 4,900 in
+ * all (2026-12-02, load 4–5; full Jacobian additions in the chain: clear_cofactor ≈ 3,100–3,260,
+ * the hash ≈ 4,970–5,150 in the same runs); the 127 doublings of clear_cofactor are over half.
  */
 import { FP2_BYTES, fp2Conj, fp2Mul, fp2Neg } from '../bls/fp2';
 import { G2_JACOBIAN_BYTES, g2Add, g2Double } from '../bls/g2';
+import { g2MulByXAbsJacobian } from '../bls/g2-chain';
 import { fpMulPair } from '../bls/montgomery';
-import { G2_PSI_X_MONT, G2_PSI_Y_MONT, X_ABS } from '../bls/params';
+import { G2_PSI_X_MONT, G2_PSI_Y_MONT } from '../bls/params';
 import { PSI2_X_PAIR, PSI2_Y_PAIR } from './constants';
 import { H2F_UNIFORM_BYTES, expandMessageXmdFinish, expandMessageXmdStart, hashToFieldFp2x2 } from './expand';
 import { SHA256_CONTEXT_BYTES, sha256Update } from './sha256';
@@ -62,13 +67,12 @@ function g2Psi2Jacobian(out: usize, p: usize): void {
   if (out != p) memory.copy(out + 2 * F, p + 2 * F, F);
 }
 
-/** out = [x]p for the BLS parameter x = −X_ABS, left-to-right double-and-add. out must not alias p. */
+/**
+ * out = [x]p for the BLS parameter x = −|x|: [|x|]p by g2-chain.ts (mixed additions on the isomorphic
+ * curve of p's Z instead of full Jacobian ones), negated. out may alias p.
+ */
 export function g2MulByXUnsafe(out: usize, p: usize): void {
-  memory.copy(out, p, J);
-  for (let bit = 62; bit >= 0; bit--) {
-    g2Double(out, out);
-    if (((X_ABS >> <u64>bit) & 1) != 0) g2Add(out, out, p);
-  }
+  g2MulByXAbsJacobian(out, p);
   fp2Neg(out + F, out + F);
 }
 
