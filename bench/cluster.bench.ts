@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockNumber, storedBlock, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
 import { cpuSeconds } from './node.bench.js';
-import { figure } from './harness.js';
+import { figure, quantile } from './harness.js';
 import { monotonicMicros, printSummary, profileFiles, summariseProfiles, type ProfileWindow } from './profile-buckets.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -89,8 +89,6 @@ async function cpuOf(pid: number): Promise<{ total: number; main: number }> {
   return { total: await cpuSeconds(pid), main: (Number(mainFields[11]) + Number(mainFields[12])) / 100 };
 }
 
-/** The q-quantile (0..1) of `sorted` (ascending), nearest rank. */
-const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** What a run leaves for the profile summary: its title, blocks and window on the profiler's clock. */

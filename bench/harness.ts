@@ -47,6 +47,9 @@ export function figure(f: Omit<Figure, 'met'>): Figure {
   return out;
 }
 
+/** The q-quantile (0..1) of `sorted` (ascending), nearest rank. */
+export const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
 export interface BenchCase {
   /** Short label, e.g. "dst wasm" or "hash-wasm". */
   name: string;

@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- name...] [--json FILE]`: runs every `bench/*.bench.ts` (or those whose file name
- * contains one of the given words) in one process, one after another, and prints each comparison's
+ * `npm run bench [-- name...] [--json FILE]`: runs every `bench/*.bench.ts` (or those a given word
+ * names: the file `<word>.bench.ts` when there is one — `execution` is execution.bench.ts alone, not
+ * execution-lag.bench.ts — else every file whose name contains the word) in one process, one after
+ * another, and prints each comparison's
  * ratios. Each bench file exports `run(): Promise<void> | void` and reports its figures through
  * bench/harness.ts; `--json FILE` writes them all to FILE in the format of bench/figures.ts
  * (documented in bench/README.md), also when a bench file throws (what was measured until then).
@@ -24,10 +26,9 @@ if (jsonAt !== -1 && (jsonFile === undefined || jsonFile.startsWith('-'))) {
   process.exit(2);
 }
 const filters = args.filter((a, i) => !a.startsWith('-') && (jsonAt === -1 || i !== jsonAt + 1));
-const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
-  .sort();
+const benches = readdirSync(here).filter((f) => f.endsWith('.bench.ts'));
+const named = (word: string) => (benches.includes(`${word}.bench.ts`) ? [`${word}.bench.ts`] : benches.filter((f) => f.includes(word)));
+const files = (filters.length === 0 ? benches : [...new Set(filters.flatMap(named))]).sort();
 if (files.length === 0) {
   console.error(`no benchmark matches ${filters.join(', ')}; available: ${readdirSync(here).filter((f) => f.endsWith('.bench.ts')).join(', ')}`);
   process.exit(1);

@@ -45,12 +45,37 @@ function nativeEcrecover(hash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Arr
   return secp256k1.ecdsaRecover(signature, Number(recovery), hash, false).subarray(1);
 }
 
+/** What `isActivatedEIP` below keeps on a Common: the EIP list it last saw, as a set. */
+interface EipSetMemo {
+  _activatedEIPsCache: number[];
+  dstEipsOf?: number[];
+  dstEips?: Set<number>;
+}
+
+/**
+ * `Common.isActivatedEIP` with a set lookup: @ethereumjs/common answers with `Array.includes` over the
+ * ~100 active EIP numbers, and the EVM asks for every opcode it steps (and for every byte of code it
+ * scans for jump destinations), a few % of an ERC-20 transfer. Same answer: the set is rebuilt
+ * whenever the list differs from the one it was made of (the library replaces the list, never edits
+ * it, when the hard fork or EIPs change); `copy()` copies this method and memo with the instance.
+ */
+function isActivatedEIP(this: Common, eip: number): boolean {
+  const memo = this as unknown as EipSetMemo;
+  if (memo.dstEipsOf !== memo._activatedEIPsCache) {
+    memo.dstEips = new Set(memo._activatedEIPsCache);
+    memo.dstEipsOf = memo._activatedEIPsCache;
+  }
+  return memo.dstEips!.has(eip);
+}
+
 /** The @ethereumjs Common of an execution chain: mainnet's rules at Prague, this chain id, native crypto. */
 export function executionCommon(chainId: bigint): Common {
-  return createCustomCommon({ chainId: chainId <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(chainId) : chainId.toString(), name: `dst-${chainId}` }, Mainnet, {
+  const common = createCustomCommon({ chainId: chainId <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(chainId) : chainId.toString(), name: `dst-${chainId}` }, Mainnet, {
     hardfork: HARDFORK,
     customCrypto: { ecrecover: nativeEcrecover, keccak256 },
   });
+  common.isActivatedEIP = isActivatedEIP;
+  return common;
 }
 
 /**

@@ -27,12 +27,15 @@
  *
  * Each block's state writes, record and new head are one LMDB transaction (src/execution/store.ts); a
  * failure before it leaves the head where it was and the in-memory state is reset to the head's root.
+ * Within a block the state lives in the state manager's account, storage and code caches (one
+ * checkpoint around the block, so they reach the trie once, at its end), and only the trie nodes the
+ * block's final state reaches are written (src/execution/trie-db.ts).
  */
 import { createBlock, type Block as EthBlock } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
 import type { MerkleStateManager } from '@ethereumjs/statemanager';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { Account, KECCAK256_NULL, equalsBytes, type Address } from '@ethereumjs/util';
+import { Account, Address, KECCAK256_NULL, equalsBytes } from '@ethereumjs/util';
 import { createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm';
 import { genesisBlock } from '../chain/index.js';
 import { prefixedHex } from '../bytes/index.js';
@@ -51,6 +54,24 @@ export interface ExecutorOptions {
   alloc: Alloc;
   /** The coinbase of every executed block (priority fees go there); default the zero address. */
   feeRecipient?: Uint8Array;
+}
+
+/**
+ * Decodes a raw transaction and recovers its sender once. @ethereumjs/tx caches the recovered public
+ * key but not the address: each `getSenderAddress()` (the executor's and runTx's) would hash the key
+ * again with @noble/hashes' JavaScript keccak-256. So the transaction is decoded unfrozen, the key is
+ * recovered (libsecp256k1, src/execution/chain.ts), the address derived with the WebAssembly keccak-256
+ * and pinned on the instance, which is then frozen as the decoder would have left it (its other caches
+ * — hash, data gas — work only on a frozen transaction).
+ */
+function decodeTransaction(raw: Uint8Array, common: Common): { tx: TypedTransaction; from: Address } {
+  const tx = createTxFromRLP(raw, { common, freeze: false });
+  const publicKey = tx.getSenderPublicKey();
+  tx.cache.senderPubKey = publicKey;
+  const from = new Address(keccak256(publicKey).subarray(12));
+  Object.defineProperty(tx, 'getSenderAddress', { value: () => from });
+  Object.freeze(tx);
+  return { tx, from };
 }
 
 class Skip extends Error {
@@ -171,7 +192,7 @@ export class Executor {
     }
     try {
       const block = await this.run(verified);
-      this.store.commitBlock(this.db.drain(), block);
+      this.store.commitBlock(this.db.drain(block.stateRoot), block);
       for (const listener of this.listeners) listener(block);
       return block;
     } catch (error) {
@@ -200,13 +221,17 @@ export class Executor {
     const logsBloom = new Uint8Array(BLOOM_BYTES);
     let cumulativeGasUsed = 0n;
     let logCount = 0;
+    // One checkpoint around the whole block: the state manager writes its account, storage and code
+    // caches into the trie only when its outermost checkpoint commits, so without it every runTx (which
+    // checkpoints and commits once) would update the trie — hashing the changed paths — per transaction.
+    // Per-transaction state (EIP-2200 original values, EIP-2929 warm sets) is reset by runTx itself.
+    await this.state.checkpoint();
     for (const raw of verified.transactions) {
       transactionHashes.push(keccak256(raw));
       let tx: TypedTransaction;
       let from: Address;
       try {
-        tx = createTxFromRLP(raw, { common: this.txCommon });
-        from = tx.getSenderAddress();
+        ({ tx, from } = decodeTransaction(raw, this.txCommon));
       } catch (error) {
         outcomes.push({ kind: 'skipped', reason: 'undecodable', message: (error as Error).message, from: null });
         continue;
@@ -241,6 +266,7 @@ export class Executor {
         outcomes.push({ kind: 'skipped', reason: skip.reason, message: skip.message, from: from.bytes });
       }
     }
+    await this.state.commit();
     return {
       number: verified.number,
       dstHash: verified.hash,

@@ -11,11 +11,23 @@
  * trie runs without node pruning), so the state root of every executed block stays readable — what
  * the JSON-RPC's historical `eth_getBalance`/`eth_call` at a block number use.
  *
+ * Only what the block's final state reaches is written (`drain(stateRoot)`): the trie stores every
+ * node of every path it updates, so of a block's writes most are intermediate versions of the upper
+ * branch nodes, superseded by the next update in the same block and never reachable from any executed
+ * block's root. Walking the new nodes from the block's state root (into the storage tries through the
+ * accounts' storage roots) keeps exactly the reachable ones; a node not in the overlay is already on
+ * disk, so the walk stops there. Code (keys that are not a 32-byte node hash) and deletions are kept.
+ *
  * Memory: the overlay holds one block's new nodes (bounded by the block's transactions), and is
  * emptied at every commit.
  */
 import type { BatchDBOp, DB } from '@ethereumjs/util';
 import type { Database } from 'lmdb';
+import { hex } from '../bytes/index.js';
+import { rlpDecode, type RlpItem } from '../chain/rlp.js';
+
+/** Hex length of a trie node's key (its keccak-256); code keys are longer (prefixed code hashes). */
+const NODE_KEY_HEX = 64;
 
 /** A pending write: the value, or null for a deletion. */
 export type TrieWrites = Map<string, Uint8Array | null>;
@@ -61,11 +73,56 @@ export class TrieDb implements DB<string, Uint8Array> {
     return this.overlay.size;
   }
 
-  /** The overlay's writes, for the block's LMDB transaction; the overlay is left empty. */
-  drain(): TrieWrites {
-    const writes = new Map(this.overlay);
+  /**
+   * The overlay's writes for the block's LMDB transaction — with `stateRoot`, only the nodes that state
+   * reaches (the module docblock) —; the overlay is left empty.
+   */
+  drain(stateRoot?: Uint8Array): TrieWrites {
+    const writes: TrieWrites = new Map();
+    if (stateRoot === undefined) {
+      for (const [key, value] of this.overlay) writes.set(key, value);
+    } else {
+      for (const [key, value] of this.overlay) if (value === null || key.length !== NODE_KEY_HEX) writes.set(key, value);
+      this.keepReachable(stateRoot, true, writes);
+    }
     this.overlay.clear();
     return writes;
+  }
+
+  /** Adds to `into` the overlay's nodes reachable from the node `hash` (of the account trie when `accounts`). */
+  private keepReachable(hash: Uint8Array, accounts: boolean, into: TrieWrites): void {
+    const key = hex(hash);
+    if (into.has(key)) return;
+    const node = this.overlay.get(key);
+    if (node === undefined || node === null) return;
+    into.set(key, node);
+    this.walkNode(rlpDecode(node), accounts, into);
+  }
+
+  /**
+   * A decoded node (Yellow Paper appendix D): a branch of 16 children and a value, or an extension or
+   * leaf [hex-prefix path, child or value]. A child is a node's hash (32 bytes), a node under 32 bytes
+   * inlined as its list, or empty. An account leaf's value is rlp([nonce, balance, storageRoot, codeHash]).
+   */
+  private walkNode(node: RlpItem, accounts: boolean, into: TrieWrites): void {
+    if (!Array.isArray(node)) return;
+    const child = (ref: RlpItem | undefined) => {
+      if (Array.isArray(ref)) this.walkNode(ref, accounts, into);
+      else if (ref !== undefined && ref.length === 32) this.keepReachable(ref, accounts, into);
+    };
+    if (node.length === 17) {
+      for (let i = 0; i < 16; i++) child(node[i]);
+      return;
+    }
+    const [path, next] = node;
+    if (!(path instanceof Uint8Array) || path.length === 0) return;
+    const leaf = path[0]! >> 4 >= 2;
+    if (!leaf) child(next);
+    else if (accounts && next instanceof Uint8Array) {
+      const account = rlpDecode(next);
+      const storageRoot = Array.isArray(account) ? account[2] : undefined;
+      if (storageRoot instanceof Uint8Array && storageRoot.length === 32) this.keepReachable(storageRoot, false, into);
+    }
   }
 
   /** Forgets the overlay (a block that failed to commit). */

@@ -27,6 +27,7 @@ import { testAccounts } from '../node/wallets.js';
 import { rpc, spawnDst, whenListening, type NodeProcess } from '../e2e/node-process.js';
 import { ERC20_ABI, erc20Bytecode } from '../helpers/erc20.js';
 import { allocFor, wallets, type Wallet } from '../helpers/execution-load.js';
+import { foundryBinary } from '../helpers/foundry.js';
 import { waitForValue } from '../helpers/net.js';
 
 const run = promisify(execFile);
@@ -115,7 +116,7 @@ describe('dst execute following a 4-node cluster', () => {
     expect(await provider.getBalance(signer.address, receipt.blockNumber)).toBe(before - 12345n - receipt.gasUsed * receipt.gasPrice);
     provider.destroy();
 
-    const cast = join(process.cwd(), 'node_modules/.bin/cast');
+    const cast = await foundryBinary('cast');
     const sent = await run(cast, ['send', '--rpc-url', executors.a!.url, '--private-key', keyOf(castW!), '0x00000000000000000000000000000000000000dd', '--value', '1000', '--json'], { timeout: 90_000 });
     const castReceipt = JSON.parse(sent.stdout) as { status: string; transactionHash: string };
     expect(castReceipt.status).toBe('0x1');

@@ -24,6 +24,7 @@ import { startExecutionNode, type ExecutionNode } from '../../src/execution/node
 import { MemorySequencer } from '../api/memory-sequencer.js';
 import { BlockQueue, verifiedOf } from '../helpers/block-queue.js';
 import { ERC20_ABI, erc20Bytecode } from '../helpers/erc20.js';
+import { foundryBinary } from '../helpers/foundry.js';
 import { allocFor, wallets } from '../helpers/execution-load.js';
 
 const run = promisify(execFile);
@@ -128,7 +129,7 @@ describe('wallets against dst execute, nothing set by hand', () => {
   });
 
   it('cast: a default `cast send` and `cast receipt`, then `cast balance`', async () => {
-    const cast = join(process.cwd(), 'node_modules/.bin/cast');
+    const cast = await foundryBinary('cast');
     const key = `0x${Buffer.from(castKey!.key).toString('hex')}`;
     const to = '0x00000000000000000000000000000000000000dd';
     const sent = await run(cast, ['send', '--rpc-url', url, '--private-key', key, to, '--value', '1000', '--json'], { timeout: 60_000 });
