@@ -1,15 +1,28 @@
 /** Loopback helpers for tests that start real hosts and servers (127.0.0.1 only). */
 import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (bound, read, released). */
+/**
+ * A loopback port nothing listens on now, below the kernel's ephemeral range (32768–60999 by default):
+ * a port the kernel hands out for listen(0) is also what it may give the next outgoing connection's
+ * local end, so between this call and the caller's own listen another test's connect could take it
+ * (seen: EADDRINUSE in a 10-operator DKG while other files ran). Random in FREE_PORTS, checked by binding.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = FREE_PORTS.from + Math.floor(Math.random() * (FREE_PORTS.to - FREE_PORTS.from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`freePort: no free loopback port found in ${FREE_PORTS.from}..${FREE_PORTS.to - 1}`);
+}
+
+/** Where freePort looks: clear of the ephemeral range and of the fixed base ports tests and the devnet use (7000, 9100, 18xxx). */
+const FREE_PORTS = { from: 20_000, to: 32_000 };
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
