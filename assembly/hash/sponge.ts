@@ -28,8 +28,8 @@ export const STATE_BYTES: i32 = 200;
 /** Digest length of keccak-256. */
 export const DIGEST_BYTES: i32 = 32;
 
-/** The ι round constants RC[0..23] (FIPS 202 §3.2.5). */
-const ROUND_CONSTANTS: usize = memory.data<u64>([
+/** The ι round constants RC[0..23] (FIPS 202 §3.2.5); ./sponge-x2.ts splats each into both lanes. */
+export const ROUND_CONSTANTS: usize = memory.data<u64>([
   0x0000000000000001, 0x0000000000008082, 0x800000000000808a, 0x8000000080008000,
   0x000000000000808b, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
   0x000000000000008a, 0x0000000000000088, 0x0000000080008009, 0x000000008000000a,
