@@ -9,16 +9,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkerPoolExecutor } from '../../src/crypto/index.js';
 import { VerifierWorkers, verifyChain, type BackendName, type ChainParent, type SignedBlockData } from '../../src/verifier/index.js';
-import { packChunk, unpackChunk } from '../../src/verifier/workers.js';
+import { chunksFor, packChunk, unpackChunk } from '../../src/verifier/workers.js';
 import { edited, makeSignedChain } from './signed-chain.js';
 
 const long = makeSignedChain({ count: 300, transactionsPerBlock: 3, signWith: 'group' });
-const workers = new VerifierWorkers({ workers: 2 });
+/** Chunks of at most 75 blocks: 4 chunks for the 300-block range, two per worker. */
+const workers = new VerifierWorkers({ workers: 2, maxChunkBlocks: 75 });
 afterAll(() => workers.close());
 
 let seed = 1234;
 const random = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
-/** The first block of each chunk of a 300-block range on 2 workers (4 chunks): where linkage crosses chunks. */
+/** The first block of each chunk of the 300-block range (4 chunks of 75): where linkage crosses chunks. */
 const chunkStarts = [75, 150, 225];
 
 async function expectSame(blocks: SignedBlockData[], backend: BackendName, parent?: ChainParent, label = '') {
@@ -29,6 +30,16 @@ async function expectSame(blocks: SignedBlockData[], backend: BackendName, paren
 }
 
 describe('verifyChain on worker threads', () => {
+  it('cuts a range into one chunk per worker, more only past the chunk size', () => {
+    expect(chunksFor(1_000, 2)).toBe(2);
+    expect(chunksFor(2_048, 2)).toBe(2);
+    expect(chunksFor(2_049, 2)).toBe(4);
+    expect(chunksFor(10_000, 4)).toBe(12);
+    expect(chunksFor(300, 2, 75)).toBe(4);
+    expect(chunksFor(40, 2)).toBe(1); // no chunk under 32 blocks
+    expect(chunksFor(1_000, 64)).toBe(31);
+  });
+
   it('packs and unpacks a chunk to the same blocks', () => {
     const blocks = long.blocks.slice(10, 20).map((b, i) => (i === 3 ? { ...b, round: 2 ** 40 + 1 } : b));
     const { data, table } = packChunk(blocks, 0, blocks.length);
