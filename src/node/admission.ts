@@ -8,8 +8,9 @@
  *   gossip it and resolve — an acknowledged transaction survives a crash, and nothing reaches a block
  *   or a peer before it is on disk (a failed write cancels the reservation: `storage-unavailable`).
  * - Gossip: a peer's batch passes ./gossip-intake.ts (the peer's share of the pool, its allowance of
- *   bad transactions, sender recovery on the worker pool) and comes in through `admitRecovered`: one
- *   store write for the batch.
+ *   bad transactions, sender recovery on the worker pool) and comes in through `admitRecovered`:
+ *   pooled at once, its entries queued to join the next store write (`queued`: the sending node
+ *   already holds them durably; a crash here loses only this node's copy).
  * - Restore (`restore`): the pool database reloaded in arrival order at start, in chunks whose senders
  *   are recovered on the executor, so the node answers RPC meanwhile (submissions get "pool-loading"
  *   until it is done, gossip is dropped — the peers that sent it still hold it); entries no longer valid
@@ -56,6 +57,8 @@ export interface PoolLimits extends MempoolLimits {
 
 /** How often waiting transactions are checked for expiry. */
 const EXPIRY_SWEEP_MS = 1_000;
+/** Longest a gossiped transaction's pool entry waits for a store write to join (see `queued`). */
+const GOSSIP_FLUSH_MS = 500;
 /** Restored pool entries per chunk (senders recovered in one executor batch). */
 const RESTORE_CHUNK = 1_024;
 /** How far back a restart counts the spend of included blocks again (see `restoreIncludedSpend`). */
@@ -92,6 +95,8 @@ export class Admission {
   private expiredEntries: number[] = [];
   private restoring: { done: number; total: number } | undefined;
   private expiryTimer: Timer | undefined;
+  /** The write of queued gossip entries, when no other write took them first (see `queued`). */
+  private flushTimer: Timer | undefined;
   private closed = false;
 
   constructor(private readonly options: AdmissionOptions) {
@@ -297,6 +302,11 @@ export class Admission {
       }
     }
     if (reserved.length === 0) return { refused, accepted: 0 };
+    if (!this.options.storage.failing) {
+      this.queued(reserved);
+      return { refused, accepted: reserved.length };
+    }
+    // While the disk is known to refuse writes, a write of their own says whether it takes them again.
     const entries = await this.written(reserved);
     if (entries.length > 0) return { refused, accepted: entries.length };
     const unavailable = new TransactionRejected('storage-unavailable', 'the node cannot write to its disk');
@@ -345,6 +355,7 @@ export class Admission {
   close(): void {
     this.closed = true;
     this.expiryTimer?.cancel();
+    this.flushTimer?.cancel(); // the store writes what is queued when it closes
   }
 
   /**
@@ -369,6 +380,31 @@ export class Admission {
     });
     this.options.onPooled();
     return entries;
+  }
+
+  /**
+   * Confirms gossiped reservations at once and queues their pool database entries to join the next
+   * store write (a block's, the QBFT state's, an RPC submission's), or a write of their own after
+   * GOSSIP_FLUSH_MS: their origin already holds them durably, and most are in a block, and so never
+   * written here, before then. (At 4 blocks/s with 20 tx/s that is ~5 fewer fdatasyncs per node per
+   * block than one awaited write per gossip batch.)
+   */
+  private queued(reserved: readonly PooledTransaction[]): void {
+    const entries = reserved.map((pooled) => ({ sequence: this.nextSequence++, raw: pooled.tx.raw }));
+    this.options.store.addPendingLazily(entries);
+    reserved.forEach((pooled, i) => {
+      this.pool.confirm(pooled);
+      this.sequenceOf.set(pooled.hash, entries[i]!.sequence);
+    });
+    this.options.onPooled();
+    if (this.flushTimer !== undefined || this.closed) return;
+    this.flushTimer = this.options.clock.after(GOSSIP_FLUSH_MS, () => {
+      this.flushTimer = undefined;
+      this.options.store.flushPending().catch((error: Error) => {
+        if (!(error instanceof StorageUnavailable)) throw error;
+        this.options.storage.failed(error); // still queued: they join the next write that succeeds
+      });
+    });
   }
 
   private expireWaiting(): void {

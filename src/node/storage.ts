@@ -56,6 +56,13 @@ export interface NodeStorage extends IncludedView {
   commitBlock(signed: SignedBlock, transactions: readonly IncludedTransaction[], includedPoolEntries: readonly number[]): Promise<void>;
   /** Durably records accepted transactions in one write; resolves once on disk. */
   addPendingMany(entries: readonly StoredPoolEntry[]): Promise<void>;
+  /**
+   * Queues accepted transactions (gossiped ones: their origin holds them durably) to join the next
+   * write; entries that a stored block or `removePending` disposes of first are never written.
+   */
+  addPendingLazily(entries: readonly StoredPoolEntry[]): void;
+  /** Writes what `addPendingLazily` queued, if anything; resolves once on disk. */
+  flushPending(): Promise<void>;
   removePending(sequences: readonly number[]): Promise<void>;
   /** The pool's pending transactions in arrival order. */
   pendingTransactions(): StoredPoolEntry[];

@@ -21,8 +21,10 @@
  * - the signing guard and the QBFT state are queued as asynchronous transactions, and nothing that
  *   depends on them leaves the node before they are on disk: the block that carries the signature is
  *   stored (and only then published) by a later transaction, which commits after them;
- * - an accepted transaction is written with an awaited asynchronous transaction, and
- *   `submitTransaction` resolves only after it;
+ * - a transaction accepted over RPC is written with an awaited asynchronous transaction, and
+ *   `submitTransaction` resolves only after it; one received by gossip (`addPendingLazily`) is
+ *   queued and joins the next write transaction — its sender's node holds it durably, and if a block
+ *   includes it first it never reaches the pool database at all;
  * - a block, its index entries, its senders' nonces and the removal of its transactions from the pool
  *   are one transaction (`commitBlock`): LMDB is copy-on-write with an atomic meta-page switch, so a
  *   SIGKILL at any moment leaves either all of it or none of it.
@@ -85,6 +87,8 @@ export class NodeStore implements NodeStorage {
    * signs at a stored height), so the map holds only the heights in progress.
    */
   private readonly guardThisSession = new Map<number, Map<number, Uint8Array>>();
+  /** Pool entries of `addPendingLazily` not yet in a write transaction, in arrival order. */
+  private queuedPool: StoredPoolEntry[] = [];
 
   constructor(path: string) {
     this.env = open({ path, maxDbs: 12 });
@@ -182,7 +186,7 @@ export class NodeStore implements NodeStorage {
       });
       for (const [sender, nonce] of highest) this.senderNonces.putSync(Buffer.from(sender, 'hex'), nonce.toString());
       for (const sequence of includedPoolEntries) this.pool.removeSync(sequence);
-    });
+    }, includedPoolEntries);
     for (const height of this.guardThisSession.keys()) if (height <= number) this.guardThisSession.delete(height);
   }
 
@@ -199,11 +203,26 @@ export class NodeStore implements NodeStorage {
     });
   }
 
+  /**
+   * Queues pool entries without a write of their own: they join the next write transaction (any of
+   * this store's), or `flushPending`; entries that a block stored first includes, or that
+   * `removePending` removes first, are never written.
+   */
+  addPendingLazily(entries: readonly StoredPoolEntry[]): void {
+    for (const entry of entries) this.queuedPool.push(entry);
+  }
+
+  /** Writes the entries `addPendingLazily` queued, if any; resolves once they are on disk. */
+  async flushPending(): Promise<void> {
+    if (this.queuedPool.length === 0) return;
+    await this.write('recording gossiped transactions', () => {});
+  }
+
   async removePending(sequences: readonly number[]): Promise<void> {
     if (sequences.length === 0) return;
     await this.write('removing pool entries', () => {
       for (const sequence of sequences) this.pool.removeSync(sequence);
-    });
+    }, sequences);
   }
 
   /** The pool's pending transactions in arrival order. */
@@ -290,6 +309,7 @@ export class NodeStore implements NodeStorage {
   }
 
   async close(): Promise<void> {
+    await this.flushPending().catch(() => {}); // a disk that refuses them now loses only gossiped entries
     await this.env.close();
   }
 
@@ -301,10 +321,20 @@ export class NodeStore implements NodeStorage {
    * `env.committed` reaches — handled here, or the process would die of an unhandled rejection (as it
    * once did on a full disk).
    */
-  private async write(what: string, body: () => void): Promise<void> {
+  private async write(what: string, body: () => void, leavingPool: readonly number[] = []): Promise<void> {
+    // The queued pool entries join the transaction after `body` (which may refuse it: lmdb-js keeps
+    // the writes a throwing callback made before it threw), except those `body` takes out of the pool.
+    const queued = this.queuedPool;
+    this.queuedPool = [];
+    const leaving = queued.length > 0 && leavingPool.length > 0 ? new Set(leavingPool) : undefined;
     try {
-      await this.env.transaction(body);
+      await this.env.transaction(() => {
+        body();
+        for (const { sequence, raw } of queued) if (!leaving?.has(sequence)) this.pool.putSync(sequence, raw);
+      });
     } catch (error) {
+      // Not written: they join the next write (still before any block or removal that concerns them).
+      this.queuedPool = queued.concat(this.queuedPool);
       if (error instanceof NotTheNextBlock) throw error;
       (this.env as unknown as { committed: PromiseLike<unknown> }).committed.then(undefined, () => {});
       const commitError = (error as { commitError?: Promise<unknown> }).commitError;

@@ -1,7 +1,8 @@
 /**
  * NodeStore on its own: a block commit is all-or-nothing and only extends the head; the indices it
  * writes answer the pool's `IncludedView`; the pool database keeps arrival order; QBFT state round-trips
- * with its prepared block.
+ * with its prepared block; gossiped entries queued by `addPendingLazily` reach the disk with the next
+ * write (any), `flushPending` or `close`, and never when a block or a removal disposes of them first.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,43 @@ describe('NodeStore', () => {
     expect(hex(encodeHeader(state.prepared!.value.header))).toBe(hex(encodeHeader(value.header)));
     expect(state.prepared!.value.transactions.map(hex)).toEqual(value.transactions.map(hex));
     expect(state.prepared!.prepares).toEqual(prepares);
+  });
+
+  it('writes lazily queued pool entries with the next write, and never those a block or a removal disposes of first', async () => {
+    const [alice] = testAccounts(1, 'dst-store-lazy');
+    const raws = (await signTransfers(alice!, Number(CHAIN_ID), 0, 6)).map(hexToBytes);
+    const txs = raws.map((raw) => parseTransaction(raw, rules));
+    const sequences = () => store.pendingTransactions().map((e) => e.sequence);
+
+    store.addPendingLazily([{ sequence: 0, raw: raws[0]! }, { sequence: 1, raw: raws[1]! }]);
+    expect(sequences()).toEqual([]); // queued, not written
+    await store.persistQbftState({ height: 1, round: 1 }); // any write takes them along
+    expect(sequences()).toEqual([0, 1]);
+
+    // Queued, then included by the next block: the block's transaction neither writes nor needs to remove them.
+    store.addPendingLazily([{ sequence: 2, raw: raws[2]! }, { sequence: 3, raw: raws[3]! }]);
+    const genesis = genesisBlock(CHAIN_ID);
+    const block1 = assembleBlock({ chainId: CHAIN_ID, number: 1, parentHash: genesis.hash, timestampMs: 10n, proposer: 1 }, raws.slice(0, 3));
+    await store.commitBlock(signedBlock(block1), txs.slice(0, 3), [0, 1, 2]);
+    expect(sequences()).toEqual([3]);
+
+    // Queued, then removed (expired): never written; flushPending writes the rest.
+    store.addPendingLazily([{ sequence: 4, raw: raws[4]! }, { sequence: 5, raw: raws[5]! }]);
+    await store.removePending([4]);
+    expect(sequences()).toEqual([3, 5]);
+
+    // A block that does not extend the head fails; what was queued stays queued for the next write.
+    store.addPendingLazily([{ sequence: 6, raw: raws[5]! }]);
+    await expect(store.commitBlock(signedBlock(block1), txs.slice(0, 3), [])).rejects.toThrow(/does not extend the stored head 1/);
+    expect(sequences()).toEqual([3, 5]);
+    await store.flushPending();
+    expect(sequences()).toEqual([3, 5, 6]);
+
+    // close() writes what is still queued.
+    store.addPendingLazily([{ sequence: 7, raw: raws[5]! }]);
+    await store.close();
+    store = new NodeStore(dir);
+    expect(sequences()).toEqual([3, 5, 6, 7]);
   });
 });
 

@@ -48,6 +48,8 @@ interface QueuedWrite {
 export class MemoryStore implements NodeStorage {
   private readonly queue: QueuedWrite[] = [];
   private readonly guardThisSession = new Map<string, Uint8Array>();
+  /** Entries of addPendingLazily waiting for the next write. */
+  private readonly lazy: StoredPoolEntry[] = [];
   private flushScheduled = false;
   private dead = false;
 
@@ -62,6 +64,7 @@ export class MemoryStore implements NodeStorage {
   crash(): void {
     this.dead = true;
     this.queue.length = 0;
+    this.lazy.length = 0;
   }
 
   headNumber(): number {
@@ -123,6 +126,15 @@ export class MemoryStore implements NodeStorage {
     });
   }
 
+  addPendingLazily(entries: readonly StoredPoolEntry[]): void {
+    if (entries.length === 0) return;
+    this.lazy.push(...entries);
+  }
+
+  flushPending(): Promise<void> {
+    return this.lazy.length === 0 ? Promise.resolve() : this.write(() => {});
+  }
+
   removePending(sequences: readonly number[]): Promise<void> {
     if (sequences.length === 0) return Promise.resolve();
     return this.write(() => {
@@ -159,8 +171,14 @@ export class MemoryStore implements NodeStorage {
 
   private write(apply: () => void): Promise<void> {
     if (this.dead) return new Promise(() => {});
+    // entries of addPendingLazily join this write, before its own change (as in NodeStore)
+    const lazy = this.lazy.splice(0);
+    const withLazy = lazy.length === 0 ? apply : () => {
+      for (const { sequence, raw } of lazy) this.durable.pool.set(sequence, raw);
+      apply();
+    };
     return new Promise((resolve, reject) => {
-      this.queue.push({ apply, resolve, reject });
+      this.queue.push({ apply: withLazy, resolve, reject });
       if (this.flushScheduled) return;
       this.flushScheduled = true;
       this.clock.after(this.flushDelay(), () => this.flush());
