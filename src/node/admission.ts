@@ -385,9 +385,9 @@ export class Admission {
   /**
    * Confirms gossiped reservations at once and queues their pool database entries to join the next
    * store write (a block's, the QBFT state's, an RPC submission's), or a write of their own after
-   * GOSSIP_FLUSH_MS: their origin already holds them durably, and most are in a block, and so never
-   * written here, before then. (At 4 blocks/s with 20 tx/s that is ~5 fewer fdatasyncs per node per
-   * block than one awaited write per gossip batch.)
+   * GOSSIP_FLUSH_MS. Their origin already holds them durably, and most are in a block before then,
+   * so their entries are never written here at all. (At 4 blocks/s with 20 tx/s, strace of one node:
+   * ~4.5 fdatasyncs per block, against ~7.8 with one awaited write per gossip batch.)
    */
   private queued(reserved: readonly PooledTransaction[]): void {
     const entries = reserved.map((pooled) => ({ sequence: this.nextSequence++, raw: pooled.tx.raw }));

@@ -13,11 +13,11 @@
  * chunk per worker (more for ranges over MAX_CHUNK_BLOCKS a worker), each verified by `verifyChain`
  * in a worker with the backend asked for and, as its parent, the block just before it (its number,
  * its hash recomputed from its header, its timestamp) — so the linkage across chunk boundaries is
- * checked too. If that block is not the cluster's, the
- * chunk before fails on it, and the first failure, in range order, is the answer. A chunk travels as
- * one buffer (headers, signatures and transactions back to back, with a table of lengths), moved, not
- * copied, to the worker; the worker answers with its result and the hashes of the blocks that
- * verified, and the headers of `verified` are decoded here from the caller's own bytes.
+ * checked too. If that block is not the cluster's, the chunk before fails on it, and the first
+ * failure, in range order, is the answer. A chunk travels as one buffer (headers, signatures and
+ * transactions back to back, with a table of lengths), moved, not copied, to the worker; the worker
+ * answers with its result and the hashes of the blocks that verified, and the headers of `verified`
+ * are decoded here from the caller's own bytes.
  *
  * The worker file is ./chain-worker.js next to this module (compiled), or ./chain-worker.ts run through
  * tsx when this module runs from its TypeScript sources (tests, benchmarks), as src/crypto/pool.ts does.
