@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, KEYS_DIR, nodeDirName } from '../../src/cluster/index.js';
-import { portInUse } from '../../src/devnet/index.js';
+import { freeRange } from '../helpers/devnet-process.js';
 
 const execFileAsync = promisify(execFile);
 const dst = (...args: string[]) => execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { timeout: 60_000 });
@@ -42,9 +42,7 @@ describe('dst devnet (the command)', () => {
 
   it('reports a node that cannot start, and stops with exit code 1 once no quorum is left', async () => {
     const dir = join(root, 'broken');
-    let base: number;
-    do base = 20_000 + Math.floor(Math.random() * 30_000);
-    while ((await portInUse(base + 1)) || (await portInUse(base + 2)));
+    const base = await freeRange(2);
     await createCluster({ nodes: 1, chainId: 907n, blockTimeMs: 100, outDir: dir, basePort: base });
     const passwordFile = join(dir, nodeDirName(1), KEYS_DIR, 'keystore-share-1.txt');
     await writeFile(passwordFile, 'not the password');

@@ -37,6 +37,7 @@ import {
 } from '../../src/devnet/index.js';
 import { parseHex, prefixedHex } from '../../src/bytes/index.js';
 import { addressOf } from '../../src/load/index.js';
+import { freeRange } from '../helpers/devnet-process.js';
 import { freePort } from '../helpers/net.js';
 
 describe('parseDevnetArgs', () => {
@@ -267,21 +268,15 @@ describe('planDevnet', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  /** A base port whose next `count` ports are free now. */
-  async function freeRange(count: number): Promise<number> {
-    for (;;) {
-      const base = 20_000 + Math.floor(Math.random() * 30_000);
-      const used = await Promise.all(Array.from({ length: count }, (_, i) => portInUse(base + i)));
-      if (!used.includes(true)) return base;
-    }
-  }
+  /** A base port whose next `count` ports (itself included) are free now. */
+  const freePorts = async (count: number): Promise<number> => (await freeRange(count)) + 1;
 
   // No execution node unless a test asks: its default port 8645 may be taken on a shared machine.
   const args = (fields: Partial<DevnetOptions>): DevnetOptions => ({ ...parseDevnetArgs([]) as DevnetOptions, execute: false, ...fields });
 
   it('creates a cluster in a new directory, then reuses it; flags that contradict it are refused', async () => {
     const dir = join(root, 'reuse');
-    const base = await freeRange(6);
+    const base = await freePorts(6);
     const created = await planDevnet(args({ dir, nodes: 2, chainId: 77n, blockTimeMs: 10, p2pBasePort: base, rpcBasePort: base + 3 }));
     expect(created.reused).toBe(false);
     expect(created.p2pPorts).toEqual([base + 1, base + 2]);
@@ -308,7 +303,7 @@ describe('planDevnet', () => {
   });
 
   it('refuses ports in use and ports given twice, before creating anything', async () => {
-    const base = await freeRange(5);
+    const base = await freePorts(5);
     const server = createServer();
     await new Promise<void>((done) => server.listen(base + 4, '127.0.0.1', done));
     servers.push(server);
@@ -334,7 +329,7 @@ describe('planDevnet', () => {
 
   it("a new cluster's lock funds the development account (anvil's first key) and the load accounts; the plan has the execution port", async () => {
     const dir = join(root, 'funded');
-    const base = await freeRange(6);
+    const base = await freePorts(6);
     const plan = await planDevnet(args({ dir, nodes: 1, p2pBasePort: base, rpcBasePort: base + 2, execute: true, executionRpcPort: base + 5 }));
     expect(plan.executionRpcPort).toBe(base + 5);
     // The printed key is the address's: derived here, not copied.

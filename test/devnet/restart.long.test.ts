@@ -13,17 +13,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portInUse, probeRpc } from '../../src/devnet/index.js';
+import { probeRpc } from '../../src/devnet/index.js';
+import { freeRange } from '../helpers/devnet-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-async function freeRange(count: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const used = await Promise.all(Array.from({ length: count }, (_, i) => portInUse(base + 1 + i)));
-    if (!used.includes(true)) return base;
-  }
-}
 
 /** Polls `check` every 200 ms until it holds; fails naming `what` after `timeoutMs`. */
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

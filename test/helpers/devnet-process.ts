@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { portInUse } from '../../src/devnet/index.js';
+import { FREE_PORTS } from './net.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,7 +28,9 @@ export interface DevnetProcess {
 /** A base port with `count` free ports after it. */
 export async function freeRange(count: number): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below the ephemeral range (as freePort): a port there can become another test's outgoing local
+    // port between this check and the node's listen (seen: EADDRINUSE for a devnet node's p2p port).
+    const base = FREE_PORTS.from + Math.floor(Math.random() * (FREE_PORTS.to - FREE_PORTS.from - count - 1));
     const used = await Promise.all(Array.from({ length: count }, (_, i) => portInUse(base + 1 + i)));
     if (!used.includes(true)) return base;
   }

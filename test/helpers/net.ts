@@ -16,7 +16,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Where freePort looks: clear of the ephemeral range and of the fixed base ports tests and the devnet use (7000, 9100, 18xxx). */
-const FREE_PORTS = { from: 20_000, to: 32_000 };
+export const FREE_PORTS = { from: 20_000, to: 32_000 };
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
