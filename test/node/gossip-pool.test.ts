@@ -21,6 +21,7 @@ import { DEFAULT_NODE_LIMITS } from '../../src/node/start.js';
 import { StorageHealth } from '../../src/node/storage-health.js';
 import { NodeStore, StorageUnavailable } from '../../src/node/store.js';
 import { keccak256 } from '../../src/wasm/index.js';
+import { waitFor } from '../helpers/net.js';
 
 const CHAIN_ID = 933n;
 const rules = { chainId: CHAIN_ID, maxBytes: 1 << 20 };
@@ -71,9 +72,8 @@ describe('gossiped transactions and the pool database', () => {
     const second = transfers(2, 'second');
     await node.admission.admitRecovered(second, peer);
     expect(onDisk(node.store)).toHaveLength(3);
-    node.clock.runNext(); // no other write came: the flush timer writes them
-    await new Promise((resolve) => setTimeout(resolve, 50)); // its write commits
-    await node.store.flushPending(); // nothing left queued: resolves at once
+    node.clock.runNext(); // no other write comes: the flush timer's own write takes them
+    await waitFor('the flush timer to write the second batch', () => onDisk(node.store).length === 5);
     expect(onDisk(node.store)).toEqual([...first, ...second].map((tx) => hex(tx.hash)));
 
     await node.close();

@@ -171,7 +171,8 @@ export class MemoryStore implements NodeStorage {
 
   private write(apply: () => void): Promise<void> {
     if (this.dead) return new Promise(() => {});
-    // entries of addPendingLazily join this write, before its own change (as in NodeStore)
+    // entries of addPendingLazily join this write, before its own change, whose deletions (a block's,
+    // a removal's) then take them out again: the end state of NodeStore, which leaves those out
     const lazy = this.lazy.splice(0);
     const withLazy = lazy.length === 0 ? apply : () => {
       for (const { sequence, raw } of lazy) this.durable.pool.set(sequence, raw);
