@@ -183,7 +183,7 @@ export function createMetrics(): DstMetrics {
     }),
     peerClockOffset: new Gauge({
       name: 'dst_peer_clock_offset_seconds',
-      help: "Each operator's clock against this node's, measured over /dst/time/1 (positive: the peer's is ahead)",
+      help: "Each operator's clock against this node's, measured over /dst/time/2 (positive: the peer's is ahead)",
       labelNames: ['peer'] as const,
       registers,
     }),

@@ -6,8 +6,8 @@
  * and reports per operator:
  *
  * - reachability: connected within `--timeout` seconds, or not;
- * - round trip p50 / p99 / mean over `--samples` `/dst/time/1` requests (the node's clock protocol,
- *   src/p2p/protocols/clock.ts; timed from request to response on an open stream), and the clock
+ * - round trip p50 / p99 / mean over `--samples` `/dst/time/2` requests (the node's heartbeat,
+ *   src/p2p/protocols/clock.ts; timed from request to response over long-lived streams), and the clock
  *   offset from the sample with the least round trip (positive: the peer's clock is ahead);
  * - throughput: signed blocks fetched over `/dst/sync/1` (what a catch-up gets from that peer), bytes
  *   per second over up to `THROUGHPUT_REQUESTS` requests of 64 blocks; n/a when the peer has none.
@@ -31,7 +31,7 @@ export const TEST_PEERS_HELP = `Usage: dst test peers --dir NODE_DIR [options]
 
 Before the node is started: connects over libp2p, with the node's own identity, to every other
 operator in its cluster lock and reports for each: reachable or not, round trip p50/p99/mean (the
-node's /dst/time/1 clock requests), its clock offset, and throughput (signed blocks fetched over the
+node's /dst/time/2 clock requests), its clock offset, and throughput (signed blocks fetched over the
 sync protocol; n/a when the peer has none yet). Verdicts as Charon's: mean round trip under 50 ms
 good, 240 ms or more poor; a clock more than 500 ms off is poor. Exit code 0 when every peer is
 reachable and none is poor, else 1. Stop the node first: its peers would see two of it.

@@ -10,7 +10,7 @@
  *   head. One height ahead is normal (peers decided the height this node is finishing); two ahead
  *   happens while a decision is in flight; three means peers stored blocks this node lacks.
  * - **Clock truth** (issue 12): the median of the peers' clock offsets (measured by the host over
- *   `/dst/time/1`) is how far this node's clock is off against the cluster; beyond `clockToleranceMs` —
+ *   `/dst/time/2`) is how far this node's clock is off against the cluster; beyond `clockToleranceMs` —
  *   the same tolerance proposals' timestamps get (`maxFutureDriftMs`) — the node is not ready, and a
  *   warning is logged when it crosses the tolerance either way.
  * - The highest height any peer has shown (for health), and the peer gauges (connected, ping, clock

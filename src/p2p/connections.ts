@@ -1,7 +1,7 @@
 /**
  * The cluster host's libp2p node and its connections to the other operators (issue 7, "Networking"):
  * js-libp2p 3.x over TCP with Noise (XX handshake, the identity key authenticates the peer id), yamux
- * multiplexing, identify and ping. Peers are exactly the operators given:
+ * multiplexing and identify. Peers are exactly the operators given:
  *   - inbound, admission.ts decides through the connection gater: at accept, before any handshake
  *     byte, by source address (the operators' addresses only, unless `limits.acceptFrom` is 'any')
  *     and by pending-slot caps, with a handshake timeout; after Noise, by peer id;
@@ -12,7 +12,9 @@
  * disconnected, whatever made the dial fail (refused at accept, timed out, reset). An operator with
  * `dialAddrs` is dialled at exactly those multiaddrs (never at what its identify announces, which
  * replaces libp2p's address book entry): a relay in front of it stays the only way to it. Connected
- * operators are pinged for the latency metric. The protocols (protocols/) register their handlers,
+ * No libp2p ping service and no connection monitor: each opens a stream per ping, and the node's
+ * heartbeat (protocols/clock.ts) measures latency and detects a silent peer over a long-lived stream
+ * instead (`closeConnections` carries out its verdict). The protocols (protocols/) register their handlers,
  * open their streams and follow peers connecting and disconnecting here. Yamux credits a stream's
  * receive window once half of it is used, not after every frame (yamux-window.ts), and each Noise
  * message leaves in one socket write, not two (noise-writes.ts).
@@ -21,13 +23,12 @@ import './polyfill.js';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
 import type { DialProtocolOptions, PeerId, PrivateKey, Stream, StreamHandler } from '@libp2p/interface';
-import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { createAdmission, type ConnectionsRefused, type Resolver } from './admission.js';
-import { PING_INTERVAL_MS, RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS, type ClusterLimits } from './limits.js';
+import { RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS, type ClusterLimits } from './limits.js';
 import type { ClusterOperator, Operators } from './operators.js';
 import { coalescedNoise } from './noise-writes.js';
 import { installHalfWindowUpdates } from './yamux-window.js';
@@ -62,11 +63,10 @@ export interface ConnectionsOptions {
   readonly dialTimeoutMs?: number;
   /**
    * A short-lived host whose peers' addresses are all known (the DKG ceremony's, src/cluster/dkg/transport.ts):
-   * no identify exchange (a signed peer record to verify and a peer-store update per connection), no
-   * latency pings, and no connection-monitor heartbeat — whose default aborts a connection when a
-   * ping takes over ≥ 5 s, which on a starved host (16 or 32 operators on one machine) it does, each
-   * abort costing a new handshake and starving the host further; a ceremony's own timeouts name a
-   * peer that is really gone. Default false (the running node's host: all three on).
+   * no identify exchange (a signed peer record to verify and a peer-store update per connection).
+   * Default false (the running node's host). Neither host runs libp2p's ping service or its
+   * connection monitor: the node's heartbeat (protocols/clock.ts) measures latency and detects a peer
+   * gone silent over a long-lived stream, and a ceremony's own timeouts name a peer that is really gone.
    */
   readonly shortLived?: boolean;
   readonly logger?: Logger;
@@ -79,8 +79,8 @@ export interface Connections {
   isConnected(peer: ClusterOperator): boolean;
   /** Indices of the operators currently connected. */
   connectedPeers(): number[];
-  /** Last measured ping round-trip time in ms, by operator index (connected operators only). */
-  pingLatencies(): ReadonlyMap<number, number>;
+  /** Closes every connection to `peer` (a failure detector's verdict); the redial takes over. */
+  closeConnections(peer: ClusterOperator, reason: Error): void;
   /** Inbound connections closed by admission, by reason (admission.ts). */
   connectionsRefused(): ConnectionsRefused;
   /** Call `handler` when an operator connects (its first connection opens) … */
@@ -91,10 +91,10 @@ export interface Connections {
   handle(protocol: string, handler: StreamHandler): Promise<void>;
   /** Open a stream of `protocol` to `peer` (dialling it if need be). */
   dialProtocol(peer: ClusterOperator, protocol: string, options?: DialProtocolOptions): Promise<Stream>;
-  /** Start tracking connections, dial every other operator and ping the connected ones. Call it once,
+  /** Start tracking connections and dial every other operator. Call it once,
    * after the protocol handlers are registered. */
   connect(): Promise<void>;
-  /** Stop redialling and pinging, and stop the node. */
+  /** Stop redialling, and stop the node. */
   stop(): Promise<void>;
 }
 
@@ -103,7 +103,7 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
   const { operators, limits } = options;
   const log = options.logger;
   const isOperator = (peer: PeerId): boolean => operators.operatorOf(peer) !== undefined;
-  let node: Libp2p<{ ping: ReturnType<ReturnType<typeof ping>> }> | undefined;
+  let node: Libp2p | undefined;
   const admission = createAdmission({
     operators,
     limits,
@@ -120,11 +120,8 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
     transports: [tcp()],
     connectionEncrypters: [coalescedNoise()],
     streamMuxers: [yamux()],
-    // Two outbound ping streams per connection (libp2p's default is one): the latency ping below and
-    // the connection monitor's heartbeat share the protocol, and with one the later of the two is
-    // refused (TooManyOutboundProtocolStreams), which the monitor takes for a dead connection and aborts.
-    services: { ping: ping({ maxOutboundStreams: 2, maxInboundStreams: 4 }), ...(options.shortLived ? {} : { identify: identify() }) },
-    connectionMonitor: { enabled: !options.shortLived },
+    services: options.shortLived ? undefined : { identify: identify() },
+    connectionMonitor: { enabled: false },
     connectionManager: {
       maxIncomingPendingConnections: admission.maxPending + LIBP2P_PENDING_MARGIN,
       inboundConnectionThreshold: Number.MAX_SAFE_INTEGER,
@@ -149,10 +146,8 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
   const connectedHandlers: ((peer: ClusterOperator) => void)[] = [];
   const disconnectedHandlers: ((peer: ClusterOperator) => void)[] = [];
 
-  const latencies = new Map<number, number>();
   const reconnectDelay = new Map<number, number>();
   const reconnectTimers = new Map<number, NodeJS.Timeout>();
-  let pingTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
   const isConnected = (peer: ClusterOperator): boolean => libp2p.getConnections(peer.peerId).length > 0;
@@ -179,19 +174,14 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
       }, delay),
     );
   };
-  const pingPeer = (peer: ClusterOperator): void => {
-    if (options.shortLived) return;
-    libp2p.services.ping.ping(peer.peerId).then(
-      (ms) => latencies.set(peer.index, ms),
-      () => latencies.delete(peer.index),
-    );
-  };
 
   return {
     listenAddresses: () => libp2p.getMultiaddrs().map((a) => a.toString()),
     isConnected,
     connectedPeers: () => operators.others.filter(isConnected).map((p) => p.index),
-    pingLatencies: () => new Map(latencies),
+    closeConnections: (peer, reason) => {
+      for (const connection of libp2p.getConnections(peer.peerId)) connection.abort(reason);
+    },
     connectionsRefused: () => admission.connectionsRefused(),
     onPeerConnected: (handler) => void connectedHandlers.push(handler),
     onPeerDisconnected: (handler) => void disconnectedHandlers.push(handler),
@@ -204,13 +194,11 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
         if (!peer) return;
         reconnectDelay.set(peer.index, RECONNECT_INITIAL_DELAY_MS);
         log?.info({ share: peer.index + 1 }, 'operator connected');
-        pingPeer(peer);
         for (const handler of connectedHandlers) handler(peer);
       });
       libp2p.addEventListener('peer:disconnect', (event) => {
         const peer = operators.operatorOf(event.detail);
         if (!peer) return;
-        latencies.delete(peer.index);
         log?.info({ share: peer.index + 1 }, 'operator disconnected');
         for (const handler of disconnectedHandlers) handler(peer);
         scheduleDial(peer, reconnectDelay.get(peer.index) ?? RECONNECT_INITIAL_DELAY_MS);
@@ -219,14 +207,10 @@ export async function createConnections(options: ConnectionsOptions): Promise<Co
         await libp2p.peerStore.merge(peer.peerId, { multiaddrs: peer.addrs.map((a) => multiaddr(a)) });
         scheduleDial(peer, options.firstDialDelayMs?.(peer) ?? 0);
       }
-      pingTimer = setInterval(() => {
-        for (const peer of operators.others) if (isConnected(peer)) pingPeer(peer);
-      }, PING_INTERVAL_MS);
     },
 
     async stop() {
       stopped = true;
-      clearInterval(pingTimer);
       for (const timer of reconnectTimers.values()) clearTimeout(timer);
       reconnectTimers.clear();
       admission.stop();

@@ -6,21 +6,22 @@
  *     operators' addresses only, unless `limits.acceptFrom` is 'any'), within pending-slot caps
  *     sized per operator, with a handshake timeout; then only operators' peer ids, each with a cap
  *     on its open connections (`connectionsRefused()` counts what it closed, by reason);
- *   - connections.ts: the libp2p node (TCP, Noise, yamux, identify, ping) with admission as its
+ *   - connections.ts: the libp2p node (TCP, Noise, yamux, identify) with admission as its
  *     connection gater, dialling every operator and redialling it with backoff while it is disconnected;
  *   - streams.ts: length-prefixed msgpack frames over libp2p streams, the per-peer outbound streams
  *     and the counting of malformed and undelivered frames;
  *   - the DST protocols on top: `/dst/consensus/1` (protocols/consensus.ts, signed QBFT envelopes),
  *     `/dst/tx/1` (protocols/gossip.ts, batched transaction gossip), `/dst/sync/1` (protocols/sync.ts,
- *     block request/response) and `/dst/time/1` (protocols/clock.ts, the peers' clock offsets,
- *     `clockOffsets()`, measured with the `now` option's clock; one request on demand with
- *     `measureClock(peer)`, what `dst test peers` uses).
+ *     block request/response) and `/dst/time/2` (protocols/clock.ts, the heartbeat: the peers' clock
+ *     offsets, `clockOffsets()`, measured with the `now` option's clock, the round trips,
+ *     `pingLatencies()`, and the failure detector; one request on demand with `measureClock(peer)`,
+ *     what `dst test peers` uses).
  * Nothing a peer sends can throw out of the host.
  */
 import './polyfill.js';
 import { createConnections } from './connections.js';
 import { ConsensusCodec } from './consensus-codec.js';
-import { CLOCK_PROTOCOL, CONSENSUS_PROTOCOL, DEFAULT_LIMITS, SYNC_PROTOCOL, TX_PROTOCOL, type ClusterLimits } from './limits.js';
+import { CLOCK_PROTOCOL, CONSENSUS_PROTOCOL, DEFAULT_LIMITS, LEGACY_CLOCK_PROTOCOL, SYNC_PROTOCOL, TX_PROTOCOL, type ClusterLimits } from './limits.js';
 import { createOperators } from './operators.js';
 import { createClockProtocol } from './protocols/clock.js';
 import { createConsensusProtocol } from './protocols/consensus.js';
@@ -48,7 +49,7 @@ export async function createClusterHost<V>(options: ClusterHostOptions<V>): Prom
   const codec = new ConsensusCodec<V>(options.identity, operators.self, operators.all.map((p) => p.publicKey), options.values);
 
   const connections = await createConnections({ identity: options.identity, listen: options.listen, operators, limits, logger });
-  const streams = createStreams({ connections, protocols: [CONSENSUS_PROTOCOL, TX_PROTOCOL, SYNC_PROTOCOL, CLOCK_PROTOCOL], logger });
+  const streams = createStreams({ connections, protocols: [CONSENSUS_PROTOCOL, TX_PROTOCOL, SYNC_PROTOCOL, CLOCK_PROTOCOL, LEGACY_CLOCK_PROTOCOL], logger });
   const protocolOptions = { operators, limits, connections, streams, logger };
   const consensus = createConsensusProtocol({ ...protocolOptions, codec });
   const gossip = createGossipProtocol(protocolOptions);
@@ -63,7 +64,7 @@ export async function createClusterHost<V>(options: ClusterHostOptions<V>): Prom
     limits,
     listenAddresses: connections.listenAddresses,
     connectedPeers: connections.connectedPeers,
-    pingLatencies: connections.pingLatencies,
+    pingLatencies: clock.roundTrips,
     clockOffsets: clock.clockOffsets,
     measureClock: clock.sample,
     connectionsRefused: connections.connectionsRefused,

@@ -18,9 +18,10 @@ export type {
 export { AuthenticationError, CONSENSUS_SIGNING_DOMAIN, ConsensusCodec, type Envelope, type ValueCodec } from './consensus-codec.js';
 export { FRAME_HEADER_BYTES, FrameError, FrameReader, encodeFrame } from './framing.js';
 // The protocol ids and the defaults of `createClusterHost({ limits })`; the transport's own timers and
-// batch sizes (TX_BATCH_*, RECONNECT_*, PING_INTERVAL_MS, SYNC_REQUEST_*, CLOCK_*, DNS_*) are not options and stay inside.
+// batch sizes (TX_BATCH_*, RECONNECT_*, SYNC_REQUEST_*, CLOCK_*, PEER_SILENT_MS, DNS_*) are not options and stay inside.
 export {
   CLOCK_PROTOCOL,
+  LEGACY_CLOCK_PROTOCOL,
   CONNECTIONS_PER_OPERATOR,
   CONSENSUS_FRAME_MAX_BYTES,
   CONSENSUS_PROTOCOL,

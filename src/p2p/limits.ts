@@ -7,7 +7,10 @@
 export const CONSENSUS_PROTOCOL = '/dst/consensus/1';
 export const TX_PROTOCOL = '/dst/tx/1';
 export const SYNC_PROTOCOL = '/dst/sync/1';
-export const CLOCK_PROTOCOL = '/dst/time/1';
+/** The heartbeat: clock offsets, round trips and the failure detector (protocols/clock.ts). */
+export const CLOCK_PROTOCOL = '/dst/time/2';
+/** Its earlier version, still answered for nodes of that version (protocols/clock.ts). */
+export const LEGACY_CLOCK_PROTOCOL = '/dst/time/1';
 
 /** Where inbound connections may come from (see `ClusterLimits.acceptFrom`). */
 export type AcceptFrom = 'operators' | 'any';
@@ -85,9 +88,6 @@ export const RECONNECT_INITIAL_DELAY_MS = 250;
 /** … doubling each failure up to this cap, so a restarted node is found within seconds. */
 export const RECONNECT_MAX_DELAY_MS = 5_000;
 
-/** How often each connected operator is pinged for the latency metric. */
-export const PING_INTERVAL_MS = 5_000;
-
 /** How long a sync request may take before the client gives up. */
 export const SYNC_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -119,14 +119,19 @@ export const DNS_REFRESH_MS = 10_000;
 /** How long the host's start waits for the first resolution of those names (a slower one completes later). */
 export const DNS_START_TIMEOUT_MS = 2_000;
 
-/** Clock offsets (protocols/clock.ts): each connected operator is asked for its time this often … */
+/** The heartbeat (protocols/clock.ts): each connected operator is asked for its time this often … */
 export const CLOCK_INTERVAL_MS = 5_000;
 /** … the offset reported is that of the sample with the least round trip among the last this many … */
 export const CLOCK_SAMPLES = 8;
 /** … and a request not answered within this time is dropped (its sample would be worthless). */
 export const CLOCK_REQUEST_TIMEOUT_MS = 2_000;
-/** A clock request is the integer 0 and a response one number (a float64 at most: 9 bytes). */
-export const CLOCK_FRAME_MAX_BYTES = 16;
+/**
+ * … and a peer that answered and then answers nothing for this long is taken for gone: its
+ * connections are closed (three intervals, so that one slow answer on a busy host costs nothing).
+ */
+export const PEER_SILENT_MS = 15_000;
+/** A clock frame: `[1, seq, time]` is at most 16 bytes of msgpack (a u32 and a float64); a `/dst/time/1` one is smaller. */
+export const CLOCK_FRAME_MAX_BYTES = 24;
 
 export const DEFAULT_LIMITS: ClusterLimits = {
   consensusFrameBytes: CONSENSUS_FRAME_MAX_BYTES,

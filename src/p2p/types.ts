@@ -37,7 +37,7 @@ export interface ClusterHostOptions<V = unknown> {
   /** Frame sizes, sync batch, and who may connect (`acceptFrom`: 'operators' by default, 'any' for
    * operators behind NAT) within which caps (limits.ts has each default and its reason). */
   readonly limits?: Partial<ClusterLimits>;
-  /** This node's wall clock, ms since the epoch, as `/dst/time/1` answers and measures with it
+  /** This node's wall clock, ms since the epoch, as the clock protocol (`/dst/time/2`) answers and measures with it
    * (default `Date.now`; tests shift it). */
   readonly now?: () => number;
   /** How consensus values travel (default: as they are, msgpack-encoded); see consensus-codec.ts. */
@@ -70,7 +70,8 @@ export interface ClusterHost<V> {
   listenAddresses(): string[];
   /** Indices of the operators currently connected. */
   connectedPeers(): number[];
-  /** Last measured ping round-trip time in ms, by operator index (connected operators only). */
+  /** The latest heartbeat round trip in ms (`/dst/time/2`, every 5 s), by operator index (connected
+   * operators that answer only). */
   pingLatencies(): ReadonlyMap<number, number>;
   /**
    * Each connected operator's clock minus ours in ms, by operator index (positive: the peer's clock
@@ -79,7 +80,7 @@ export interface ClusterHost<V> {
    */
   clockOffsets(): ReadonlyMap<number, number>;
   /**
-   * One `/dst/time/1` request to connected operator `peer` now, not kept among the samples above: the
+   * One `/dst/time/2` request to connected operator `peer` now, not kept among the samples above: the
    * peer's clock minus ours and the round trip, in ms (rejects when it is not connected or does not
    * answer within 2 s). For pre-flight measurements (`dst test peers`).
    */

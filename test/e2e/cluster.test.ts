@@ -31,7 +31,6 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { RLP } from '@ethereumjs/rlp';
 import { identify } from '@libp2p/identify';
 import type { Stream } from '@libp2p/interface';
-import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
@@ -229,7 +228,7 @@ describe('4 nodes: 1,000 transactions over every RPC, then bad start-ups and bad
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      services: { identify: identify(), ping: ping() },
+      services: { identify: identify() },
       connectionGater: { denyDialMultiaddr: () => false },
     });
     try {

@@ -10,7 +10,6 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { identify } from '@libp2p/identify';
 import type { Ed25519PrivateKey, Stream } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
@@ -42,7 +41,7 @@ function rawNode(key: Ed25519PrivateKey, port: number): Promise<Libp2p> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    services: { identify: identify(), ping: ping() },
+    services: { identify: identify() },
     connectionGater: { denyDialMultiaddr: () => false },
   });
 }
@@ -106,12 +105,16 @@ describe('cluster host (real libp2p, loopback)', () => {
     await stranger?.stop();
   });
 
-  it('connects the four hosts to each other and to the fifth operator, and measures ping latency', async () => {
+  it('connects the four hosts to each other and to the fifth operator, and measures the round trip to each host', async () => {
     for (const host of hosts) {
       expect(host.connectedPeers()).toEqual([0, 1, 2, 3, 4].filter((i) => i !== host.self));
     }
-    await waitFor('ping latencies', () => hosts.every((h) => h.pingLatencies().size === HOSTS));
-    for (const latency of hosts[0].pingLatencies().values()) expect(latency).toBeGreaterThanOrEqual(0);
+    // Over the heartbeat (/dst/time/2): the fifth operator, a bare libp2p node, does not answer it.
+    await waitFor('round trips', () => hosts.every((h) => h.pingLatencies().size === HOSTS - 1));
+    for (const host of hosts) {
+      expect([...host.pingLatencies().keys()].sort()).toEqual([0, 1, 2, 3].filter((i) => i !== host.self));
+      for (const latency of host.pingLatencies().values()) expect(latency).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('refuses an identity that is not Ed25519 or not an operator', async () => {
