@@ -26,6 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockNumber, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
+import { missingNodeFlags, NODE_PROCESS_ENVIRONMENT } from '../src/cli/node-runtime.js';
 import { figure } from './harness.js';
 import { monotonicMicros, printSummary, profileFiles, summariseProfiles } from './profile-buckets.js';
 
@@ -142,7 +143,11 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
   const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: BLOCK_TIME_MS });
   const profileDir = typeof options.profile === 'string' ? options.profile : options.profile ? await mkdtemp(join(tmpdir(), 'dst-footprint-profile-')) : undefined;
   cluster.entry = options.entry ?? 'dist';
-  if (profileDir !== undefined) cluster.nodeFlags = (i) => (i === 1 ? ['--cpu-prof', '--cpu-prof-interval', '4000', '--cpu-prof-dir', profileDir] : []);
+  // Nodes start as the devnet and the systemd unit start them (src/cli/node-runtime.ts): with the memory
+  // flags, and the environment variable (inherited by the node processes).
+  for (const [name, value] of Object.entries(NODE_PROCESS_ENVIRONMENT)) process.env[name] ??= value;
+  const profileFlags = (i: number): string[] => (profileDir !== undefined && i === 1 ? ['--cpu-prof', '--cpu-prof-interval', '4000', '--cpu-prof-dir', profileDir] : []);
+  cluster.nodeFlags = (i) => [...missingNodeFlags(), ...profileFlags(i)];
   let profiled: { fromUs: number; toUs: number; blocks: number; cpuMs: number } | undefined;
   try {
     await cluster.startAll();

@@ -25,6 +25,7 @@ import { createLogger, createMetrics, DEFAULT_EXECUTION_TIMEOUT_MS, DEFAULT_RPC_
 import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir, SingleNodeMigrationError, type NodeDir } from '../cluster/index.js';
 import { DEFAULT_POOL_LIMITS, startNode, type NodeNetworkConfig, type PoolLimits } from '../node/index.js';
 import { executionFlags, executionLink, type ExecutionFlags } from './execution-rpc.js';
+import { untunedRuntime } from './node-runtime.js';
 import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster
@@ -407,6 +408,10 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
     },
     'rpc listening',
   );
+  const untuned = untunedRuntime();
+  if (untuned !== undefined) {
+    logger.info({ missing: untuned }, `started without the node process's memory settings: expect about 25 MiB more RSS; start it with ${untuned} (as the devnet and deploy/systemd/dst.service do)`);
+  }
 
   let watchdog: NodeJS.Timeout | undefined;
   const exitCode = await new Promise<number>((done) => {

@@ -54,6 +54,7 @@ import { ChainTracker, formatDevnetSummary } from './tracker.js';
 import { DEV_ACCOUNT, devnetLoadKeys } from './accounts.js';
 import { DevnetExecution, nodeExecutionArgs } from './execution.js';
 import { prefixedHex } from '../bytes/index.js';
+import { missingNodeFlags, nodeProcessEnvironment } from '../cli/node-runtime.js';
 
 
 /** Lines of a node's stderr quoted when it exits unexpectedly. */
@@ -72,11 +73,14 @@ const P2P_ONLY_ROUNDS_REPORTED = 5;
 /** Environment variables of `dst run` that would make every node share one setting: the devnet sets these per node. */
 const PER_NODE_ENVIRONMENT = ['DST_DIR', 'DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RPC_PORT', 'DST_P2P_LISTEN', 'DST_LOG_LEVEL'];
 
-/** The command line that runs `dst run` for one node with the same Node.js and script as this process. */
+/**
+ * The command line that runs `dst run` for one node with the same Node.js and script as this process,
+ * and the node process's memory flags (src/cli/node-runtime.ts) where this process's do not set them.
+ */
 export function nodeCommand(nodeDir: string, rpcPort: number, extraArgs: readonly string[] = []): { file: string; args: string[] } {
   return {
     file: process.execPath,
-    args: [...process.execArgv, process.argv[1]!, 'run', '--dir', nodeDir, '--rpc-host', '127.0.0.1', '--rpc-port', String(rpcPort), '--log-level', 'info', ...extraArgs],
+    args: [...process.execArgv, ...missingNodeFlags(), process.argv[1]!, 'run', '--dir', nodeDir, '--rpc-host', '127.0.0.1', '--rpc-port', String(rpcPort), '--log-level', 'info', ...extraArgs],
   };
 }
 
@@ -128,7 +132,7 @@ export async function runDevnet(args: DevnetOptions, print: (line: string) => vo
 
   const tracker = new ChainTracker(n);
   const nodes: DevnetNode[] = [];
-  const environment = { ...process.env };
+  const environment = nodeProcessEnvironment(process.env);
   for (const name of PER_NODE_ENVIRONMENT) delete environment[name];
   let stopping = false;
   const funded = new Set(Object.keys(lock.alloc ?? {}));

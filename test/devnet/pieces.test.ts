@@ -16,6 +16,7 @@ import { createLogger } from '../../src/api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, nodeDirName } from '../../src/cluster/index.js';
 import { parseDevnetArgs } from '../../src/cli/devnet.js';
 import { UsageError } from '../../src/cli/usage.js';
+import { missingNodeFlags, NODE_PROCESS_ENVIRONMENT, NODE_PROCESS_FLAGS, nodeProcessEnvironment, untunedRuntime } from '../../src/cli/node-runtime.js';
 import {
   ChainTracker,
   DevnetSetupError,
@@ -360,10 +361,30 @@ describe('the execution node command line', () => {
 });
 
 describe('nodeCommand', () => {
-  it('runs this Node.js with its own exec arguments and script, one node directory and RPC port', () => {
+  it('runs this Node.js with its own exec arguments, the node memory flags and its script, one node directory and RPC port', () => {
     const { file, args } = nodeCommand('/c/node-3', 8547);
     expect(file).toBe(process.execPath);
-    expect(args).toEqual([...process.execArgv, process.argv[1], 'run', '--dir', '/c/node-3', '--rpc-host', '127.0.0.1', '--rpc-port', '8547', '--log-level', 'info']);
+    expect(args).toEqual([...process.execArgv, ...missingNodeFlags(), process.argv[1], 'run', '--dir', '/c/node-3', '--rpc-host', '127.0.0.1', '--rpc-port', '8547', '--log-level', 'info']);
+    expect([...args, ...(process.env.NODE_OPTIONS ?? '').split(' ')]).toEqual(expect.arrayContaining([...NODE_PROCESS_FLAGS]));
+  });
+});
+
+describe('the node process memory settings (src/cli/node-runtime.ts)', () => {
+  it('adds the flags that neither the exec arguments nor NODE_OPTIONS set, by flag name', () => {
+    expect(missingNodeFlags([], {})).toEqual([...NODE_PROCESS_FLAGS]);
+    expect(missingNodeFlags(['--max-semi-space-size=8'], {})).toEqual([]);
+    expect(missingNodeFlags([], { NODE_OPTIONS: '--inspect --max-semi-space-size=1' })).toEqual([]);
+  });
+
+  it('fills the environment variables not set, keeping those that are', () => {
+    expect(nodeProcessEnvironment({ PATH: '/bin' })).toEqual({ PATH: '/bin', ...NODE_PROCESS_ENVIRONMENT });
+    expect(nodeProcessEnvironment({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX).toBe('8');
+  });
+
+  it('names what a node started without them lacks, and nothing when it has them', () => {
+    expect(untunedRuntime([], {})).toBe('NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2');
+    expect(untunedRuntime(['--max-semi-space-size=4'], {})).toBe('MALLOC_ARENA_MAX=2');
+    expect(untunedRuntime(['--max-semi-space-size=4'], { MALLOC_ARENA_MAX: '2' })).toBeUndefined();
   });
 });
 
