@@ -12,6 +12,12 @@
  *   `workers` option.
  * - The Piscina pool is created on first use and `close()` lets running tasks finish, then stops
  *   the workers; later calls are refused.
+ * - With `idleTimeoutMs` (the node's pool), workers that have had no task for that long exit, and
+ *   the next burst starts them again: a worker thread holds ~11 MiB of RSS, which a node at light
+ *   load (gossip batches of a few transactions, recovered on the calling thread) never needs. While
+ *   no worker runs, sender recovery runs on the calling thread whatever the batch's size (~0.08 ms per
+ *   transaction), so a burst never waits for a worker to start (~0.2 s, longer than a round timer may
+ *   be), and the workers are started in the background for the batches after it.
  *
  * What the workers buy: @chainsafe/blst 2.x already runs the pairings of one
  * `verifyMultipleAggregateSignatures` call on its own native threads (one per core, shared by the
@@ -76,13 +82,23 @@ const workerUrl = new URL(runningFromTypeScript ? './worker.ts' : './worker.js',
 export class WorkerPoolExecutor implements CryptoExecutor {
   /** Number of worker threads. */
   readonly workers: number;
+  /** Workers idle this long exit (undefined: they run until `close`). */
+  readonly idleTimeoutMs: number | undefined;
   #pool: Piscina<Task, TaskResult> | undefined;
   #closed = false;
+  #warming: Promise<void> | undefined;
 
-  constructor(options: { workers?: number } = {}) {
+  constructor(options: { workers?: number; idleTimeoutMs?: number } = {}) {
     const workers = options.workers ?? defaultWorkerCount();
     assertInteger('WorkerPoolExecutor: workers', workers, 1);
+    if (options.idleTimeoutMs !== undefined) assertInteger('WorkerPoolExecutor: idleTimeoutMs', options.idleTimeoutMs, 1);
     this.workers = workers;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+  }
+
+  /** Worker threads running now (0 before the first task, and after an idle timeout). */
+  get runningWorkers(): number {
+    return this.#pool?.threads.length ?? 0;
   }
 
   async batchVerify(sets: readonly SignatureSet[]): Promise<number[]> {
@@ -120,6 +136,10 @@ export class WorkerPoolExecutor implements CryptoExecutor {
     // main-thread CPU per task against 0.08 ms per native recovery), so small batches — a gossip frame
     // or two under light load — are recovered here.
     if (items.length <= INLINE_RECOVERIES) return items.map(recoverAddress);
+    if (this.idleTimeoutMs !== undefined && this.runningWorkers === 0) {
+      this.#warming ??= this.warmUp().catch(() => {}).finally(() => (this.#warming = undefined));
+      return items.map(recoverAddress);
+    }
     const tasks: Array<Promise<RecoverTaskResult>> = [];
     for (let start = 0; start < items.length; start += RECOVERIES_PER_TASK) {
       const end = Math.min(items.length, start + RECOVERIES_PER_TASK);
@@ -158,8 +178,9 @@ export class WorkerPoolExecutor implements CryptoExecutor {
   #getPool(): Piscina<Task, TaskResult> {
     this.#pool ??= new Piscina({
       filename: workerUrl.href,
-      minThreads: this.workers,
+      minThreads: this.idleTimeoutMs === undefined ? this.workers : 0,
       maxThreads: this.workers,
+      ...(this.idleTimeoutMs === undefined ? {} : { idleTimeout: this.idleTimeoutMs }),
       execArgv: runningFromTypeScript ? ['--import', pathToFileURL(createRequire(ownUrl).resolve('tsx')).href] : [],
     });
     return this.#pool;

@@ -81,7 +81,7 @@ export interface StartNodeConfig {
   /** The node's logger; the sequencer and the host log through children ({ module: 'sequencer' | 'p2p' }). */
   logger: Logger;
   metrics?: SequencerOptions['metrics'];
-  /** Where batch crypto runs; default a warmed-up `WorkerPoolExecutor` that `stop()` closes. */
+  /** Where batch crypto runs; default a warmed-up `WorkerPoolExecutor` whose workers exit when idle (`CRYPTO_WORKER_IDLE_MS`), closed by `stop()`. */
   executor?: CryptoExecutor;
   /** Overrides of `DEFAULT_NODE_LIMITS` (the pool's field by field). */
   limits?: Partial<Omit<NodeLimits, 'pool'>> & { pool?: Partial<PoolLimits> };
@@ -90,6 +90,12 @@ export interface StartNodeConfig {
   /** With an execution endpoint: admission's balance check (./funds.ts). */
   funds?: SequencerOptions['funds'];
 }
+
+/**
+ * The node's crypto workers exit after this long without a task (src/crypto/pool.ts): at light load
+ * a node recovers its few gossiped senders on its own thread and needs no worker (~11 MiB of RSS).
+ */
+export const CRYPTO_WORKER_IDLE_MS = 30_000;
 
 /** A started node. */
 export interface NodeHandle {
@@ -113,7 +119,7 @@ export async function startNode(config: StartNodeConfig): Promise<NodeHandle> {
     let executor = config.executor;
     let ownExecutor: CryptoExecutor | undefined;
     if (executor === undefined) {
-      const pool = new WorkerPoolExecutor();
+      const pool = new WorkerPoolExecutor({ idleTimeoutMs: CRYPTO_WORKER_IDLE_MS });
       opened.unshift(() => pool.close());
       await pool.warmUp();
       executor = ownExecutor = pool;

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeTransaction, recoverSenders, TransactionRejected, type DecodedTransaction } from '../../src/chain/index.js';
 import { MainThreadExecutor, recoverAddress, WorkerPoolExecutor, type CryptoExecutor } from '../../src/crypto/index.js';
 import { makeSignedTransactionObjects } from '../helpers/transactions.js';
+import { waitFor } from '../helpers/net.js';
 
 const CHAIN_ID = 901n;
 const rules = { chainId: CHAIN_ID, maxBytes: 128 * 1024 };
@@ -67,5 +68,25 @@ describe.each([
     await expect(executor.recoverAddresses([{ hash: new Uint8Array(32), signature: new Uint8Array(64), recovery: 2 }])).rejects.toThrow(
       'recoverAddresses: items[0].recovery: expected 0 or 1, got number 2',
     );
+  });
+});
+
+describe('the worker pool with an idle timeout (the node\'s)', () => {
+  it('lets idle workers exit, recovers on the calling thread while none runs, and starts them again', async () => {
+    const idle = new WorkerPoolExecutor({ workers: 1, idleTimeoutMs: 200 });
+    try {
+      await idle.warmUp();
+      expect(idle.runningWorkers).toBe(1);
+      await waitFor('the idle worker to exit', () => idle.runningWorkers === 0, 10_000);
+      const decoded = objects.slice(0, 40).map((tx) => decodeTransaction(tx.serialize(), rules));
+      const check = (results: Awaited<ReturnType<typeof recoverSenders>>): void =>
+        results.forEach((result, i) => expect(hex((result as { sender: Uint8Array }).sender)).toBe(hex(objects[i]!.getSenderAddress().bytes)));
+      // No worker runs: recovered here at once, and the worker started in the background.
+      check(await recoverSenders(decoded, idle));
+      await waitFor('the worker started again', () => idle.runningWorkers === 1, 10_000);
+      check(await recoverSenders(decoded, idle));
+    } finally {
+      await idle.close();
+    }
   });
 });
