@@ -11,7 +11,7 @@
  * Every operator is dialled, and redialled with exponential backoff (limits.ts) while it is
  * disconnected, whatever made the dial fail (refused at accept, timed out, reset). An operator with
  * `dialAddrs` is dialled at exactly those multiaddrs (never at what its identify announces, which
- * replaces libp2p's address book entry): a relay in front of it stays the only way to it. Connected
+ * replaces libp2p's address book entry): a relay in front of it stays the only way to it.
  * No libp2p ping service and no connection monitor: each opens a stream per ping, and the node's
  * heartbeat (protocols/clock.ts) measures latency and detects a silent peer over a long-lived stream
  * instead (`closeConnections` carries out its verdict). The protocols (protocols/) register their handlers,

@@ -161,7 +161,7 @@ describe('the heartbeat as a failure detector (a transport pair in memory, 50 ms
   const timing = { intervalMs: 50, silentMs: 300 };
   const operatorsOf = [{ index: 0 }, { index: 1 }] as ClusterOperator[];
 
-  /** Two clock protocols joined by in-memory streams; `answering()` says whether side 1's frames still arrive. */
+  /** Two clock protocols joined by in-memory streams; `answering()` says whether side 1's answers still arrive. */
   function pair(answering: () => boolean) {
     let connected = true;
     const sides = [0, 1].map((self) => ({
@@ -172,11 +172,15 @@ describe('the heartbeat as a failure detector (a transport pair in memory, 50 ms
       disconnected: [] as Array<(peer: ClusterOperator) => void>,
       closed: [] as Error[],
     }));
+    // Side 1's answers are lost once it stops answering; its own requests still arrive (and are answered).
     const deliver = (from: number, protocol: string, bytes: Uint8Array): void => {
-      if (!connected || (from === 1 && !answering())) return;
+      if (!connected) return;
       const to = sides[1 - from]!;
       if (!to.receivers.has(protocol)) to.handlers.get(protocol)!({}, { remotePeer: operatorsOf[from] });
-      for (const frame of new FrameReader(64).push(bytes)) to.receivers.get(protocol)!(frame);
+      for (const frame of new FrameReader(64).push(bytes)) {
+        if (from === 1 && !answering() && (frame as number[])[0] === 1) continue;
+        to.receivers.get(protocol)!(frame);
+      }
     };
     const clocks = sides.map((side) => {
       const connections = {
@@ -213,6 +217,7 @@ describe('the heartbeat as a failure detector (a transport pair in memory, 50 ms
       answering = false;
       await waitFor('the connection closed', () => sides[0]!.closed.length > 0, 3_000);
       expect(sides[0]!.closed[0]!.message).toMatch(/operator 1 answered no heartbeat for 300 ms/);
+      expect(sides[1]!.closed).toEqual([]); // side 0 kept answering side 1
       // Its samples went with it.
       expect(clocks[0]!.roundTrips().size).toBe(0);
       expect(clocks[0]!.clockOffsets().size).toBe(0);
@@ -230,6 +235,32 @@ describe('the heartbeat as a failure detector (a transport pair in memory, 50 ms
     } finally {
       stop();
     }
+  });
+
+  it('answers a peer that does not read its answers at most 8 times (bounded memory)', () => {
+    const sent: unknown[] = [];
+    let receive: (frame: unknown) => void = () => {};
+    const handlers = new Map<string, (stream: unknown, connection: unknown) => void>();
+    const connections = {
+      handle: async (protocol: string, handler: (stream: unknown, connection: unknown) => void) => void handlers.set(protocol, handler),
+      isConnected: () => true,
+      onPeerConnected: () => {},
+      onPeerDisconnected: () => {},
+    } as unknown as Connections;
+    const streams = {
+      // Its writes never complete: the peer does not read.
+      sendFrame: (_protocol: string, _peer: ClusterOperator, frame: Uint8Array) => {
+        sent.push(...new FrameReader(64).push(frame));
+        return new Promise(() => {});
+      },
+      readFrames: async (_stream: unknown, _protocol: string, _max: number, onFrame: (frame: unknown) => void) => void (receive = onFrame),
+    } as unknown as Streams;
+    const operators = { others: [operatorsOf[1]], operatorOf: (peer: unknown) => peer } as unknown as Operators;
+    const clock = createClockProtocol({ operators, connections, streams, now: Date.now, timing });
+    handlers.get(CLOCK_PROTOCOL)!({}, { remotePeer: operatorsOf[1] });
+    for (let seq = 1; seq <= 20; seq++) receive([0, seq]);
+    expect(sent.map((frame) => (frame as number[])[1])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    clock.stop();
   });
 
   it('reads only [0, seq] and [1, seq, time]', () => {

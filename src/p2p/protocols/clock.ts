@@ -94,6 +94,8 @@ const REQUEST = 0;
 const RESPONSE = 1;
 /** Requests in flight to one peer, at most: the oldest is dropped for a new one. */
 const MAX_OUTSTANDING = 8;
+/** Answers to one peer queued and not yet written, at most: a peer that does not read them gets no more (bounded memory). */
+const MAX_QUEUED_ANSWERS = 8;
 
 /** A frame of `/dst/time/2`: a request, or the response to request `seq` carrying the peer's `time`. */
 export type ClockFrame = { kind: 'request'; seq: number } | { kind: 'response'; seq: number; time: number };
@@ -135,6 +137,8 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
   const { intervalMs, silentMs } = options.timing ?? { intervalMs: CLOCK_INTERVAL_MS, silentMs: PEER_SILENT_MS };
   const log = options.logger;
   const peers = new Map<number, PeerClock>();
+  /** Answers queued for each peer (by index) and not yet written. */
+  const queuedAnswers = new Map<number, number>();
   let nextSeq = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -199,8 +203,13 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
     if (peer === undefined) return void stream.abort(new Error('not an operator'));
     void streams.readFrames(stream, CLOCK_PROTOCOL, CLOCK_FRAME_MAX_BYTES, (frame) => {
       const message = parseClockFrame(frame);
-      if (message.kind === 'request') void streams.sendFrame(CLOCK_PROTOCOL, peer, encodeFrame([RESPONSE, message.seq, now()], CLOCK_FRAME_MAX_BYTES));
-      else answered(peer, message.seq, message.time);
+      if (message.kind === 'response') return answered(peer, message.seq, message.time);
+      const queued = queuedAnswers.get(peer.index) ?? 0;
+      if (queued >= MAX_QUEUED_ANSWERS) return;
+      queuedAnswers.set(peer.index, queued + 1);
+      void streams
+        .sendFrame(CLOCK_PROTOCOL, peer, encodeFrame([RESPONSE, message.seq, now()], CLOCK_FRAME_MAX_BYTES))
+        .finally(() => queuedAnswers.set(peer.index, (queuedAnswers.get(peer.index) ?? 1) - 1));
     });
   });
 
