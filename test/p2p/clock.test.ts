@@ -226,6 +226,21 @@ describe('the heartbeat as a failure detector (a transport pair in memory, 50 ms
     }
   });
 
+  it('does not take its own stalled event loop for silent peers', async () => {
+    const { clocks, sides, stop } = pair(() => true);
+    try {
+      await waitFor('a round trip', () => clocks[0]!.roundTrips().has(1));
+      // 600 ms without a tick: the last answer is older than the 300 ms limit when the next tick runs.
+      const until = performance.now() + 600;
+      while (performance.now() < until);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sides[0]!.closed).toEqual([]);
+      expect(sides[1]!.closed).toEqual([]);
+    } finally {
+      stop();
+    }
+  });
+
   it('leaves a peer that never answers alone (a node of the earlier version): no samples, no verdict', async () => {
     const { clocks, sides, stop } = pair(() => false);
     try {

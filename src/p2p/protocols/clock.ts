@@ -22,7 +22,8 @@
  * request not answered within `CLOCK_REQUEST_TIMEOUT_MS` is dropped. A peer that has answered on its
  * connection and then answers nothing for `PEER_SILENT_MS` is taken for gone (its machine vanished
  * without closing the TCP connection, or its process hangs): its connections are closed, and the
- * host's redial takes over. A peer that never answers (a node of an earlier version, which speaks
+ * host's redial takes over. A tick that runs late (this node's own event loop stalled, the answers
+ * perhaps unread in its socket buffers) gives every peer a fresh allowance instead of a verdict. A peer that never answers (a node of an earlier version, which speaks
  * `/dst/time/1` only) has no offset and no latency; nothing else happens. A peer's samples are
  * dropped when it disconnects (a restarted node may come back with another clock).
  *
@@ -225,11 +226,16 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
     });
   });
 
-  /** Every interval: drop unanswered requests, close the connections of a peer gone silent, ask again. */
-  const heartbeat = (peer: ClusterOperator): void => {
+  /**
+   * Every interval: drop unanswered requests, close the connections of a peer gone silent, ask again.
+   * `stalled`: this node's own event loop ran this tick late (over two intervals since the last), so
+   * the peers' answers may be waiting unread in its socket buffers: each peer's silence counts afresh.
+   */
+  const heartbeat = (peer: ClusterOperator, stalled = false): void => {
     if (stopped || !connections.isConnected(peer)) return;
     const state = stateOf(peer.index);
     const at = performance.now();
+    if (stalled && state.answeredAt !== undefined) state.answeredAt = at;
     for (const [seq, entry] of state.outstanding) if (!entry.waiter && at - entry.sent > CLOCK_REQUEST_TIMEOUT_MS) state.outstanding.delete(seq);
     if (state.answeredAt !== undefined && at - state.answeredAt > silentMs) {
       log?.warn({ share: peer.index + 1, silentMs: Math.round(at - state.answeredAt) }, 'operator stopped answering heartbeats: closing its connections');
@@ -268,8 +274,12 @@ export function createClockProtocol(options: ClockProtocolOptions): ClockProtoco
       });
     },
     start() {
+      let lastTick = performance.now();
       timer = setInterval(() => {
-        for (const peer of operators.others) heartbeat(peer);
+        const at = performance.now();
+        const stalled = at - lastTick > 2 * intervalMs;
+        lastTick = at;
+        for (const peer of operators.others) heartbeat(peer, stalled);
       }, intervalMs);
       timer.unref();
       // Operators connected before the handlers were registered (none usually) are asked now.
