@@ -185,7 +185,7 @@ export function createMetrics(): DstMetrics {
     peersConnected: new Gauge({ name: 'dst_peers_connected', help: 'Other operators currently connected', registers }),
     peerPing: new Gauge({
       name: 'dst_peer_ping_seconds',
-      help: 'Last ping round-trip time to each connected operator, by share index',
+      help: 'Latest heartbeat round trip (/dst/time/2, every 5 s) to each connected operator, by share index',
       labelNames: ['peer'] as const,
       registers,
     }),
