@@ -26,7 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockNumber, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
-import { missingNodeFlags, NODE_PROCESS_ENVIRONMENT } from '../src/cli/node-runtime.js';
+import { missingNodeFlags, NODE_PROCESS_ENVIRONMENT } from '../src/node/process-settings.js';
 import { figure } from './harness.js';
 import { monotonicMicros, printSummary, profileFiles, summariseProfiles } from './profile-buckets.js';
 
@@ -143,7 +143,7 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
   const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: BLOCK_TIME_MS });
   const profileDir = typeof options.profile === 'string' ? options.profile : options.profile ? await mkdtemp(join(tmpdir(), 'dst-footprint-profile-')) : undefined;
   cluster.entry = options.entry ?? 'dist';
-  // Nodes start as the devnet and the systemd unit start them (src/cli/node-runtime.ts): with the memory
+  // Nodes start as the devnet and the systemd unit start them (src/node/process-settings.ts): with the memory
   // flags, and the environment variable (inherited by the node processes).
   for (const [name, value] of Object.entries(NODE_PROCESS_ENVIRONMENT)) process.env[name] ??= value;
   const profileFlags = (i: number): string[] => (profileDir !== undefined && i === 1 ? ['--cpu-prof', '--cpu-prof-interval', '4000', '--cpu-prof-dir', profileDir] : []);

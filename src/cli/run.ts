@@ -23,9 +23,8 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { prefixedHex } from '../bytes/index.js';
 import { createLogger, createMetrics, DEFAULT_EXECUTION_TIMEOUT_MS, DEFAULT_RPC_LIMITS, resolveRpcLimits, startApiServer, type Logger, type RpcLimits } from '../api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, MAX_BLOCK_TIME_MS, prepareSingleNodeDir, SingleNodeMigrationError, type NodeDir } from '../cluster/index.js';
-import { DEFAULT_POOL_LIMITS, startNode, type NodeNetworkConfig, type PoolLimits } from '../node/index.js';
+import { DEFAULT_POOL_LIMITS, startNode, untunedRuntime, type NodeNetworkConfig, type PoolLimits } from '../node/index.js';
 import { executionFlags, executionLink, type ExecutionFlags } from './execution-rpc.js';
-import { untunedRuntime } from './node-runtime.js';
 import { chainIdFlag, integerFlag, optionalInteger, parseFlags, positiveInteger, UsageError } from './usage.js';
 
 const HELP = `Usage: dst run --dir NODE_DIR [options]     one node of a cluster

@@ -54,7 +54,7 @@ import { ChainTracker, formatDevnetSummary } from './tracker.js';
 import { DEV_ACCOUNT, devnetLoadKeys } from './accounts.js';
 import { DevnetExecution, nodeExecutionArgs } from './execution.js';
 import { prefixedHex } from '../bytes/index.js';
-import { missingNodeFlags, nodeProcessEnvironment } from '../cli/node-runtime.js';
+import { missingNodeFlags, nodeProcessEnvironment } from '../node/process-settings.js';
 
 
 /** Lines of a node's stderr quoted when it exits unexpectedly. */
@@ -75,7 +75,7 @@ const PER_NODE_ENVIRONMENT = ['DST_DIR', 'DST_DATA_DIR', 'DST_RPC_HOST', 'DST_RP
 
 /**
  * The command line that runs `dst run` for one node with the same Node.js and script as this process,
- * and the node process's memory flags (src/cli/node-runtime.ts) where this process's do not set them.
+ * and the node process's memory flags (src/node/process-settings.ts) where this process's do not set them.
  */
 export function nodeCommand(nodeDir: string, rpcPort: number, extraArgs: readonly string[] = []): { file: string; args: string[] } {
   return {

@@ -18,3 +18,4 @@ export type { PoolLimits } from './admission.js';
 export { FundsCheck, UNAVAILABLE_POLICIES, type Available, type ExecutionState, type FundsCheckOptions, type UnavailablePolicy } from './funds.js';
 export type { ClusterInfo, NodeHealth, SequencerView, SignedBlock, TransactionLocation, TransactionRecord, TransactionStatus } from './types.js';
 export { NodeStore, SigningGuardViolation } from './store.js';
+export { missingNodeFlags, NODE_PROCESS_ENVIRONMENT, NODE_PROCESS_FLAGS, nodeProcessEnvironment, untunedRuntime } from './process-settings.js';

@@ -16,7 +16,7 @@ import { createLogger } from '../../src/api/index.js';
 import { CLUSTER_LOCK_FILE, loadNodeDir, nodeDirName } from '../../src/cluster/index.js';
 import { parseDevnetArgs } from '../../src/cli/devnet.js';
 import { UsageError } from '../../src/cli/usage.js';
-import { missingNodeFlags, NODE_PROCESS_ENVIRONMENT, NODE_PROCESS_FLAGS, nodeProcessEnvironment, untunedRuntime } from '../../src/cli/node-runtime.js';
+import { missingNodeFlags, NODE_PROCESS_ENVIRONMENT, NODE_PROCESS_FLAGS, nodeProcessEnvironment, untunedRuntime } from '../../src/node/process-settings.js';
 import {
   ChainTracker,
   DevnetSetupError,
@@ -369,7 +369,7 @@ describe('nodeCommand', () => {
   });
 });
 
-describe('the node process memory settings (src/cli/node-runtime.ts)', () => {
+describe('the node process memory settings (src/node/process-settings.ts)', () => {
   it('adds the flags that neither the exec arguments nor NODE_OPTIONS set, by flag name', () => {
     expect(missingNodeFlags([], {})).toEqual([...NODE_PROCESS_FLAGS]);
     expect(missingNodeFlags(['--max-semi-space-size=8'], {})).toEqual([]);

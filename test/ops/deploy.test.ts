@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NODE_PROCESS_ENVIRONMENT, NODE_PROCESS_FLAGS } from '../../src/cli/node-runtime.js';
+import { NODE_PROCESS_ENVIRONMENT, NODE_PROCESS_FLAGS } from '../../src/node/process-settings.js';
 import { createMetrics } from '../../src/api/index.js';
 import { ROOT } from '../helpers/devnet-process.js';
 
@@ -97,7 +97,7 @@ describe('deploy/', () => {
     for (const directive of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/dst', 'ProtectHome=yes', 'PrivateTmp=yes', 'PrivateDevices=yes', 'CapabilityBoundingSet=\n', 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX', 'SystemCallFilter=@system-service', 'User=dst', 'KillSignal=SIGTERM', 'RestartPreventExitStatus=2']) {
       expect(unit, directive).toContain(directive);
     }
-    // The node process's memory settings, the same as the devnet's (src/cli/node-runtime.ts).
+    // The node process's memory settings, the same as the devnet's (src/node/process-settings.ts).
     expect(unit).toContain(`Environment=NODE_OPTIONS=${NODE_PROCESS_FLAGS.join(' ')}\n`);
     for (const [name, value] of Object.entries(NODE_PROCESS_ENVIRONMENT)) expect(unit).toContain(`Environment=${name}=${value}\n`);
     if (SYSTEMD_ANALYZE === undefined) return;

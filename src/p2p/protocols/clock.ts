@@ -23,8 +23,9 @@
  * connection and then answers nothing for `PEER_SILENT_MS` is taken for gone (its machine vanished
  * without closing the TCP connection, or its process hangs): its connections are closed, and the
  * host's redial takes over. A tick that runs late (this node's own event loop stalled, the answers
- * perhaps unread in its socket buffers) gives every peer a fresh allowance instead of a verdict. A peer that never answers (a node of an earlier version, which speaks
- * `/dst/time/1` only) has no offset and no latency; nothing else happens. A peer's samples are
+ * perhaps unread in its socket buffers) gives every peer a fresh allowance instead of a verdict. A
+ * peer that never answers (a node of an earlier version, which speaks `/dst/time/1` only) has no
+ * offset and no latency; nothing else happens. A peer's samples are
  * dropped when it disconnects (a restarted node may come back with another clock).
  *
  * `/dst/time/1`, the earlier version (one request per stream: the integer 0, answered by one number),

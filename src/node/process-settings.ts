@@ -12,6 +12,7 @@
  * Both must be set before the process starts (V8 sizes its heap at start-up, glibc reads the variable
  * before the first allocation), so they are not options of `dst run`: the devnet and the systemd unit
  * (deploy/systemd/dst.service) start nodes with them, and `dst run` started without them says so once.
+ * No imports: the devnet's supervisor loads it without the node's modules.
  */
 
 /** Node.js flags a node process runs with. */
