@@ -25,7 +25,7 @@ import { prefixedHex } from '../bytes/index.js';
 import { BASE_FEE_PER_GAS, TRANSACTION_GAS_CAP } from './chain.js';
 import { Executor } from './executor.js';
 import { openState } from './state.js';
-import type { ExecutedBlock } from './types.js';
+import type { ExecutedHeader } from './types.js';
 
 /** execution-apis' code for a reverted call, with the revert data in `data`. */
 export const EXECUTION_REVERTED = 3;
@@ -78,7 +78,7 @@ export function parseCallRequest(value: unknown, index: number): CallRequest {
 }
 
 /** Runs `request` with `gasLimit` on a fresh copy of the state after `block`; nothing is kept. */
-export async function simulate(executor: Executor, block: ExecutedBlock, request: CallRequest, gasLimit: bigint): Promise<RunTxResult> {
+export async function simulate(executor: Executor, block: ExecutedHeader, request: CallRequest, gasLimit: bigint): Promise<RunTxResult> {
   const state = openState(executor.store.trieDb(), executor.common, block.stateRoot);
   const vm = await Executor.vmFor(executor.common, state, executor.store);
   const tx = unsignedTransaction(executor, request, gasLimit);
@@ -91,14 +91,14 @@ export async function simulate(executor: Executor, block: ExecutedBlock, request
 }
 
 /** eth_call: the return data, or the revert as error 3. */
-export async function call(executor: Executor, block: ExecutedBlock, request: CallRequest): Promise<Uint8Array> {
+export async function call(executor: Executor, block: ExecutedHeader, request: CallRequest): Promise<Uint8Array> {
   const result = await simulate(executor, block, request, request.gas ?? TRANSACTION_GAS_CAP);
   failed(result);
   return result.execResult.returnValue;
 }
 
 /** eth_estimateGas: the smallest gas limit (within 1.5 %) with which the request succeeds. */
-export async function estimateGas(executor: Executor, block: ExecutedBlock, request: CallRequest): Promise<bigint> {
+export async function estimateGas(executor: Executor, block: ExecutedHeader, request: CallRequest): Promise<bigint> {
   let hi = request.gas ?? TRANSACTION_GAS_CAP;
   const first = await simulate(executor, block, request, hi);
   failed(first);
@@ -114,7 +114,7 @@ export async function estimateGas(executor: Executor, block: ExecutedBlock, requ
   return hi;
 }
 
-async function succeeds(executor: Executor, block: ExecutedBlock, request: CallRequest, gas: bigint): Promise<boolean> {
+async function succeeds(executor: Executor, block: ExecutedHeader, request: CallRequest, gas: bigint): Promise<boolean> {
   try {
     return (await simulate(executor, block, request, gas)).execResult.exceptionError === undefined;
   } catch {

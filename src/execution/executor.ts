@@ -121,7 +121,7 @@ export class Executor {
   static vmFor(common: Common, state: MerkleStateManager, store: ExecutionStore): Promise<VM> {
     const blockchain = {
       getBlock: async (number: number) => {
-        const hash = store.block(number)?.dstHash ?? new Uint8Array(32);
+        const hash = store.header(number)?.dstHash ?? new Uint8Array(32);
         return { hash: () => hash };
       },
       putBlock: async () => {},

@@ -30,7 +30,7 @@ import type { Executor } from './executor.js';
 import { Filters, getLogs, parseLogFilter } from './filters.js';
 import { executedIndices, formatExecutedBlock, formatExecutedTransaction, formatReceipt } from './format.js';
 import { openState } from './state.js';
-import type { ExecutedBlock } from './types.js';
+import type { ExecutedBlock, ExecutedHeader } from './types.js';
 import type { Upstream } from './upstream.js';
 
 export interface ExecutionView extends ServedView {
@@ -59,15 +59,16 @@ export const executionMethods: MethodTable<ExecutionView> = {
   eth_feeHistory: (params, { view }) => {
     arity(params, 2, 3);
     const count = Math.min(parseCount(params[0]), MAX_FEE_HISTORY);
-    const newest = blockAt(view, params[1], 1);
+    const newest = headerAt(view, params[1], 1);
     const percentiles = parsePercentiles(params[2]);
     const oldest = Math.max(0, newest.number - count + 1);
-    const blocks = count === 0 ? [] : range(oldest, newest.number).map((n) => view.executor.store.block(n)!);
+    const numbers = count === 0 ? [] : range(oldest, newest.number);
+    const blocks = numbers.map((n) => view.executor.store.header(n)!);
     return {
       oldestBlock: quantity(count === 0 ? newest.number : oldest),
       baseFeePerGas: [...blocks.map((b) => quantity(b.baseFeePerGas)), quantity(BASE_FEE_PER_GAS)],
       gasUsedRatio: blocks.map((b) => Math.min(1, Number(b.gasUsed) / Number(b.gasLimit))),
-      ...(percentiles && { reward: blocks.map((b) => rewards(b, percentiles)) }),
+      ...(percentiles && { reward: numbers.map((n) => rewards(view.executor.store.block(n)!, percentiles)) }),
     };
   },
 
@@ -107,13 +108,13 @@ export const executionMethods: MethodTable<ExecutionView> = {
   eth_call: async (params, { view }) => {
     arity(params, 1, 3);
     if (params[2] !== undefined) throw invalidParam(2, 'state overrides', 'nothing (state overrides are not supported)', params[2]);
-    return data(await call(view.executor, blockAt(view, params[1] ?? 'latest', 1), parseCallRequest(params[0], 0)));
+    return data(await call(view.executor, headerAt(view, params[1] ?? 'latest', 1), parseCallRequest(params[0], 0)));
   },
 
   eth_estimateGas: async (params, { view }) => {
     arity(params, 1, 3);
     if (params[2] !== undefined) throw invalidParam(2, 'state overrides', 'nothing (state overrides are not supported)', params[2]);
-    return quantity(await estimateGas(view.executor, blockAt(view, params[1] ?? 'latest', 1), parseCallRequest(params[0], 0)));
+    return quantity(await estimateGas(view.executor, headerAt(view, params[1] ?? 'latest', 1), parseCallRequest(params[0], 0)));
   },
 
   eth_getBlockByNumber: (params, { view }) => {
@@ -239,42 +240,54 @@ function locate(view: ExecutionView, hash: Uint8Array): { block: ExecutedBlock; 
   return block && { block, index: place[1] };
 }
 
-/** The executed block a tag names, or undefined when it names none (above the head, unknown hash). */
-function blockByTag(view: ExecutionView, tag: unknown, index: number): ExecutedBlock | undefined {
+/**
+ * The number of the executed block a tag names, or undefined when it names none (above the head, an
+ * unknown hash).
+ */
+function numberByTag(view: ExecutionView, tag: unknown, index: number): number | undefined {
   const store = view.executor.store;
+  const head = view.executor.headNumber();
   switch (tag) {
     case 'latest':
     case 'pending':
     case 'safe':
     case 'finalized':
-      return store.block(view.executor.headNumber());
+      return head;
     case 'earliest':
-      return store.block(0);
+      return 0;
   }
   if (typeof tag === 'object' && tag !== null && !Array.isArray(tag)) {
     const fields = tag as Record<string, unknown>;
-    if (fields.blockHash !== undefined) {
-      const number = store.blockNumber(parseData(fields.blockHash, index, 'block.blockHash', 32));
-      return number === undefined ? undefined : store.block(number);
-    }
-    if (fields.blockNumber !== undefined) return blockByTag(view, fields.blockNumber, index);
+    if (fields.blockHash !== undefined) return store.blockNumber(parseData(fields.blockHash, index, 'block.blockHash', 32));
+    if (fields.blockNumber !== undefined) return numberByTag(view, fields.blockNumber, index);
   }
   if (typeof tag !== 'string' || !tag.startsWith('0x')) {
     throw invalidParam(index, 'block', 'a block number, "latest", "earliest", "pending", "safe", "finalized", or {blockNumber} / {blockHash} (EIP-1898)', tag);
   }
-  return store.block(parseBlockNumber(tag, index, 'block'));
+  const number = parseBlockNumber(tag, index, 'block');
+  return number <= head ? number : undefined;
 }
 
-/** The block a state method runs at; one not executed (yet) is geth's -32000 "header not found". */
-function blockAt(view: ExecutionView, tag: unknown, index: number): ExecutedBlock {
-  const block = blockByTag(view, tag, index);
-  if (!block) throw new RpcError(HEADER_NOT_FOUND, `header not found: block ${typeof tag === 'string' ? tag : JSON.stringify(tag)} is not executed here (executed head ${view.executor.headNumber()})`);
-  return block;
+/** The executed block a tag names, or undefined when it names none. */
+function blockByTag(view: ExecutionView, tag: unknown, index: number): ExecutedBlock | undefined {
+  const number = numberByTag(view, tag, index);
+  return number === undefined ? undefined : view.executor.store.block(number);
+}
+
+/**
+ * The header of the block a state method runs at (only the header: module docblock of
+ * src/execution/store.ts); one not executed (yet) is geth's -32000 "header not found".
+ */
+function headerAt(view: ExecutionView, tag: unknown, index: number): ExecutedHeader {
+  const number = numberByTag(view, tag, index);
+  const header = number === undefined ? undefined : view.executor.store.header(number);
+  if (!header) throw new RpcError(HEADER_NOT_FOUND, `header not found: block ${typeof tag === 'string' ? tag : JSON.stringify(tag)} is not executed here (executed head ${view.executor.headNumber()})`);
+  return header;
 }
 
 function stateAt(view: ExecutionView, tag: unknown, index: number) {
-  const block = blockAt(view, tag, index);
-  return openState(view.executor.store.trieDb(), view.executor.common, block.stateRoot);
+  const header = headerAt(view, tag, index);
+  return openState(view.executor.store.trieDb(), view.executor.common, header.stateRoot);
 }
 
 async function nonceAt(view: ExecutionView, tag: unknown, address: Uint8Array): Promise<bigint> {

@@ -5,12 +5,18 @@
  * |---|---|---|
  * | `trie` | trie node hash / prefixed code hash | node RLP / contract code (src/execution/trie-db.ts) |
  * | `blocks` | block number | `ExecutedBlock` (src/execution/types.ts): roots, gas, raw transactions, outcomes |
+ * | `headers` | block number | `ExecutedHeader`: the same without transactions and outcomes |
  * | `transactions` | transaction hash (32 bytes) | [block number, index in the block] |
  * | `blockNumbers` | DST block hash (32 bytes) | block number |
  * | `meta` | `"head"` | `{number, dstHash, stateRoot}` of the last executed block |
  * | `meta` | `"genesis"` | `{allocHash, stateRoot}`: which alloc the state started from |
  *
- * Crash safety: a block's trie writes, its `ExecutedBlock`, its transaction index entries and the new
+ * The headers are what the state methods read (`eth_getBalance` at a block resolves its state root:
+ * DST nodes checking funds ask it for every sender at every head), so a query decodes a few hundred
+ * bytes, not a whole block of transactions and receipts. A database written before `headers` existed
+ * has none for its older blocks: `header()` then derives one from the block.
+ *
+ * Crash safety: a block's trie writes, its `ExecutedBlock` and header, its transaction index entries and the new
  * head are written in ONE `transactionSync` (LMDB commits it atomically with a meta-page switch and
  * flushes it before returning). After a crash the database holds exactly the blocks up to some head
  * and the state at that head; the executor resumes at head + 1, and the follower's checkpoint is the
@@ -21,7 +27,13 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { Packr } from 'msgpackr';
 import { TrieDb, type TrieWrites } from './trie-db.js';
-import type { ExecutedBlock } from './types.js';
+import type { ExecutedBlock, ExecutedHeader } from './types.js';
+
+/** The header of an executed block (its fields but the transactions and outcomes). */
+export function headerOf(block: ExecutedBlock): ExecutedHeader {
+  const { transactions: _transactions, transactionHashes: _hashes, outcomes: _outcomes, ...header } = block;
+  return header;
+}
 
 export interface ExecutionHead {
   number: number;
@@ -41,6 +53,7 @@ export class ExecutionStore {
   private readonly env: RootDatabase;
   private readonly trie: Database<Buffer, Buffer>;
   private readonly blocks: Database<ExecutedBlock, number>;
+  private readonly headers: Database<ExecutedHeader, number>;
   private readonly transactionIndex: Database<[number, number], Buffer>;
   private readonly blockNumbers: Database<number, Buffer>;
   private readonly meta: Database<unknown, string>;
@@ -51,6 +64,7 @@ export class ExecutionStore {
     // lmdb-js takes an `encoder` (here msgpackr with BigInt support) that its typings do not declare.
     const withBigInts = (name: string) => ({ name, encoder: encoder() }) as { name: string };
     this.blocks = this.env.openDB(withBigInts('blocks'));
+    this.headers = this.env.openDB(withBigInts('headers'));
     this.transactionIndex = this.env.openDB(withBigInts('transactions'));
     this.meta = this.env.openDB(withBigInts('meta'));
     this.blockNumbers = this.env.openDB(withBigInts('blockNumbers'));
@@ -73,6 +87,14 @@ export class ExecutionStore {
     return this.blocks.get(number);
   }
 
+  /** The header of executed block `number` (module docblock). */
+  header(number: number): ExecutedHeader | undefined {
+    const header = this.headers.get(number);
+    if (header !== undefined) return header;
+    const block = this.blocks.get(number);
+    return block && headerOf(block);
+  }
+
   /** The number of the executed block of a DST block hash. */
   blockNumber(dstHash: Uint8Array): number | undefined {
     return this.blockNumbers.get(Buffer.from(dstHash.buffer, dstHash.byteOffset, dstHash.byteLength));
@@ -89,6 +111,7 @@ export class ExecutionStore {
       TrieDb.apply(this.trie, writes);
       this.meta.putSync('genesis', genesis);
       this.blocks.putSync(0, block);
+      this.headers.putSync(0, headerOf(block));
       this.blockNumbers.putSync(Buffer.from(block.dstHash), 0);
       this.meta.putSync('head', { number: 0, dstHash: block.dstHash, stateRoot: block.stateRoot } satisfies ExecutionHead);
     });
@@ -103,6 +126,7 @@ export class ExecutionStore {
     this.env.transactionSync(() => {
       TrieDb.apply(this.trie, writes);
       this.blocks.putSync(block.number, block);
+      this.headers.putSync(block.number, headerOf(block));
       this.blockNumbers.putSync(Buffer.from(block.dstHash), block.number);
       // DST never includes a transaction twice (src/chain/validation.ts), so each hash has one place.
       block.transactionHashes.forEach((hash, index) => this.transactionIndex.putSync(Buffer.from(hash), [block.number, index]));

@@ -57,6 +57,12 @@ export type TransactionOutcome =
   | { kind: 'executed'; receipt: Receipt }
   | { kind: 'skipped'; reason: SkipReason; message: string; from: Uint8Array | null };
 
+/**
+ * An executed block without its transactions and outcomes: what the state methods, BLOCKHASH and the
+ * fee history read (stored on its own, src/execution/store.ts, so they need not decode the block).
+ */
+export type ExecutedHeader = Omit<ExecutedBlock, 'transactions' | 'transactionHashes' | 'outcomes'>;
+
 export interface ExecutedBlock {
   number: number;
   /** The DST block this is the execution of. */

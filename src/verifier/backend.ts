@@ -11,7 +11,10 @@
  *   check (~130 µs, a third of the core's time for the same) and the core's same-key batch above
  *   does the rest with the decoded points (`verifySameKeyInG2Wasm`). That is ~0.55–0.7 ms of CPU per
  *   signature against ~0.9–1.0 ms for blst's own `verifyMultipleAggregateSignatures` (a Miller loop
- *   and two scalar multiplications per set), measured in one run (bench/verifier.bench.ts); blst's
+ *   and two scalar multiplications per set), measured in one run (bench/verifier.bench.ts). The batch's
+ *   one pairing check (~2.1 ms) is paid whatever its size, so a range of fewer than
+ *   `NATIVE_BATCH_FROM` signatures — a follower at the head sees one block at a time — is checked by
+ *   blst's `verify` per signature instead (~1.4 ms each; ~2.8 ms for one in the batch). blst's
  *   call spreads its Miller loops over its own threads, but where a range must go faster than one
  *   core, `VerifierWorkers` spread the whole check — trie roots included — over the cores.
  *
@@ -46,6 +49,13 @@ const wasmBackend: SignatureBackend = {
   verify: (publicKey, message, signature) => verifyWasm(publicKey, message, signature),
   invalidSameKey: (publicKey, messages, signatures) => invalidSameKeyInCore(verifySameKeyWasm, publicKey, messages, signatures),
 };
+
+/**
+ * The smallest range the native backend checks as a same-key batch; below it, blst `verify` per
+ * signature is cheaper (bench/pairing.bench.ts, idle machine: verify 1.37 ms; the batch ≈ 0.64 ms a
+ * signature plus one 2-pair check of 2.13 ms, so 2.8 ms for one, 3.4 ms for two, 4.0 for three).
+ */
+export const NATIVE_BATCH_FROM = 3;
 
 /** Bit 6 of a compressed or uncompressed point's first byte: the point at infinity (ZCash encoding). */
 const INFINITY_FLAG = 0x40;
@@ -84,9 +94,20 @@ function nativeBackend(blst: Blst): SignatureBackend {
       return undefined;
     }
   };
-  // A range: blst decodes and subgroup-checks each signature, the core's same-key batch does the rest.
+  const verify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean => {
+    const sig = decodeSignature(signature);
+    return sig !== undefined && blst.verify(message, decodeKey(publicKey), sig, false, true);
+  };
+  // A range: blst decodes and subgroup-checks each signature, the core's same-key batch does the rest;
+  // a short one is verified signature by signature (NATIVE_BATCH_FROM).
   const sameKeyInCore = (publicKey: Uint8Array, messages: readonly Uint8Array[], signatures: readonly Uint8Array[]) => {
     const invalid: number[] = [];
+    if (signatures.length < NATIVE_BATCH_FROM) {
+      signatures.forEach((signature, position) => {
+        if (!verify(publicKey, messages[position]!, signature)) invalid.push(position);
+      });
+      return invalid;
+    }
     const positions: number[] = [];
     const points: Uint8Array[] = [];
     const batchMessages: Uint8Array[] = [];
@@ -104,10 +125,7 @@ function nativeBackend(blst: Blst): SignatureBackend {
   };
   return {
     name: 'native',
-    verify(publicKey, message, signature) {
-      const sig = decodeSignature(signature);
-      return sig !== undefined && blst.verify(message, decodeKey(publicKey), sig, false, true);
-    },
+    verify,
     invalidSameKey: sameKeyInCore,
   };
 }

@@ -4,7 +4,7 @@
  * Ethereum does (checked against an independent EVM, @nomicfoundation/edr: same state and receipts
  * roots at every block); transactions that cannot start are skipped with their typed reason and no
  * receipt; two executors agree; a reopened store resumes at its head with the same state, and a block
- * out of order is refused.
+ * out of order is refused; each block's header is stored apart (and derived for a database without).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { prefixedHex } from '../../src/bytes/index.js';
 import { Executor } from '../../src/execution/executor.js';
 import { parseAlloc, AllocError } from '../../src/execution/genesis.js';
-import { ExecutionStore } from '../../src/execution/store.js';
+import { ExecutionStore, headerOf } from '../../src/execution/store.js';
+import { open } from 'lmdb';
 import type { ExecutedBlock } from '../../src/execution/types.js';
 import { edrChain } from '../helpers/edr-oracle.js';
 import { allocFor, deployErc20, erc20Transfers, signer, transfers, verifiedBlocks, wallets } from '../helpers/execution-load.js';
@@ -128,6 +129,27 @@ describe('executor', () => {
     for (const block of blocks.slice(2)) await reopened.executor.execute(block);
     for (const [i, block] of executed.entries()) expect(reopened.store.block(i + 1)!.stateRoot).toEqual(block.stateRoot);
     await reopened.store.close();
+  });
+
+  it('stores each block\'s header apart (what the state methods read); a database without headers derives them from its blocks', async () => {
+    const { executor, store, dir } = await openExecutor();
+    for (const block of blocks) await executor.execute(block);
+    for (const number of [0, 1, 2, 3, 4]) {
+      const header = store.header(number)!;
+      expect(header).toEqual(headerOf(store.block(number)!));
+      expect(Object.keys(header)).not.toContain('outcomes');
+    }
+    expect(store.header(5)).toBeUndefined();
+    await store.close();
+    // an older database: blocks written before the headers existed (their entries removed here)
+    const env = open({ path: dir, maxDbs: 8 });
+    const headers = env.openDB({ name: 'headers' });
+    for (const number of [0, 1, 2, 3, 4]) await headers.remove(number);
+    await env.close();
+    const reopened = new ExecutionStore(dir);
+    expect(reopened.header(3)).toEqual(headerOf(reopened.block(3)!));
+    expect(reopened.header(3)!.stateRoot).toEqual(executed[2]!.stateRoot);
+    await reopened.close();
   });
 
   it('refuses a data dir started from another alloc, and malformed allocs with the account and field named', async () => {

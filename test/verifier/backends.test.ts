@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { signatureBackend, verifySignedBlock, type SignedBlockData } from '../../src/verifier/index.js';
+import { NATIVE_BATCH_FROM } from '../../src/verifier/backend.js';
 import { edited, makeSignedChain } from './signed-chain.js';
 import { g2OutsideSubgroup } from '../helpers/bls-encodings.js';
 
@@ -49,6 +50,21 @@ describe('native and WebAssembly backends', () => {
       const signatures = good.map((s, i) => (bad.includes(i) ? (i % 2 ? good[(i + 1) % good.length]! : new Uint8Array(96).fill(1)) : s));
       expect(native.invalidSameKey(chain.trust.groupPublicKey, messages, signatures)).toEqual(bad);
       expect(wasm.invalidSameKey(chain.trust.groupPublicKey, messages, signatures)).toEqual(bad);
+    }
+    // ranges shorter than NATIVE_BATCH_FROM: native checks them with blst's verify, one by one
+    expect(NATIVE_BATCH_FROM).toBeGreaterThan(2);
+    const outside = g2OutsideSubgroup(1)[0]!;
+    for (const [signatures, bad] of [
+      [[good[0]!], []],
+      [[good[1]!], [0]], // another message's signature
+      [[outside], [0]],
+      [[good[0]!, good[1]!], []],
+      [[good[0]!, new Uint8Array(96).fill(1)], [1]],
+      [[outside, good[0]!], [0, 1]],
+    ] as Array<[Uint8Array[], number[]]>) {
+      const short = messages.slice(0, signatures.length);
+      expect(native.invalidSameKey(chain.trust.groupPublicKey, short, signatures)).toEqual(bad);
+      expect(wasm.invalidSameKey(chain.trust.groupPublicKey, short, signatures)).toEqual(bad);
     }
   });
 
