@@ -31,6 +31,7 @@
  * checkpoint around the block, so they reach the trie once, at its end), and only the trie nodes the
  * block's final state reaches are written (src/execution/trie-db.ts).
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createBlock, type Block as EthBlock } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
 import type { MerkleStateManager } from '@ethereumjs/statemanager';
@@ -203,12 +204,18 @@ export class Executor {
     }
   }
 
-  /** Executes every block of `source` in order until it ends or `signal` aborts. */
+  /**
+   * Executes every block of `source` in order until it ends or `signal` aborts. Between blocks it
+   * yields to the event loop: executing is promise chains with no I/O to wait on (LMDB reads are
+   * synchronous), so a backlog of buffered blocks would otherwise run as one unbroken stretch of
+   * microtasks, and the JSON-RPC server (and every timer) would not be served until it was done.
+   */
   async follow(source: BlockSource, signal?: AbortSignal): Promise<void> {
     for await (const block of source) {
       if (signal?.aborted) return;
       if (block.number <= this.headNumber()) continue;
       await this.execute(block);
+      await yieldToEventLoop();
     }
   }
 

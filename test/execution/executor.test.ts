@@ -152,6 +152,26 @@ describe('executor', () => {
     await reopened.close();
   });
 
+  it('following a backlog, it yields to the event loop between blocks (the JSON-RPC server is served meanwhile)', async () => {
+    const { executor, store } = await openExecutor();
+    async function* backlog() {
+      yield* blocks;
+    }
+    const seen: number[] = [];
+    let following = true;
+    const watch = () => {
+      seen.push(executor.headNumber());
+      if (following) setImmediate(watch);
+    };
+    setImmediate(watch);
+    await executor.follow(backlog());
+    following = false;
+    expect(executor.headNumber()).toBe(4);
+    // heads seen by callbacks of the event loop while the four blocks ran: some between the first and last
+    expect(seen.filter((head) => head > 0 && head < 4).length).toBeGreaterThan(0);
+    await store.close();
+  });
+
   it('refuses a data dir started from another alloc, and malformed allocs with the account and field named', async () => {
     const { dir, store } = await openExecutor();
     await store.close();
