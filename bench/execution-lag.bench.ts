@@ -149,10 +149,13 @@ async function catchUp(root: string, followUrls: string[], target: number): Prom
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'execute', '--follow', followUrls.join(','), '--lock', join(root, 'cluster', 'cluster-lock.json'), '--data-dir', join(root, 'capacity'), '--rpc-host', '127.0.0.1', '--rpc-port', String(port), '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // its last output (warnings and errors: the follower losing a node, a failure), for the error message
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-2000)));
+  const keep = (chunk: unknown) => (stderr = (stderr + String(chunk)).slice(-2000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const stop = () => stopChild(child);
   try {
     const head = async () => Number((await rpc(url, [['eth_blockNumber', []]]))[0]);
@@ -168,7 +171,7 @@ async function catchUp(root: string, followUrls: string[], target: number): Prom
     const cpuStart = (await processFootprint(child.pid!)).cpuSeconds;
     const doneBy = started + CATCH_UP_S * 1000;
     while ((await head()) < target) {
-      if (performance.now() > doneBy) throw new Error(`the capacity execution node did not reach block ${target} within ${CATCH_UP_S} s`);
+      if (performance.now() > doneBy) throw new Error(`the capacity execution node did not reach block ${target} within ${CATCH_UP_S} s; its last output: ${stderr}`);
       await sleep(POLL_MS);
     }
     const wallSeconds = (performance.now() - started) / 1000;

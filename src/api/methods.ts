@@ -48,9 +48,18 @@ export type Method<V = SequencerView> = (params: unknown[], context: MethodConte
 /** The methods an endpoint serves, by name: `methods` for a DST node; src/execution serves its own. */
 export type MethodTable<V = SequencerView> = Record<string, Method<V>>;
 
-/** Most blocks, and about the most bytes, one `dst_getSignedBlocks` reply holds. */
+/** Most blocks, and about the most bytes of JSON, one `dst_getSignedBlocks` reply holds. */
 export const SIGNED_BLOCKS_MAX_COUNT = 256;
-const SIGNED_BLOCKS_MAX_BYTES = 4 * 1024 * 1024;
+/** Half the response limit (src/api/limits.ts), so a reply of blocks near it still fits. */
+export const SIGNED_BLOCKS_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * JSON bytes of one block in a `dst_getSignedBlocks` reply besides its transactions: the field names,
+ * hex header (~270 bytes of header), hash, signing root, signature (96 bytes as 194 characters) and
+ * group key — about 1,000; counted high.
+ */
+const SIGNED_BLOCK_JSON_OVERHEAD = 1_200;
+/** A transaction's JSON in a reply: its bytes as hex (2 characters each), "0x", quotes and a comma. */
+const transactionJsonBytes = (tx: Uint8Array): number => 2 * tx.length + 5;
 
 const BLOCK_TAG = 'a block number as a hex quantity or one of "latest", "earliest", "pending", "safe", "finalized"';
 
@@ -185,7 +194,7 @@ export const methods: MethodTable = {
       const signed = view.getBlockByNumber(number);
       if (!signed) break;
       out.push(signedBlockJson(signed, view));
-      bytes += signed.block.transactions.reduce((sum, tx) => sum + tx.length, 0) + 200;
+      bytes += signed.block.transactions.reduce((sum, tx) => sum + transactionJsonBytes(tx), SIGNED_BLOCK_JSON_OVERHEAD);
     }
     return out;
   },

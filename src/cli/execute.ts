@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Level } from 'pino';
 import { createLogger } from '../api/index.js';
+import type { Logger } from '../api/logger.js';
 import { AllocError, allocHash, parseAlloc, parseClusterLock, readAllocFile, type Alloc, type ClusterLock } from '../cluster/index.js';
 import { startExecutionNode } from '../execution/node.js';
-import { DstFollower } from '../verifier/follower.js';
+import { DstFollower, type FollowerEvent } from '../verifier/follower.js';
 import { parseHex, prefixedHex } from '../bytes/index.js';
 import { commandFailed, integerFlag, parseFlags, UsageError } from './usage.js';
 
@@ -101,6 +102,16 @@ export function parseExecuteCommand(args: string[]): ExecuteCommand | 'help' {
   };
 }
 
+/**
+ * The follower's connections in the log: each connection at info, each lost one at warn (the follower
+ * goes on from the next URL), a node dropped for a bad block at error (it is not asked again).
+ */
+function logFollowerEvent(logger: Logger, event: FollowerEvent): void {
+  if (event.kind === 'connected') logger.info({ url: event.url, head: event.head }, 'following');
+  else if (event.kind === 'disconnected') logger.warn({ url: event.url, why: event.why }, 'lost the followed node');
+  else logger.error({ url: event.url, number: event.number, reason: event.reason, detail: event.detail }, 'dropped a node that served a bad block');
+}
+
 export async function runExecuteCommand(args: string[]): Promise<number> {
   let command: ExecuteCommand | 'help';
   let lock;
@@ -126,7 +137,7 @@ export async function runExecuteCommand(args: string[]): Promise<number> {
       alloc,
       feeRecipient: command.feeRecipient,
       follow: (checkpoint) => {
-        const follower = new DstFollower({ urls: command.follow, trust, ...(checkpoint.number > 0 && { checkpoint }) });
+        const follower = new DstFollower({ urls: command.follow, trust, ...(checkpoint.number > 0 && { checkpoint }), onEvent: (event) => logFollowerEvent(logger, event) });
         return { blocks: follower.blocks(), close: () => follower.close() };
       },
       upstream: command.follow,

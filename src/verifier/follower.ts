@@ -1,8 +1,8 @@
 /**
  * `DstFollower`: what a rollup's node embeds to consume a DST cluster's chain without trusting any
  * one of its nodes. Given WebSocket URLs of DST nodes and the trust anchor, it subscribes to
- * `newHeads`, fetches the signed blocks it has not seen (`dst_getSignedBlocks` ranges of up to 256),
- * verifies each range in one batch against the pinned group key (./verify.ts), and yields the
+ * `newHeads`, fetches the signed blocks it has not seen (`dst_getSignedBlocks` ranges of up to 256;
+ * a node that refuses a range as over its response limit is asked for half as many), verifies each range in one batch against the pinned group key (./verify.ts), and yields the
  * verified blocks strictly in order — no gap, no duplicate, nothing unverified.
  *
  * - Failover: when its node disconnects, it goes on from the next URL (round robin), from the block
@@ -76,6 +76,9 @@ export class EquivocationError extends Error {
 }
 
 const RANGE = 256;
+/** A node's refusal of a reply over its response limit (src/api/limits.ts: -32005, `data.limit`). */
+const isResponseTooLarge = (error: unknown): boolean =>
+  error instanceof NodeAnswerError && error.code === -32005 && (error.data as { limit?: unknown } | undefined)?.limit === 'response-bytes';
 
 export class DstFollower {
   readonly #options: Required<Omit<FollowerOptions, 'checkpoint' | 'onEvent' | 'backend' | 'workers'>> & Pick<FollowerOptions, 'onEvent' | 'backend' | 'workers'>;
@@ -164,6 +167,9 @@ export class DstFollower {
     const socket = await RpcSocket.open(url);
     this.#socket = socket;
     let head = 0;
+    // Halved when the node refuses a range as over one of its limits (an older node counts a reply's
+    // size in raw bytes and can exceed its own response limit with big blocks).
+    let range = RANGE;
     let wake: (() => void) | undefined;
     let ended: string | undefined;
     socket.onNotification((_id, result) => {
@@ -184,9 +190,16 @@ export class DstFollower {
         if (head > this.#last.number) {
           await this.#waitForRoom();
           if (this.#closed) return;
-          const count = Math.min(RANGE, head - this.#last.number);
+          const count = Math.min(range, head - this.#last.number);
           const before = this.#last.number;
-          const answer = await socket.call('dst_getSignedBlocks', [quantity(before + 1), count]);
+          let answer: unknown;
+          try {
+            answer = await socket.call('dst_getSignedBlocks', [quantity(before + 1), count]);
+          } catch (error) {
+            if (!isResponseTooLarge(error) || count === 1) throw error;
+            range = Math.max(1, count >> 1);
+            continue;
+          }
           if (!(await this.#take(url, socket, answer))) return;
           // Nothing new although the node announced more: wait for its next head rather than ask again at once.
           if (this.#last.number === before) head = before;

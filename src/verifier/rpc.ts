@@ -10,9 +10,16 @@
 import { tryParseHex } from '../bytes/index.js';
 import type { SignedBlockData } from './block.js';
 
-/** A node's answer that is not what the method promises, or a JSON-RPC error. */
+/** A node's answer that is not what the method promises, or a JSON-RPC error (with its `code`). */
 export class NodeAnswerError extends Error {
   override name = 'NodeAnswerError';
+  constructor(
+    message: string,
+    readonly code?: number,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
 }
 
 /** Decodes one `dst_getSignedBlock` result (hex fields) into bytes; throws NodeAnswerError on a malformed one. */
@@ -52,9 +59,9 @@ export async function httpCall(url: string, method: string, params: unknown[], t
 }
 
 function resultOf(method: string, reply: unknown): unknown {
-  const r = reply as { result?: unknown; error?: { code?: number; message?: string } } | null;
+  const r = reply as { result?: unknown; error?: { code?: number; message?: string; data?: unknown } } | null;
   if (typeof r !== 'object' || r === null) throw new NodeAnswerError(`${method}: the reply is not a JSON-RPC object`);
-  if (r.error) throw new NodeAnswerError(`${method}: error ${r.error.code ?? '?'}: ${r.error.message ?? 'no message'}`);
+  if (r.error) throw new NodeAnswerError(`${method}: error ${r.error.code ?? '?'}: ${r.error.message ?? 'no message'}`, typeof r.error.code === 'number' ? r.error.code : undefined, r.error.data);
   if (!('result' in r)) throw new NodeAnswerError(`${method}: the reply has no result`);
   return r.result;
 }

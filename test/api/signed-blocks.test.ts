@@ -1,13 +1,16 @@
 /**
  * `dst_getSignedBlocks` (a verifier's backfill) and `--rpc-cors` over real HTTP against a
  * `MemorySequencer`: the range is exactly the blocks `dst_getSignedBlock` gives one by one, in order,
- * stopping at the head; bad counts and numbers are -32602 errors; CORS headers and preflights are
+ * stopping at the head, and a reply of big blocks stays under the response limit; bad counts and numbers are -32602 errors; CORS headers and preflights are
  * answered only for the allowed origins.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, startApiServer, type ApiServer } from '../../src/api/index.js';
+import { Mainnet, createCustomCommon } from '@ethereumjs/common';
+import { createLegacyTx } from '@ethereumjs/tx';
+import { SIGNED_BLOCKS_MAX_BYTES } from '../../src/api/methods.js';
 import { MemorySequencer } from './memory-sequencer.js';
-import { startFixture, type Fixture } from './fixture.js';
+import { CHAIN_ID, startFixture, type Fixture } from './fixture.js';
 
 describe('dst_getSignedBlocks', () => {
   let f: Fixture;
@@ -23,6 +26,35 @@ describe('dst_getSignedBlocks', () => {
     expect((await f.call('dst_getSignedBlocks', ['0x0', 256])).result).toEqual(one);
     expect((await f.call('dst_getSignedBlocks', ['0x5', 10])).result).toEqual(one.slice(5));
     expect((await f.call('dst_getSignedBlocks', ['0x7', 10])).result).toEqual([]);
+  });
+
+  it('keeps a reply of big blocks under the response limit, counting the transactions as JSON hex', async () => {
+    const big = await startFixture();
+    try {
+      // 60 transactions of 100 KB of call data: blocks of ~1 MB raw, ~2 MB as JSON, 12 MB in all
+      const key = new Uint8Array(32).fill(7);
+      const common = createCustomCommon({ chainId: Number(CHAIN_ID) }, Mainnet);
+      for (let nonce = 0; nonce < 60; nonce++) {
+        const tx = createLegacyTx({ nonce, gasPrice: 10n ** 9n, gasLimit: 2_000_000n, to: `0x${'11'.repeat(20)}`, data: new Uint8Array(100_000).fill(nonce + 1) }, { common }).sign(key);
+        await big.sequencer.submitTransaction(tx.serialize());
+      }
+      while (big.sequencer.headNumber() < 6) big.sequencer.produceBlock(1_000n * BigInt(big.sequencer.headNumber() + 1));
+      const got: unknown[] = [];
+      let replies = 0;
+      while (got.length < 7) {
+        const response = await big.call('dst_getSignedBlocks', [`0x${got.length.toString(16)}`, 256]);
+        expect(response.error, JSON.stringify(response.error)).toBeUndefined();
+        expect(JSON.stringify(response.result).length).toBeLessThan(SIGNED_BLOCKS_MAX_BYTES + 2_300_000);
+        expect(response.result.length).toBeGreaterThan(0);
+        got.push(...response.result);
+        replies += 1;
+      }
+      expect(replies).toBeGreaterThan(1);
+      const one = await Promise.all([0, 1, 2, 3, 4, 5, 6].map(async (n) => (await big.call('dst_getSignedBlock', [`0x${n}`])).result));
+      expect(got).toEqual(one);
+    } finally {
+      await big.server.close();
+    }
   });
 
   it('refuses a count outside 1..256 and a malformed number with -32602, naming the parameter', async () => {
