@@ -162,11 +162,14 @@ function benchSameKey(sk: blst.SecretKey, publicKey: Uint8Array): void {
     { g1: bls12_381.G1.Point.BASE.negate().toBytes(false), g2: bls12_381.G2.Point.fromBytes(signatures[0]!).toBytes(false) },
   ];
   const pairing = best(() => pairingCheck(pairs), 5);
-  const rest = ours.wall - decode.wall - hash.wall - pairing.wall;
+  // The batch maps each message to the curve but clears the cofactor once, on the sum (Σ rᵢ·h(H(mᵢ)) =
+  // h(Σ rᵢ·H(mᵢ))), so a whole hash-to-G2 per message is not part of it: the batch's hashing is told
+  // apart from its MSMs only together, as what remains after decoding and the pairing.
+  const rest = ours.wall - decode.wall - pairing.wall;
   const part = (what: string, ms: number) => figure({ name: `same-key batch, where dst's time goes: ${what}`, value: perSig(ms, SAME_KEY_SETS), unit: 'µs/signature', better: 'lower' });
   part('decode + subgroup check', decode.wall);
-  part('hash-to-G2', hash.wall);
-  part('the two MSMs and the rest', rest);
+  part('hashing to the curve (cofactor cleared once, on the sum), the two MSMs and the rest', rest);
+  part('for comparison: a whole hash-to-G2 per message, alone (not what the batch runs)', hash.wall);
   part('the 2-pair check, amortised', pairing.wall);
   figure({ name: `${title}, wall`, value: perSig(ours.wall, SAME_KEY_SETS), unit: 'µs/signature', better: 'lower', peer: 'native blst verifyMultipleAggregateSignatures', ratio: native.wall / ours.wall });
   figure({ name: `${title}, CPU`, value: perSig(ours.cpu, SAME_KEY_SETS), unit: 'µs/signature', better: 'lower', peer: 'native blst verifyMultipleAggregateSignatures', ratio: native.cpu / ours.cpu, target: 0.5 });
