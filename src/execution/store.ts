@@ -16,8 +16,8 @@
  * bytes, not a whole block of transactions and receipts. A database written before `headers` existed
  * has none for its older blocks: `header()` then derives one from the block.
  *
- * Crash safety: a block's trie writes, its `ExecutedBlock` and header, its transaction index entries and the new
- * head are written in ONE `transactionSync` (LMDB commits it atomically with a meta-page switch and
+ * Crash safety: a block's trie writes, its `ExecutedBlock` and header, its transaction index entries
+ * and the new head are written in ONE `transactionSync` (LMDB commits it atomically with a meta-page switch and
  * flushes it before returning). After a crash the database holds exactly the blocks up to some head
  * and the state at that head; the executor resumes at head + 1, and the follower's checkpoint is the
  * head's DST number and hash, so no block is executed twice and none is skipped.
