@@ -71,9 +71,11 @@ export function parseLogFilter(value: unknown, index: number, head: number, numb
 export function getLogs(store: ExecutionStore, filter: LogFilter): Json[] {
   const out: Json[] = [];
   for (let n = filter.from; n <= filter.to; n++) {
-    const block = store.block(n);
-    if (block === undefined) break;
-    collect(block, filter, out);
+    // the header's bloom first: a block that cannot hold a match is not decoded (src/execution/store.ts)
+    const header = store.header(n);
+    if (header === undefined) break;
+    if (!mayContain(header.logsBloom, filter)) continue;
+    collect(store.block(n)!, filter, out);
   }
   return out;
 }

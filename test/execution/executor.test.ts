@@ -4,7 +4,8 @@
  * Ethereum does (checked against an independent EVM, @nomicfoundation/edr: same state and receipts
  * roots at every block); transactions that cannot start are skipped with their typed reason and no
  * receipt; two executors agree; a reopened store resumes at its head with the same state, and a block
- * out of order is refused; each block's header is stored apart (and derived for a database without).
+ * out of order is refused; each block's header is stored apart (and derived for a database without),
+ * and eth_getLogs decodes only the blocks whose header bloom may match.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { getContractAddress, type Hex } from 'viem';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prefixedHex } from '../../src/bytes/index.js';
 import { Executor } from '../../src/execution/executor.js';
+import { getLogs } from '../../src/execution/filters.js';
 import { parseAlloc, AllocError } from '../../src/execution/genesis.js';
 import { ExecutionStore, headerOf } from '../../src/execution/store.js';
 import { open } from 'lmdb';
@@ -170,6 +172,24 @@ describe('executor', () => {
     expect(executor.headNumber()).toBe(4);
     // heads seen by callbacks of the event loop while the four blocks ran: some between the first and last
     expect(seen.filter((head) => head > 0 && head < 4).length).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  it('eth_getLogs reads each block\'s header bloom first and decodes only blocks that may match', async () => {
+    const { executor, store } = await openExecutor();
+    for (const block of blocks) await executor.execute(block);
+    const transferTopic = Buffer.from('ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef', 'hex');
+    const tokenAddress = Buffer.from(token.slice(2), 'hex');
+    const decoded: number[] = [];
+    const read = store.block.bind(store);
+    store.block = (number: number) => (decoded.push(number), read(number));
+    const logs = getLogs(store, { from: 0, to: 4, addresses: [tokenAddress], topics: [[transferTopic]] }) as Array<{ blockNumber: string }>;
+    // the three ERC-20 transfers of block 2, and whatever the deployment in block 1 emitted
+    expect(logs.filter((l) => l.blockNumber === '0x2')).toHaveLength(3);
+    expect(new Set(decoded)).toEqual(new Set(logs.map((l) => Number(l.blockNumber))));
+    decoded.length = 0;
+    expect(getLogs(store, { from: 0, to: 4, addresses: [Buffer.alloc(20, 0xee)], topics: [] })).toEqual([]);
+    expect(decoded).toEqual([]);
     await store.close();
   });
 
