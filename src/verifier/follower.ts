@@ -2,8 +2,9 @@
  * `DstFollower`: what a rollup's node embeds to consume a DST cluster's chain without trusting any
  * one of its nodes. Given WebSocket URLs of DST nodes and the trust anchor, it subscribes to
  * `newHeads`, fetches the signed blocks it has not seen (`dst_getSignedBlocks` ranges of up to 256;
- * a node that refuses a range as over its response limit is asked for half as many), verifies each range in one batch against the pinned group key (./verify.ts), and yields the
- * verified blocks strictly in order — no gap, no duplicate, nothing unverified.
+ * a node that refuses a range as over its response limit is asked for half as many), verifies each
+ * range in one batch against the pinned group key (./verify.ts), and yields the verified blocks
+ * strictly in order — no gap, no duplicate, nothing unverified.
  *
  * - Failover: when its node disconnects, it goes on from the next URL (round robin), from the block
  *   after the last one it yielded. A node that serves a block that does not verify is dropped for the
@@ -16,6 +17,7 @@
  * - Memory: at most `maxBuffered` verified blocks wait for the consumer (plus one range in flight);
  *   fetching pauses until the consumer catches up.
  */
+import { LIMIT_EXCEEDED } from '../api/errors.js';
 import { equalBytes, hex } from '../bytes/index.js';
 import { genesisBlock, type BlockHeader } from '../chain/block.js';
 import type { FailureReason, SignedBlockData, Trust } from './block.js';
@@ -76,9 +78,9 @@ export class EquivocationError extends Error {
 }
 
 const RANGE = 256;
-/** A node's refusal of a reply over its response limit (src/api/limits.ts: -32005, `data.limit`). */
+/** A node's refusal of a reply over its response limit (src/api/limits.ts: -32005 with `data.limit`). */
 const isResponseTooLarge = (error: unknown): boolean =>
-  error instanceof NodeAnswerError && error.code === -32005 && (error.data as { limit?: unknown } | undefined)?.limit === 'response-bytes';
+  error instanceof NodeAnswerError && error.code === LIMIT_EXCEEDED && (error.data as { limit?: unknown } | undefined)?.limit === 'response-bytes';
 
 export class DstFollower {
   readonly #options: Required<Omit<FollowerOptions, 'checkpoint' | 'onEvent' | 'backend' | 'workers'>> & Pick<FollowerOptions, 'onEvent' | 'backend' | 'workers'>;
@@ -167,8 +169,8 @@ export class DstFollower {
     const socket = await RpcSocket.open(url);
     this.#socket = socket;
     let head = 0;
-    // Halved when the node refuses a range as over one of its limits (an older node counts a reply's
-    // size in raw bytes and can exceed its own response limit with big blocks).
+    // Halved when the node refuses a range as over its response limit (an older node counts a reply's
+    // size in raw bytes and can exceed that limit with big blocks).
     let range = RANGE;
     let wake: (() => void) | undefined;
     let ended: string | undefined;

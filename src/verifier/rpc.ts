@@ -10,7 +10,7 @@
 import { tryParseHex } from '../bytes/index.js';
 import type { SignedBlockData } from './block.js';
 
-/** A node's answer that is not what the method promises, or a JSON-RPC error (with its `code`). */
+/** A node's answer that is not what the method promises, or a JSON-RPC error (with its `code` and `data`). */
 export class NodeAnswerError extends Error {
   override name = 'NodeAnswerError';
   constructor(

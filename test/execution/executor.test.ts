@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getContractAddress, type Hex } from 'viem';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { prefixedHex } from '../../src/bytes/index.js';
 import { Executor } from '../../src/execution/executor.js';
 import { getLogs } from '../../src/execution/filters.js';
@@ -180,16 +180,15 @@ describe('executor', () => {
     for (const block of blocks) await executor.execute(block);
     const transferTopic = Buffer.from('ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef', 'hex');
     const tokenAddress = Buffer.from(token.slice(2), 'hex');
-    const decoded: number[] = [];
-    const read = store.block.bind(store);
-    store.block = (number: number) => (decoded.push(number), read(number));
+    const blockReads = vi.spyOn(store, 'block');
+    const decoded = () => blockReads.mock.calls.map(([number]) => number);
     const logs = getLogs(store, { from: 0, to: 4, addresses: [tokenAddress], topics: [[transferTopic]] }) as Array<{ blockNumber: string }>;
     // the three ERC-20 transfers of block 2, and whatever the deployment in block 1 emitted
     expect(logs.filter((l) => l.blockNumber === '0x2')).toHaveLength(3);
-    expect(new Set(decoded)).toEqual(new Set(logs.map((l) => Number(l.blockNumber))));
-    decoded.length = 0;
+    expect(new Set(decoded())).toEqual(new Set(logs.map((l) => Number(l.blockNumber))));
+    blockReads.mockClear();
     expect(getLogs(store, { from: 0, to: 4, addresses: [Buffer.alloc(20, 0xee)], topics: [] })).toEqual([]);
-    expect(decoded).toEqual([]);
+    expect(decoded()).toEqual([]);
     await store.close();
   });
 
