@@ -4,10 +4,11 @@
  * clearing (hash/hash-to-g2.ts).
  *
  * - Doublings: g2.ts's g2Double (dbl-2009-l, EFD hyperelliptic.org/EFD/g1p/auto-shortw-jacobian-0.html,
- *   2M + 5S). The variant with the result scaled by 1/2 (3M + 4S and three fused linear kernels of
- *   decode-constants.ts, which decode.ts used before) measured slower in a chain on the current
- *   kernels — 63 chained doublings ≈ 1,540 against ≈ 1,150 fpMul — since an Fp2 squaring (≈ 1.7
- *   fpMul) is cheaper than a product (≈ 2.5) and the linear kernels are ≈ 0.1 each.
+ *   2M + 5S), which runs pairing/kernels.ts's g2DoubleJacobianUnsafe: the formula's additions fused
+ *   into 5 linear kernels, its 5 squarings one fpMulPair each and its 2 products side by side on
+ *   fpMulPair lanes (8 fpMulPair). Against the unfused one (6 squarings, 2 fp2Mul, 10 linear calls),
+ *   hash-to-G2 ran 13–19 % faster (interleaved A/B, 2026-12-03). The variant with the result scaled
+ *   by 1/2 (3M + 4S, which decode.ts's G1 chain uses) measured slower in a chain on these kernels.
  * - Additions: mixed (madd-2007-bl, g2.ts's g2AddAffine, 7M + 4S, ≈ 36 fpMul against ≈ 47 for a full
  *   Jacobian addition) against the chain's base point. For a Jacobian base P = (X, Y, Z), Z ≠ 0,
  *   (X, Y) is an affine point of the isomorphic curve y^2 = x^3 + b·Z^6 ((x, y) ↦ (x/Z^2, y/Z^3)

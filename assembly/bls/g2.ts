@@ -22,6 +22,7 @@ import {
 } from './fp2';
 import { G2_B_MONT, G2_PSI_X_MONT, G2_PSI_Y_MONT } from './params';
 import { DECODE_BAD_FLAGS, DECODE_INFINITY, DECODE_NOT_CANONICAL, DECODE_NOT_ON_CURVE, DECODE_POINT } from './encoding';
+import { g2DoubleJacobianUnsafe } from '../pairing/kernels';
 
 export const G2_JACOBIAN_BYTES: i32 = 3 * FP2_BYTES;
 export const G2_AFFINE_BYTES: i32 = 2 * FP2_BYTES;
@@ -61,27 +62,7 @@ export function g2Double(out: usize, p: usize): void {
     g2SetInfinity(out);
     return;
   }
-  fp2Sqr(T0, p); // A = X^2
-  fp2Sqr(T1, p + F); // B = Y^2
-  fp2Sqr(T2, T1); // C = B^2
-  fp2Add(T3, p, T1);
-  fp2Sqr(T3, T3);
-  fp2Sub(T3, T3, T0);
-  fp2Sub(T3, T3, T2);
-  fp2Double(T3, T3); // D = 2((X + B)^2 − A − C)
-  fp2Double(T4, T0);
-  fp2Add(T4, T4, T0); // E = 3A
-  fp2Sqr(T5, T4); // F = E^2
-  fp2Mul(T6, p + F, p + 2 * F);
-  fp2Double(out + 2 * F, T6); // Z3 = 2 Y Z
-  fp2Double(T6, T3);
-  fp2Sub(out, T5, T6); // X3 = F − 2D
-  fp2Sub(T3, T3, out);
-  fp2Mul(T3, T4, T3);
-  fp2Double(T2, T2);
-  fp2Double(T2, T2);
-  fp2Double(T2, T2);
-  fp2Sub(out + F, T3, T2); // Y3 = E(D − X3) − 8C
+  g2DoubleJacobianUnsafe(out, p); // dbl-2009-l, fused (pairing/kernels.ts)
 }
 
 /** out = p + q with q affine (not infinity). out may alias p. */

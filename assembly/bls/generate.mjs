@@ -437,6 +437,9 @@ export function g1EndomorphismAffine(out: usize, a: usize): void {
     g: 'g2', G: 'G2', f: 'fp2', FP: 'FP2', field: 'Fp2', module: 'fp2.ts', twin: 'g1.ts', degree: 2,
     curve: "E'(Fp2): y^2 = x^3 + 4(1 + u)", b: '4(1 + u)', params: ['G2_B_MONT', 'G2_PSI_X_MONT', 'G2_PSI_Y_MONT'],
     fieldOps: ['Conj'], encoding: 'x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0, big-endian',
+    // the same dbl-2009-l with its additions fused and its Fp2 products on fpMulPair lanes
+    // (pairing/generate.mjs): hash-to-G2 13–19 % faster in an interleaved A/B (2026-12-03)
+    fusedDouble: 'g2DoubleJacobianUnsafe',
     endomorphismDoc: 'The endomorphism ψ (untwist-Frobenius-twist, Galbraith–Scott) acts as [x] on the G2 subgroup, ' +
       `x~=~${X_DOC}: ψ(x, y) = (c_x·conj(x), c_y·conj(y)), constants in params.ts.`,
     endomorphism: 'g2NegPsiAffine',
@@ -532,7 +535,7 @@ ${docblock([
   ])}
 ${importList([`${FP}_BYTES`, `${FP}_ENCODED_BYTES`, ...ops.map((op) => f + op)], `./${f}`)}import { ${c.params.join(', ')} } from './params';
 import { DECODE_BAD_FLAGS, DECODE_INFINITY, DECODE_NOT_CANONICAL, DECODE_NOT_ON_CURVE, DECODE_POINT } from './encoding';
-
+${c.fusedDouble ? `import { ${c.fusedDouble} } from '../pairing/kernels';\n` : ''}
 export const ${G}_JACOBIAN_BYTES: i32 = 3 * ${FP}_BYTES;
 export const ${G}_AFFINE_BYTES: i32 = 2 * ${FP}_BYTES;
 export const ${G}_ENCODED_BYTES: i32 = 2 * ${FP}_ENCODED_BYTES;
@@ -563,7 +566,8 @@ export function ${g}Double(out: usize, p: usize): void {
     ${g}SetInfinity(out);
     return;
   }
-  ${f}Sqr(T0, p); // A = X^2
+${c.fusedDouble ? `  ${c.fusedDouble}(out, p); // dbl-2009-l, fused (pairing/kernels.ts)
+` : `  ${f}Sqr(T0, p); // A = X^2
   ${f}Sqr(T1, p + F); // B = Y^2
   ${f}Sqr(T2, T1); // C = B^2
   ${f}Add(T3, p, T1);
@@ -584,7 +588,7 @@ export function ${g}Double(out: usize, p: usize): void {
   ${f}Double(T2, T2);
   ${f}Double(T2, T2);
   ${f}Sub(out + F, T3, T2); // Y3 = E(D − X3) − 8C
-}
+`}}
 
 /** out = p + q with q affine (not infinity). out may alias p. */
 export function ${g}AddAffine(out: usize, p: usize, q: usize): void {

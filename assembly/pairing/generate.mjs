@@ -691,6 +691,30 @@ function decompress([g2, g3, g4, g5]) {
   };
 }
 
+// ---- G2 Jacobian doubling for the [|x|] chains of cofactor clearing and G2's subgroup test ----
+// dbl-2009-l (EFD, g1p/auto-shortw-jacobian-0), a = 0: A = X^2, B = Y^2, C = B^2,
+// D = 2((X + B)^2 − A − C), E = 3A, F = E^2, X3 = F − 2D, Y3 = E(D − X3) − 8C, Z3 = 2YZ.
+// With G = (X + B)^2 and D − X3 = 6(G − A − C) − F: 5 squarings (one fpMulPair each) and the two
+// products E(D − X3), YZ side by side (3 fpMulPair): 8 fpMulPair and 5 linear kernels.
+{
+  const c = def(new Composite('g2DoubleJacobianUnsafe', ['out', 'p'], 'Jacobian doubling on E\'(Fp2): out = 2p (X ‖ Y ‖ Z), dbl-2009-l (EFD, 2M + 5S, a = 0), the additions fused: 8 fpMulPair and 5 linear kernels. Infinity (Z = 0) stays infinity (Z3 = 2YZ). out may alias p.'))
+    .inputs('p', 3);
+  c.squares(['A', V('p[0]')], ['B', V('p[1]')]);
+  c.squares(['C', V('B')], ['G', add(V('p[0]'), V('B'))], ['F', scale(V('A'), 3)]);
+  const gac = sub(V('G'), V('A'), V('C')); // D/2
+  c.lin(['E', scale(V('A'), 3), false], ['DX', sub(scale(gac, 6), V('F')), true]);
+  c.products([['YZ', 'p[1]', 'p[2]'], ['EDX', 'E', 'DX']]);
+  c.lin(['out[0]', sub(V('F'), scale(gac, 4)), true], ['out[1]', sub(c.E('EDX'), scale(V('C'), 8)), true], ['out[2]', scale(c.E('YZ'), 2), true]);
+  c.check = () => {
+    const Q = bls12_381.G2.Point.BASE.multiply(rand() % R_ORDER + 1n).toAffine();
+    const z = rand2(), z2 = Fp2.sqr(z);
+    const v = c.run(new Map([['p[0]', Fp2.mul(Q.x, z2)], ['p[1]', Fp2.mul(Q.y, Fp2.mul(z2, z))], ['p[2]', z]]));
+    const zi = Fp2.inv(v.get('out[2]')), zi2 = Fp2.sqr(zi);
+    const D2 = bls12_381.G2.Point.fromAffine(Q).double().toAffine();
+    return eq2(Fp2.mul(v.get('out[0]'), zi2), D2.x) && eq2(Fp2.mul(v.get('out[1]'), Fp2.mul(zi2, zi)), D2.y);
+  };
+}
+
 for (const c of composites) for (let t = 0; t < 3; t++) check(c.check(), c.name);
 
 // ---------------------------------------------------------------------------------------------
