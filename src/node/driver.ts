@@ -6,9 +6,11 @@
  *   every message leaves the node only after every write queued before it is durable (`durable`).
  *   The guard (height, round) → block hash is written before this node's partial signature exists
  *   (`signCommit`), so a crash can never make it sign two blocks in one round. When a height starts,
- *   the state the machine persists before its first vote (round 1, nothing prepared) is written at
- *   once, while the proposal is on its way, so the PREPARE need not wait for a flush; a node restarting
- *   from it merely resumes in round 2 without having voted in round 1.
+ *   the state the machine persists before its first vote (round 1, nothing prepared) is already on
+ *   disk: the previous block's commit wrote it (`nextHeightState`, ./storage.ts), so neither the
+ *   leader's proposal nor a PREPARE waits for a flush; only a height without it (the first after
+ *   genesis, or a database written before) writes it at once, while the proposal is on its way. A node
+ *   restarting from it merely resumes in round 2 without having voted in round 1.
  * - **One call at a time.** Machine calls are queued; each call's outputs are acted on before the next
  *   call (a `propose` or `validated` an output asked for) runs.
  * - **Timers** on the injected clock: one round timer, re-armed by each `timer` output. Round r lasts
@@ -153,7 +155,10 @@ export class ConsensusDriver {
     metrics?.leaderSkipped.set(leaders.skipped(height));
     if (this.options.network && resume === undefined) {
       this.persistedRoundOnly = { height, round: 1 };
-      this.awaitDurable(this.options.store.persistQbftState(this.persistedRoundOnly));
+      // Normally the previous block's commit wrote it (nextHeightState), and that write was awaited.
+      const stored = this.options.store.qbftState();
+      const written = stored?.height === height && stored.round === 1 && stored.prepared === undefined;
+      if (!written) this.awaitDurable(this.options.store.persistQbftState(this.persistedRoundOnly));
     }
     this.act(() => this.qbft.start(height, resume));
     this.resume();

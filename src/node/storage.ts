@@ -27,6 +27,17 @@ export interface IncludedTransaction {
   nonce: bigint;
 }
 
+/**
+ * The QBFT state `commitBlock` writes with block `number`: height `number + 1`, round 1, nothing
+ * prepared — what the machine persists before its first vote of that height. Written with the block,
+ * the height's start needs no write (and no flush before the leader's proposal) of its own. The
+ * price: a node restarted between a block and its first vote of the next height resumes in round 2,
+ * as one restarted after that vote does (it cannot tell the two apart, and must not vote twice in a round).
+ */
+export function nextHeightState(number: number): QbftPersistedState<Block> {
+  return { height: number + 1, round: 1 };
+}
+
 export class SigningGuardViolation extends Error {
   override name = 'SigningGuardViolation';
 }
@@ -50,8 +61,9 @@ export interface NodeStorage extends IncludedView {
   /** An included transaction: raw bytes, the sender recorded when its block was stored, where it is. */
   includedTransaction(hash: Uint8Array): { raw: Uint8Array; sender: Uint8Array; location: TransactionLocation } | undefined;
   /**
-   * Stores a signed block with its index entries and senders' nonces, and removes
-   * `includedPoolEntries` from the pool, in one write. Refuses a block that does not extend the head.
+   * Stores a signed block with its index entries and senders' nonces, removes `includedPoolEntries`
+   * from the pool and sets the QBFT state to `nextHeightState(number)`, in one write. Refuses a block
+   * that does not extend the head.
    */
   commitBlock(signed: SignedBlock, transactions: readonly IncludedTransaction[], includedPoolEntries: readonly number[]): Promise<void>;
   /** Durably records accepted transactions in one write; resolves once on disk. */

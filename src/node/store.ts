@@ -9,7 +9,7 @@
  * | `senderNonces` | sender address (20 bytes) | highest included nonce (decimal string) |
  * | `pool` | arrival sequence number | raw transaction accepted but not yet included |
  * | `signingGuard` | [height, round] | the block hash this node signed in that round |
- * | `meta` | `'qbft'` | the QBFT machine's persisted state for the current height |
+ * | `meta` | `'qbft'` | the QBFT machine's persisted state for the current height (round 1 of the next height, written with each block) |
  *
  * The store is the pool's `IncludedView` (src/chain/mempool.ts): it answers "is this transaction
  * included" and "what is this sender's last included nonce" from the stored chain.
@@ -38,7 +38,7 @@ import { concatBytes, equalBytes, hex, prefixedHex } from '../bytes/index.js';
 import { decodeHeader, encodeHeader, type Block } from '../chain/index.js';
 import type { Prepare, QbftPersistedState } from '../consensus/index.js';
 import { keccak256 } from '../wasm/index.js';
-import { SigningGuardViolation, StorageUnavailable, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from './storage.js';
+import { SigningGuardViolation, StorageUnavailable, nextHeightState, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from './storage.js';
 import type { SignedBlock, TransactionLocation } from './types.js';
 
 export { SigningGuardViolation, StorageUnavailable, type IncludedTransaction, type StoredPoolEntry } from './storage.js';
@@ -152,9 +152,9 @@ export class NodeStore implements NodeStorage {
   }
 
   /**
-   * Stores a signed block with its index entries and senders' nonces, and removes `includedPoolEntries`
-   * (its transactions' pool entries, and any the block made obsolete) from the pool, all in one
-   * transaction. `transactions` are the block's, decoded, in block order. Refuses a block that does not
+   * Stores a signed block with its index entries and senders' nonces, removes `includedPoolEntries`
+   * (its transactions' pool entries, and any the block made obsolete) from the pool, and sets the QBFT
+   * state to `nextHeightState` of the block, all in one transaction. `transactions` are the block's, decoded, in block order. Refuses a block that does not
    * extend the stored head.
    */
   async commitBlock(signed: SignedBlock, transactions: readonly IncludedTransaction[], includedPoolEntries: readonly number[]): Promise<void> {
@@ -186,6 +186,10 @@ export class NodeStore implements NodeStorage {
       });
       for (const [sender, nonce] of highest) this.senderNonces.putSync(Buffer.from(sender, 'hex'), nonce.toString());
       for (const sequence of includedPoolEntries) this.pool.removeSync(sequence);
+      // The next height's QBFT state before its first vote (see storage.ts): written with the block,
+      // so that the height's start needs no write of its own.
+      const next = nextHeightState(number);
+      this.meta.putSync('qbft', { height: next.height, round: next.round } satisfies QbftStateRecord);
     }, includedPoolEntries);
     for (const height of this.guardThisSession.keys()) if (height <= number) this.guardThisSession.delete(height);
   }

@@ -5,12 +5,13 @@
  * right one), so every partial signature it sends is invalid: blocks must still be signed from the
  * three good partials (optimistic combine; t = 3 of n = 4). Checked independently of src/: every block
  * on every node verifies with blst against the group public key over a signing root recomputed with
- * noble keccak, and all nodes hold the same chain. A fifth check: a proposal whose transactions do not
+ * noble keccak, and all nodes hold the same chain; no height writes a round-1 QBFT state of its own
+ * (the previous block's commit carried it). A fifth check: a proposal whose transactions do not
  * match its header never reaches the state machine.
  */
 import * as blst from '@chainsafe/blst';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DstMetrics } from '../../src/api/metrics.js';
 import { assembleBlock, encodeHeader, genesisBlock, hex } from '../../src/chain/index.js';
 import { createThresholdKey } from '../../src/crypto/index.js';
@@ -61,6 +62,8 @@ describe('a 4-node cluster in one process, one node with a wrong share', () => {
   afterAll(() => cluster.stop());
 
   it('orders transactions sent to different nodes into one chain, signed despite the invalid partials', async () => {
+    // Every QBFT state written from here on; a height started after a commit writes none of its own.
+    const persisted = nodes.map((node) => vi.spyOn(node.store, 'persistQbftState'));
     const accounts = testAccounts(SENDERS, 'dst-cluster-test');
     const raws: Uint8Array[][] = [];
     for (const account of accounts) raws.push((await signTransfers(account, CHAIN_ID, 0, PER_SENDER)).map(hexToBytes));
@@ -98,6 +101,15 @@ describe('a 4-node cluster in one process, one node with a wrong share', () => {
         expect(sequencer.nextNonce(hexToBytes(account.address), true)).toBe(BigInt(PER_SENDER));
       }
     }
+
+    // The round-1 state of each height after the first came with the previous block's commit
+    // (nextHeightState): the only QBFT states written for them are the machine's own (a prepared
+    // certificate, or a later round). Height 1 follows genesis, which no commit stored.
+    const roundOneWrites = persisted.flatMap((spy) => spy.mock.calls.map(([state]) => state).filter((state) => state.round === 1 && state.prepared === undefined));
+    expect(roundOneWrites.every((state) => state.height === 1)).toBe(true);
+    expect(roundOneWrites.length).toBeLessThanOrEqual(NODES);
+    expect(persisted.every((spy) => spy.mock.calls.length > 0)).toBe(true);
+    for (const node of nodes) expect(node.store.qbftState()?.height).toBeGreaterThan(node.store.headNumber());
 
     // The faulty node's partials were found invalid wherever a decision's quorum included them.
     const invalid = await Promise.all(metrics.map(async (m) => (await m.partialsInvalid.get()).values.reduce((sum, v) => sum + v.value, 0)));

@@ -1,6 +1,7 @@
 /**
  * NodeStore on its own: a block commit is all-or-nothing and only extends the head; the indices it
- * writes answer the pool's `IncludedView`; the pool database keeps arrival order; QBFT state round-trips
+ * writes answer the pool's `IncludedView` and it sets the next height's QBFT state (round 1); the pool
+ * database keeps arrival order; QBFT state round-trips
  * with its prepared block; gossiped entries queued by `addPendingLazily` reach the disk with the next
  * write (any), `flushPending` or `close`, and never when a block or a removal disposes of them first.
  */
@@ -57,6 +58,8 @@ describe('NodeStore', () => {
     expect(hex(txs[0]!.sender)).toBe(alice!.address.slice(2).toLowerCase());
     expect(store.lastIncludedNonce(hex(txs[3]!.sender))).toBe(5n);
     expect(store.pendingTransactions().map((e) => [e.sequence, hex(e.raw)])).toEqual([[4, hex(raws[4]!)]]);
+    // the next height's QBFT state before its first vote, written with the block
+    expect(store.qbftState()).toEqual({ height: 2, round: 1 });
 
     // Not the next height: nothing of it is written.
     const skipping = assembleBlock({ chainId: CHAIN_ID, number: 3, parentHash: block1.hash, timestampMs: 11n, proposer: 1 }, raws.slice(4));

@@ -24,7 +24,7 @@
 import { hex, type Block } from '../../../src/chain/index.js';
 import type { QbftPersistedState } from '../../../src/consensus/index.js';
 import type { Clock } from '../../../src/node/clock.js';
-import { SigningGuardViolation, StorageUnavailable, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from '../../../src/node/storage.js';
+import { SigningGuardViolation, StorageUnavailable, nextHeightState, type IncludedTransaction, type NodeStorage, type StoredPoolEntry } from '../../../src/node/storage.js';
 import type { SignedBlock, TransactionLocation } from '../../../src/node/types.js';
 
 export class DurableState {
@@ -116,6 +116,7 @@ export class MemoryStore implements NodeStorage {
         if (previous === undefined || nonce > previous) durable.senderNonces.set(hex(sender), nonce);
       });
       for (const sequence of includedPoolEntries) durable.pool.delete(sequence);
+      durable.qbft = nextHeightState(block.header.number);
     });
   }
 
