@@ -3,9 +3,10 @@
  * is recomputed from the raw transactions rather than trusted from the header: each transaction decodes
  * with a valid signature and sender for this chain, none is already included or repeated, each sender's
  * nonces continue from its last included nonce (from 0 for a sender never included) without gaps, the limits hold, and transactionsRoot,
- * transactionCount and the block hash match. The senders of the whole block are recovered in one batch
- * on the given executor (the worker pool in a node). Rejections carry a typed reason for logs and
- * metrics.
+ * transactionCount and the block hash match. Transactions this node already holds decoded (its pool:
+ * `knownTransaction`) are found by their hashes, which the transactionsRoot needs anyway, and are
+ * neither decoded nor recovered again; the senders of the others are recovered in one batch on the
+ * given executor (the worker pool in a node). Rejections carry a typed reason for logs and metrics.
  */
 import { assembleBlock, type Block, type BlockHeader } from './block.js';
 import type { CryptoExecutor } from '../crypto/executor.js';
@@ -49,10 +50,11 @@ export interface ValidationContext {
   /** Where the block's sender recoveries run. */
   executor: CryptoExecutor;
   /**
-   * The sender of a transaction this node already recovered (by transaction hash, hex), e.g. one in its
-   * pool: the same raw bytes have the same sender, so only the others are recovered.
+   * A transaction this node already decoded under the same rules and whose sender it recovered (by
+   * transaction hash, hex), e.g. one in its pool: the same raw bytes are the same transaction, so a
+   * known one is taken as it is, and only the others are decoded and recovered.
    */
-  knownSender?: (hash: string) => Uint8Array | undefined;
+  knownTransaction?: (hash: string) => Transaction | undefined;
 }
 
 export interface ValidatedBlock {
@@ -84,14 +86,20 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
     if (error instanceof TransactionRejected) reject('invalid-transaction', `transaction ${position}: ${error.message} (${error.reason})`);
     throw error;
   };
-  const decoded: DecodedTransaction[] = rawTransactions.map((raw, position) => {
+  // The block as this node computes it from the raw transactions: its transactionsRoot needs every
+  // transaction's hash, and with those hashes the transactions this node knows need no decoding. The
+  // header is compared last, so that a bad transaction is reported as such.
+  const block = rebuild(header, rawTransactions);
+  const known = block.transactionHashes.map((hash) => context.knownTransaction?.(hex(hash)));
+  const decoded: Array<DecodedTransaction | undefined> = rawTransactions.map((raw, position) => {
+    if (known[position] !== undefined) return undefined;
     try {
       return decodeTransaction(raw, context.transactionRules);
     } catch (error) {
       return invalid(position, error);
     }
   });
-  const recovered = await recoverUnknownSenders(decoded, context);
+  const recovered = await recoverUnknownSenders(known, decoded, context.executor);
   const transactions: Transaction[] = [];
   const seen = new Set<string>();
   const expectedNonce = new Map<string, bigint>();
@@ -114,7 +122,8 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
     expectedNonce.set(sender, tx.nonce + 1n);
     transactions.push(tx);
   });
-  return { block: assembleChecked(header, rawTransactions), transactions };
+  checkHeaderMatches(header, block);
+  return { block, transactions };
 }
 
 /**
@@ -141,28 +150,38 @@ export function checkLinkage(header: BlockHeader, parent: Block): void {
  * here, so a block hash always stands for exactly one list of transactions.
  */
 export function assembleChecked(header: BlockHeader, rawTransactions: Uint8Array[]): Block {
-  const block = assembleBlock(
-    { chainId: header.chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
-    rawTransactions,
-  );
-  if (block.header.transactionCount !== header.transactionCount || !equalBytes(block.header.transactionsRoot, header.transactionsRoot)) {
-    throw new BlockRejected(
-      'header-mismatch',
-      `block ${header.number}: its ${rawTransactions.length} transactions (root ${prefixedHex(block.header.transactionsRoot)}) do not match ` +
-        `the header's transactionsRoot ${prefixedHex(header.transactionsRoot)} and transactionCount ${header.transactionCount}`,
-    );
-  }
+  const block = rebuild(header, rawTransactions);
+  checkHeaderMatches(header, block);
   return block;
 }
 
-/** Every transaction with its sender: known ones looked up, the rest recovered in one executor batch. */
-async function recoverUnknownSenders(decoded: DecodedTransaction[], context: ValidationContext): Promise<Array<Transaction | TransactionRejected>> {
-  const result: Array<Transaction | TransactionRejected | undefined> = decoded.map((tx) => {
-    const sender = context.knownSender?.(hex(tx.hash));
-    return sender === undefined ? undefined : { ...tx, sender };
-  });
-  const unknown = decoded.filter((_, i) => result[i] === undefined);
-  const recovered = await recoverSenders(unknown, context.executor);
+/** The block of `header`'s chain fields and `rawTransactions`, its root, count and hash computed here. */
+function rebuild(header: BlockHeader, rawTransactions: Uint8Array[]): Block {
+  return assembleBlock(
+    { chainId: header.chainId, number: header.number, parentHash: header.parentHash, timestampMs: header.timestampMs, proposer: header.proposer },
+    rawTransactions,
+  );
+}
+
+/** Throws `BlockRejected('header-mismatch')` unless `header`'s root and count are those of `block`, rebuilt from its transactions. */
+function checkHeaderMatches(header: BlockHeader, block: Block): void {
+  if (block.header.transactionCount !== header.transactionCount || !equalBytes(block.header.transactionsRoot, header.transactionsRoot)) {
+    throw new BlockRejected(
+      'header-mismatch',
+      `block ${header.number}: its ${block.transactions.length} transactions (root ${prefixedHex(block.header.transactionsRoot)}) do not match ` +
+        `the header's transactionsRoot ${prefixedHex(header.transactionsRoot)} and transactionCount ${header.transactionCount}`,
+    );
+  }
+}
+
+/** Every transaction with its sender: the known ones as they are, the others (decoded) recovered in one executor batch. */
+async function recoverUnknownSenders(
+  known: ReadonlyArray<Transaction | undefined>,
+  decoded: ReadonlyArray<DecodedTransaction | undefined>,
+  executor: CryptoExecutor,
+): Promise<Array<Transaction | TransactionRejected>> {
+  const unknown = decoded.filter((tx) => tx !== undefined);
+  const recovered = unknown.length === 0 ? [] : await recoverSenders(unknown, executor);
   let next = 0;
-  return result.map((known) => known ?? recovered[next++]!);
+  return known.map((tx) => tx ?? recovered[next++]!);
 }

@@ -131,9 +131,9 @@ export class Admission {
     return this.restoring && { ...this.restoring };
   }
 
-  /** The sender of a pooled transaction (proposal validation recovers only the others). */
-  knownSender(hash: string): Uint8Array | undefined {
-    return this.pool.get(hash)?.tx.sender;
+  /** A pooled transaction, decoded and with its sender (proposal validation decodes and recovers only the others). */
+  knownTransaction(hash: string): Transaction | undefined {
+    return this.pool.get(hash)?.tx;
   }
 
   hasIncludable(): boolean {

@@ -77,7 +77,7 @@ export class BlockProposer {
         nowMs: BigInt(this.options.clock.now()),
         maxFutureDriftMs: BigInt(this.options.maxFutureDriftMs),
         executor: this.options.executor,
-        knownSender: (hash) => admission.knownSender(hash),
+        knownTransaction: (hash) => admission.knownTransaction(hash),
       });
       return transactions;
     } catch (error) {

@@ -1,13 +1,14 @@
 /**
  * Blocks built from real signed transactions: header encoding (against @ethereumjs/rlp, and the
  * safe-integer bound on the number), the transactionsRoot against @ethereumjs/block, building from the
- * pool, and validation of proposals with every rejection reason.
+ * pool, and validation of proposals with every rejection reason — also when the validating node knows
+ * the transactions (its pool): those are found by hash, neither decoded nor recovered again.
  */
 import { genTransactionsTrieRoot } from '@ethereumjs/block';
 import { RLP } from '@ethereumjs/rlp';
 import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   BlockRejected,
   buildBlock,
@@ -120,6 +121,28 @@ describe('blocks', () => {
     expect(validated.transactions.map((t) => hex(t.hash))).toEqual(parsed.map((t) => hex(t.hash)));
   });
 
+  it('a proposal of transactions this node knows is checked by hashes: only the unknown ones are decoded and recovered', async () => {
+    const { block, context, pool } = setup();
+    const recoveries = vi.spyOn(context.executor, 'recoverAddresses');
+    const knownTransaction = (hash: string) => pool.get(hash)?.tx;
+    const all = await validateProposal(block.header, block.transactions, { ...context, knownTransaction });
+    expect(recoveries).not.toHaveBeenCalled();
+    // The pool's own objects, not decoded again.
+    all.transactions.forEach((tx, i) => expect(tx).toBe(pool.get(hex(block.transactionHashes[i]!))!.tx));
+    expect(hex(all.block.hash)).toBe(hex(block.hash));
+
+    // A third known: the other two thirds are decoded and recovered in one batch, with the same result.
+    const third = (hash: string) => (Number.parseInt(hash.slice(0, 2), 16) % 3 === 0 ? pool.get(hash)?.tx : undefined);
+    const unknownCount = block.transactionHashes.filter((hash) => third(hex(hash)) === undefined).length;
+    expect(unknownCount).toBeGreaterThan(0);
+    expect(unknownCount).toBeLessThan(block.transactions.length);
+    const mixed = await validateProposal(block.header, block.transactions, { ...context, knownTransaction: third });
+    expect(recoveries).toHaveBeenCalledTimes(1);
+    expect(recoveries.mock.calls[0]![0]).toHaveLength(unknownCount);
+    expect(mixed.transactions.map((t) => [hex(t.hash), hex(t.sender), t.nonce])).toEqual(parsed.map((t) => [hex(t.hash), hex(t.sender), t.nonce]));
+    recoveries.mockRestore();
+  });
+
   it('never timestamps a block before its parent', () => {
     const { pool } = setup(0);
     const parent: Block = { ...genesisBlock(CHAIN_ID), header: { ...genesisBlock(CHAIN_ID).header, timestampMs: 5_000n } };
@@ -127,7 +150,7 @@ describe('blocks', () => {
   });
 
   describe('rejects proposals, with a typed reason', () => {
-    const { block, context, chain } = setup();
+    const { block, context, chain, pool } = setup();
     const header = block.header;
     const txs = block.transactions;
 
@@ -155,6 +178,13 @@ describe('blocks', () => {
       includedChain.include([parsed[0]!]);
       expect(await reasonOf(header, txs, { ...context, chain: includedChain })).toMatch(/^transaction-already-included: .*transaction 0/);
       expect(chain.hashes.size).toBe(0);
+      // The same checks hold for transactions found by hash.
+      const knownTransaction = (hash: string) => pool.get(hash)?.tx;
+      expect(await reasonOf(header, corrupt, { ...context, knownTransaction })).toMatch(/^invalid-transaction: block 1: transaction 5: .*\(malformed\)/);
+      expect(await reasonOf(header, [...txs.slice(0, 3), txs[2]!], { ...context, knownTransaction })).toMatch(/^duplicate-transaction: .*transaction 3/);
+      expect(await reasonOf(header, gap, { ...context, knownTransaction })).toMatch(/^nonce-gap: .*transaction 7 .* has nonce 2, expected 1/);
+      expect(await reasonOf(header, txs, { ...context, chain: includedChain, knownTransaction })).toMatch(/^transaction-already-included: .*transaction 0/);
+      expect(await reasonOf({ ...header, transactionsRoot: new Uint8Array(32) }, txs, { ...context, knownTransaction })).toMatch(/^header-mismatch/);
     });
 
     it('a header whose transactionsRoot or count does not match its transactions', async () => {
