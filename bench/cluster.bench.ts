@@ -32,6 +32,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockNumber, storedBlock, TestCluster, waitForReady } from '../test/e2e/cluster-process.js';
+import { missingNodeFlags, NODE_PROCESS_ENVIRONMENT } from '../src/node/process-settings.js';
 import { cpuSeconds } from './node.bench.js';
 import { figure, quantile } from './harness.js';
 import { monotonicMicros, printSummary, profileFiles, summariseProfiles, type ProfileWindow } from './profile-buckets.js';
@@ -168,9 +169,12 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape, se
  */
 async function benchCluster(): Promise<{ cluster: TestCluster; profileDir?: string }> {
   const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: 0 });
+  // The node processes start as the devnet starts them (src/node/process-settings.ts); they inherit the environment.
+  for (const [name, value] of Object.entries(NODE_PROCESS_ENVIRONMENT)) process.env[name] ??= value;
+  cluster.nodeFlags = () => missingNodeFlags();
   if (!PROFILE) return { cluster };
   const profileDir = PROFILE === '1' ? await mkdtemp(join(tmpdir(), 'dst-bench-profile-')) : PROFILE;
-  cluster.nodeFlags = (i) => (i === 1 ? ['--cpu-prof', '--cpu-prof-interval', '4000', '--cpu-prof-dir', profileDir] : []);
+  cluster.nodeFlags = (i) => [...missingNodeFlags(), ...(i === 1 ? ['--cpu-prof', '--cpu-prof-interval', '4000', '--cpu-prof-dir', profileDir] : [])];
   return { cluster, profileDir };
 }
 
