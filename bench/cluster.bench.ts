@@ -1,6 +1,7 @@
 /**
  * The 4-node cluster on loopback (issue 7 "Benchmark"; targets in bench/README.md): four `dst run --dir`
- * processes made by `createCluster` with block time 0 (test/e2e/cluster-process.ts), and the load
+ * processes made by `createCluster` with block time 0 (test/e2e/cluster-process.ts; started with the
+ * devnet's node process settings, src/node/process-settings.ts), and the load
  * generator (src/load `startLoad`) in a fifth process, bench/cluster-load.ts, its senders spread over
  * all four RPC URLs. Two runs:
  *

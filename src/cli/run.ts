@@ -409,10 +409,7 @@ async function run(options: RunOptions, logger: Logger): Promise<number> {
   );
   const untuned = untunedRuntime();
   if (untuned !== undefined) {
-    logger.info(
-      { missing: untuned.missing },
-      `started without the node process's memory settings: expect 10–40 MiB more RSS; start it as \`${untuned.command} run …\` (as the devnet and deploy/systemd/dst.service do)`,
-    );
+    logger.info({ missing: untuned }, `started without the node process's memory settings: expect about 25 MiB more RSS; start it with ${untuned} (as the devnet and deploy/systemd/dst.service do)`);
   }
 
   let watchdog: NodeJS.Timeout | undefined;

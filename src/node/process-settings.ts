@@ -1,27 +1,28 @@
 /**
  * How a node process (`dst run`) is best started, for its memory (issue 16: ≤ 110 MiB RSS at light load).
  *
- * Measured with `npm run bench -- footprint` (4 nodes, 4 blocks/s, 20 tx/s; RSS at the end):
+ * Measured with `npm run bench -- footprint` (4 nodes, 4 blocks/s, 20 tx/s, 40 s; RSS at the end):
  * - V8's young generation grows to 16 MiB per semi-space by default, and a node's allocation rate
- *   makes it grow all the way: 146 MiB (40 s). Capped at 4 MiB (`--max-semi-space-size=4`): 125 MiB,
- *   CPU per block unchanged within the noise. The flags reach the crypto worker thread too (V8 flags
- *   are per process).
+ *   makes it grow all the way: 146 MiB. Capped at 4 MiB (`--max-semi-space-size=4`): 125 MiB, CPU per
+ *   block unchanged within the noise (at 2 MiB: 123 MiB). The flag reaches the crypto worker thread too
+ *   (V8 flags are per process).
  * - glibc gives each of the process's ~12 threads (V8's platform workers, libuv's pool, the crypto
  *   worker, blst's) its own malloc arena, each keeping freed memory: `MALLOC_ARENA_MAX=2` takes 5 MiB
  *   more off (120 MiB).
- * - 2026-12-04, 60 s runs alternated: at 4 MiB 111.8–119.1 MiB (two runs), at 2 MiB 110.7–114.7, at
- *   1 MiB 107.3–109.9 but ~7 % more CPU per block; `--optimize-for-size` with 2 MiB (V8 grows its old
- *   generation less eagerly and keeps less for speed) 101.1–103.2 MiB, CPU per block within the noise
- *   (19.05–19.45 ms against 18.9–19.35 in the next run without it); 10 minutes: see README "Footprint".
- * All must be set before the process starts (V8 sizes its heap at start-up, glibc reads the variable
- * before the first allocation), so they are not options of `dst run`, and `--optimize-for-size` is not
- * one NODE_OPTIONS accepts: the flags go on node's command line. The devnet and the systemd unit
- * (deploy/systemd/dst.service) start nodes with them, and `dst run` started without them says how to.
+ * - Tried and left out (2026-12-04): smaller heaps cost CPU under load. At light load (the footprint,
+ *   60 s runs alternated) `--max-semi-space-size=2` takes 3–5 MiB more off and `--optimize-for-size`
+ *   another ~10 MiB (101–103 MiB; ten minutes: 113–115 against 125–128) at the same CPU per block. But
+ *   in `npm run bench -- cluster` (two runs each, alternated) CPU per transaction under full load is
+ *   1,030–1,130 µs at 4 MiB, 1,210–1,390 at 2 MiB, 1,580–2,080 with `--optimize-for-size` (either size),
+ *   and the light run's blocks per second 32 / 24 / 13–26: throughput is worth more than 12 MiB.
+ * Both must be set before the process starts (V8 sizes its heap at start-up, glibc reads the variable
+ * before the first allocation), so they are not options of `dst run`: the devnet and the systemd unit
+ * (deploy/systemd/dst.service) start nodes with them, and `dst run` started without them says so once.
  * No imports: the devnet's supervisor loads it without the node's modules.
  */
 
 /** Node.js flags a node process runs with. */
-export const NODE_PROCESS_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--optimize-for-size'];
+export const NODE_PROCESS_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 /** Environment a node process runs with (the variable's value when it is not set already). */
 export const NODE_PROCESS_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
@@ -38,19 +39,9 @@ export function nodeProcessEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEn
   return result;
 }
 
-/**
- * What a node started without the recommended flags or environment lacks (`missing`: flags, then
- * variables) and the command that starts it with them (`command`: the variables, `node`, the flags and
- * `script`, to which the caller appends the subcommand); undefined when it lacks nothing.
- */
-export function untunedRuntime(
-  execArgv: readonly string[] = process.execArgv,
-  env: NodeJS.ProcessEnv = process.env,
-  script: string = process.argv[1] ?? 'dist/cli/main.js',
-): { missing: string; command: string } | undefined {
+/** What a node started without the recommended flags or environment lacks, as environment settings for one log line; undefined when nothing. */
+export function untunedRuntime(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const flags = missingNodeFlags(execArgv, env);
-  const variables = Object.entries(NODE_PROCESS_ENVIRONMENT).filter(([name]) => env[name] === undefined).map(([name, value]) => `${name}=${value}`);
-  if (flags.length === 0 && variables.length === 0) return undefined;
-  const allVariables = Object.entries(NODE_PROCESS_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
-  return { missing: [...flags, ...variables].join(' '), command: [...allVariables, 'node', ...NODE_PROCESS_FLAGS, script].join(' ') };
+  const missing = [...(flags.length === 0 ? [] : [`NODE_OPTIONS=${flags.join(' ')}`]), ...Object.entries(NODE_PROCESS_ENVIRONMENT).filter(([name]) => env[name] === undefined).map(([name, value]) => `${name}=${value}`)];
+  return missing.length === 0 ? undefined : missing.join(' ');
 }

@@ -372,9 +372,8 @@ describe('nodeCommand', () => {
 describe('the node process memory settings (src/node/process-settings.ts)', () => {
   it('adds the flags that neither the exec arguments nor NODE_OPTIONS set, by flag name', () => {
     expect(missingNodeFlags([], {})).toEqual([...NODE_PROCESS_FLAGS]);
-    expect(missingNodeFlags(['--max-semi-space-size=8'], {})).toEqual(['--optimize-for-size']);
-    expect(missingNodeFlags(['--max-semi-space-size=8', '--optimize-for-size'], {})).toEqual([]);
-    expect(missingNodeFlags(['--optimize-for-size'], { NODE_OPTIONS: '--inspect --max-semi-space-size=1' })).toEqual([]);
+    expect(missingNodeFlags(['--max-semi-space-size=8'], {})).toEqual([]);
+    expect(missingNodeFlags([], { NODE_OPTIONS: '--inspect --max-semi-space-size=1' })).toEqual([]);
   });
 
   it('fills the environment variables not set, keeping those that are', () => {
@@ -383,11 +382,9 @@ describe('the node process memory settings (src/node/process-settings.ts)', () =
   });
 
   it('names what a node started without them lacks, and nothing when it has them', () => {
-    const command = 'MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --optimize-for-size /d/main.js';
-    expect(untunedRuntime([], {}, '/d/main.js')).toEqual({ missing: '--max-semi-space-size=2 --optimize-for-size MALLOC_ARENA_MAX=2', command });
-    expect(untunedRuntime(['--max-semi-space-size=4'], {}, '/d/main.js')).toEqual({ missing: '--optimize-for-size MALLOC_ARENA_MAX=2', command });
-    expect(untunedRuntime(['--max-semi-space-size=2', '--optimize-for-size'], {}, '/d/main.js')).toEqual({ missing: 'MALLOC_ARENA_MAX=2', command });
-    expect(untunedRuntime(['--max-semi-space-size=2', '--optimize-for-size'], { MALLOC_ARENA_MAX: '2' })).toBeUndefined();
+    expect(untunedRuntime([], {})).toBe('NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2');
+    expect(untunedRuntime(['--max-semi-space-size=4'], {})).toBe('MALLOC_ARENA_MAX=2');
+    expect(untunedRuntime(['--max-semi-space-size=4'], { MALLOC_ARENA_MAX: '2' })).toBeUndefined();
   });
 });
 
