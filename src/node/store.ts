@@ -154,8 +154,8 @@ export class NodeStore implements NodeStorage {
   /**
    * Stores a signed block with its index entries and senders' nonces, removes `includedPoolEntries`
    * (its transactions' pool entries, and any the block made obsolete) from the pool, and sets the QBFT
-   * state to `nextHeightState` of the block, all in one transaction. `transactions` are the block's, decoded, in block order. Refuses a block that does not
-   * extend the stored head.
+   * state to `nextHeightState` of the block, all in one transaction. `transactions` are the block's,
+   * decoded, in block order. Refuses a block that does not extend the stored head.
    */
   async commitBlock(signed: SignedBlock, transactions: readonly IncludedTransaction[], includedPoolEntries: readonly number[]): Promise<void> {
     const { block } = signed;
