@@ -1,8 +1,8 @@
 /**
- * NodeStore on its own: a block commit is all-or-nothing and only extends the head; the indices it
- * writes answer the pool's `IncludedView` and it sets the next height's QBFT state (round 1); the pool
- * database keeps arrival order; QBFT state round-trips
- * with its prepared block; gossiped entries queued by `addPendingLazily` reach the disk with the next
+ * NodeStore on its own: a block commit is all-or-nothing and only extends the head (blocks stored before
+ * the packed transactions layout still read); the indices it writes answer the pool's `IncludedView`
+ * and it sets the next height's QBFT state (round 1); the pool database keeps arrival order; QBFT state
+ * round-trips with its prepared block; gossiped entries queued by `addPendingLazily` reach the disk with the next
  * write (any), `flushPending` or `close`, and never when a block or a removal disposes of them first.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -36,6 +36,27 @@ describe('NodeStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('reads blocks stored before the packed layout (raw transactions one by one) as it reads new ones', async () => {
+    const [alice] = testAccounts(1, 'dst-store-legacy');
+    const raws = (await signTransfers(alice!, Number(CHAIN_ID), 0, 3)).map(hexToBytes);
+    const txs = raws.map((raw) => parseTransaction(raw, rules));
+    const block1 = assembleBlock({ chainId: CHAIN_ID, number: 1, parentHash: genesisBlock(CHAIN_ID).hash, timestampMs: 10n, proposer: 1 }, raws);
+    await store.commitBlock(signedBlock(block1), txs, []);
+    const packed = store.getBlock(1)!;
+    // The record as an older node wrote it: `transactions`, no `transactionBytes`/`transactionEnds`.
+    const blocks = (store as unknown as { blocks: { get(n: number): Record<string, unknown>; putSync(n: number, v: unknown): void } }).blocks;
+    const { transactionBytes, transactionEnds, ...rest } = blocks.get(1);
+    expect(transactionBytes).toBeInstanceOf(Uint8Array);
+    expect(transactionEnds).toBeInstanceOf(Uint8Array);
+    blocks.putSync(1, { ...rest, transactions: raws });
+    expect(blocks.get(1).transactionBytes).toBeUndefined();
+    const legacy = store.getBlock(1)!;
+    expect(legacy.block.transactions.map(hex)).toEqual(raws.map(hex));
+    expect(hex(legacy.block.hash)).toBe(hex(packed.block.hash));
+    expect(legacy.signature).toEqual(packed.signature);
+    for (const [i, tx] of txs.entries()) expect(hex(store.includedTransaction(tx.hash)!.raw)).toBe(hex(raws[i]!));
+  });
+
   it('commits a block with its indices and pool removal in one transaction, and refuses one that does not extend the head', async () => {
     const [alice, bob] = testAccounts(2, 'dst-store');
     const raws = [...(await signTransfers(alice!, Number(CHAIN_ID), 0, 3)), ...(await signTransfers(bob!, Number(CHAIN_ID), 5, 2))].map(hexToBytes);
@@ -51,6 +72,7 @@ describe('NodeStore', () => {
     expect(stored.block.transactions.map(hex)).toEqual(raws.slice(0, 4).map(hex));
     expect(stored.block.transactionHashes.map(hex)).toEqual(raws.slice(0, 4).map((raw) => hex(keccak_256(raw))));
     expect(store.blockNumberOf(block1.hash)).toBe(1);
+    for (const [i, tx] of txs.slice(0, 4).entries()) expect(hex(store.includedTransaction(tx.hash)!.raw)).toBe(hex(raws[i]!));
     expect(store.transactionLocation(txs[3]!.hash)).toEqual({ blockNumber: 1, blockHash: block1.hash, index: 3 });
     expect(store.isIncluded(hex(txs[2]!.hash))).toBe(true);
     expect(store.isIncluded(hex(txs[4]!.hash))).toBe(false);
