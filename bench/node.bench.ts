@@ -11,7 +11,8 @@
  *    keccak of the raw bytes and of the signing payload), sender recovery (native secp256k1), the
  *    transaction-hash keccak alone, the block's transactions trie — and LMDB storage (1,000 pool writes
  *    in one batch; a 1,000-transaction block commit). Each line's time per op ÷ 1,000 is its cost per
- *    transaction.
+ *    transaction. Then the CPU of one transaction lookup in the newest stored block (what
+ *    eth_getTransactionByHash and receipts cost the node).
  *
  * BENCH_TPS_SENDERS / BENCH_TPS_PER_SENDER set the end-to-end load (default 200 × 50 = 10,000).
  */
@@ -127,6 +128,13 @@ async function breakdown(): Promise<void> {
       ],
     });
     for (const r of [result.subject, ...result.peers]) figure({ name: `CPU per transaction: ${r.name}`, value: (r.meanMs * 1000) / BATCH, unit: 'µs', better: 'lower' });
+
+    // One transaction read back from the newest stored block, as eth_getTransactionByHash and receipts do.
+    const lookups = 500;
+    const before = process.cpuUsage();
+    for (let i = 0; i < lookups; i++) if (store.includedTransaction(parsed[(i * 37) % parsed.length]!.hash) === undefined) throw new Error('node bench: a stored transaction was not found');
+    const spent = process.cpuUsage(before);
+    figure({ name: `transaction lookup in a stored ${BATCH}-transaction block, CPU`, value: (spent.user + spent.system) / lookups, unit: 'µs', better: 'lower' });
   } finally {
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
