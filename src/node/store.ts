@@ -390,7 +390,8 @@ function recordTransaction(record: BlockRecord, index: number): Uint8Array {
   if (record.transactionBytes === undefined || record.transactionEnds === undefined) return Uint8Array.from(record.transactions![index]!);
   const ends = new DataView(record.transactionEnds.buffer, record.transactionEnds.byteOffset, record.transactionEnds.byteLength);
   const start = index === 0 ? 0 : ends.getUint32(4 * (index - 1), true);
-  return record.transactionBytes.slice(start, ends.getUint32(4 * index, true));
+  // A copy (lmdb-js gives Buffers, whose `slice` is a view).
+  return Uint8Array.from(record.transactionBytes.subarray(start, ends.getUint32(4 * index, true)));
 }
 
 /** Every raw transaction of a stored block (copies), in either layout. */
