@@ -198,8 +198,7 @@ export class NodeStore implements NodeStorage {
       for (const sequence of includedPoolEntries) this.pool.removeSync(sequence);
       // The next height's QBFT state before its first vote (see storage.ts): written with the block,
       // so that the height's start needs no write of its own.
-      const next = nextHeightState(number);
-      this.meta.putSync('qbft', { height: next.height, round: next.round } satisfies QbftStateRecord);
+      this.meta.putSync('qbft', qbftStateRecord(nextHeightState(number)));
     }, includedPoolEntries);
     for (const height of this.guardThisSession.keys()) if (height <= number) this.guardThisSession.delete(height);
   }
@@ -292,10 +291,7 @@ export class NodeStore implements NodeStorage {
    * Messages that depend on it are sent only after that (ordering as for `guardSigning`).
    */
   persistQbftState(state: QbftPersistedState<Block>): Promise<void> {
-    const record: QbftStateRecord = { height: state.height, round: state.round };
-    if (state.prepared) {
-      record.prepared = { round: state.prepared.round, value: blockValueRecord(state.prepared.value), prepares: [...state.prepared.prepares] };
-    }
+    const record = qbftStateRecord(state);
     return this.write('persisting the QBFT state', () => {
       this.meta.putSync('qbft', record);
     });
@@ -364,6 +360,14 @@ function splitHashes(bytes: Uint8Array): Uint8Array[] {
   return hashes;
 }
 
+function qbftStateRecord(state: QbftPersistedState<Block>): QbftStateRecord {
+  const record: QbftStateRecord = { height: state.height, round: state.round };
+  if (state.prepared) {
+    record.prepared = { round: state.prepared.round, value: blockValueRecord(state.prepared.value), prepares: [...state.prepared.prepares] };
+  }
+  return record;
+}
+
 function blockValueRecord(block: Block): BlockValueRecord {
   return { header: encodeHeader(block.header), transactions: block.transactions, transactionHashes: concatBytes(block.transactionHashes) };
 }
@@ -388,16 +392,25 @@ function packTransactions(transactions: readonly Uint8Array[]): { transactionByt
 /** Raw transaction `index` of a stored block (a copy), in either layout. */
 function recordTransaction(record: BlockRecord, index: number): Uint8Array {
   if (record.transactionBytes === undefined || record.transactionEnds === undefined) return Uint8Array.from(record.transactions![index]!);
-  const ends = new DataView(record.transactionEnds.buffer, record.transactionEnds.byteOffset, record.transactionEnds.byteLength);
-  const start = index === 0 ? 0 : ends.getUint32(4 * (index - 1), true);
-  // A copy (lmdb-js gives Buffers, whose `slice` is a view).
-  return Uint8Array.from(record.transactionBytes.subarray(start, ends.getUint32(4 * index, true)));
+  return packedTransaction(record.transactionBytes, endOffsets(record.transactionEnds), index);
 }
 
 /** Every raw transaction of a stored block (copies), in either layout. */
 function recordTransactions(record: BlockRecord): Uint8Array[] {
-  const count = record.transactionEnds === undefined ? record.transactions!.length : record.transactionEnds.length / 4;
-  return Array.from({ length: count }, (_, index) => recordTransaction(record, index));
+  const { transactionBytes, transactionEnds } = record;
+  if (transactionBytes === undefined || transactionEnds === undefined) return record.transactions!.map((raw) => Uint8Array.from(raw));
+  const ends = endOffsets(transactionEnds);
+  return Array.from({ length: transactionEnds.length / 4 }, (_, index) => packedTransaction(transactionBytes, ends, index));
+}
+
+function endOffsets(transactionEnds: Uint8Array): DataView {
+  return new DataView(transactionEnds.buffer, transactionEnds.byteOffset, transactionEnds.byteLength);
+}
+
+/** Transaction `index` of the packed layout, copied (lmdb-js gives Buffers, whose `slice` is a view). */
+function packedTransaction(bytes: Uint8Array, ends: DataView, index: number): Uint8Array {
+  const start = index === 0 ? 0 : ends.getUint32(4 * (index - 1), true);
+  return Uint8Array.from(bytes.subarray(start, ends.getUint32(4 * index, true)));
 }
 
 function signedBlockFromRecord(record: BlockRecord): SignedBlock {
