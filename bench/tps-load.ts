@@ -6,7 +6,8 @@
  *
  * Signs EIP-155 legacy transfers up front (src/load/transactions.ts), then sends them with eth_sendRawTransaction, `concurrency` requests in flight, each sender's
  * transactions in nonce order. Prints one JSON line: how many were accepted, the seconds until the
- * last acceptance and until the last inclusion (every sender's last transaction in a signed block).
+ * last acceptance and until the last inclusion (every sender's last transaction in a signed block), and
+ * this process's CPU seconds while sending.
  */
 import { parseTransaction } from '../src/chain/index.js';
 import { keccak256 } from '../src/wasm/index.js';
@@ -48,6 +49,7 @@ async function callBatch(raws: string[]): Promise<void> {
 
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`;
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 let accepted = 0;
 // Each worker takes senders round-robin and sends that sender's transactions in order.
 let nextSender = 0;
@@ -64,9 +66,12 @@ await Promise.all(
   }),
 );
 const acceptSeconds = (performance.now() - started) / 1000;
+const { user, system } = process.cpuUsage(cpuStarted);
+// This process shares the machine's cores with the node: its CPU while sending says how much it takes.
+const loadCpuSeconds = (user + system) / 1e6;
 for (const list of transactions) {
   const last = hex(keccak256(list.at(-1)!));
   while ((await call('eth_getTransactionByHash', [last]))?.blockNumber == null) await new Promise((r) => setTimeout(r, 5));
 }
 const includeSeconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ accepted, acceptSeconds, includeSeconds }));
+console.log(JSON.stringify({ accepted, acceptSeconds, includeSeconds, loadCpuSeconds }));

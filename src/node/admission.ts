@@ -3,7 +3,8 @@
  * in-memory `Mempool` (src/chain/mempool.ts: ordering, the pool rules, per-sender nonces) and, for each
  * of its transactions, the arrival sequence number of its entry in the store's pool database.
  *
- * - RPC (`submit`): decode and recover the sender on the calling thread; reserve its place in the pool
+ * - RPC (`submit`): decode on the calling thread, recover the sender with the other submissions of the
+ *   same event-loop turn in one executor batch (./sender-batch.ts); reserve its place in the pool
  *   (source: the client's address, at most `maxPerClient` pooled), write it, and only then confirm it,
  *   gossip it and resolve — an acknowledged transaction survives a crash, and nothing reaches a block
  *   or a peer before it is on disk (a failed write cancels the reservation: `storage-unavailable`).
@@ -29,7 +30,6 @@ import {
   buildBlock,
   decodeTransaction,
   Mempool,
-  parseTransaction,
   recoverSenders,
   TransactionRejected,
   type Block,
@@ -45,6 +45,7 @@ import {
 import type { CryptoExecutor } from '../crypto/index.js';
 import type { Clock, Timer } from './clock.js';
 import { FundsCheck } from './funds.js';
+import { SenderBatch } from './sender-batch.js';
 import type { SequencerMetrics } from './options.js';
 import type { StorageHealth } from './storage-health.js';
 import { StorageUnavailable, type NodeStorage, type StoredPoolEntry } from './storage.js';
@@ -98,8 +99,11 @@ export class Admission {
   /** The write of queued gossip entries, when no other write took them first (see `queued`). */
   private flushTimer: Timer | undefined;
   private closed = false;
+  /** RPC submissions' sender recovery, one executor batch per event-loop turn. */
+  private readonly senders: SenderBatch;
 
   constructor(private readonly options: AdmissionOptions) {
+    this.senders = new SenderBatch(options.executor);
     this.pool = new Mempool(options.pool, options.store, (pooled) => {
       const sequence = this.sequenceOf.get(pooled.hash);
       this.sequenceOf.delete(pooled.hash);
@@ -246,7 +250,8 @@ export class Admission {
       const { done, total } = this.restoring;
       throw new TransactionRejected('pool-loading', `the node is reloading its transaction pool after a restart (${done} of ${total}); retry in a few seconds`);
     }
-    const tx = parseTransaction(raw, this.options.rules);
+    const tx = await this.senders.recover(decodeTransaction(raw, this.options.rules));
+    if (tx instanceof TransactionRejected) throw tx;
     const source = { id: `rpc:${client}`, maxPending: this.options.pool.maxPerClient };
     const { funds } = this.options;
     const sender = hex(tx.sender);

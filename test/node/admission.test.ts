@@ -37,6 +37,15 @@ class GatedExecutor extends MainThreadExecutor {
   }
 }
 
+/** A real executor that records how many senders each recovery call took. */
+class RecordingExecutor extends MainThreadExecutor {
+  readonly recoveries: number[] = [];
+  override async recoverAddresses(...args: Parameters<CryptoExecutor['recoverAddresses']>) {
+    this.recoveries.push(args[0].length);
+    return super.recoverAddresses(...args);
+  }
+}
+
 async function rpc(server: ApiServer, method: string, params: unknown[] = []): Promise<{ result?: any; error?: any }> {
   const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   return (await response.json()) as { result?: any; error?: any };
@@ -106,6 +115,21 @@ describe('admission at node level', () => {
     expect(reasons).toEqual(['source-limit', 'source-limit', 'source-limit']);
     const honest = await node.sequencer.submitTransaction(signTransfer(CHAIN_ID, senderKey(200), 0, to), '198.51.100.1');
     await waitFor('the honest transaction included', () => node.sequencer.getTransaction(honest)?.location !== undefined);
+  });
+
+  it('a JSON-RPC batch of one sender\'s transactions has its senders recovered in one executor call and is pooled in nonce order', async () => {
+    const executor = new RecordingExecutor();
+    const { node, server } = await start(await dataDir(), { executor });
+    const sender = senderKey(300);
+    const raws = Array.from({ length: 25 }, (_, nonce) => signTransfer(CHAIN_ID, sender, nonce, to));
+    const body = raws.map((raw, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [`0x${hex(raw)}`] }));
+    const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answers = (await response.json()) as Array<{ id: number; result?: string; error?: unknown }>;
+    expect(answers.map((a) => a.result)).toEqual(raws.map((raw) => `0x${hex(keccak256(raw))}`));
+    expect(executor.recoveries).toEqual([25]);
+    // Pooled in nonce order: every one is includable, none waits behind a gap.
+    const last = keccak256(raws.at(-1)!);
+    await waitFor('the batch included', () => node.sequencer.getTransaction(last)?.location !== undefined);
   });
 
   it('a transaction waiting behind a nonce gap expires, leaves the pool database, and its status says why', async () => {
