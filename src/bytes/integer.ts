@@ -12,6 +12,7 @@ import { decodeHexDigits, prefixedHex } from './hex.js';
  */
 export function bigIntToBytes(value: bigint, length?: number): Uint8Array {
   if (typeof value !== 'bigint' || value < 0n) throw new RangeError(`bigIntToBytes: expected a non-negative bigint, got ${describe(value)}`);
+  if (value <= MAX_SMALL) return smallToBytes(value, length);
   let digits = value === 0n ? '' : value.toString(16);
   if (length === undefined) {
     if (digits.length % 2 === 1) digits = `0${digits}`;
@@ -24,5 +25,28 @@ export function bigIntToBytes(value: bigint, length?: number): Uint8Array {
 
 /** The non-negative integer whose big-endian bytes are `bytes` (no bytes is zero). */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(prefixedHex(bytes));
+  if (bytes.length <= SMALL_BYTES) {
+    let value = 0;
+    for (let i = 0; i < bytes.length; i++) value = value * 256 + bytes[i]!;
+    return BigInt(value);
+  }
+  return BigInt(prefixedHex(bytes));
+}
+
+/**
+ * Integers of at most SMALL_BYTES bytes (below 2^48, exact in a double) — nonces, gas, chain ids, most
+ * values — are converted with arithmetic on numbers: no hex text, no intermediate buffers (issue 16:
+ * a transaction's decoding allocated a hex string and a view per integer field).
+ */
+const SMALL_BYTES = 6;
+const MAX_SMALL = (1n << 48n) - 1n;
+
+function smallToBytes(value: bigint, length: number | undefined): Uint8Array {
+  const number = Number(value);
+  let width = 0;
+  for (let rest = number; rest > 0; rest = Math.floor(rest / 256)) width++;
+  if (length !== undefined && width > length) throw new RangeError(`bigIntToBytes: ${describe(value)} does not fit in ${length} bytes`);
+  const bytes = new Uint8Array(length ?? width);
+  for (let i = bytes.length - 1, rest = number; rest > 0; i--, rest = Math.floor(rest / 256)) bytes[i] = rest % 256;
+  return bytes;
 }

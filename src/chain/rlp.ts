@@ -59,45 +59,59 @@ export const RLP_MAX_DEPTH = 16;
 
 /** Decodes exactly one item that spans all of `bytes`; lists nest at most `RLP_MAX_DEPTH` deep. */
 export function rlpDecode(bytes: Uint8Array): RlpItem {
-  const [item, end] = decodeAt(bytes, 0, bytes.length, 0);
-  if (end !== bytes.length) {
-    throw new RlpError(`RLP: ${bytes.length - end} trailing bytes after the item (item ends at ${end} of ${bytes.length})`);
+  const item = decodeAt(bytes, 0, bytes.length, 0);
+  if (itemEnd !== bytes.length) {
+    throw new RlpError(`RLP: ${bytes.length - itemEnd} trailing bytes after the item (item ends at ${itemEnd} of ${bytes.length})`);
   }
   return item;
 }
 
-function decodeAt(bytes: Uint8Array, offset: number, limit: number, depth: number): [RlpItem, number] {
+// What decodeAt and readLength found besides their return value. Decoding is synchronous and does not
+// re-enter itself from outside, so module state serves, saving a tuple per item (issue 16: decoding a
+// transaction allocated two small arrays per field).
+/** Where the item decodeAt last returned ends. */
+let itemEnd = 0;
+/** The payload start readLength last found (its return value is the payload length). */
+let payloadStart = 0;
+
+function decodeAt(bytes: Uint8Array, offset: number, limit: number, depth: number): RlpItem {
   if (offset >= limit) throw new RlpError(`RLP: input ends at ${offset}, an item was expected`);
   const prefix = bytes[offset]!;
-  if (prefix < 0x80) return [bytes.subarray(offset, offset + 1), offset + 1];
+  if (prefix < 0x80) {
+    itemEnd = offset + 1;
+    return bytes.subarray(offset, offset + 1);
+  }
   if (prefix < 0xc0) {
-    const [start, length] = readLength(bytes, offset, limit, 0x80);
+    const length = readLength(bytes, offset, limit, 0x80);
+    const start = payloadStart;
     if (length === 1 && bytes[start]! < 0x80) {
       throw new RlpError(`RLP: non-canonical single byte 0x${bytes[start]!.toString(16).padStart(2, '0')} at ${offset}`);
     }
-    return [bytes.subarray(start, start + length), start + length];
+    itemEnd = start + length;
+    return bytes.subarray(start, start + length);
   }
   if (depth >= RLP_MAX_DEPTH) throw new RlpError(`RLP: lists nested more than ${RLP_MAX_DEPTH} deep at ${offset}`);
-  const [start, length] = readLength(bytes, offset, limit, 0xc0);
-  const end = start + length;
+  const length = readLength(bytes, offset, limit, 0xc0);
+  const end = payloadStart + length;
   const items: RlpItem[] = [];
-  let cursor = start;
+  let cursor = payloadStart;
   while (cursor < end) {
-    const [child, next] = decodeAt(bytes, cursor, end, depth + 1);
-    items.push(child);
-    cursor = next;
+    items.push(decodeAt(bytes, cursor, end, depth + 1));
+    cursor = itemEnd;
   }
-  return [items, end];
+  itemEnd = end;
+  return items;
 }
 
-/** Reads a string or list header at `offset`; returns [payload start, payload length]. */
-function readLength(bytes: Uint8Array, offset: number, limit: number, base: 0x80 | 0xc0): [number, number] {
+/** Reads a string or list header at `offset`: returns the payload length, its start in `payloadStart`. */
+function readLength(bytes: Uint8Array, offset: number, limit: number, base: 0x80 | 0xc0): number {
   const prefix = bytes[offset]!;
   const short = prefix - base;
   if (short <= 55) {
     const start = offset + 1;
     if (start + short > limit) throw truncated(offset, short, limit - start);
-    return [start, short];
+    payloadStart = start;
+    return short;
   }
   const lengthOfLength = short - 55;
   if (offset + 1 + lengthOfLength > limit) throw truncated(offset, lengthOfLength, limit - offset - 1);
@@ -110,7 +124,8 @@ function readLength(bytes: Uint8Array, offset: number, limit: number, base: 0x80
   if (length <= 55) throw new RlpError(`RLP: long-form length ${length} should be short-form at ${offset}`);
   const start = offset + 1 + lengthOfLength;
   if (start + length > limit) throw truncated(offset, length, limit - start);
-  return [start, length];
+  payloadStart = start;
+  return length;
 }
 
 function truncated(offset: number, wanted: number, available: number): RlpError {

@@ -82,6 +82,23 @@ suite('big-endian integers', () => {
     expect(bytesToBigInt(new Uint8Array(0))).toBe(0n);
   });
 
+  it('agree with @ethereumjs/util around the small-integer path (below 2^48, converted with numbers)', () => {
+    const edges = [0n, 1n, 127n, 128n, 255n, 256n, (1n << 40n) - 1n, (1n << 48n) - 2n, (1n << 48n) - 1n, 1n << 48n, (1n << 48n) + 1n, (1n << 53n) + 1n];
+    const check = (value: bigint): void => {
+      expect(bigIntToBytes(value)).toEqual(value === 0n ? new Uint8Array(0) : ethBigIntToBytes(value));
+      for (const width of [Math.max(1, bigIntToBytes(value).length), 8, 32]) expect(bigIntToBytes(value, width)).toEqual(setLengthLeft(ethBigIntToBytes(value), width));
+      expect(bytesToBigInt(bigIntToBytes(value))).toBe(value);
+    };
+    edges.forEach(check);
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 1n << 56n }), check));
+    // Byte strings of 0..8 bytes, leading zeros included, read as ethereumjs reads them.
+    fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 8 }), (bytes) => {
+      expect(bytesToBigInt(bytes)).toBe(bytes.length === 0 ? 0n : ethBytesToBigInt(bytes));
+    }));
+    expect(() => bigIntToBytes((1n << 40n) - 1n, 4)).toThrow('bigIntToBytes: bigint 1099511627775 does not fit in 4 bytes');
+    expect(bigIntToBytes(0n, 3)).toEqual(new Uint8Array(3));
+  });
+
   it('refuses negative integers and widths too small', () => {
     expect(() => bigIntToBytes(-1n)).toThrow('bigIntToBytes: expected a non-negative bigint, got bigint -1');
     expect(() => bigIntToBytes(256n, 1)).toThrow('bigIntToBytes: bigint 256 does not fit in 1 bytes');
