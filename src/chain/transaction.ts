@@ -204,8 +204,9 @@ function decodeLegacy(raw: Uint8Array): DecodedTransaction {
   } else {
     throw new TransactionRejected('invalid-signature', `transaction: legacy v = ${vValue} is neither 27/28 nor EIP-155 (2·chainId + 35/36)`);
   }
-  const unsigned = fields.slice(0, 6);
-  if (chainId !== null) unsigned.push(bigIntToBytes(chainId), new Uint8Array(0), new Uint8Array(0));
+  // EIP-155: rlp([nonce, gasPrice, gasLimit, to, value, data, chainId, 0, 0]); before it, the first six alone.
+  const suffix = chainId === null ? EMPTY_SUFFIX : eip155Suffix(chainId);
+  const signingPayload = unsignedPayload(raw, undefined, fields[0] as Uint8Array, endOf(raw, data as Uint8Array), suffix);
   return {
     type: 0,
     raw,
@@ -224,7 +225,7 @@ function decodeLegacy(raw: Uint8Array): DecodedTransaction {
     yParity,
     r: rlpToBigInt(r, 'r'),
     s: rlpToBigInt(s, 's'),
-    signingHash: keccak256(rlpEncode(unsigned)),
+    signingHash: keccak256(signingPayload),
   };
 }
 
@@ -236,10 +237,8 @@ function decodeTyped(raw: Uint8Array, type: 1 | 2): DecodedTransaction {
   const [gasLimit, to, value, data, accessList, yParity, r, s] = fields.slice(type === 1 ? 3 : 4);
   const parity = rlpToBigInt(yParity, 'yParity');
   if (parity > 1n) throw new TransactionRejected('invalid-signature', `transaction: yParity ${parity} is not 0 or 1`);
-  const unsignedPayload = rlpEncode(fields.slice(0, fields.length - 3));
-  const signingInput = new Uint8Array(unsignedPayload.length + 1);
-  signingInput[0] = type;
-  signingInput.set(unsignedPayload, 1);
+  // type ‖ rlp(every field but yParity, r and s): they end where yParity's encoding starts.
+  const signingInput = unsignedPayload(raw, type, chainId as Uint8Array, startOf(raw, yParity as Uint8Array), EMPTY_SUFFIX);
   return {
     type,
     raw,
@@ -260,6 +259,58 @@ function decodeTyped(raw: Uint8Array, type: 1 | 2): DecodedTransaction {
     s: rlpToBigInt(s, 's'),
     signingHash: keccak256(signingInput),
   };
+}
+
+const EMPTY_SUFFIX = new Uint8Array(0);
+
+/** rlp(chainId) ‖ rlp(0) ‖ rlp(0): what EIP-155 appends to the six unsigned fields of a legacy transaction. */
+function eip155Suffix(chainId: bigint): Uint8Array {
+  const id = bigIntToBytes(chainId);
+  const encoded = id.length === 1 && id[0]! < 0x80 ? id : rlpEncode(id);
+  const suffix = new Uint8Array(encoded.length + 2);
+  suffix.set(encoded);
+  suffix[encoded.length] = 0x80;
+  suffix[encoded.length + 1] = 0x80;
+  return suffix;
+}
+
+/**
+ * Where in `raw` the encoding of a decoded byte string starts (`item` is a view of `raw`, as rlpDecode
+ * returns it). Decoding accepted only canonical encodings, so the header length follows from the
+ * item: none for a single byte below 0x80, one byte up to 55 bytes, else one plus the length's bytes.
+ */
+function startOf(raw: Uint8Array, item: Uint8Array): number {
+  const offset = item.byteOffset - raw.byteOffset;
+  if (item.length === 1 && item[0]! < 0x80) return offset;
+  if (item.length <= 55) return offset - 1;
+  let lengthBytes = 0;
+  for (let rest = item.length; rest > 0; rest = Math.floor(rest / 256)) lengthBytes++;
+  return offset - 1 - lengthBytes;
+}
+
+/** Where in `raw` a decoded byte string ends. */
+function endOf(raw: Uint8Array, item: Uint8Array): number {
+  return item.byteOffset - raw.byteOffset + item.length;
+}
+
+/**
+ * The signing payload [type ‖] rlp-list(fields ‖ suffix), where the fields are raw's own encoding from
+ * `first`'s start to `end` — copied as received, not decoded and encoded again (issue 16: re-encoding
+ * allocated a header per field). The same bytes rlpEncode would write, since decoding accepted only
+ * canonical RLP.
+ */
+function unsignedPayload(raw: Uint8Array, type: number | undefined, first: Uint8Array, end: number, suffix: Uint8Array): Uint8Array {
+  const fields = raw.subarray(startOf(raw, first), end);
+  const length = fields.length + suffix.length;
+  const lengthBytes = length <= 55 ? 0 : length <= 0xff ? 1 : length <= 0xffff ? 2 : length <= 0xffffff ? 3 : 4;
+  const typeBytes = type === undefined ? 0 : 1;
+  const payload = new Uint8Array(typeBytes + 1 + lengthBytes + length);
+  if (type !== undefined) payload[0] = type;
+  payload[typeBytes] = lengthBytes === 0 ? 0xc0 + length : 0xf7 + lengthBytes;
+  for (let i = 0; i < lengthBytes; i++) payload[typeBytes + lengthBytes - i] = (length >>> (8 * i)) & 0xff;
+  payload.set(fields, typeBytes + 1 + lengthBytes);
+  payload.set(suffix, typeBytes + 1 + lengthBytes + fields.length);
+  return payload;
 }
 
 function asList(item: RlpItem, name: string, length: number): RlpItem[] {

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeTransaction, parseTransaction, TransactionRejected, type TransactionRules } from '../../src/chain/index.js';
-import { makeSignedTransactionObjects, mutateTransaction, rlpInteger } from '../helpers/transactions.js';
+import { Hardfork, Mainnet, createCustomCommon } from '@ethereumjs/common';
+import { createAccessList2930Tx, createFeeMarket1559Tx, createLegacyTx } from '@ethereumjs/tx';
+import { makeSignedTransactionObjects, mutateTransaction, rlpInteger, SENDER_PRIVATE_KEYS } from '../helpers/transactions.js';
 
 const CHAIN_ID = 901n;
 const rules: TransactionRules = { chainId: CHAIN_ID, maxBytes: 128 * 1024 };
@@ -41,6 +43,34 @@ describe('transactions', () => {
       expect(parsed.s).toBe(tx.s);
     }
     expect([...kinds].sort()).toEqual(['0/protected', '0/unprotected', '1/protected', '2/protected']);
+  });
+
+  it('signing hashes equal @ethereumjs/tx at every RLP header width (payload copied from the raw bytes, not re-encoded)', () => {
+    // Data of 0..70,000 bytes moves both the data's header and the list's header through their short and
+    // long forms (1, 2 and 3 length bytes); chain id 1 is a single byte with no header of its own.
+    const dataLengths = [0, 1, 55, 56, 200, 255, 256, 70_000];
+    const key = SENDER_PRIVATE_KEYS[0]!;
+    for (const chainId of [1, 127, 128, 901, 1 << 20]) {
+      const common = createCustomCommon({ chainId }, Mainnet, { hardfork: Hardfork.Prague });
+      const unprotected = createCustomCommon({ chainId }, Mainnet, { hardfork: Hardfork.TangerineWhistle });
+      for (const length of dataLengths) {
+        for (const firstByte of length === 1 ? [0x05, 0xff] : [0xab]) {
+          const data = new Uint8Array(length).fill(firstByte);
+          const fields = { nonce: 3n, to: new Uint8Array(20).fill(1), value: 5n, gasLimit: 2_000_000n, data, gasPrice: 7n };
+          const accessList = [{ address: `0x${'22'.repeat(20)}` as `0x${string}`, storageKeys: [`0x${'33'.repeat(32)}` as `0x${string}`] }];
+          const signed = [
+            createLegacyTx(fields, { common }).sign(key, false),
+            createLegacyTx(fields, { common: unprotected }).sign(key, false),
+            createAccessList2930Tx({ ...fields, accessList }, { common }).sign(key, false),
+            createFeeMarket1559Tx({ ...fields, gasPrice: undefined, maxFeePerGas: 7n, maxPriorityFeePerGas: 1n, accessList: length % 2 ? accessList : [] }, { common }).sign(key, false),
+          ];
+          for (const tx of signed) {
+            const decoded = decodeTransaction(tx.serialize(), { chainId: BigInt(chainId), maxBytes: 128 * 1024 });
+            expect(hex(decoded.signingHash), `type ${tx.type}, chain ${chainId}, data ${length}`).toBe(hex(tx.getHashedMessageToSign()));
+          }
+        }
+      }
+    }
   });
 
   it('rejects another chain id', () => {
