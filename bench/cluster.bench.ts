@@ -134,6 +134,13 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape, se
   );
   console.log(`  load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (this machine, ${NODES} nodes + the load generator)`);
   console.log(`  ${blocks} blocks, ${rounds} decided after round 1; ${times.length} proposal → signature samples (every node, every block)`);
+  // Why rounds changed: each node's round timeouts, before or after it accepted the round's proposal, and the timer then.
+  const timeouts = nodes.flatMap((node, k) => node.logs.slice(logStart[k]).filter((line) => line.msg === 'round timeout'));
+  if (timeouts.length > 0) {
+    const waiting = timeouts.filter((line) => line.proposalAccepted === false);
+    const timers = [...new Set(timeouts.map((line) => line.afterMs as number))].sort((a, b) => a - b);
+    console.log(`  round timeouts (all nodes): ${timeouts.length}, ${waiting.length} still waiting for the proposal, ${timeouts.length - waiting.length} after accepting it; timers ${timers.join(', ')} ms`);
+  }
   figure({ name: `cluster, ${title}: signed blocks`, value: blocksPerSecond, unit: 'blocks/s', target: TARGET_BLOCKS_PER_SECOND });
   figure({ name: `cluster, ${title}: proposal → signature p50`, value: p50, unit: 'ms', better: 'lower', target: TARGET_P50_MS });
   figure({ name: `cluster, ${title}: proposal → signature p99`, value: quantile(times, 0.99), unit: 'ms', better: 'lower' });

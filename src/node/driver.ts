@@ -66,8 +66,8 @@ export interface DriverHooks {
   /** A COMMIT this node sends (its own partial). */
   ownCommit(commit: Commit): void;
   decided(decision: Decision<Block>): void;
-  /** The round timer expired (before the machine hears of it). */
-  timedOut(height: number, round: number): void;
+  /** The round timer expired (before the machine hears of it): after `afterMs`, with or without the round's proposal accepted. */
+  timedOut(height: number, round: number, detail: { afterMs: number; proposalAccepted: boolean }): void;
   /** Acting on an output failed: block production cannot go on. */
   failed(error: Error): void;
 }
@@ -88,12 +88,14 @@ export interface DriverOptions {
   /** The network, absent for a single node (its messages go nowhere). */
   network?: SequencerNetwork;
   metrics?: SequencerMetrics;
+  /** How many transactions the current height's block is expected to hold (the round timer allows for its work). */
+  expectedBlockTransactions?: () => number;
 }
 
 export class ConsensusDriver {
   /** The round timer fitted to the network; `roundTimeout` is QBFT's input (and the proposer's). */
-  readonly timer = new AdaptiveRoundTimeout();
-  readonly roundTimeout = this.timer.timeout;
+  readonly timer: AdaptiveRoundTimeout;
+  readonly roundTimeout: (round: number) => number;
   private qbft: QbftMachine<Block>;
   private readonly calls: Array<() => QbftOutput<Block>[]> = [];
   private draining = false;
@@ -111,6 +113,8 @@ export class ConsensusDriver {
   private timedRound: { height: number; round: number; enteredAt: number; preparedAt?: number } = { height: 0, round: 0, enteredAt: 0 };
 
   constructor(private readonly options: DriverOptions) {
+    this.timer = new AdaptiveRoundTimeout({}, options.expectedBlockTransactions);
+    this.roundTimeout = this.timer.timeout;
     this.qbft = this.newMachine();
   }
 
@@ -351,7 +355,8 @@ export class ConsensusDriver {
         const { enteredAt, preparedAt } = this.timedRound;
         if (this.timedRound.height === height && this.timedRound.round === round) {
           const now = this.options.clock.monotonic();
-          this.timer.observeDecision(preparedAt === undefined ? now - enteredAt : Math.max(preparedAt - enteredAt, now - preparedAt));
+          const phaseMs = preparedAt === undefined ? now - enteredAt : Math.max(preparedAt - enteredAt, now - preparedAt);
+          this.timer.observeDecision(phaseMs, output.decision.value.transactionHashes.length);
           metrics?.roundTimeout.set(this.timer.baseMs / 1000);
         }
         timeline.mark('decided');
@@ -384,7 +389,9 @@ export class ConsensusDriver {
     const fire = (): void => {
       cancel();
       if (this.stopped) return;
-      hooks.timedOut(height, round);
+      const timed = this.timedRound;
+      const proposalAccepted = timed.height === height && timed.round === round && timed.preparedAt !== undefined;
+      hooks.timedOut(height, round, { afterMs: clock.monotonic() - armedAt, proposalAccepted });
       this.act(() => this.qbft.timeout(height, round));
     };
     at(afterMs, fire);

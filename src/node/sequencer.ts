@@ -98,12 +98,14 @@ export class Sequencer implements SequencerView {
     this.driver = new ConsensusDriver({
       ...shared,
       leaders,
+      // The pool is what the leader builds from: a round of a full block gets the time its work takes.
+      expectedBlockTransactions: () => Math.min(this.admission.size, options.block.maxTransactions),
       hooks: {
         propose: (height, round) => this.proposer.propose(height, round, isCurrent(height)),
         validate: (block) => this.proposer.validate(block),
         ownCommit: (commit) => this.recordCommit(commit),
         decided: () => this.signal.notify(),
-        timedOut: (height, round) => this.roundTimedOut(height, round),
+        timedOut: (height, round, detail) => this.roundTimedOut(height, round, detail),
         failed: (error) => this.fail(error),
       },
     });
@@ -379,9 +381,9 @@ export class Sequencer implements SequencerView {
    * nothing to fetch). And if no proposal came, perhaps the leader lacks the transactions this node
    * started the height for (gossip lost): gossip them again, a block's worth; peers skip what they have.
    */
-  private roundTimedOut(height: number, round: number): void {
+  private roundTimedOut(height: number, round: number, detail: { afterMs: number; proposalAccepted: boolean }): void {
     this.options.metrics?.roundTimeouts.inc();
-    this.logger.info({ height, round }, 'round timeout');
+    this.logger.info({ height, round, afterMs: Math.round(detail.afterMs), proposalAccepted: detail.proposalAccepted }, 'round timeout');
     if (this.network === undefined) return;
     this.requestSync();
     if (!this.timeline.has('proposal')) this.admission.offerIncludable();

@@ -1,7 +1,9 @@
 /**
  * `AdaptiveRoundTimeout` (src/consensus/qbft/timer.ts): the round-1 timeout fitted to measured
  * deciding-round durations and peer round trips, within its floor and ceiling, growing linearly with
- * the round; and robust to a minority of slow samples (a Byzantine leader stretching its rounds).
+ * the round; and robust to a minority of slow samples (a Byzantine leader stretching its rounds); and
+ * long enough for the work of the block a round is expected to decide (transactions × a measured time
+ * per transaction).
  */
 import { describe, expect, it } from 'vitest';
 import { ADAPTIVE_TIMEOUT, AdaptiveRoundTimeout } from '../../src/consensus/index.js';
@@ -48,5 +50,41 @@ describe('AdaptiveRoundTimeout', () => {
     for (const ms of [Number.NaN, -1, Number.POSITIVE_INFINITY]) timer.observeDecision(ms);
     for (let k = 0; k < 16; k++) timer.observeDecision(100);
     expect(timer.baseMs).toBe(400);
+  });
+
+  it('allows for the expected block\'s work: 4 × 0.25 ms a transaction until large blocks are measured, then their median', () => {
+    let expected = 0;
+    const timer = new AdaptiveRoundTimeout({}, () => expected);
+    for (let k = 0; k < 16; k++) timer.observeDecision(10, 5);
+    expect(timer.baseMs).toBe(ADAPTIVE_TIMEOUT.floorMs);
+    expected = 100; // 4 × 0.25 × 100 = 100 ms: below the floor
+    expect(timer.baseMs).toBe(ADAPTIVE_TIMEOUT.floorMs);
+    expected = 2_000;
+    expect(timer.baseMs).toBe(2_000);
+    expect(timer.timeout(2)).toBe(4_000);
+    expected = 100_000;
+    expect(timer.baseMs).toBe(ADAPTIVE_TIMEOUT.ceilingMs);
+    // Rounds of small blocks say nothing of the time per transaction.
+    for (let k = 0; k < 16; k++) timer.observeDecision(300, ADAPTIVE_TIMEOUT.largeBlock - 1);
+    expected = 2_000;
+    expect(timer.baseMs).toBe(2_000);
+    // Eight measured 2,000-transaction rounds of 200 ms: 0.1 ms a transaction, so 800 ms for such a block.
+    const fresh = new AdaptiveRoundTimeout({}, () => expected);
+    for (let k = 0; k < 16; k++) fresh.observeDecision(10, 5);
+    for (let k = 0; k < ADAPTIVE_TIMEOUT.minSamples; k++) fresh.observeDecision(200, 2_000);
+    expect(fresh.baseMs).toBe(800);
+    expected = 0;
+    expect(fresh.baseMs).toBe(ADAPTIVE_TIMEOUT.floorMs); // median phase 10 ms: the floor
+  });
+
+  it('a minority of slow large-block rounds does not ratchet the time per transaction up', () => {
+    let expected = 0;
+    const timer = new AdaptiveRoundTimeout({}, () => expected);
+    for (let k = 0; k < 400; k++) {
+      expected = 2_000;
+      // One leader in four stretches its rounds to just under the timer.
+      timer.observeDecision(k % 4 === 0 ? timer.baseMs - 1 : 200, 2_000);
+    }
+    expect(timer.baseMs).toBe(800);
   });
 });

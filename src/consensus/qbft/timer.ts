@@ -48,6 +48,10 @@ export interface AdaptiveTimeoutSettings {
   readonly decisionMultiplier: number;
   readonly roundTripMultiplier: number;
   readonly initialMs: number;
+  /** A block of at least this many transactions is a per-transaction sample. */
+  readonly largeBlock: number;
+  /** A round's time per transaction of its block, ms, until `minSamples` large blocks are measured. */
+  readonly perTransactionMs: number;
 }
 
 /** `AdaptiveRoundTimeout`'s defaults (see its comment for the reasons). */
@@ -65,6 +69,15 @@ export const ADAPTIVE_TIMEOUT: AdaptiveTimeoutSettings = {
   /** … and at least this × the largest peer round trip (a round needs about one before and one after the proposal). */
   roundTripMultiplier: 3,
   initialMs: DEFAULT_ROUND_TIMEOUT_BASE_MS,
+  /** Large enough that the block's own processing, not the message delays, is most of such a round. */
+  largeBlock: 100,
+  /**
+   * Before any large block is measured: 4 × 0.25 ms × 2,000 transactions = a 2 s round. Measured on the
+   * 2-core benchmark machine with four nodes under full load (`npm run bench -- cluster`): a round
+   * deciding a 2,000-transaction block took 100–300 ms, 0.05–0.15 ms a transaction; a four times slower
+   * core still fits.
+   */
+  perTransactionMs: 0.25,
 };
 
 /**
@@ -73,7 +86,12 @@ export const ADAPTIVE_TIMEOUT: AdaptiveTimeoutSettings = {
  *
  *   T1 = clamp(max(4 × median(recent deciding-round phases), 3 × max(peer round trip)), 200 ms, 4 s)
  *
- * and 1 s (today's fixed base) until 8 decisions are measured. A sample is the longer of a deciding
+ * and 1 s (today's fixed base) until 8 decisions are measured — and at least 4 × the per-transaction time
+ * of a round × the transactions the round's block is expected to hold (`expectedTransactions`: the
+ * node's pool, up to the block limit). The per-transaction time is the median of ms ÷ transactions over
+ * the recent deciding rounds of blocks of ≥ 100 transactions (0.25 ms until 8 are measured): a round of
+ * a 2,000-transaction block does more work than a round of 10, and a timer fitted to light load alone
+ * (the 200 ms floor) timed out 4–5 of 11 heights when full load began (issue 16). A sample is the longer of a deciding
  * round's two timed phases as this node saw them — entering the round (round 1: the height's start) to
  * accepting the proposal, and accepting it to the decision: the machine re-arms the timer on accepting
  * a PRE-PREPARE, so each phase must fit in T1 on its own. The caller reports only rounds that decided
@@ -99,32 +117,51 @@ export const ADAPTIVE_TIMEOUT: AdaptiveTimeoutSettings = {
 export class AdaptiveRoundTimeout {
   private readonly recent: number[] = [];
   private next = 0;
+  /** ms per transaction of recent deciding rounds of large blocks. */
+  private readonly perTransaction: number[] = [];
+  private nextPerTransaction = 0;
+  private perTransactionMs: number;
   private roundTripMs = 0;
+  /** T1 without the block's work (messages, fixed costs). */
   private base: number;
 
   private readonly settings: AdaptiveTimeoutSettings;
 
-  constructor(options: Partial<AdaptiveTimeoutSettings> = {}) {
+  /** `expectedTransactions`: how many transactions the current round's block is expected to hold. */
+  constructor(
+    options: Partial<AdaptiveTimeoutSettings> = {},
+    private readonly expectedTransactions: () => number = () => 0,
+  ) {
     this.settings = { ...ADAPTIVE_TIMEOUT, ...options };
-    const { floorMs, ceilingMs, minSamples, samples } = this.settings;
-    if (!(floorMs > 0 && ceilingMs >= floorMs && minSamples >= 1 && samples >= minSamples)) {
-      throw new RangeError(`AdaptiveRoundTimeout: expected 0 < floorMs ≤ ceilingMs and 1 ≤ minSamples ≤ samples, got ${JSON.stringify(this.settings)}`);
+    const { floorMs, ceilingMs, minSamples, samples, largeBlock, perTransactionMs } = this.settings;
+    if (!(floorMs > 0 && ceilingMs >= floorMs && minSamples >= 1 && samples >= minSamples && largeBlock >= 1 && perTransactionMs >= 0)) {
+      throw new RangeError(`AdaptiveRoundTimeout: expected 0 < floorMs ≤ ceilingMs, 1 ≤ minSamples ≤ samples, largeBlock ≥ 1 and perTransactionMs ≥ 0, got ${JSON.stringify(this.settings)}`);
     }
+    this.perTransactionMs = perTransactionMs;
     this.base = this.compute();
   }
 
-  /** The round-1 timeout in effect, ms. */
+  /** The round-1 timeout in effect now, ms (for the block the round is expected to decide). */
   get baseMs(): number {
-    return this.base;
+    return this.firstRoundMs();
   }
 
-  /** How long a deciding round's longer timed phase took, ms (see the class comment for which rounds count). */
-  observeDecision(ms: number): void {
+  /**
+   * How long a deciding round's longer timed phase took, ms, and how many transactions its block held
+   * (see the class comment for which rounds count).
+   */
+  observeDecision(ms: number, transactions = 0): void {
     if (!(ms >= 0) || !Number.isFinite(ms)) return;
-    const { samples } = this.settings;
+    const { samples, largeBlock, minSamples } = this.settings;
     if (this.recent.length < samples) this.recent.push(ms);
     else this.recent[this.next] = ms;
     this.next = (this.next + 1) % samples;
+    if (transactions >= largeBlock) {
+      if (this.perTransaction.length < samples) this.perTransaction.push(ms / transactions);
+      else this.perTransaction[this.nextPerTransaction] = ms / transactions;
+      this.nextPerTransaction = (this.nextPerTransaction + 1) % samples;
+      if (this.perTransaction.length >= minSamples) this.perTransactionMs = median(this.perTransaction);
+    }
     this.base = this.compute();
   }
 
@@ -137,18 +174,26 @@ export class AdaptiveRoundTimeout {
   }
 
   /** QBFT's `roundTimeout`: round r lasts r · T1. */
-  readonly timeout: RoundTimeout = (round) => this.base * round;
+  readonly timeout: RoundTimeout = (round) => this.firstRoundMs() * round;
+
+  /** T1 for the block expected now: the base, or the block's work if that is longer, within the ceiling. */
+  private firstRoundMs(): number {
+    const s = this.settings;
+    const transactions = this.expectedTransactions();
+    const fromWork = transactions > 0 ? s.decisionMultiplier * this.perTransactionMs * transactions : 0;
+    return fromWork <= this.base ? this.base : Math.round(Math.min(s.ceilingMs, fromWork));
+  }
 
   private compute(): number {
     const s = this.settings;
     const fromRoundTrips = s.roundTripMultiplier * this.roundTripMs;
-    let fromDecisions = s.initialMs;
-    if (this.recent.length >= s.minSamples) {
-      const sorted = [...this.recent].sort((a, b) => a - b);
-      const middle = sorted.length >> 1;
-      const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-      fromDecisions = s.decisionMultiplier * median;
-    }
+    const fromDecisions = this.recent.length >= s.minSamples ? s.decisionMultiplier * median(this.recent) : s.initialMs;
     return Math.round(Math.min(s.ceilingMs, Math.max(s.floorMs, fromDecisions, fromRoundTrips)));
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
