@@ -15,6 +15,7 @@ export {
   parseTransaction,
   recoverSender,
   recoverSenders,
+  withSender,
   TransactionRejected,
   type AccessListEntry,
   type DecodedTransaction,

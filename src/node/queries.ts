@@ -5,7 +5,7 @@
  * pool without touching the production loop.
  */
 import { equalBytes, hex } from '../bytes/index.js';
-import { decodeTransaction, genesisBlock, type Block, type Transaction } from '../chain/index.js';
+import { decodeTransaction, genesisBlock, withSender, type Block, type Transaction } from '../chain/index.js';
 import type { Admission } from './admission.js';
 import type { NodeStorage } from './storage.js';
 import type { SequencerOptions } from './options.js';
@@ -50,7 +50,7 @@ export class ChainQueries {
     // Stored transactions passed these checks when they were accepted (the size limit may have changed
     // since); their sender was recorded then, so no signature is recovered again.
     const tx = decodeTransaction(Uint8Array.from(included.raw), { chainId: this.chainId, maxBytes: Number.MAX_SAFE_INTEGER });
-    return { tx: { ...tx, sender: Uint8Array.from(included.sender) }, location: included.location };
+    return { tx: withSender(tx, Uint8Array.from(included.sender)), location: included.location };
   }
 
   transactionStatus(hash: Uint8Array): TransactionStatus {
@@ -67,7 +67,7 @@ export class ChainQueries {
       const tx = decodeTransaction(raw, rules);
       const sender = this.store.senderOf(tx.hash);
       if (sender === undefined) throw new Error(`transaction ${index} of block ${signed.block.header.number} is missing from the node's index`);
-      return { ...tx, sender: Uint8Array.from(sender) };
+      return withSender(tx, Uint8Array.from(sender));
     });
   }
 

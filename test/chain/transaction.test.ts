@@ -73,6 +73,15 @@ describe('transactions', () => {
     }
   });
 
+  it('a transaction with its sender holds every decoded field and the sender (withSender, not a spread copy)', () => {
+    for (const tx of txs.slice(0, 8)) {
+      const decoded = decodeTransaction(tx.serialize(), rules);
+      const parsed = parseTransaction(tx.serialize(), rules);
+      expect(parsed).toEqual({ ...decoded, sender: parsed.sender });
+      expect(Object.keys(parsed).sort()).toEqual([...Object.keys(decoded), 'sender'].sort());
+    }
+  });
+
   it('rejects another chain id', () => {
     const protectedLegacy = txs.find((tx) => tx.type === 0 && tx.v! >= 35n)!;
     const error = rejection(protectedLegacy.serialize(), { ...rules, chainId: 1n });
