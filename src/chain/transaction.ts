@@ -146,15 +146,15 @@ export function decodeTransaction(raw: Uint8Array, rules: TransactionRules): Dec
 /** What recovering a decoded transaction's sender takes: its signing hash and signature. */
 export function recoveryItemOf(tx: DecodedTransaction): RecoveryItem {
   const signature = new Uint8Array(64);
-  writeWord(tx.r, signature, 0);
-  writeWord(tx.s, signature, 32);
+  const view = new DataView(signature.buffer);
+  writeWord(tx.r, view, 0);
+  writeWord(tx.s, view, 32);
   return { hash: tx.signingHash, signature, recovery: tx.yParity };
 }
 
 /** `value` (< 2^256) as 32 big-endian bytes at `offset`, four 64-bit limbs at a time: no hex text. */
-function writeWord(value: bigint, out: Uint8Array, offset: number): void {
-  const view = new DataView(out.buffer, out.byteOffset + offset, 32);
-  for (let limb = 3; limb >= 0; limb--, value >>= 64n) view.setBigUint64(limb * 8, BigInt.asUintN(64, value));
+function writeWord(value: bigint, view: DataView, offset: number): void {
+  for (let limb = 3; limb >= 0; limb--, value >>= 64n) view.setBigUint64(offset + limb * 8, BigInt.asUintN(64, value));
 }
 
 /**
@@ -300,14 +300,19 @@ function decodeTyped(raw: Uint8Array, type: 1 | 2): DecodedTransaction {
 
 const EMPTY_SUFFIX = new Uint8Array(0);
 
+/** The last chain id's EIP-155 suffix: a node sees one chain id (read only, copied into each payload). */
+let lastSuffix: { chainId: bigint; suffix: Uint8Array } | undefined;
+
 /** rlp(chainId) ‖ rlp(0) ‖ rlp(0): what EIP-155 appends to the six unsigned fields of a legacy transaction. */
 function eip155Suffix(chainId: bigint): Uint8Array {
+  if (lastSuffix?.chainId === chainId) return lastSuffix.suffix;
   const id = bigIntToBytes(chainId);
   const encoded = id.length === 1 && id[0]! < 0x80 ? id : rlpEncode(id);
   const suffix = new Uint8Array(encoded.length + 2);
   suffix.set(encoded);
   suffix[encoded.length] = 0x80;
   suffix[encoded.length + 1] = 0x80;
+  lastSuffix = { chainId, suffix };
   return suffix;
 }
 

@@ -5,7 +5,8 @@
  *
  * - RPC (`submit`): decode on the calling thread, recover the sender with the other submissions of the
  *   same event-loop turn in one executor batch (./sender-batch.ts); reserve its place in the pool
- *   (source: the client's address, at most `maxPerClient` pooled), write it, and only then confirm it,
+ *   (source: the client's address, at most `maxPerClient` pooled), write it (with the others reserved in
+ *   the same microtask turn, one store write), and only then confirm it,
  *   gossip it and resolve — an acknowledged transaction survives a crash, and nothing reaches a block
  *   or a peer before it is on disk (a failed write cancels the reservation: `storage-unavailable`).
  * - Gossip: a peer's batch passes ./gossip-intake.ts (the peer's share of the pool, its allowance of
@@ -101,6 +102,8 @@ export class Admission {
   private closed = false;
   /** RPC submissions' sender recovery, one executor batch per event-loop turn. */
   private readonly senders: SenderBatch;
+  /** RPC reservations of this microtask turn, waiting for their one store write (`writtenWithTurn`). */
+  private writeGroup: { members: PooledTransaction[]; entries: Promise<StoredPoolEntry[]> } | undefined;
 
   constructor(private readonly options: AdmissionOptions) {
     this.senders = new SenderBatch(options.executor);
@@ -269,7 +272,7 @@ export class Admission {
     }
     // Reserved, written, then confirmed: nothing reaches a block, a status or a peer unless it is on disk.
     const reserved = this.pool.reserve(tx, source, this.options.clock.monotonic());
-    const [entry] = await this.written([reserved]);
+    const entry = await this.writtenWithTurn(reserved);
     if (entry === undefined) throw new TransactionRejected('storage-unavailable', `the node cannot write to its disk (${this.options.storage.failing?.message}); retry later`);
     this.options.gossip?.([tx.raw]);
     return tx.hash;
@@ -361,6 +364,26 @@ export class Admission {
     this.closed = true;
     this.expiryTimer?.cancel();
     this.flushTimer?.cancel(); // the store writes what is queued when it closes
+  }
+
+  /**
+   * An RPC submission's reservation written together with the others reserved in the same microtask
+   * turn (the elements of a JSON-RPC batch, resumed together by ./sender-batch.ts), in one `written`:
+   * its entry, or undefined if the disk refused. One store write, one LMDB transaction callback and one
+   * promise chain per group instead of per transaction.
+   */
+  private writtenWithTurn(reserved: PooledTransaction): Promise<StoredPoolEntry | undefined> {
+    let group = this.writeGroup;
+    if (group === undefined) {
+      const members: PooledTransaction[] = [];
+      const entries = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
+        this.writeGroup = undefined;
+        return this.written(members);
+      });
+      group = this.writeGroup = { members, entries };
+    }
+    const index = group.members.push(reserved) - 1;
+    return group.entries.then((entries) => entries[index]);
   }
 
   /**

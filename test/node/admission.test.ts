@@ -117,9 +117,12 @@ describe('admission at node level', () => {
     await waitFor('the honest transaction included', () => node.sequencer.getTransaction(honest)?.location !== undefined);
   });
 
-  it('a JSON-RPC batch of one sender\'s transactions has its senders recovered in one executor call and is pooled in nonce order', async () => {
+  it('a JSON-RPC batch of one sender\'s transactions has its senders recovered in one executor call, is written in one store write and pooled in nonce order', async () => {
     const executor = new RecordingExecutor();
     const { node, server } = await start(await dataDir(), { executor });
+    const writes: number[] = [];
+    const addPendingMany = node.store.addPendingMany.bind(node.store);
+    node.store.addPendingMany = (entries) => (writes.push(entries.length), addPendingMany(entries));
     const sender = senderKey(300);
     const raws = Array.from({ length: 25 }, (_, nonce) => signTransfer(CHAIN_ID, sender, nonce, to));
     const body = raws.map((raw, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [`0x${hex(raw)}`] }));
@@ -127,6 +130,7 @@ describe('admission at node level', () => {
     const answers = (await response.json()) as Array<{ id: number; result?: string; error?: unknown }>;
     expect(answers.map((a) => a.result)).toEqual(raws.map((raw) => `0x${hex(keccak256(raw))}`));
     expect(executor.recoveries).toEqual([25]);
+    expect(writes).toEqual([25]); // and their pool entries in one store write
     // Pooled in nonce order: every one is includable, none waits behind a gap.
     const last = keccak256(raws.at(-1)!);
     await waitFor('the batch included', () => node.sequencer.getTransaction(last)?.location !== undefined);
