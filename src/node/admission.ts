@@ -257,18 +257,20 @@ export class Admission {
     if (tx instanceof TransactionRejected) throw tx;
     const source = { id: `rpc:${client}`, maxPending: this.options.pool.maxPerClient };
     const { funds } = this.options;
-    const sender = hex(tx.sender);
     // A transaction the node has (a wallet's rebroadcast) is refused by the pool as known, not re-counted.
-    const available = funds !== undefined && !this.isKnown(hex(tx.hash)) ? await funds.available(sender) : undefined;
-    if (available !== undefined) {
-      // The pooled spend is read in the same turn as the reservation below: concurrent submissions cannot both count the same wei.
-      try {
-        FundsCheck.require(available, sender, this.pool.spendOf(sender), tx);
-      } catch (error) {
-        funds!.count('insufficient');
-        throw error;
+    if (funds !== undefined && !this.isKnown(hex(tx.hash))) {
+      const sender = hex(tx.sender);
+      const available = await funds.available(sender);
+      if (available !== undefined) {
+        // The pooled spend is read in the same turn as the reservation below: concurrent submissions cannot both count the same wei.
+        try {
+          FundsCheck.require(available, sender, this.pool.spendOf(sender), tx);
+        } catch (error) {
+          funds.count('insufficient');
+          throw error;
+        }
+        funds.count('paid');
       }
-      funds!.count('paid');
     }
     // Reserved, written, then confirmed: nothing reaches a block, a status or a peer unless it is on disk.
     const reserved = this.pool.reserve(tx, source, this.options.clock.monotonic());
