@@ -10,7 +10,7 @@
  *   gossip it and resolve — an acknowledged transaction survives a crash, and nothing reaches a block
  *   or a peer before it is on disk (a failed write cancels the reservation: `storage-unavailable`).
  * - Gossip: a peer's batch passes ./gossip-intake.ts (the peer's share of the pool, its allowance of
- *   bad transactions, sender recovery on the worker pool) and comes in through `admitRecovered`:
+ *   bad transactions, sender recovery with the RPC submissions' through `recoverSenders`) and comes in through `admitRecovered`:
  *   pooled at once, its entries queued to join the next store write (`queued`: the sending node
  *   already holds them durably; a crash here loses only this node's copy).
  * - Restore (`restore`): the pool database reloaded in arrival order at start, in chunks whose senders
@@ -46,7 +46,7 @@ import {
 import type { CryptoExecutor } from '../crypto/index.js';
 import type { Clock, Timer } from './clock.js';
 import { FundsCheck } from './funds.js';
-import { SenderBatch } from './sender-batch.js';
+import { SenderBatch, type Recovered } from './sender-batch.js';
 import type { SequencerMetrics } from './options.js';
 import type { StorageHealth } from './storage-health.js';
 import { StorageUnavailable, type NodeStorage, type StoredPoolEntry } from './storage.js';
@@ -100,7 +100,7 @@ export class Admission {
   /** The write of queued gossip entries, when no other write took them first (see `queued`). */
   private flushTimer: Timer | undefined;
   private closed = false;
-  /** RPC submissions' sender recovery, one executor batch per event-loop turn. */
+  /** Sender recovery of RPC submissions and gossiped batches, as few executor calls as the load allows. */
   private readonly senders: SenderBatch;
   /** RPC reservations of this microtask turn, waiting for their one store write (`writtenWithTurn`). */
   private writeGroup: { members: PooledTransaction[]; entries: Promise<StoredPoolEntry[]> } | undefined;
@@ -253,7 +253,7 @@ export class Admission {
       const { done, total } = this.restoring;
       throw new TransactionRejected('pool-loading', `the node is reloading its transaction pool after a restart (${done} of ${total}); retry in a few seconds`);
     }
-    const tx = await this.senders.recover(decodeTransaction(raw, this.options.rules));
+    const [tx] = await this.senders.recover([decodeTransaction(raw, this.options.rules)]);
     if (tx instanceof TransactionRejected) throw tx;
     const source = { id: `rpc:${client}`, maxPending: this.options.pool.maxPerClient };
     const { funds } = this.options;
@@ -278,6 +278,11 @@ export class Admission {
     if (entry === undefined) throw new TransactionRejected('storage-unavailable', `the node cannot write to its disk (${this.options.storage.failing?.message}); retry later`);
     this.options.gossip?.([tx.raw]);
     return tx.hash;
+  }
+
+  /** Decoded transactions (a peer's batch) with their senders, recovered with the node's other admissions (./sender-batch.ts). */
+  recoverSenders(txs: readonly DecodedTransaction[]): Promise<Recovered[]> {
+    return this.senders.recover(txs);
   }
 
   /** Whether transactions are taken (not closed, the pool reloaded). */

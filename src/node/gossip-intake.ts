@@ -1,18 +1,19 @@
 /**
  * Gossip intake (issue 11, "Gossip quotas per peer"): what a peer's gossiped batch must pass before
  * `Admission` pools any of it. Each peer (even a real operator) may hold at most its share of the pool
- * (`maxTransactions / nodes`), counted before any sender is recovered, so a flood costs little; what
- * the pool has or a block includes is skipped (the normal echo of gossip); the rest is decoded, its
- * senders recovered in one batch on the executor (the worker pool), and handed to `Admission`. A peer
+ * (`maxTransactions / nodes`), counted before any sender is recovered — its pooled transactions and
+ * those of its batches still being recovered — so a flood costs little; what the pool has or a block
+ * includes is skipped (the normal echo of gossip); the rest is decoded, its senders recovered on the
+ * worker pool with the node's other admissions (`Admission.recoverSenders`), and handed to
+ * `Admission`. A peer
  * whose transactions fail to decode or recover is throttled: each bad one spends a token of its
  * `BAD_BURST` allowance (refilled `BAD_PER_SECOND`), and while none is left its batches are dropped
- * unread. Every refusal is counted in `dst_gossip_rejected_total{peer,reason}`. Owns the allowances
- * and the batches in flight.
+ * unread. Every refusal is counted in `dst_gossip_rejected_total{peer,reason}`. Owns the allowances,
+ * the batches in flight and their counts per peer.
  */
 import type { Logger } from 'pino';
 import { hex } from '../bytes/index.js';
-import { decodeTransaction, recoverSenders, TransactionRejected, type DecodedTransaction, type TransactionRejectionReason, type TransactionRules } from '../chain/index.js';
-import type { CryptoExecutor } from '../crypto/index.js';
+import { decodeTransaction, TransactionRejected, type DecodedTransaction, type TransactionRejectionReason, type TransactionRules } from '../chain/index.js';
 import type { Admission } from './admission.js';
 import type { Clock } from './clock.js';
 import type { SequencerMetrics } from './options.js';
@@ -26,7 +27,6 @@ export type GossipRejection = TransactionRejectionReason | 'throttled' | 'peer-s
 export interface GossipIntakeOptions {
   admission: Admission;
   rules: TransactionRules;
-  executor: CryptoExecutor;
   clock: Clock;
   logger: Logger;
   metrics?: SequencerMetrics;
@@ -37,6 +37,8 @@ export interface GossipIntakeOptions {
 
 export class GossipIntake {
   private readonly allowance = new Map<number, { tokens: number; at: number }>();
+  /** Per peer: its transactions whose senders are being recovered, not yet pooled (they count against its share). */
+  private readonly recovering = new Map<number, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly peerShare: number;
   private closed = false;
@@ -83,7 +85,7 @@ export class GossipIntake {
       }
     };
     const source = { id: `peer:${peer}`, maxPending: this.peerShare };
-    let room = source.maxPending - admission.pendingFrom(source.id);
+    let room = source.maxPending - admission.pendingFrom(source.id) - (this.recovering.get(from) ?? 0);
     const fresh: DecodedTransaction[] = [];
     for (const raw of raws) {
       try {
@@ -97,10 +99,17 @@ export class GossipIntake {
       }
     }
     if (fresh.length === 0 || this.closed) return;
-    const recovered = await recoverSenders(fresh, this.options.executor);
-    if (this.closed) return;
-    const transactions = recovered.flatMap((tx) => (tx instanceof TransactionRejected ? (bad(tx), []) : [tx]));
-    const outcome = await admission.admitRecovered(transactions, source);
+    // Until they are pooled, they hold their room: batches read meanwhile see the peer's share taken.
+    this.recovering.set(from, (this.recovering.get(from) ?? 0) + fresh.length);
+    let outcome: Awaited<ReturnType<Admission['admitRecovered']>>;
+    try {
+      const recovered = await admission.recoverSenders(fresh);
+      if (this.closed) return;
+      const transactions = recovered.flatMap((tx) => (tx instanceof TransactionRejected ? (bad(tx), []) : [tx]));
+      outcome = await admission.admitRecovered(transactions, source);
+    } finally {
+      this.recovering.set(from, this.recovering.get(from)! - fresh.length);
+    }
     for (const error of outcome.refused) {
       metrics?.transactionsRejected.inc({ reason: error.reason, source: 'gossip' });
       refused(error.reason);
