@@ -90,7 +90,8 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
   // transaction's hash, and with those hashes the transactions this node knows need no decoding. The
   // header is compared last, so that a bad transaction is reported as such.
   const block = rebuild(header, rawTransactions);
-  const known = block.transactionHashes.map((hash) => context.knownTransaction?.(hex(hash)));
+  const hashKeys = block.transactionHashes.map(hex);
+  const known = hashKeys.map((hash) => context.knownTransaction?.(hash));
   const decoded: Array<DecodedTransaction | undefined> = rawTransactions.map((raw, position) => {
     if (known[position] !== undefined) return undefined;
     try {
@@ -106,7 +107,7 @@ export async function validateProposal(header: BlockHeader, rawTransactions: Uin
   recovered.forEach((result, position) => {
     if (result instanceof TransactionRejected) invalid(position, result);
     const tx = result as Transaction;
-    const hash = hex(tx.hash);
+    const hash = hashKeys[position]!;
     if (seen.has(hash)) reject('duplicate-transaction', `transaction ${position} (0x${hash}) appears twice`);
     seen.add(hash);
     if (context.chain.isIncluded(hash)) reject('transaction-already-included', `transaction ${position} (0x${hash}) is already in an earlier block`);

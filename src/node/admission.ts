@@ -102,6 +102,8 @@ export class Admission {
   private closed = false;
   /** Sender recovery of RPC submissions and gossiped batches, as few executor calls as the load allows. */
   private readonly senders: SenderBatch;
+  /** The hex hashes of the block being committed (`hashKeysOf`). */
+  private lastHashKeys: { block: Block; keys: string[] } | undefined;
   /** RPC reservations of this microtask turn, waiting for their one store write (`writtenWithTurn`). */
   private writeGroup: { members: PooledTransaction[]; entries: Promise<StoredPoolEntry[]> } | undefined;
 
@@ -350,7 +352,13 @@ export class Admission {
 
   /** The pool database entries of the block's transactions (removed in the block's own store write). */
   poolEntriesOf(block: Block): number[] {
-    return block.transactionHashes.flatMap((hash) => this.sequenceOf.get(hex(hash)) ?? []);
+    return this.hashKeysOf(block).flatMap((hash) => this.sequenceOf.get(hash) ?? []);
+  }
+
+  /** A block's transaction hashes in hex, kept for the block last asked (its commit asks twice). */
+  private hashKeysOf(block: Block): string[] {
+    if (this.lastHashKeys?.block !== block) this.lastHashKeys = { block, keys: block.transactionHashes.map(hex) };
+    return this.lastHashKeys.keys;
   }
 
   /**
@@ -359,7 +367,8 @@ export class Admission {
    * peers), whose database entry is removed too.
    */
   async afterCommit(block: Block, senders: readonly Uint8Array[], decoded?: readonly Partial<DecodedTransaction>[]): Promise<void> {
-    for (const hash of block.transactionHashes) this.sequenceOf.delete(hex(hash));
+    for (const hash of this.hashKeysOf(block)) this.sequenceOf.delete(hash);
+    this.lastHashKeys = undefined;
     this.pool.removeIncluded(block.transactionHashes.map((hash, i) => ({ hash, sender: senders[i]! })), this.options.clock.monotonic());
     // In the same turn as they leave the pool, their spend counts as included until execution passes the block.
     this.options.funds?.noteIncluded(block, senders, decoded);
