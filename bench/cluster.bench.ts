@@ -1,7 +1,7 @@
 /**
  * The 4-node cluster on loopback (issue 7 "Benchmark"; targets in bench/README.md): four `dst run --dir`
- * processes made by `createCluster` with block time 0 (test/e2e/cluster-process.ts; started with the
- * devnet's node process settings, src/node/process-settings.ts), and the load
+ * processes made by `createCluster` with block time 0 (test/e2e/cluster-process.ts; the built CLI,
+ * dist/, started with the devnet's node process settings, src/node/process-settings.ts), and the load
  * generator (src/load `startLoad`) in a fifth process, bench/cluster-load.ts, its senders spread over
  * all four RPC URLs. Two runs:
  *
@@ -28,6 +28,7 @@
  * never a CI failure).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,8 +177,11 @@ async function measure(cluster: TestCluster, title: string, shape: LoadShape, se
  * of its own, summarised by `reportProfile` once the cluster has stopped (the profile is written at exit).
  */
 async function benchCluster(): Promise<{ cluster: TestCluster; profileDir?: string }> {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('cluster.bench: the nodes run the built CLI, as operators do: run `npm run build:ts` first');
   const cluster = await TestCluster.create({ nodes: NODES, chainId: CHAIN_ID, blockTimeMs: 0 });
-  // The node processes start as the devnet starts them (src/node/process-settings.ts); they inherit the environment.
+  // The node processes start as an operator's do: the built CLI (dist/), with the devnet's process
+  // settings (src/node/process-settings.ts; they inherit the environment).
+  cluster.entry = 'dist';
   for (const [name, value] of Object.entries(NODE_PROCESS_ENVIRONMENT)) process.env[name] ??= value;
   cluster.nodeFlags = () => missingNodeFlags();
   if (!PROFILE) return { cluster };
