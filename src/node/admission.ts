@@ -3,16 +3,17 @@
  * in-memory `Mempool` (src/chain/mempool.ts: ordering, the pool rules, per-sender nonces) and, for each
  * of its transactions, the arrival sequence number of its entry in the store's pool database.
  *
- * - RPC (`submit`): decode on the calling thread, recover the sender with the other submissions of the
- *   same event-loop turn in one executor batch (./sender-batch.ts); reserve its place in the pool
+ * - RPC (`submit`): decode on the calling thread, recover the sender with what else is admitted in the
+ *   same event-loop turn, in one executor call (./sender-batch.ts); reserve its place in the pool
  *   (source: the client's address, at most `maxPerClient` pooled), write it (with the others reserved in
- *   the same microtask turn, one store write), and only then confirm it,
- *   gossip it and resolve — an acknowledged transaction survives a crash, and nothing reaches a block
- *   or a peer before it is on disk (a failed write cancels the reservation: `storage-unavailable`).
+ *   the same microtask turn, one store write), and only then confirm it, gossip it and resolve — an
+ *   acknowledged transaction survives a crash, and nothing reaches a block or a peer before it is on
+ *   disk (a failed write cancels the reservation: `storage-unavailable`).
  * - Gossip: a peer's batch passes ./gossip-intake.ts (the peer's share of the pool, its allowance of
- *   bad transactions, sender recovery with the RPC submissions' through `recoverSenders`) and comes in through `admitRecovered`:
- *   pooled at once, its entries queued to join the next store write (`queued`: the sending node
- *   already holds them durably; a crash here loses only this node's copy).
+ *   bad transactions, sender recovery together with the RPC submissions' through `recoverSenders`)
+ *   and comes in through `admitRecovered`: pooled at once, its entries queued to join the next store
+ *   write (`queued`: the sending node already holds them durably; a crash here loses only this node's
+ *   copy).
  * - Restore (`restore`): the pool database reloaded in arrival order at start, in chunks whose senders
  *   are recovered on the executor, so the node answers RPC meanwhile (submissions get "pool-loading"
  *   until it is done, gossip is dropped — the peers that sent it still hold it); entries no longer valid
