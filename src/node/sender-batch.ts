@@ -33,10 +33,7 @@ export class SenderBatch {
   #scheduled = false;
   #running = false;
 
-  constructor(
-    private readonly executor: CryptoExecutor,
-    private readonly defer: (run: () => void) => void = setImmediate,
-  ) {}
+  constructor(private readonly executor: CryptoExecutor) {}
 
   /** The transactions with their recovered senders (or the rejections), in order. */
   recover(txs: readonly DecodedTransaction[]): Promise<Recovered[]> {
@@ -49,7 +46,7 @@ export class SenderBatch {
   #schedule(): void {
     if (this.#scheduled || this.#running) return;
     this.#scheduled = true;
-    this.defer(() => {
+    setImmediate(() => {
       this.#scheduled = false;
       void this.#run();
     });

@@ -73,9 +73,9 @@ export const ADAPTIVE_TIMEOUT: AdaptiveTimeoutSettings = {
   largeBlock: 100,
   /**
    * Before any large block is measured: 4 × 0.25 ms × 2,000 transactions = a 2 s round. Measured on the
-   * 2-core benchmark machine with four nodes under full load (`npm run bench -- cluster`): a round
-   * deciding a 2,000-transaction block took 100–300 ms, 0.05–0.15 ms a transaction; a four times slower
-   * core still fits.
+   * 2-core benchmark machine with four nodes under full load (`npm run bench -- cluster`, its "stages"
+   * line): proposal to decision took 84–175 ms at the median for blocks of 450–2,200 transactions,
+   * 0.05–0.2 ms a transaction; the prior leaves room above that.
    */
   perTransactionMs: 0.25,
 };
